@@ -1,0 +1,163 @@
+package inventory
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"time"
+)
+
+// SchemaVersion is the version of the inventory JSON encoding.
+const SchemaVersion = 1
+
+// Cloud names a provider.
+type Cloud string
+
+// The clouds ownaudit reads.
+const (
+	AWS   Cloud = "aws"
+	Azure Cloud = "azure"
+	GCP   Cloud = "gcp"
+)
+
+// Clouds lists every supported cloud in a fixed order.
+var Clouds = []Cloud{AWS, Azure, GCP}
+
+// Domain is one of the four areas of responsibility.
+type Domain string
+
+// The four domains.
+const (
+	Firewall   Domain = "firewall"
+	Patching   Domain = "patching"
+	Encryption Domain = "encryption"
+	IAM        Domain = "iam"
+)
+
+// Domains lists the four domains in a fixed order.
+var Domains = []Domain{Firewall, Patching, Encryption, IAM}
+
+// ValidDomain reports whether d is one of the four domains.
+func ValidDomain(d Domain) bool {
+	for _, x := range Domains {
+		if x == d {
+			return true
+		}
+	}
+	return false
+}
+
+// Inventory is everything one scan read: the targets, the normalized
+// resources and what could not be read.
+type Inventory struct {
+	SchemaVersion int `json:"schemaVersion"`
+	// CollectedAt is when the scan read the clouds. Rules measure ages
+	// (key age, assessment staleness) against it, so a saved snapshot
+	// evaluates the same way later.
+	CollectedAt time.Time   `json:"collectedAt"`
+	Targets     []Target    `json:"targets"`
+	Resources   []Resource  `json:"resources"`
+	Errors      []ScanError `json:"errors,omitempty"`
+}
+
+// Target is an AWS account, an Azure subscription or a GCP project.
+type Target struct {
+	Cloud   Cloud    `json:"cloud"`
+	ID      string   `json:"id"`
+	Name    string   `json:"name,omitempty"`
+	Regions []string `json:"regions,omitempty"`
+}
+
+// ScanError records something a scanner could not read. Controls over the
+// affected resource types in the domain are reported as unevaluated.
+type ScanError struct {
+	Cloud  Cloud  `json:"cloud"`
+	Target string `json:"target"`
+	Region string `json:"region,omitempty"`
+	// Scanner is the domain scanner that failed (firewall, patching, ...).
+	Domain Domain `json:"domain"`
+	// Operation is the API operation, e.g. "ssm:DescribeInstancePatchStates".
+	Operation string `json:"operation,omitempty"`
+	// ResourceTypes are the resource types left unread or incomplete.
+	ResourceTypes []string `json:"resourceTypes,omitempty"`
+	Message       string   `json:"message"`
+	// Permission is the missing permission, when the provider named it.
+	Permission string `json:"permission,omitempty"`
+}
+
+// Resource is one normalized cloud object. The header is common to every
+// type; exactly the facets that the type's entry in Types lists are set.
+type Resource struct {
+	Cloud  Cloud             `json:"cloud"`
+	Target string            `json:"target"`
+	Region string            `json:"region,omitempty"`
+	Type   string            `json:"type"`
+	ID     string            `json:"id"`
+	Name   string            `json:"name,omitempty"`
+	Tags   map[string]string `json:"tags,omitempty"`
+
+	Firewall          *FirewallRules     `json:"firewall,omitempty"`
+	Network           *Network           `json:"network,omitempty"`
+	VM                *VM                `json:"vm,omitempty"`
+	Upgrade           *ManagedUpgrade    `json:"upgrade,omitempty"`
+	Volume            *Volume            `json:"volume,omitempty"`
+	EncryptionDefault *EncryptionDefault `json:"encryptionDefault,omitempty"`
+	Storage           *Storage           `json:"storage,omitempty"`
+	Database          *Database          `json:"database,omitempty"`
+	Key               *Key               `json:"key,omitempty"`
+	TLS               *TLSEndpoint       `json:"tls,omitempty"`
+	Identity          *Identity          `json:"identity,omitempty"`
+	PasswordPolicy    *PasswordPolicy    `json:"passwordPolicy,omitempty"`
+	Policy            *Policy            `json:"policy,omitempty"`
+	Access            *AccessBindings    `json:"access,omitempty"`
+}
+
+// UID returns the identity of the resource across every scan: cloud,
+// target, region, type and provider id. Two resources with the same name in
+// different accounts or regions have different keys.
+func (r Resource) UID() string {
+	return fmt.Sprintf("%s|%s|%s|%s|%s", r.Cloud, r.Target, r.Region, r.Type, r.ID)
+}
+
+// Encode writes the inventory as indented JSON.
+func (inv *Inventory) Encode(w io.Writer) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(inv)
+}
+
+// Decode reads an inventory written by Encode and checks its version and
+// that every resource names a known type.
+func Decode(r io.Reader) (*Inventory, error) {
+	dec := json.NewDecoder(r)
+	dec.DisallowUnknownFields()
+	var inv Inventory
+	if err := dec.Decode(&inv); err != nil {
+		return nil, fmt.Errorf("decode inventory: %w", err)
+	}
+	if inv.SchemaVersion != SchemaVersion {
+		return nil, fmt.Errorf("decode inventory: schemaVersion %d is not supported (want %d)", inv.SchemaVersion, SchemaVersion)
+	}
+	for i, res := range inv.Resources {
+		if err := res.Validate(); err != nil {
+			return nil, fmt.Errorf("decode inventory: resources[%d]: %w", i, err)
+		}
+	}
+	return &inv, nil
+}
+
+// Validate checks that the resource has a header and a known type.
+func (r Resource) Validate() error {
+	t, ok := Types[r.Type]
+	switch {
+	case !ok:
+		return fmt.Errorf("unknown resource type %q", r.Type)
+	case t.Cloud != r.Cloud:
+		return fmt.Errorf("resource type %q belongs to cloud %q, not %q", r.Type, t.Cloud, r.Cloud)
+	case r.ID == "":
+		return fmt.Errorf("resource of type %q has no id", r.Type)
+	case r.Target == "":
+		return fmt.Errorf("resource %q has no target", r.ID)
+	}
+	return nil
+}

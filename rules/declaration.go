@@ -1,0 +1,106 @@
+package rules
+
+import "github.com/ownaudit/ownaudit/inventory"
+
+// DeclarationVersion is the only declaration format version supported.
+const DeclarationVersion = 1
+
+// Role is what a party is in the shared-responsibility model.
+type Role string
+
+// Roles.
+const (
+	Customer Role = "customer"
+	MSP      Role = "msp"
+	Provider Role = "provider"
+)
+
+// Roles lists the roles in a fixed order.
+var Roles = []Role{Customer, MSP, Provider}
+
+// Declaration says which party owns which domain (or control) for which
+// targets and resources.
+type Declaration struct {
+	Version          int              `yaml:"version" json:"version" jsonschema:"enum=1"`
+	Parties          []Party          `yaml:"parties" json:"parties" jsonschema:"minItems=1"`
+	Targets          Targets          `yaml:"targets,omitempty" json:"targets,omitempty"`
+	Responsibilities []Responsibility `yaml:"responsibilities" json:"responsibilities"`
+	// OwnershipTag names a resource tag whose value must be the id of the
+	// party responsible for the resource.
+	OwnershipTag string   `yaml:"ownershipTag,omitempty" json:"ownershipTag,omitempty"`
+	Settings     Settings `yaml:"settings,omitempty" json:"settings,omitempty"`
+
+	// File is the path the declaration was read from; SHA256 the hex digest
+	// of its bytes.
+	File   string `yaml:"-" json:"-"`
+	SHA256 string `yaml:"-" json:"-"`
+}
+
+// Party is someone who can be responsible.
+type Party struct {
+	ID      string `yaml:"id" json:"id" jsonschema:"pattern=^[a-z0-9][a-z0-9_.-]*$"`
+	Role    Role   `yaml:"role" json:"role" jsonschema:"enum=customer,enum=msp,enum=provider"`
+	Name    string `yaml:"name,omitempty" json:"name,omitempty"`
+	Contact string `yaml:"contact,omitempty" json:"contact,omitempty"`
+}
+
+// Targets are what is scanned, per cloud.
+type Targets struct {
+	AWS   []AWSTarget   `yaml:"aws,omitempty" json:"aws,omitempty"`
+	Azure []AzureTarget `yaml:"azure,omitempty" json:"azure,omitempty"`
+	GCP   []GCPTarget   `yaml:"gcp,omitempty" json:"gcp,omitempty"`
+}
+
+// AWSTarget is one account, or every account of an organization.
+type AWSTarget struct {
+	Account    string `yaml:"account,omitempty" json:"account,omitempty" jsonschema:"pattern=^[0-9]{12}$"`
+	AssumeRole string `yaml:"assumeRole,omitempty" json:"assumeRole,omitempty"`
+	ExternalID string `yaml:"externalId,omitempty" json:"externalId,omitempty"`
+	// Organization: list the organization's accounts and assume
+	// AssumeRoleName in each ACTIVE one.
+	Organization   bool     `yaml:"organization,omitempty" json:"organization,omitempty"`
+	AssumeRoleName string   `yaml:"assumeRoleName,omitempty" json:"assumeRoleName,omitempty"`
+	Regions        []string `yaml:"regions,omitempty" json:"regions,omitempty"`
+}
+
+// AzureTarget is one subscription.
+type AzureTarget struct {
+	Subscription string   `yaml:"subscription" json:"subscription"`
+	Regions      []string `yaml:"regions,omitempty" json:"regions,omitempty"`
+}
+
+// GCPTarget is one project.
+type GCPTarget struct {
+	Project string   `yaml:"project" json:"project"`
+	Regions []string `yaml:"regions,omitempty" json:"regions,omitempty"`
+}
+
+// Responsibility is one entry of the declaration: what it matches and whom
+// it assigns. Later entries override earlier ones.
+type Responsibility struct {
+	Match Match `yaml:"match" json:"match"`
+	// Assign maps a domain to a party id.
+	Assign map[inventory.Domain]string `yaml:"assign,omitempty" json:"assign,omitempty"`
+	// Controls maps a control id to a party id (a per-control override).
+	Controls map[string]string `yaml:"controls,omitempty" json:"controls,omitempty"`
+
+	// Pos is where the entry starts in the file.
+	Pos Position `yaml:"-" json:"-"`
+}
+
+// Match selects resources. Every field set must match; an empty match
+// selects everything.
+type Match struct {
+	Cloud         inventory.Cloud   `yaml:"cloud,omitempty" json:"cloud,omitempty" jsonschema:"enum=aws,enum=azure,enum=gcp"`
+	Targets       []string          `yaml:"targets,omitempty" json:"targets,omitempty"`
+	Regions       []string          `yaml:"regions,omitempty" json:"regions,omitempty"`
+	ResourceTypes []string          `yaml:"resourceTypes,omitempty" json:"resourceTypes,omitempty"`
+	Tags          map[string]string `yaml:"tags,omitempty" json:"tags,omitempty"`
+}
+
+// Position is a place in the declaration file.
+type Position struct {
+	File   string `json:"file"`
+	Line   int    `json:"line"`
+	Column int    `json:"column"`
+}

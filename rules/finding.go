@@ -1,0 +1,80 @@
+package rules
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+
+	"github.com/ownaudit/ownaudit/inventory"
+)
+
+// Finding is one result: a control on a resource, or an ownership problem.
+type Finding struct {
+	// ID is stable across scans: the same control on the same resource
+	// always has the same id (see FindingID).
+	ID       string           `json:"id"`
+	Control  string           `json:"control"`
+	Title    string           `json:"title"`
+	Domain   inventory.Domain `json:"domain"`
+	Severity Severity         `json:"severity"`
+	Status   Status           `json:"status"`
+	Resource ResourceRef      `json:"resource"`
+	// Responsible is the declared party; null when no declaration entry
+	// assigns the resource's domain (an ownership.unassigned finding).
+	Responsible *Responsible `json:"responsible"`
+	// ExpectedRoles are the roles the responsibility model allows to own
+	// the (resource type, domain) cell.
+	ExpectedRoles []Role         `json:"expectedRoles"`
+	Evidence      map[string]any `json:"evidence,omitempty"`
+	Message       string         `json:"message"`
+	Remediation   string         `json:"remediation,omitempty"`
+	References    []string       `json:"references,omitempty"`
+}
+
+// ResourceRef identifies the resource a finding is about.
+type ResourceRef struct {
+	Cloud  inventory.Cloud   `json:"cloud,omitempty"`
+	Target string            `json:"target,omitempty"`
+	Region string            `json:"region,omitempty"`
+	Type   string            `json:"type"`
+	ID     string            `json:"id"`
+	Name   string            `json:"name,omitempty"`
+	Tags   map[string]string `json:"tags,omitempty"`
+}
+
+// Ref returns the finding's reference to r.
+func Ref(r inventory.Resource) ResourceRef {
+	return ResourceRef{Cloud: r.Cloud, Target: r.Target, Region: r.Region, Type: r.Type, ID: r.ID, Name: r.Name, Tags: r.Tags}
+}
+
+// Responsible is the party a finding is attributed to, and why.
+type Responsible struct {
+	Party   string `json:"party"`
+	Role    Role   `json:"role"`
+	Name    string `json:"name,omitempty"`
+	Contact string `json:"contact,omitempty"`
+	// DecidedBy is the declaration entry that assigned the party.
+	DecidedBy Decision `json:"decidedBy"`
+}
+
+// Decision points at the declaration entry that decided ownership.
+type Decision struct {
+	// Entry is the index in responsibilities (0-based).
+	Entry int `json:"entry"`
+	// Via is "assign" (a domain assignment) or "controls" (a per-control
+	// override).
+	Via    string `json:"via"`
+	File   string `json:"file"`
+	Line   int    `json:"line"`
+	Column int    `json:"column"`
+}
+
+// FindingID is the stable id of a finding: a hash of the control id and
+// the resource's full identity (cloud, target, region, type, provider id).
+func FindingID(control string, ref ResourceRef) string {
+	h := sha256.New()
+	for _, s := range []string{control, string(ref.Cloud), ref.Target, ref.Region, ref.Type, ref.ID} {
+		h.Write([]byte(s))
+		h.Write([]byte{0})
+	}
+	return hex.EncodeToString(h.Sum(nil))[:32]
+}
