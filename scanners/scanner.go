@@ -1,0 +1,244 @@
+// Package scanners holds the scanner interface and the registry the cloud
+// packages (scanners/aws, scanners/azure, scanners/gcp) register into, the
+// way node_exporter registers collectors: one scanner per (cloud, domain),
+// each switched on or off by name. Scanners turn provider responses into the
+// normalized inventory and nothing else; they never decide a verdict.
+package scanners
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/ownaudit/ownaudit/inventory"
+)
+
+// Target is one thing to scan: an AWS account, an Azure subscription or a
+// GCP project. An empty ID means "what the ambient credentials reach".
+type Target struct {
+	Cloud   inventory.Cloud
+	ID      string
+	Regions []string
+	// AWS only: the role to assume in the account, and its external id.
+	AssumeRole string
+	ExternalID string
+	// AWS only: list the organization's accounts and assume
+	// AssumeRoleName in each active one.
+	Organization   bool
+	AssumeRoleName string
+}
+
+// String names the target for logs and errors.
+func (t Target) String() string {
+	id := t.ID
+	if t.Organization {
+		id = "organization"
+	}
+	if id == "" {
+		id = "ambient credentials"
+	}
+	return string(t.Cloud) + ":" + id
+}
+
+// Sink receives what a scanner reads. It is safe for concurrent use.
+type Sink struct {
+	mu        sync.Mutex
+	resources []inventory.Resource
+	errors    []inventory.ScanError
+	targets   map[string]inventory.Target
+}
+
+// NewSink returns an empty sink.
+func NewSink() *Sink { return &Sink{targets: map[string]inventory.Target{}} }
+
+// Add records resources.
+func (s *Sink) Add(rs ...inventory.Resource) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.resources = append(s.resources, rs...)
+}
+
+// Fail records something that could not be read.
+func (s *Sink) Fail(e inventory.ScanError) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.errors = append(s.errors, e)
+}
+
+// Target records a scanned target (an organization expands into several).
+func (s *Sink) Target(t inventory.Target) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	key := string(t.Cloud) + "|" + t.ID
+	old, ok := s.targets[key]
+	if ok {
+		t.Regions = mergeSorted(old.Regions, t.Regions)
+		if t.Name == "" {
+			t.Name = old.Name
+		}
+	}
+	s.targets[key] = t
+}
+
+// Fill copies everything recorded into inv in a deterministic order.
+func (s *Sink) Fill(inv *inventory.Inventory) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, t := range s.targets {
+		inv.Targets = append(inv.Targets, t)
+	}
+	sort.Slice(inv.Targets, func(i, j int) bool {
+		a, b := inv.Targets[i], inv.Targets[j]
+		return string(a.Cloud)+"|"+a.ID < string(b.Cloud)+"|"+b.ID
+	})
+	inv.Resources = append(inv.Resources, s.resources...)
+	sort.SliceStable(inv.Resources, func(i, j int) bool { return inv.Resources[i].UID() < inv.Resources[j].UID() })
+	inv.Errors = append(inv.Errors, s.errors...)
+	sort.SliceStable(inv.Errors, func(i, j int) bool {
+		a, b := inv.Errors[i], inv.Errors[j]
+		return fmt.Sprint(a.Cloud, a.Target, a.Region, a.Domain, a.Operation) < fmt.Sprint(b.Cloud, b.Target, b.Region, b.Domain, b.Operation)
+	})
+}
+
+func mergeSorted(a, b []string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, s := range append(append([]string{}, a...), b...) {
+		if !seen[s] {
+			seen[s] = true
+			out = append(out, s)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Scanner reads one domain of one cloud for one target. It records what it
+// read, and what it could not read, in the sink; the error it returns is for
+// failures that stop the whole target (credentials, for instance).
+type Scanner interface {
+	Scan(ctx context.Context, t Target, out *Sink) error
+}
+
+// Registration is one registered scanner.
+type Registration struct {
+	Cloud  inventory.Cloud
+	Domain inventory.Domain
+	// New builds the scanner; the cloud package decides what it needs.
+	New func() Scanner
+}
+
+// Name is the scanner's switch name, e.g. "aws.firewall".
+func (r Registration) Name() string { return string(r.Cloud) + "." + string(r.Domain) }
+
+var (
+	registryMu sync.Mutex
+	registry   = map[string]Registration{}
+)
+
+// Register adds a scanner. Cloud packages call it from a registration
+// function the binary calls; it panics on a duplicate, which is a
+// programming error.
+func Register(r Registration) {
+	registryMu.Lock()
+	defer registryMu.Unlock()
+	if _, dup := registry[r.Name()]; dup {
+		panic("scanners: " + r.Name() + " registered twice")
+	}
+	registry[r.Name()] = r
+}
+
+// Registered returns every registered scanner sorted by name.
+func Registered() []Registration {
+	registryMu.Lock()
+	defer registryMu.Unlock()
+	out := make([]Registration, 0, len(registry))
+	for _, r := range registry {
+		out = append(out, r)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name() < out[j].Name() })
+	return out
+}
+
+// Select returns the registered scanners to run: all of them, minus those
+// disabled by name ("aws.patching") or by cloud ("azure"). An unknown name
+// is an error that lists the valid ones.
+func Select(disabled []string) ([]Registration, error) {
+	all := Registered()
+	valid := map[string]bool{}
+	for _, c := range inventory.Clouds {
+		valid[string(c)] = true
+		for _, d := range inventory.Domains {
+			valid[string(c)+"."+string(d)] = true
+		}
+	}
+	off := map[string]bool{}
+	for _, n := range disabled {
+		if !valid[n] {
+			return nil, fmt.Errorf("unknown scanner %q: use a cloud (aws, azure, gcp) or cloud.domain such as aws.patching", n)
+		}
+		off[n] = true
+	}
+	var out []Registration
+	for _, r := range all {
+		if !off[r.Name()] && !off[string(r.Cloud)] {
+			out = append(out, r)
+		}
+	}
+	return out, nil
+}
+
+// Run scans every target with every selected scanner of its cloud, at most
+// concurrency at a time, and returns what they recorded. A domain switched
+// off on purpose is skipped; a domain this build has no scanner for gets an
+// error entry, so a scan never passes silently over what it could not read.
+func Run(ctx context.Context, targets []Target, selected []Registration, concurrency int) *Sink {
+	if concurrency < 1 {
+		concurrency = 1
+	}
+	sink := NewSink()
+	sem := make(chan struct{}, concurrency)
+	var wg sync.WaitGroup
+	for _, t := range targets {
+		sink.Target(inventory.Target{Cloud: t.Cloud, ID: t.ID, Regions: t.Regions})
+		for _, d := range inventory.Domains {
+			reg, ok := find(selected, t.Cloud, d)
+			if !ok {
+				if _, built := find(Registered(), t.Cloud, d); built {
+					continue
+				}
+				sink.Fail(inventory.ScanError{Cloud: t.Cloud, Target: t.ID, Domain: d,
+					Message: fmt.Sprintf("no %s %s scanner is enabled in this build; the domain was not read", t.Cloud, d)})
+				continue
+			}
+			wg.Add(1)
+			go func(t Target, reg Registration) {
+				defer wg.Done()
+				select {
+				case sem <- struct{}{}:
+				case <-ctx.Done():
+					sink.Fail(inventory.ScanError{Cloud: t.Cloud, Target: t.ID, Domain: reg.Domain, Message: ctx.Err().Error()})
+					return
+				}
+				defer func() { <-sem }()
+				if err := reg.New().Scan(ctx, t, sink); err != nil {
+					sink.Fail(inventory.ScanError{Cloud: t.Cloud, Target: t.ID, Domain: reg.Domain,
+						Message: strings.TrimSpace(err.Error())})
+				}
+			}(t, reg)
+		}
+	}
+	wg.Wait()
+	return sink
+}
+
+func find(regs []Registration, c inventory.Cloud, d inventory.Domain) (Registration, bool) {
+	for _, r := range regs {
+		if r.Cloud == c && r.Domain == d {
+			return r, true
+		}
+	}
+	return Registration{}, false
+}

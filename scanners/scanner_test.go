@@ -1,0 +1,96 @@
+package scanners
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/ownaudit/ownaudit/inventory"
+)
+
+// staticScanner records fixed resources or fails; it stands in for a cloud
+// package so the registry and Run can be tested without one.
+type staticScanner struct {
+	res []inventory.Resource
+	err error
+}
+
+func (s staticScanner) Scan(_ context.Context, t Target, out *Sink) error {
+	for _, r := range s.res {
+		r.Target = t.ID
+		out.Add(r)
+	}
+	return s.err
+}
+
+func TestRunRecordsResourcesErrorsAndMissingScanners(t *testing.T) {
+	Register(Registration{Cloud: inventory.GCP, Domain: inventory.Firewall, New: func() Scanner {
+		return staticScanner{res: []inventory.Resource{{Cloud: inventory.GCP, Type: inventory.GCPFirewall, ID: "fw-1"}}}
+	}})
+	Register(Registration{Cloud: inventory.GCP, Domain: inventory.IAM, New: func() Scanner {
+		return staticScanner{err: errors.New("permission denied: resourcemanager.projects.getIamPolicy")}
+	}})
+	Register(Registration{Cloud: inventory.GCP, Domain: inventory.Patching, New: func() Scanner { return staticScanner{} }})
+
+	sel, err := Select([]string{"gcp.patching"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sel) != 2 {
+		t.Fatalf("Select(gcp.patching off) = %d scanners, want 2", len(sel))
+	}
+	targets := []Target{{Cloud: inventory.GCP, ID: "proj-a"}, {Cloud: inventory.AWS, ID: "111111111111", Regions: []string{"eu-west-1"}}}
+	var inv inventory.Inventory
+	Run(context.Background(), targets, sel, 4).Fill(&inv)
+
+	if len(inv.Resources) != 1 || inv.Resources[0].Target != "proj-a" {
+		t.Errorf("resources = %+v, want fw-1 in proj-a", inv.Resources)
+	}
+	if len(inv.Targets) != 2 {
+		t.Errorf("targets = %+v, want 2", inv.Targets)
+	}
+	got := map[string]string{}
+	for _, e := range inv.Errors {
+		got[string(e.Cloud)+"/"+e.Target+"/"+string(e.Domain)] = e.Message
+	}
+	// gcp: iam failed, encryption has no scanner, patching was switched off
+	// on purpose (no error); aws: no scanner at all in this test binary.
+	want := []string{"gcp/proj-a/iam", "gcp/proj-a/encryption", "aws/111111111111/firewall", "aws/111111111111/patching", "aws/111111111111/encryption", "aws/111111111111/iam"}
+	for _, k := range want {
+		if _, ok := got[k]; !ok {
+			t.Errorf("no error entry for %s; got %v", k, got)
+		}
+	}
+	if _, ok := got["gcp/proj-a/patching"]; ok {
+		t.Errorf("a scanner switched off produced an error entry: %v", got)
+	}
+	if !strings.Contains(got["gcp/proj-a/iam"], "getIamPolicy") {
+		t.Errorf("iam error = %q, want the scanner's message", got["gcp/proj-a/iam"])
+	}
+	if len(got) != len(want) {
+		t.Errorf("errors = %v, want exactly %v", got, want)
+	}
+}
+
+func TestSelectRejectsUnknownNames(t *testing.T) {
+	_, err := Select([]string{"aws.dns"})
+	if err == nil || !strings.Contains(err.Error(), `"aws.dns"`) {
+		t.Errorf("Select(aws.dns) error = %v, want one naming it", err)
+	}
+}
+
+func TestTargetString(t *testing.T) {
+	for _, tc := range []struct {
+		t    Target
+		want string
+	}{
+		{Target{Cloud: inventory.AWS, ID: "111111111111"}, "aws:111111111111"},
+		{Target{Cloud: inventory.AWS, Organization: true}, "aws:organization"},
+		{Target{Cloud: inventory.GCP}, "gcp:ambient credentials"},
+	} {
+		if got := tc.t.String(); got != tc.want {
+			t.Errorf("Target.String() = %q, want %q", got, tc.want)
+		}
+	}
+}
