@@ -1,0 +1,44 @@
+# ownaudit — build, test, demo.
+# `make demo` runs the main job on the embedded example estate;
+# `make test` runs everything CI runs.
+
+GO              ?= go
+BIN             := bin
+STATICCHECK     := $(BIN)/staticcheck
+STATICCHECK_VER := v0.8.2
+FUZZTIME        ?= 5s
+
+.PHONY: all build test unit fuzz lint demo bench clean
+
+all: build
+
+build:
+	$(GO) build -o $(BIN)/ownaudit ./cmd/ownaudit
+
+# Unit, golden and end-to-end tests, a short fuzz run of the declaration
+# parser, then the linters.
+test: unit fuzz lint
+
+unit:
+	$(GO) test -count=1 ./...
+
+fuzz:
+	$(GO) test ./rules -run '^$$' -fuzz '^FuzzParseDeclaration$$' -fuzztime $(FUZZTIME)
+
+$(STATICCHECK):
+	GOBIN=$(CURDIR)/$(BIN) $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VER)
+
+lint: $(STATICCHECK)
+	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	if [ -n "$$unformatted" ]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi
+	$(GO) vet ./...
+	$(STATICCHECK) ./...
+
+demo: build
+	$(BIN)/ownaudit scan --demo
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+clean:
+	rm -rf $(BIN) ownaudit-demo-findings.json
