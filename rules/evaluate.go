@@ -1,0 +1,139 @@
+package rules
+
+import (
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/ownaudit/ownaudit/inventory"
+)
+
+// Evaluate runs every registered control over the inventory, attributes
+// each finding to the party the declaration makes responsible, and appends
+// the ownership findings. The result is sorted by domain order, control id
+// and resource identity, so two evaluations of the same input are equal.
+//
+// d should not be nil; a nil d is treated as an empty declaration (every
+// customer-side and shared cell unassigned) so that a wiring mistake shows
+// up as findings rather than a crash. Resources of a type the inventory
+// model does not know, or of the wrong cloud for their type, are skipped,
+// as are repeats of a resource already seen (same UID).
+func Evaluate(inv *inventory.Inventory, d *Declaration) []Finding {
+	if d == nil {
+		d = &Declaration{}
+	}
+	if inv == nil {
+		return nil
+	}
+	env := Env{Settings: d.Settings.WithDefaults(), Now: inv.CollectedAt}
+	controls := Controls()
+	resources := evaluable(inv.Resources)
+
+	var out []Finding
+	for _, r := range resources {
+		for _, c := range controls {
+			if !c.Applies(r.Type) {
+				continue
+			}
+			res := runCheck(c, env, r)
+			if res.Status == NotApplicable {
+				continue
+			}
+			out = append(out, d.controlFinding(c, r, res))
+		}
+	}
+	out = append(out, d.ownershipFindings(resources, controls)...)
+	sortFindings(out)
+	return out
+}
+
+// evaluable drops resources that cannot be attributed to a model type and
+// repeats of the same resource (a shard merged twice, say), which would
+// otherwise produce findings with equal ids.
+func evaluable(in []inventory.Resource) []inventory.Resource {
+	seen := make(map[string]bool, len(in))
+	out := make([]inventory.Resource, 0, len(in))
+	for _, r := range in {
+		t, ok := inventory.Types[r.Type]
+		if !ok || t.Cloud != r.Cloud || seen[r.UID()] {
+			continue
+		}
+		seen[r.UID()] = true
+		out = append(out, r)
+	}
+	return out
+}
+
+// runCheck runs one check and turns a panic into an error result: a bug in
+// one control must not lose the findings of every other one.
+func runCheck(c *Control, env Env, r inventory.Resource) (res Result) {
+	defer func() {
+		if p := recover(); p != nil {
+			res = Result{Status: Error, Message: fmt.Sprintf("internal error evaluating %s: %v", c.ID, p)}
+		}
+	}()
+	return c.Check(env, r)
+}
+
+// controlFinding turns a check's result on r into a finding.
+func (d *Declaration) controlFinding(c *Control, r inventory.Resource, res Result) Finding {
+	ref := Ref(r)
+	expected := []Role{}
+	if cell, ok := CellFor(r.Type, c.Domain); ok {
+		expected = cell.Kind.ExpectedRoles()
+	}
+	owner, _ := d.Resolve(r, c.Domain, c.ID)
+	return Finding{
+		ID:            FindingID(c.ID, ref),
+		Control:       c.ID,
+		Title:         c.Title,
+		Domain:        c.Domain,
+		Severity:      c.Severity,
+		Status:        res.Status,
+		Resource:      ref,
+		Responsible:   owner,
+		ExpectedRoles: expected,
+		Evidence:      res.Evidence,
+		Message:       res.Message,
+		Remediation:   c.Remediation,
+		References:    cloudReferences(c.References, r.Cloud),
+	}
+}
+
+// cloudReferences renders the references whose benchmark is about cloud;
+// benchmark ids name their cloud as one "_"-separated part ("cis_7.0_aws").
+func cloudReferences(refs []Reference, cloud inventory.Cloud) []string {
+	var out []string
+	for _, ref := range refs {
+		if slices.Contains(strings.Split(ref.Benchmark, "_"), string(cloud)) {
+			out = append(out, ref.String())
+		}
+	}
+	return out
+}
+
+// sortFindings orders findings by domain order, control id, resource
+// identity and finally id (several ownership findings of one kind can
+// concern one resource).
+func sortFindings(fs []Finding) {
+	sort.SliceStable(fs, func(i, j int) bool {
+		a, b := fs[i], fs[j]
+		if da, db := slices.Index(inventory.Domains, a.Domain), slices.Index(inventory.Domains, b.Domain); da != db {
+			return da < db
+		}
+		if a.Control != b.Control {
+			return a.Control < b.Control
+		}
+		if ua, ub := refUID(a.Resource), refUID(b.Resource); ua != ub {
+			return ua < ub
+		}
+		return a.ID < b.ID
+	})
+}
+
+// refUID is the resource identity of a reference, in the form of
+// inventory.Resource.UID.
+func refUID(r ResourceRef) string {
+	return fmt.Sprintf("%s|%s|%s|%s|%s", r.Cloud, r.Target, r.Region, r.Type, r.ID)
+}

@@ -1,0 +1,310 @@
+package rules
+
+import (
+	"fmt"
+	"slices"
+	"sort"
+
+	"github.com/ownaudit/ownaudit/inventory"
+)
+
+// Ids of the ownership findings: problems of the declaration rather than
+// of a resource's configuration.
+const (
+	OwnershipUnassigned  = "ownership.unassigned"
+	OwnershipMisassigned = "ownership.misassigned"
+	OwnershipTagConflict = "ownership.tag_conflict"
+	OwnershipUnusedScope = "ownership.unused_scope"
+)
+
+// Ways a declaration entry can decide ownership (Decision.Via).
+const (
+	ViaAssign   = "assign"
+	ViaControls = "controls"
+)
+
+// DeclarationEntryType is the ResourceRef type of an unused_scope finding,
+// which is about a declaration entry rather than a cloud resource.
+const DeclarationEntryType = "declaration.responsibility"
+
+// ownershipControls hold the metadata of the ownership findings. They are
+// not registered: they have no Check, span every domain, and Lookup must
+// not return them so that a declaration cannot reassign them.
+var ownershipControls = []*Control{
+	{
+		ID:          OwnershipUnassigned,
+		Title:       "Nobody is declared responsible",
+		Severity:    High,
+		Rationale:   "A customer-side or shared responsibility that no declaration entry assigns is work every party can assume another one does; findings in it reach nobody.",
+		Remediation: "Add or widen a responsibilities entry whose match selects the resource and whose assign names a party for the domain.",
+	},
+	{
+		ID:          OwnershipMisassigned,
+		Title:       "Declared party cannot own this responsibility",
+		Severity:    High,
+		Rationale:   "The providers' shared-responsibility models say which side can act on each resource type and domain; a party of the wrong role will never do the work it is declared to own.",
+		Remediation: "Assign the domain (or control) for these resources to a party whose role the responsibility model expects.",
+	},
+	{
+		ID:          OwnershipTagConflict,
+		Title:       "Ownership tag disagrees with the declaration",
+		Severity:    Medium,
+		Rationale:   "When the resource's ownership tag and the declaration name different parties, people reading either one act on the wrong owner.",
+		Remediation: "Correct the resource's ownership tag, or the declaration entry that decided ownership, so that both name the same party.",
+	},
+	{
+		ID:          OwnershipUnusedScope,
+		Title:       "Declaration entry matches no resource",
+		Severity:    Low,
+		Rationale:   "An entry that selects nothing is usually a typo in a target, region, type or tag, and the resources it was meant for fall to another entry or to nobody.",
+		Remediation: "Fix the entry's match so that it selects the intended resources, or remove the entry.",
+	},
+}
+
+// OwnershipControls returns the metadata of the four ownership findings for
+// listing. They have no Check and no Domain; Lookup does not return them.
+func OwnershipControls() []*Control {
+	out := make([]*Control, len(ownershipControls))
+	for i, c := range ownershipControls {
+		cp := *c
+		out[i] = &cp
+	}
+	return out
+}
+
+func ownershipControl(id string) *Control {
+	for _, c := range ownershipControls {
+		if c.ID == id {
+			return c
+		}
+	}
+	panic("rules: unknown ownership control " + id)
+}
+
+// Resolve returns the party responsible for control on r in domain, and the
+// entry that decided it. Entries are walked in order and every matching one
+// that names an owner replaces the previous owner, so later entries win;
+// within one entry a controls[control] override beats assign[domain]. Pass
+// an empty control to resolve the domain alone. It returns nil, false when
+// no entry assigns anything.
+func (d *Declaration) Resolve(r inventory.Resource, domain inventory.Domain, control string) (*Responsible, bool) {
+	if d == nil {
+		return nil, false
+	}
+	var out *Responsible
+	for i, e := range d.Responsibilities {
+		if !e.Match.Matches(r) {
+			continue
+		}
+		party, via := "", ""
+		if p, ok := e.Controls[control]; ok && control != "" {
+			party, via = p, ViaControls
+		} else if p, ok := e.Assign[domain]; ok {
+			party, via = p, ViaAssign
+		} else {
+			continue
+		}
+		out = d.responsible(party, i, via)
+	}
+	return out, out != nil
+}
+
+// responsible builds the attribution to party by entry i. A party the
+// declaration does not list (the parser rejects those) keeps an empty role,
+// which no cell expects.
+func (d *Declaration) responsible(party string, entry int, via string) *Responsible {
+	pos := d.Responsibilities[entry].Pos
+	out := &Responsible{
+		Party:     party,
+		DecidedBy: Decision{Entry: entry, Via: via, File: pos.File, Line: pos.Line, Column: pos.Column},
+	}
+	for _, p := range d.Parties {
+		if p.ID == party {
+			out.Role, out.Name, out.Contact = p.Role, p.Name, p.Contact
+			break
+		}
+	}
+	return out
+}
+
+// ownershipFindings checks the declaration against the model and the
+// scanned resources. It expects resources already filtered to known types
+// and without duplicates.
+func (d *Declaration) ownershipFindings(resources []inventory.Resource, controls []*Control) []Finding {
+	var out []Finding
+	for _, r := range resources {
+		for _, cell := range cellsOf(r.Type) {
+			out = append(out, d.cellFindings(r, cell, controls)...)
+		}
+	}
+	return append(out, d.unusedScopes(resources)...)
+}
+
+// cellFindings are the unassigned, misassigned and tag_conflict findings of
+// one resource in one cell of the model.
+func (d *Declaration) cellFindings(r inventory.Resource, cell Cell, controls []*Control) []Finding {
+	var out []Finding
+	expected := cell.Kind.ExpectedRoles()
+	ref := Ref(r)
+	owner, assigned := d.Resolve(r, cell.Domain, "")
+	if !assigned && cell.Kind != ProviderOnly {
+		c := ownershipControl(OwnershipUnassigned)
+		out = append(out, ownershipFinding(c, cell.Domain, "", ref, nil, expected,
+			fmt.Sprintf("no declaration entry assigns %s of %s %q (a %s responsibility)", cell.Domain, r.Type, r.ID, cell.Kind),
+			map[string]any{"cell": cell.Kind, "source": cell.Source.URL}))
+	}
+
+	// The domain owner and every per-control override on this resource
+	// must have a role the cell expects.
+	type claim struct {
+		owner   *Responsible
+		control string
+	}
+	var claims []claim
+	if assigned {
+		claims = append(claims, claim{owner, ""})
+	}
+	for _, c := range controls {
+		if c.Domain != cell.Domain || !c.Applies(r.Type) {
+			continue
+		}
+		if o, ok := d.Resolve(r, cell.Domain, c.ID); ok && o.DecidedBy.Via == ViaControls {
+			claims = append(claims, claim{o, c.ID})
+		}
+	}
+	for _, cl := range claims {
+		if slices.Contains(expected, cl.owner.Role) {
+			continue
+		}
+		what := string(cell.Domain)
+		ev := map[string]any{"party": cl.owner.Party, "role": cl.owner.Role, "cell": cell.Kind, "source": cell.Source.URL}
+		if cl.control != "" {
+			what = "control " + cl.control
+			ev["control"] = cl.control
+		}
+		role := string(cl.owner.Role)
+		if role == "" {
+			role = "undeclared"
+		}
+		c := ownershipControl(OwnershipMisassigned)
+		out = append(out, ownershipFinding(c, cell.Domain, cl.control, ref, cl.owner, expected,
+			fmt.Sprintf("%s of %s %q is declared to %q (role %s), but this %s responsibility can only be owned by %s",
+				what, r.Type, r.ID, cl.owner.Party, role, cell.Kind, roleList(expected)), ev))
+	}
+
+	// The ownership tag names who on the customer side answers for the
+	// resource; a domain the provider is declared to own is not compared,
+	// since nobody tags a resource with its cloud provider.
+	if d.OwnershipTag != "" && assigned && owner.Role != Provider {
+		if v, ok := r.Tags[d.OwnershipTag]; ok && v != owner.Party {
+			c := ownershipControl(OwnershipTagConflict)
+			out = append(out, ownershipFinding(c, cell.Domain, "", ref, owner, expected,
+				fmt.Sprintf("tag %s=%q on %s %q names another party than the declaration, which assigns %s to %q",
+					d.OwnershipTag, v, r.Type, r.ID, cell.Domain, owner.Party),
+				map[string]any{"tag": d.OwnershipTag, "tagValue": v, "declaredParty": owner.Party}))
+		}
+	}
+	return out
+}
+
+// unusedScopes reports every entry whose match selects none of resources,
+// once per domain the entry assigns.
+func (d *Declaration) unusedScopes(resources []inventory.Resource) []Finding {
+	var out []Finding
+	c := ownershipControl(OwnershipUnusedScope)
+	for i, e := range d.Responsibilities {
+		used := slices.ContainsFunc(resources, e.Match.Matches)
+		if used {
+			continue
+		}
+		ref := ResourceRef{Type: DeclarationEntryType, ID: fmt.Sprintf("responsibilities[%d]", i)}
+		at := fmt.Sprintf("%s:%d:%d", e.Pos.File, e.Pos.Line, e.Pos.Column)
+		for _, domain := range entryDomains(e) {
+			owner := d.entryOwner(i, domain)
+			out = append(out, ownershipFinding(c, domain, "", ref, owner, []Role{},
+				fmt.Sprintf("responsibilities[%d] at %s matches no scanned resource, so its %s assignment decides nothing", i, at, domain),
+				map[string]any{"file": e.Pos.File, "line": e.Pos.Line, "column": e.Pos.Column, "match": e.Match}))
+		}
+	}
+	return out
+}
+
+// entryDomains are the domains an entry assigns: its assign keys and the
+// domains of the controls it overrides, in domain order.
+func entryDomains(e Responsibility) []inventory.Domain {
+	set := map[inventory.Domain]bool{}
+	for dom := range e.Assign {
+		set[dom] = true
+	}
+	for id := range e.Controls {
+		if c := Lookup(id); c != nil {
+			set[c.Domain] = true
+		}
+	}
+	var out []inventory.Domain
+	for _, dom := range inventory.Domains {
+		if set[dom] {
+			out = append(out, dom)
+		}
+	}
+	return out
+}
+
+// entryOwner is the party entry i gives domain: its assignment, else the
+// override of the first of its controls in the domain.
+func (d *Declaration) entryOwner(i int, domain inventory.Domain) *Responsible {
+	e := d.Responsibilities[i]
+	if p, ok := e.Assign[domain]; ok {
+		return d.responsible(p, i, ViaAssign)
+	}
+	ids := make([]string, 0, len(e.Controls))
+	for id := range e.Controls {
+		if c := Lookup(id); c != nil && c.Domain == domain {
+			ids = append(ids, id)
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	sort.Strings(ids)
+	return d.responsible(e.Controls[ids[0]], i, ViaControls)
+}
+
+// ownershipFinding builds one failing ownership finding. Several ownership
+// findings of one kind can concern the same resource (one per domain, one
+// per overridden control), so the domain and control are part of the id.
+func ownershipFinding(c *Control, domain inventory.Domain, control string, ref ResourceRef, owner *Responsible, expected []Role, msg string, ev map[string]any) Finding {
+	key := c.ID + "/" + string(domain)
+	if control != "" {
+		key += "/" + control
+	}
+	return Finding{
+		ID:            FindingID(key, ref),
+		Control:       c.ID,
+		Title:         c.Title,
+		Domain:        domain,
+		Severity:      c.Severity,
+		Status:        Fail,
+		Resource:      ref,
+		Responsible:   owner,
+		ExpectedRoles: expected,
+		Evidence:      ev,
+		Message:       msg,
+		Remediation:   c.Remediation,
+	}
+}
+
+func roleList(rs []Role) string {
+	s := ""
+	for i, r := range rs {
+		switch {
+		case i == 0:
+		case i == len(rs)-1:
+			s += " or "
+		default:
+			s += ", "
+		}
+		s += string(r)
+	}
+	return s
+}
