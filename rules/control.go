@@ -181,8 +181,9 @@ func Controls() []*Control {
 	return out
 }
 
-// Lookup returns the control with the given id (including the ownership
-// controls), or nil.
+// Lookup returns the catalogue control with the given id, or nil. The
+// ownership findings are not in the catalogue (see OwnershipControls), so
+// a declaration cannot reassign them.
 func Lookup(id string) *Control {
 	if c, ok := catalogue[id]; ok {
 		return c
