@@ -509,8 +509,16 @@ func mapValueNoun(path string) string {
 }
 
 func (p *declParser) walkString(n ast.Node, path string) {
-	switch n.(type) {
-	case *ast.StringNode, *ast.LiteralNode, *ast.NullNode:
+	switch x := n.(type) {
+	case *ast.StringNode:
+		// A plain 12-digit scalar that YAML happened to read as a
+		// string (012345678901 is no valid octal) is still an unquoted
+		// account id; the next one without a 8 or 9 would be a number.
+		if x.Token.Type == token.StringType && allDigits(x.Value) && (len(x.Value) == 12 || strings.HasSuffix(path, ".account")) {
+			p.add(p.nodePos(n), "AWS account id %s in %s is not quoted; account ids are quoted strings (a number loses leading zeros): write %q", x.Value, path, x.Value)
+		}
+		return
+	case *ast.LiteralNode, *ast.NullNode:
 		return
 	case *ast.IntegerNode, *ast.FloatNode, *ast.BoolNode, *ast.InfinityNode, *ast.NanNode:
 		text := n.GetToken().Value
@@ -687,13 +695,15 @@ func (p *declParser) validateParties(d *Declaration) []string {
 		switch {
 		case party.ID == "":
 			p.add(p.itemPos(at), "party %s has no id; expected id: a short lowercase name such as acme", at)
-		case !partyIDRe.MatchString(party.ID):
-			p.add(p.at(at+".id"), "invalid party id %q in %s.id; expected lowercase letters, digits, '.', '_' or '-', starting with a letter or digit", party.ID, at)
+		case first[party.ID].Line > 0:
+			f := first[party.ID]
+			p.add(p.at(at+".id"), "duplicate party id %q in %s.id; first declared at line %d, column %d", party.ID, at, f.Line, f.Column)
 		default:
-			if f, dup := first[party.ID]; dup {
-				p.add(p.at(at+".id"), "duplicate party id %q in %s.id; first declared at line %d, column %d", party.ID, at, f.Line, f.Column)
-				break
+			if !partyIDRe.MatchString(party.ID) {
+				p.add(p.at(at+".id"), "invalid party id %q in %s.id; expected lowercase letters, digits, '.', '_' or '-', starting with a letter or digit", party.ID, at)
 			}
+			// An id of the wrong shape still counts as declared, so
+			// that references to it are not reported a second time.
 			first[party.ID] = p.at(at + ".id")
 			ids = append(ids, party.ID)
 		}
@@ -725,7 +735,7 @@ func (p *declParser) validateTargets(d *Declaration) {
 	dup := func(at, id string) bool {
 		pos := p.at(at)
 		if f, ok := seen[id]; ok {
-			p.add(pos, "target %s in %s is listed twice; first at line %d, column %d", id, at, f.Line, f.Column)
+			p.add(pos, "target %q in %s is listed twice; first at line %d, column %d", id, at, f.Line, f.Column)
 			return true
 		}
 		seen[id] = pos
@@ -826,12 +836,16 @@ func (p *declParser) validateResponsibilities(d *Declaration, parties []string) 
 	for _, id := range parties {
 		declared[id] = true
 	}
+	list := strings.Join(parties, ", ")
+	if list == "" {
+		list = "none"
+	}
 	checkParty := func(party, at, what string) {
 		switch {
 		case party == "":
-			p.add(p.at(at), "no party for %s in %s; expected one of the declared parties: %s", what, parentPath(at), strings.Join(parties, ", "))
+			p.add(p.at(at), "no party for %s in %s; expected one of the declared parties: %s", what, parentPath(at), list)
 		case !declared[party]:
-			msg := fmt.Sprintf("unknown party %q in %s; declared parties: %s", party, at, strings.Join(parties, ", "))
+			msg := fmt.Sprintf("unknown party %q in %s; declared parties: %s", party, at, list)
 			if s := closest(party, parties); s != "" {
 				msg += fmt.Sprintf(" (did you mean %s?)", s)
 			}
