@@ -1,7 +1,9 @@
 package rules
 
 import (
+	"bytes"
 	"cmp"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -132,5 +134,32 @@ func TestModelExpectedRoles(t *testing.T) {
 				t.Errorf("%q.ExpectedRoles() = %v, want %v", tc.kind, got, tc.want)
 			}
 		})
+	}
+}
+
+// TestModelDoc fails when docs/responsibility-model.md is not what
+// WriteModelMarkdown makes of Model(); -update rewrites it.
+func TestModelDoc(t *testing.T) {
+	const path = "../docs/responsibility-model.md"
+	var buf bytes.Buffer
+	if err := WriteModelMarkdown(&buf); err != nil {
+		t.Fatalf("WriteModelMarkdown() = %v", err)
+	}
+	if *update {
+		if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, buf.Bytes()) {
+		t.Errorf("%s is out of date with rules.Model(); run go test ./rules -run TestModelDoc -update", path)
+	}
+	for _, c := range Model() {
+		if !bytes.Contains(got, []byte("`"+c.Type+"` | "+string(c.Domain)+" | "+string(c.Kind)+" |")) {
+			t.Errorf("%s has no row for %s/%s", path, c.Type, c.Domain)
+		}
 	}
 }
