@@ -264,6 +264,10 @@ func (p *declParser) syntax(data []byte) ast.Node {
 		if doc == nil || doc.Body == nil {
 			continue
 		}
+		if _, ok := doc.Body.(*ast.DirectiveNode); ok {
+			// %YAML and %TAG lines precede the document; they are not one.
+			continue
+		}
 		if body != nil {
 			pos := p.nodePos(doc.Body)
 			if doc.Start != nil {
@@ -342,8 +346,10 @@ func kind(n ast.Node) string {
 		return "a list"
 	case *ast.NullNode:
 		return "no value"
-	case *ast.StringNode, *ast.LiteralNode:
-		return fmt.Sprintf("the string %q", n.(ast.ScalarNode).GetValue())
+	case *ast.StringNode:
+		return fmt.Sprintf("the string %q", n.Value)
+	case *ast.LiteralNode:
+		return "a block string (" + n.Start.Value + ")"
 	case *ast.IntegerNode, *ast.FloatNode, *ast.InfinityNode, *ast.NanNode:
 		return "the number " + n.GetToken().Value
 	case *ast.BoolNode:
@@ -544,6 +550,11 @@ func (p *declParser) walkInt(n ast.Node, path string) {
 		}
 		return
 	case *ast.StringNode:
+		if x.Token.Type == token.StringType && allDigits(strings.TrimPrefix(x.Value, "-")) {
+			// YAML reads an integer too big for 64 bits as text.
+			p.add(p.nodePos(n), "number %s for %s is out of range", x.Value, path)
+			return
+		}
 		if _, err := strconv.Atoi(x.Value); err == nil {
 			p.add(p.nodePos(n), "expected a number for %s, found %s; remove the quotes", path, kind(n))
 			return

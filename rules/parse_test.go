@@ -228,6 +228,9 @@ func TestDeclarationIssues(t *testing.T) {
 		{"control for another cloud", head + "responsibilities: [{match: {cloud: azure}, controls: {iam.root_mfa_disabled: acme}}]\n", "3:55: control iam.root_mfa_disabled in responsibilities[0].controls checks no azure resource"},
 		{"empty tag key", head + "responsibilities: [{match: {tags: {\"\": x}}, assign: {iam: acme}}]\n", "3:36: empty tag key in responsibilities[0].match.tags"},
 		{"external id without shape", "version: 1\nparties: [{id: acme, role: customer}]\ntargets: {aws: [{account: \"111111111111\", assumeRole: \"arn:aws:iam::111111111111:role/r\", externalId: \"a b\"}]}\nresponsibilities: [{assign: {iam: acme}}]\n", "3:103: malformed external id in targets.aws[0].externalId"},
+		{"version too big", "version: 99999999999999999999\n" + head[11:] + "responsibilities: [{assign: {iam: acme}}]\n", "1:10: number 99999999999999999999 for version is out of range"},
+		{"block string for a list", head + "responsibilities: |\n  - assign: {iam: acme}\n", "3:19: expected a list for responsibilities, found a block string (|)"},
+		{"directive then two documents", "%YAML 1.2\n---\n" + head + "responsibilities: [{assign: {iam: acme}}]\n---\nversion: 1\n", "6:1: a second YAML document starts here"},
 		{"unterminated quote", head + "responsibilities: [{assign: {iam: \"acme}}]\n", "3:35: invalid YAML: "},
 	}
 	for _, tc := range cases {
@@ -239,6 +242,29 @@ func TestDeclarationIssues(t *testing.T) {
 			}
 			if len(de.Issues) != 1 || !strings.HasPrefix(de.Issues[0].String(), tc.want) {
 				t.Errorf("ParseDeclaration(%q) error:\n%v\nwant one issue starting %q", tc.yaml, err, tc.want)
+			}
+		})
+	}
+}
+
+// TestDeclarationYAMLForms checks YAML spellings a declaration may use.
+func TestDeclarationYAMLForms(t *testing.T) {
+	const body = "version: 1\nparties: [{id: acme, role: customer}]\nresponsibilities: [{assign: {iam: acme}}]\n"
+	cases := map[string]string{
+		"yaml directive":        "%YAML 1.2\n---\n" + body,
+		"document end marker":   body + "...\n",
+		"document start marker": "---\n" + body,
+		"windows line endings":  strings.ReplaceAll(body, "\n", "\r\n"),
+		"block list":            "version: 1\nparties:\n- id: acme\n  role: customer\nresponsibilities:\n- assign:\n    iam: acme\n",
+	}
+	for name, yaml := range cases {
+		t.Run(name, func(t *testing.T) {
+			d, err := ParseDeclaration("forms.yaml", []byte(yaml))
+			if err != nil {
+				t.Fatalf("ParseDeclaration(%q) error:\n%v", yaml, err)
+			}
+			if got := d.Responsibilities[0].Assign[inventory.IAM]; got != "acme" {
+				t.Errorf("assign.iam = %q, want acme", got)
 			}
 		})
 	}
