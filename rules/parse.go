@@ -520,7 +520,7 @@ func (p *declParser) walkString(n ast.Node, path string) {
 		// A plain 12-digit scalar that YAML happened to read as a
 		// string (012345678901 is no valid octal) is still an unquoted
 		// account id; the next one without a 8 or 9 would be a number.
-		if x.Token.Type == token.StringType && allDigits(x.Value) && (len(x.Value) == 12 || strings.HasSuffix(path, ".account")) {
+		if x.Token.Type == token.StringType && allDigits(x.Value) && accountPath(path) {
 			p.add(p.nodePos(n), "AWS account id %s in %s is not quoted; account ids are quoted strings (a number loses leading zeros): write %q", x.Value, path, x.Value)
 		}
 		return
@@ -532,7 +532,7 @@ func (p *declParser) walkString(n ast.Node, path string) {
 		switch {
 		case strings.HasSuffix(parentPath(path), ".tags"):
 			p.add(pos, "tag value %s in %s is not a string; tag values are strings: quote it as %q", text, path, text)
-		case strings.HasSuffix(path, ".account") || len(text) == 12 && allDigits(text):
+		case accountPath(path) && allDigits(text):
 			p.add(pos, "AWS account id %s in %s is a number; account ids are quoted strings (a number loses leading zeros): write %q", text, path, text)
 		default:
 			p.add(pos, "expected a string for %s, found %s; quote it: %q", path, kind(n), text)
@@ -561,6 +561,12 @@ func (p *declParser) walkInt(n ast.Node, path string) {
 		}
 	}
 	p.add(p.nodePos(n), "expected a whole number for %s, found %s", path, kind(n))
+}
+
+// accountPath reports whether the string at path may be an AWS account
+// id: a target's account, or an entry of match.targets.
+func accountPath(path string) bool {
+	return strings.HasSuffix(path, ".account") || strings.HasSuffix(parentPath(path), ".match.targets")
 }
 
 func allDigits(s string) bool {

@@ -225,6 +225,7 @@ func TestDeclarationIssues(t *testing.T) {
 		{"null entry", head + "responsibilities:\n  -\n", "4:3: responsibilities[0] assigns nothing"},
 		{"party contact a list", "version: 1\nparties: [{id: acme, role: customer, contact: [a, b]}]\nresponsibilities: [{assign: {iam: acme}}]\n", "2:47: expected a string for parties[0].contact, found a list"},
 		{"party name a number", "version: 1\nparties: [{id: acme, role: customer, name: 42}]\nresponsibilities: [{assign: {iam: acme}}]\n", `2:44: expected a string for parties[0].name, found the number 42; quote it: "42"`},
+		{"party name of 12 digits", "version: 1\nparties: [{id: acme, role: customer, name: 111111111111}]\nresponsibilities: [{assign: {iam: acme}}]\n", `2:44: expected a string for parties[0].name, found the number 111111111111; quote it: "111111111111"`},
 		{"control for another cloud", head + "responsibilities: [{match: {cloud: azure}, controls: {iam.root_mfa_disabled: acme}}]\n", "3:55: control iam.root_mfa_disabled in responsibilities[0].controls checks no azure resource"},
 		{"empty tag key", head + "responsibilities: [{match: {tags: {\"\": x}}, assign: {iam: acme}}]\n", "3:36: empty tag key in responsibilities[0].match.tags"},
 		{"external id without shape", "version: 1\nparties: [{id: acme, role: customer}]\ntargets: {aws: [{account: \"111111111111\", assumeRole: \"arn:aws:iam::111111111111:role/r\", externalId: \"a b\"}]}\nresponsibilities: [{assign: {iam: acme}}]\n", "3:103: malformed external id in targets.aws[0].externalId"},
