@@ -196,6 +196,10 @@ type Identity struct {
 	PasswordEnabled  Bool   `json:"passwordEnabled,omitzero"`
 	MFAEnabled       Bool   `json:"mfaEnabled,omitzero"`
 	PasswordLastUsed Time   `json:"passwordLastUsed,omitzero"`
+	// PasswordLastChanged is when the password was last set (the
+	// credential report's password_last_changed). It dates a password
+	// that was never used, which PasswordLastUsed cannot.
+	PasswordLastChanged Time `json:"passwordLastChanged,omitzero"`
 	// Keys is unknown when the key list could not be read.
 	Keys Opt[[]AccessKey] `json:"keys,omitzero"`
 }
