@@ -1,0 +1,277 @@
+// Package report holds the findings document of one scan, its summary and
+// its writers (JSON, NDJSON, a text table), and writes output files
+// atomically. It reads the inventory and rules types; it never sees a cloud
+// SDK.
+package report
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"slices"
+	"time"
+
+	"github.com/ownaudit/ownaudit/inventory"
+	"github.com/ownaudit/ownaudit/rules"
+)
+
+// SchemaVersion is the version of the findings document. A change that
+// removes or retypes a field bumps the major number.
+const SchemaVersion = "1.0"
+
+// ToolName is the tool named in every document.
+const ToolName = "ownaudit"
+
+// Sources of an inventory; a saved snapshot is SourceInventory + its path.
+const (
+	SourceScan      = "scan"
+	SourceDemo      = "demo"
+	SourceInventory = "inventory:"
+)
+
+// Target statuses.
+const (
+	TargetOK      = "ok"
+	TargetPartial = "partial"
+	TargetFailed  = "failed"
+)
+
+// Document is the findings of one scan: what was scanned, every finding,
+// what could not be read, and the counts.
+type Document struct {
+	SchemaVersion string        `json:"schemaVersion"`
+	Scan          Scan          `json:"scan"`
+	Parties       []rules.Party `json:"parties"`
+	// Findings keep the order they were given to Build in.
+	Findings []rules.Finding `json:"findings"`
+	Errors   []Error         `json:"errors"`
+	// Summary counts every finding of the scan, passed ones included, even
+	// in a copy made by WithoutPassed.
+	Summary Summary `json:"summary"`
+}
+
+// Scan describes the scan that produced a document.
+type Scan struct {
+	// ID is random per scan; diffs use finding ids, not this.
+	ID          string         `json:"id"`
+	Tool        Tool           `json:"tool"`
+	Started     time.Time      `json:"started"`
+	Finished    time.Time      `json:"finished"`
+	Declaration DeclarationRef `json:"declaration"`
+	// Source says where the inventory came from: "scan" (the live clouds),
+	// "inventory:FILE" (a saved snapshot) or "demo".
+	Source  string         `json:"source"`
+	Targets []TargetStatus `json:"targets"`
+}
+
+// Tool names the program and version that wrote the document.
+type Tool struct {
+	Name    string `json:"name"`
+	Version string `json:"version"`
+}
+
+// DeclarationRef identifies the declaration the findings were judged
+// against, so that a signed report pins the exact file.
+type DeclarationRef struct {
+	Path   string `json:"path,omitempty"`
+	SHA256 string `json:"sha256,omitempty"`
+}
+
+// TargetStatus is how completely one target was read.
+type TargetStatus struct {
+	Cloud   inventory.Cloud `json:"cloud"`
+	ID      string          `json:"id"`
+	Name    string          `json:"name,omitempty"`
+	Regions []string        `json:"regions,omitempty"`
+	// Status is TargetOK, TargetPartial (some domain failed) or
+	// TargetFailed (every domain failed).
+	Status string `json:"status"`
+	// Errors counts the errors entries for the target.
+	Errors int `json:"errors"`
+}
+
+// Error is something a scanner could not read, and the controls that leaves
+// unevaluated.
+type Error struct {
+	Cloud         inventory.Cloud  `json:"cloud"`
+	Target        string           `json:"target"`
+	Region        string           `json:"region,omitempty"`
+	Domain        inventory.Domain `json:"domain"`
+	Operation     string           `json:"operation,omitempty"`
+	ResourceTypes []string         `json:"resourceTypes,omitempty"`
+	Message       string           `json:"message"`
+	Permission    string           `json:"permission,omitempty"`
+	// Controls are the catalogue controls in the domain over the affected
+	// resource types.
+	Controls []string `json:"controls"`
+}
+
+// Meta is what Build cannot learn from the inventory or the declaration.
+type Meta struct {
+	// ScanID is generated when empty.
+	ScanID      string
+	ToolVersion string
+	Started     time.Time
+	Finished    time.Time
+	// Source is SourceScan (the default), "inventory:FILE" or SourceDemo.
+	Source string
+}
+
+// Build assembles the document of one scan. inv and d may be nil (nothing
+// scanned, no declaration). The findings are copied, not reordered.
+func Build(inv *inventory.Inventory, d *rules.Declaration, findings []rules.Finding, meta Meta) *Document {
+	if inv == nil {
+		inv = &inventory.Inventory{}
+	}
+	id := meta.ScanID
+	if id == "" {
+		id = newScanID()
+	}
+	source := meta.Source
+	if source == "" {
+		source = SourceScan
+	}
+	doc := &Document{
+		SchemaVersion: SchemaVersion,
+		Scan: Scan{
+			ID:       id,
+			Tool:     Tool{Name: ToolName, Version: meta.ToolVersion},
+			Started:  meta.Started,
+			Finished: meta.Finished,
+			Source:   source,
+			Targets:  targetStatuses(inv),
+		},
+		Parties:  []rules.Party{},
+		Findings: make([]rules.Finding, len(findings)),
+		Errors:   make([]Error, 0, len(inv.Errors)),
+	}
+	if d != nil {
+		doc.Scan.Declaration = DeclarationRef{Path: d.File, SHA256: d.SHA256}
+		doc.Parties = append(doc.Parties, d.Parties...)
+	}
+	copy(doc.Findings, findings)
+	for i := range doc.Findings {
+		// Readers of the JSON get an array, never null.
+		if doc.Findings[i].ExpectedRoles == nil {
+			doc.Findings[i].ExpectedRoles = []rules.Role{}
+		}
+	}
+	controls := rules.Controls()
+	for _, e := range inv.Errors {
+		doc.Errors = append(doc.Errors, Error{
+			Cloud:         e.Cloud,
+			Target:        e.Target,
+			Region:        e.Region,
+			Domain:        e.Domain,
+			Operation:     e.Operation,
+			ResourceTypes: e.ResourceTypes,
+			Message:       e.Message,
+			Permission:    e.Permission,
+			Controls:      unevaluated(controls, e),
+		})
+	}
+	doc.Summary = Summarize(doc.Findings)
+	// Every declared party appears in the summary, so a party with nothing
+	// found is visibly zero rather than missing.
+	for _, p := range doc.Parties {
+		if _, ok := doc.Summary.ByParty[p.ID]; !ok {
+			doc.Summary.ByParty[p.ID] = StatusCounts{}
+		}
+	}
+	return doc
+}
+
+// unevaluated lists the controls of e's domain over the resource types e
+// left unread; an error naming no types affects every type of its cloud.
+func unevaluated(controls []*rules.Control, e inventory.ScanError) []string {
+	types := e.ResourceTypes
+	if len(types) == 0 {
+		for _, name := range inventory.TypeNames() {
+			if inventory.Types[name].Cloud == e.Cloud {
+				types = append(types, name)
+			}
+		}
+	}
+	out := []string{}
+	for _, c := range controls {
+		if c.Domain != e.Domain {
+			continue
+		}
+		if slices.ContainsFunc(types, c.Applies) {
+			out = append(out, c.ID)
+		}
+	}
+	return out
+}
+
+// targetKey identifies a target across clouds.
+type targetKey struct {
+	cloud inventory.Cloud
+	id    string
+}
+
+// targetStatuses rates each target by the domains its errors cover. Targets
+// that only errors name (one that could not even be listed) are added after
+// the scanned ones, in the order of their first error.
+func targetStatuses(inv *inventory.Inventory) []TargetStatus {
+	out := make([]TargetStatus, 0, len(inv.Targets))
+	index := map[targetKey]int{}
+	for _, t := range inv.Targets {
+		k := targetKey{t.Cloud, t.ID}
+		if _, dup := index[k]; dup {
+			continue
+		}
+		index[k] = len(out)
+		out = append(out, TargetStatus{Cloud: t.Cloud, ID: t.ID, Name: t.Name, Regions: t.Regions})
+	}
+	failed := map[targetKey]map[inventory.Domain]bool{}
+	for _, e := range inv.Errors {
+		k := targetKey{e.Cloud, e.Target}
+		i, ok := index[k]
+		if !ok {
+			i = len(out)
+			index[k] = i
+			out = append(out, TargetStatus{Cloud: e.Cloud, ID: e.Target})
+		}
+		// A target the inventory does not list gets its regions from the
+		// errors, so the report still says where reading failed.
+		if e.Region != "" && !known(inv.Targets, k) && !slices.Contains(out[i].Regions, e.Region) {
+			out[i].Regions = append(out[i].Regions, e.Region)
+		}
+		out[i].Errors++
+		if failed[k] == nil {
+			failed[k] = map[inventory.Domain]bool{}
+		}
+		failed[k][e.Domain] = true
+	}
+	for i := range out {
+		k := targetKey{out[i].Cloud, out[i].ID}
+		n := 0
+		for _, dom := range inventory.Domains {
+			if failed[k][dom] {
+				n++
+			}
+		}
+		switch {
+		case n == len(inventory.Domains):
+			out[i].Status = TargetFailed
+		case n > 0:
+			out[i].Status = TargetPartial
+		default:
+			out[i].Status = TargetOK
+		}
+	}
+	return out
+}
+
+// known reports whether the inventory lists the target itself.
+func known(targets []inventory.Target, k targetKey) bool {
+	return slices.ContainsFunc(targets, func(t inventory.Target) bool { return t.Cloud == k.cloud && t.ID == k.id })
+}
+
+// newScanID returns 16 random hex digits.
+func newScanID() string {
+	var b [8]byte
+	// crypto/rand.Read never fails on supported platforms (Go 1.24+).
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}

@@ -1,0 +1,92 @@
+package report
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+
+	"github.com/ownaudit/ownaudit/rules"
+)
+
+// Record types of the NDJSON stream, in the order they appear.
+const (
+	RecordScan    = "scan"
+	RecordFinding = "finding"
+	RecordError   = "error"
+	RecordSummary = "summary"
+)
+
+// scanRecord is the first line of the stream: the scan and what a reader
+// needs to interpret the rest (the schema version, the parties).
+type scanRecord struct {
+	SchemaVersion string `json:"schemaVersion"`
+	Scan
+	Parties []rules.Party `json:"parties"`
+}
+
+// WriteNDJSON writes doc as newline-delimited JSON: one "scan" record,
+// one "finding" record per finding, one "error" record per error and a
+// final "summary" record. Each record is an object whose "type" field says
+// which, followed by the fields the same object has in the JSON document,
+// so that log pipelines can ingest findings one by one.
+func WriteNDJSON(w io.Writer, doc *Document) error {
+	bw := bufio.NewWriter(w)
+	put := func(typ string, v any) error {
+		b, err := record(typ, v)
+		if err != nil {
+			return fmt.Errorf("write ndjson: %s record: %w", typ, err)
+		}
+		_, err = bw.Write(b)
+		return err
+	}
+	if err := put(RecordScan, scanRecord{SchemaVersion: doc.SchemaVersion, Scan: doc.Scan, Parties: doc.Parties}); err != nil {
+		return err
+	}
+	for _, f := range doc.Findings {
+		if err := put(RecordFinding, f); err != nil {
+			return err
+		}
+	}
+	for _, e := range doc.Errors {
+		if err := put(RecordError, e); err != nil {
+			return err
+		}
+	}
+	if err := put(RecordSummary, doc.Summary); err != nil {
+		return err
+	}
+	if err := bw.Flush(); err != nil {
+		return fmt.Errorf("write ndjson: %w", err)
+	}
+	return nil
+}
+
+// record encodes v, which must encode as a JSON object, with a leading
+// "type" member and a trailing newline. Splicing the bytes keeps v's field
+// order, which a map round trip would lose.
+func record(typ string, v any) ([]byte, error) {
+	body, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	if len(body) < 2 || body[0] != '{' {
+		return nil, fmt.Errorf("%T does not encode as an object", v)
+	}
+	head, err := json.Marshal(typ)
+	if err != nil {
+		return nil, err
+	}
+	var b bytes.Buffer
+	b.WriteString(`{"type":`)
+	b.Write(head)
+	if !bytes.Equal(body, []byte("{}")) {
+		b.WriteByte(',')
+		b.Write(body[1:])
+	} else {
+		b.WriteByte('}')
+	}
+	b.WriteByte('\n')
+	return b.Bytes(), nil
+}

@@ -1,0 +1,229 @@
+package report
+
+import (
+	"encoding/json"
+	"fmt"
+	"reflect"
+
+	"github.com/invopop/jsonschema"
+
+	"github.com/ownaudit/ownaudit/inventory"
+	"github.com/ownaudit/ownaudit/rules"
+)
+
+// FindingsSchemaID is the $id of the findings document's JSON Schema.
+const FindingsSchemaID = "https://github.com/ownaudit/ownaudit/configs/schema/findings.schema.json"
+
+// enumDef is a string type of a closed set, shared by every field of that
+// type through one definition.
+type enumDef struct {
+	name        string
+	description string
+	values      []string
+}
+
+// schemaEnums are the closed string types a document uses.
+func schemaEnums() map[reflect.Type]enumDef {
+	var statuses, severities, domains, roles, clouds []string
+	for _, s := range rules.Statuses {
+		statuses = append(statuses, string(s))
+	}
+	for _, s := range rules.Severities {
+		severities = append(severities, string(s))
+	}
+	for _, d := range inventory.Domains {
+		domains = append(domains, string(d))
+	}
+	for _, r := range rules.Roles {
+		roles = append(roles, string(r))
+	}
+	for _, c := range inventory.Clouds {
+		clouds = append(clouds, string(c))
+	}
+	return map[reflect.Type]enumDef{
+		reflect.TypeFor[rules.Status]():     {"Status", "fail: the control found a problem; error: it could not be evaluated because an input could not be read; pass: no problem.", statuses},
+		reflect.TypeFor[rules.Severity]():   {"Severity", "How urgent a failing finding is, most severe first.", severities},
+		reflect.TypeFor[inventory.Domain](): {"Domain", "The area of responsibility.", domains},
+		reflect.TypeFor[rules.Role]():       {"Role", "What a party is in the shared-responsibility model.", roles},
+		reflect.TypeFor[inventory.Cloud]():  {"Cloud", "The cloud provider.", clouds},
+	}
+}
+
+// schemaDocs are the descriptions of the schema, by Go type and field.
+var schemaDocs = map[string]string{
+	"Document":               "The findings of one ownaudit scan.",
+	"Document.SchemaVersion": "Version of this document format.",
+	"Document.Scan":          "What was scanned, when, with which declaration, and how completely.",
+	"Document.Parties":       "The parties of the declaration, in declaration order.",
+	"Document.Findings":      "One entry per control and resource, and per ownership problem.",
+	"Document.Errors":        "What could not be read, and the controls that leaves unevaluated.",
+	"Document.Summary":       "Counts over all findings of the scan, passed ones included even when they are left out of findings.",
+
+	"Scan":                "The scan that produced the document.",
+	"Scan.ID":             "Random id of this scan run.",
+	"Scan.Tool":           "The program that wrote the document.",
+	"Scan.Started":        "When the scan started.",
+	"Scan.Finished":       "When the scan finished.",
+	"Scan.Declaration":    "The declaration the findings were judged against.",
+	"Scan.Source":         "Where the inventory came from: scan (the live clouds), inventory:FILE (a saved snapshot) or demo.",
+	"Scan.Targets":        "Every account, subscription or project, and how completely it was read.",
+	"Tool":                "Name and version of the program.",
+	"DeclarationRef":      "Path and SHA-256 digest of the declaration file.",
+	"TargetStatus":        "One target and how completely it was read.",
+	"TargetStatus.Status": "ok: every domain was read; partial: some domain had an error; failed: every domain had an error.",
+	"TargetStatus.Errors": "Number of errors entries for the target.",
+
+	"Error":               "Something a scanner could not read.",
+	"Error.Operation":     "The API operation that failed, e.g. ssm:DescribeInstancePatchStates.",
+	"Error.ResourceTypes": "The resource types left unread or incomplete; absent when the whole domain is affected.",
+	"Error.Permission":    "The missing permission, when the provider named it.",
+	"Error.Controls":      "Controls of the domain over the affected resource types: their findings on those resources are missing or have status error.",
+
+	"Summary":            "Finding counts.",
+	"Summary.Total":      "Number of findings.",
+	"Summary.ByStatus":   "Findings per status.",
+	"Summary.BySeverity": "Findings per severity and status.",
+	"Summary.ByDomain":   "Findings per domain and status.",
+	"Summary.ByParty":    "Findings per responsible party id and status; unassigned counts findings without a responsible party.",
+	"StatusCounts":       "Finding counts per status.",
+
+	"Party": "Someone who can be responsible.",
+
+	"Finding":               "One result: a control on a resource, or an ownership problem.",
+	"Finding.ID":            "Stable id: the same control on the same resource has the same id in every scan, so scans can be compared.",
+	"Finding.Control":       "The control id, e.g. firewall.admin_ports_open_to_internet or ownership.unassigned.",
+	"Finding.Title":         "The control's title.",
+	"Finding.Resource":      "The resource the finding is about.",
+	"Finding.Responsible":   "The party declared responsible, and the declaration entry that decided it; null when nobody is.",
+	"Finding.ExpectedRoles": "The roles the responsibility model allows to own this resource type and domain.",
+	"Finding.Evidence":      "The values that decided the verdict.",
+	"Finding.Message":       "What was found, in one sentence.",
+	"Finding.Remediation":   "How to fix it.",
+	"Finding.References":    "Benchmark recommendations, as benchmark:id.",
+	"ResourceRef":           "Identifies a resource: cloud, target, region, type and provider id together are unique.",
+	"ResourceRef.Target":    "The AWS account, Azure subscription or GCP project.",
+	"ResourceRef.Type":      "The normalized resource type, e.g. aws.ec2.security_group.",
+	"ResourceRef.ID":        "The provider's id of the resource.",
+	"Responsible":           "The party a finding is attributed to, and why.",
+	"Responsible.Party":     "The party id.",
+	"Responsible.DecidedBy": "The declaration entry that assigned the party.",
+	"Decision":              "A declaration entry.",
+	"Decision.Entry":        "Index in responsibilities, from 0.",
+	"Decision.Via":          "assign (a domain assignment) or controls (a per-control override).",
+}
+
+func schemaComment(t reflect.Type, field string) string {
+	if field == "" {
+		return schemaDocs[t.Name()]
+	}
+	return schemaDocs[t.Name()+"."+field]
+}
+
+// FindingsSchema returns the JSON Schema (draft 2020-12) of the findings
+// document, generated from the Go types and refined where a Go type cannot
+// say enough: the closed sets, id shapes, a nullable responsible party.
+func FindingsSchema() ([]byte, error) {
+	enums := schemaEnums()
+	r := &jsonschema.Reflector{
+		ExpandedStruct: true,
+		LookupComment:  schemaComment,
+		Mapper: func(t reflect.Type) *jsonschema.Schema {
+			if e, ok := enums[t]; ok {
+				return &jsonschema.Schema{Ref: "#/$defs/" + e.name}
+			}
+			return nil
+		},
+	}
+	s := r.Reflect(&Document{})
+	s.ID = FindingsSchemaID
+	s.Title = "ownaudit findings"
+	for _, e := range enums {
+		values := make([]any, len(e.values))
+		for i, v := range e.values {
+			values[i] = v
+		}
+		s.Definitions[e.name] = &jsonschema.Schema{Type: "string", Enum: values, Description: e.description}
+	}
+	if err := refineFindingsSchema(s); err != nil {
+		return nil, err
+	}
+	b, err := json.MarshalIndent(s, "", "  ")
+	if err != nil {
+		return nil, fmt.Errorf("findings schema: %w", err)
+	}
+	return append(b, '\n'), nil
+}
+
+// refineFindingsSchema adds what the Go types cannot express. It fails when
+// a property it expects is missing, so that a renamed field cannot quietly
+// drop a constraint.
+func refineFindingsSchema(root *jsonschema.Schema) error {
+	defs := root.Definitions
+	prop := func(def, name string) (*jsonschema.Schema, error) {
+		d := root
+		if def != "Document" {
+			d = defs[def]
+		}
+		if d == nil || d.Properties == nil {
+			return nil, fmt.Errorf("findings schema: no definition %s", def)
+		}
+		p, ok := d.Properties.Get(name)
+		if !ok {
+			return nil, fmt.Errorf("findings schema: no property %s.%s", def, name)
+		}
+		return p, nil
+	}
+	ref := func(name string) *jsonschema.Schema { return &jsonschema.Schema{Ref: "#/$defs/" + name} }
+	one := uint64(1)
+	set := []struct {
+		def, name string
+		edit      func(p *jsonschema.Schema)
+	}{
+		{"Document", "schemaVersion", func(p *jsonschema.Schema) { p.Const = SchemaVersion }},
+		{"Scan", "id", func(p *jsonschema.Schema) { p.MinLength = &one }},
+		{"Scan", "source", func(p *jsonschema.Schema) { p.Pattern = `^(scan|demo|inventory:.+)$` }},
+		{"Tool", "name", func(p *jsonschema.Schema) { p.MinLength = &one }},
+		{"DeclarationRef", "sha256", func(p *jsonschema.Schema) { p.Pattern = `^[0-9a-f]{64}$` }},
+		{"TargetStatus", "status", func(p *jsonschema.Schema) { p.Enum = []any{TargetOK, TargetPartial, TargetFailed} }},
+		{"TargetStatus", "id", func(p *jsonschema.Schema) { p.MinLength = &one }},
+		{"TargetStatus", "errors", func(p *jsonschema.Schema) { p.Minimum = "0" }},
+		{"Error", "controls", func(p *jsonschema.Schema) { p.Items.Pattern = `^[a-z]+\.[a-z0-9_]+$` }},
+		{"Finding", "id", func(p *jsonschema.Schema) { p.Pattern = `^[0-9a-f]{32}$` }},
+		{"Finding", "control", func(p *jsonschema.Schema) { p.Pattern = `^[a-z]+\.[a-z0-9_]+$` }},
+		{"ResourceRef", "type", func(p *jsonschema.Schema) { p.MinLength = &one }},
+		{"ResourceRef", "id", func(p *jsonschema.Schema) { p.MinLength = &one }},
+		{"Responsible", "party", func(p *jsonschema.Schema) { p.MinLength = &one }},
+		{"Decision", "via", func(p *jsonschema.Schema) { p.Enum = []any{rules.ViaAssign, rules.ViaControls} }},
+		{"Decision", "entry", func(p *jsonschema.Schema) { p.Minimum = "0" }},
+		{"Summary", "total", func(p *jsonschema.Schema) { p.Minimum = "0" }},
+		{"Summary", "byStatus", func(p *jsonschema.Schema) { p.PropertyNames = ref("Status") }},
+		{"Summary", "bySeverity", func(p *jsonschema.Schema) { p.PropertyNames = ref("Severity") }},
+		{"Summary", "byDomain", func(p *jsonschema.Schema) { p.PropertyNames = ref("Domain") }},
+	}
+	for _, s := range set {
+		p, err := prop(s.def, s.name)
+		if err != nil {
+			return err
+		}
+		s.edit(p)
+	}
+	for _, name := range []string{"pass", "fail", "error"} {
+		p, err := prop("StatusCounts", name)
+		if err != nil {
+			return err
+		}
+		p.Minimum = "0"
+	}
+
+	// Responsible is null for a finding nobody is declared responsible for;
+	// the key is still required, so that "unassigned" is explicit.
+	p, err := prop("Finding", "responsible")
+	if err != nil {
+		return err
+	}
+	defs["Finding"].Properties.Set("responsible", &jsonschema.Schema{
+		Description: p.Description,
+		OneOf:       []*jsonschema.Schema{{Ref: p.Ref}, {Type: "null"}},
+	})
+	return nil
+}

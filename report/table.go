@@ -1,0 +1,420 @@
+package report
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"text/tabwriter"
+	"time"
+	"unicode/utf8"
+
+	"github.com/ownaudit/ownaudit/rules"
+)
+
+// TableOptions shape the text report.
+type TableOptions struct {
+	// Color adds ANSI colours. Callers set it only for a terminal, and not
+	// when NO_COLOR is set.
+	Color bool
+	// Width is the line width messages are cut to fit; 0 or less means no
+	// limit (a file or a pipe).
+	Width int
+}
+
+// Colour codes. Every code is exactly seven bytes long: tabwriter counts
+// bytes, so cells of one column stay aligned only when each carries escape
+// sequences of the same length.
+const (
+	ansiReset    = "\x1b[0m"
+	ansiHeader   = "\x1b[1;39m"
+	ansiCritical = "\x1b[1;31m"
+	ansiHigh     = "\x1b[0;31m"
+	ansiMedium   = "\x1b[0;33m"
+	ansiLow      = "\x1b[0;36m"
+	ansiInfo     = "\x1b[0;34m"
+	ansiPlain    = "\x1b[0;39m"
+)
+
+// minMessage is the fewest message characters a row keeps, however narrow
+// the terminal.
+const minMessage = 24
+
+// painter colours text when enabled.
+type painter bool
+
+func (p painter) paint(code, s string) string {
+	if !p {
+		return s
+	}
+	return code + s + ansiReset
+}
+
+func (p painter) severity(s rules.Severity) string {
+	code := map[rules.Severity]string{
+		rules.Critical: ansiCritical, rules.High: ansiHigh, rules.Medium: ansiMedium,
+		rules.Low: ansiLow, rules.Info: ansiInfo,
+	}[s]
+	if code == "" {
+		code = ansiPlain
+	}
+	return p.paint(code, string(s))
+}
+
+// group is the findings of one responsible party (or of nobody).
+type group struct {
+	key     string
+	role    rules.Role
+	header  string
+	failing []rules.Finding
+	errors  int
+}
+
+// groups splits doc's findings by responsible party: the unassigned group
+// first (only when it holds anything), then the declared parties in
+// declaration order, then any party the findings name that the document
+// does not list.
+func groups(doc *Document) []*group {
+	byKey := map[string]*group{}
+	var extra []*group
+	unassigned := &group{key: Unassigned, header: Unassigned + ": no declared party"}
+	byKey[Unassigned] = unassigned
+	out := []*group{unassigned}
+	for _, p := range doc.Parties {
+		if _, dup := byKey[p.ID]; dup {
+			continue
+		}
+		g := &group{key: p.ID, role: p.Role, header: partyHeader(p)}
+		byKey[p.ID] = g
+		out = append(out, g)
+	}
+	for _, f := range doc.Findings {
+		k := partyKey(f)
+		g, ok := byKey[k]
+		if !ok {
+			r := f.Responsible
+			g = &group{key: k, role: r.Role, header: partyHeader(rules.Party{ID: r.Party, Role: r.Role, Name: r.Name, Contact: r.Contact})}
+			byKey[k] = g
+			extra = append(extra, g)
+		}
+		switch f.Status {
+		case rules.Fail:
+			g.failing = append(g.failing, f)
+		case rules.Error:
+			g.errors++
+		}
+	}
+	if len(unassigned.failing) == 0 && unassigned.errors == 0 {
+		out = out[1:]
+	}
+	out = append(out, extra...)
+	for _, g := range out {
+		sortFindings(g.failing)
+	}
+	return out
+}
+
+func partyHeader(p rules.Party) string {
+	h := p.ID
+	if p.Role != "" {
+		h += " (" + string(p.Role) + ")"
+	}
+	var who []string
+	for _, s := range []string{p.Name, p.Contact} {
+		if s != "" {
+			who = append(who, s)
+		}
+	}
+	if len(who) > 0 {
+		h += ": " + strings.Join(who, ", ")
+	}
+	return h
+}
+
+// sortFindings orders the most severe first, then by control and resource,
+// so that two reports of the same scan read the same.
+func sortFindings(fs []rules.Finding) {
+	sort.SliceStable(fs, func(i, j int) bool {
+		a, b := fs[i], fs[j]
+		if ra, rb := a.Severity.Rank(), b.Severity.Rank(); ra != rb {
+			return ra > rb
+		}
+		if a.Control != b.Control {
+			return a.Control < b.Control
+		}
+		if ra, rb := resourceLabel(a.Resource), resourceLabel(b.Resource); ra != rb {
+			return ra < rb
+		}
+		return where(a.Resource) < where(b.Resource)
+	})
+}
+
+func resourceLabel(r rules.ResourceRef) string {
+	if r.Name != "" {
+		return r.Name
+	}
+	return r.ID
+}
+
+// where names the cloud, target and region of a resource; declaration
+// entries, which live in no cloud, have none.
+func where(r rules.ResourceRef) string {
+	var b strings.Builder
+	b.WriteString(string(r.Cloud))
+	if r.Target != "" {
+		if b.Len() > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(r.Target)
+	}
+	if r.Region != "" {
+		b.WriteString("/" + r.Region)
+	}
+	if b.Len() == 0 {
+		return "-"
+	}
+	return b.String()
+}
+
+// severityCounts renders the failing findings' count by severity, most
+// severe first: "3 failing: 1 critical, 2 high".
+func severityCounts(fs []rules.Finding) string {
+	n := map[rules.Severity]int{}
+	for _, f := range fs {
+		n[f.Severity]++
+	}
+	var parts []string
+	rest := len(fs)
+	for _, s := range rules.Severities {
+		if n[s] > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", n[s], s))
+			rest -= n[s]
+		}
+	}
+	if rest > 0 {
+		parts = append(parts, fmt.Sprintf("%d of unknown severity", rest))
+	}
+	return fmt.Sprintf("%d failing: %s", len(fs), strings.Join(parts, ", "))
+}
+
+// WriteTable writes a text report for people: the failing findings grouped
+// by responsible party, what could not be read, and the totals.
+func WriteTable(w io.Writer, doc *Document, opts TableOptions) error {
+	bw := bufio.NewWriter(w)
+	p := painter(opts.Color)
+	writeScanHeader(bw, doc)
+
+	for _, g := range groups(doc) {
+		fmt.Fprintf(bw, "\n%s\n", p.paint(ansiHeader, g.header))
+		if len(g.failing) == 0 && g.errors == 0 {
+			fmt.Fprintf(bw, "  nothing failing\n")
+			continue
+		}
+		line := "  nothing failing"
+		if len(g.failing) > 0 {
+			line = "  " + severityCounts(g.failing)
+		}
+		if g.errors > 0 {
+			line += fmt.Sprintf("; %d not evaluated", g.errors)
+		}
+		fmt.Fprintln(bw, line)
+		if len(g.failing) > 0 {
+			writeFindings(bw, p, g.failing, opts.Width)
+		}
+	}
+
+	if len(doc.Errors) > 0 {
+		fmt.Fprintf(bw, "\n%s\n", p.paint(ansiMedium, "could not read:"))
+		tw := tabwriter.NewWriter(bw, 0, 0, 2, ' ', 0)
+		for _, e := range doc.Errors {
+			at := string(e.Cloud) + " " + e.Target
+			if e.Region != "" {
+				at += "/" + e.Region
+			}
+			op := e.Operation
+			if op == "" {
+				op = "-"
+			}
+			msg := firstLine(e.Message)
+			if e.Permission != "" {
+				msg += " (needs " + e.Permission + ")"
+			}
+			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", at, e.Domain, op, msg)
+		}
+		if err := tw.Flush(); err != nil {
+			return err
+		}
+		if c := unevaluatedControls(doc.Errors); len(c) > 0 {
+			fmt.Fprintf(bw, "  left unevaluated: %s\n", strings.Join(c, ", "))
+		}
+	}
+
+	fmt.Fprintf(bw, "\n%s\n", totals(doc))
+	return bw.Flush()
+}
+
+func writeScanHeader(w io.Writer, doc *Document) {
+	s := doc.Scan
+	line := "scan " + s.ID
+	if !s.Finished.IsZero() {
+		line += ", finished " + s.Finished.UTC().Format(time.DateTime) + " UTC"
+	}
+	if s.Source != "" {
+		line += ", source " + s.Source
+	}
+	fmt.Fprintln(w, line)
+	if d := s.Declaration; d.Path != "" || d.SHA256 != "" {
+		line = "declaration"
+		if d.Path != "" {
+			line += " " + d.Path
+		}
+		if d.SHA256 != "" {
+			line += " (sha256 " + d.SHA256 + ")"
+		}
+		fmt.Fprintln(w, line)
+	}
+	if len(s.Targets) > 0 {
+		n := map[string]int{}
+		for _, t := range s.Targets {
+			n[t.Status]++
+		}
+		var parts []string
+		for _, st := range []string{TargetOK, TargetPartial, TargetFailed} {
+			if n[st] > 0 {
+				parts = append(parts, fmt.Sprintf("%d %s", n[st], st))
+			}
+		}
+		fmt.Fprintf(w, "targets: %d (%s)\n", len(s.Targets), strings.Join(parts, ", "))
+	}
+}
+
+// writeFindings writes one party's failing findings as aligned columns,
+// cutting messages so that rows fit width.
+func writeFindings(w io.Writer, p painter, fs []rules.Finding, width int) {
+	const indent, pad = 2, 2
+	head := []string{"SEVERITY", "CONTROL", "RESOURCE", "WHERE"}
+	cols := make([]int, len(head))
+	for i, h := range head {
+		cols[i] = len(h)
+	}
+	rows := make([][]string, len(fs))
+	for i, f := range fs {
+		rows[i] = []string{string(f.Severity), f.Control, resourceLabel(f.Resource), where(f.Resource), firstLine(f.Message)}
+		for c := range cols {
+			cols[c] = max(cols[c], utf8.RuneCountInString(rows[i][c]))
+		}
+	}
+	budget := 0
+	if width > 0 {
+		used := indent
+		for _, c := range cols {
+			used += c + pad
+		}
+		budget = max(width-used, minMessage)
+	}
+
+	tw := tabwriter.NewWriter(w, 0, 0, pad, ' ', 0)
+	fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\n", p.paint(ansiHeader, head[0]), head[1], head[2], head[3], "MESSAGE")
+	for i, f := range fs {
+		r := rows[i]
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\n", p.severity(f.Severity), r[1], r[2], r[3], truncate(r[4], budget))
+	}
+	tw.Flush()
+}
+
+// unevaluatedControls merges the controls every error leaves unevaluated,
+// in catalogue order where known.
+func unevaluatedControls(errs []Error) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, e := range errs {
+		for _, c := range e.Controls {
+			if !seen[c] {
+				seen[c] = true
+				out = append(out, c)
+			}
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// totals is the last line: every finding of the scan, passed ones
+// included, from the summary.
+func totals(doc *Document) string {
+	s := doc.Summary
+	var sev []string
+	for _, x := range rules.Severities {
+		if n := s.BySeverity[x].Fail; n > 0 {
+			sev = append(sev, fmt.Sprintf("%d %s", n, x))
+		}
+	}
+	line := fmt.Sprintf("total: %d findings, %d failing", s.Total, s.ByStatus[rules.Fail])
+	if len(sev) > 0 {
+		line += " (" + strings.Join(sev, ", ") + ")"
+	}
+	line += fmt.Sprintf(", %d not evaluated, %d passed", s.ByStatus[rules.Error], s.ByStatus[rules.Pass])
+	if n := len(doc.Errors); n == 1 {
+		line += "; 1 read failed"
+	} else if n > 1 {
+		line += fmt.Sprintf("; %d reads failed", n)
+	}
+	return line
+}
+
+// WriteSummary writes only the per-party counts and the totals: what a
+// terminal shows when the findings themselves go to a file.
+func WriteSummary(w io.Writer, doc *Document, opts TableOptions) error {
+	bw := bufio.NewWriter(w)
+	p := painter(opts.Color)
+	tw := tabwriter.NewWriter(bw, 0, 0, 2, ' ', 0)
+	head := []string{"PARTY", "ROLE", "FAILING"}
+	for _, s := range rules.Severities {
+		head = append(head, strings.ToUpper(string(s)))
+	}
+	head = append(head, "NOT EVALUATED", "PASSED")
+	// Only the first cell is painted, so that the escape sequences do not
+	// skew the column widths.
+	head[0] = p.paint(ansiHeader, head[0])
+	fmt.Fprintln(tw, strings.Join(head, "\t"))
+	for _, g := range groups(doc) {
+		role := string(g.role)
+		if role == "" {
+			role = "-"
+		}
+		counts := doc.Summary.ByParty[g.key]
+		n := map[rules.Severity]int{}
+		for _, f := range g.failing {
+			n[f.Severity]++
+		}
+		cells := []string{p.paint(ansiHeader, g.key), role, fmt.Sprint(counts.Fail)}
+		for _, s := range rules.Severities {
+			cells = append(cells, fmt.Sprint(n[s]))
+		}
+		cells = append(cells, fmt.Sprint(counts.Error), fmt.Sprint(counts.Pass))
+		fmt.Fprintln(tw, strings.Join(cells, "\t"))
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	fmt.Fprintf(bw, "\n%s\n", totals(doc))
+	return bw.Flush()
+}
+
+// firstLine keeps a message to one line for a table cell.
+func firstLine(s string) string {
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return strings.TrimSpace(s[:i]) + " ..."
+	}
+	return s
+}
+
+// truncate cuts s to n runes, marking the cut; n <= 0 keeps s whole.
+func truncate(s string, n int) string {
+	if n <= 0 || utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	r := []rune(s)
+	return string(r[:n-3]) + "..."
+}
