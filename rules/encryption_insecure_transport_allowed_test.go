@@ -98,9 +98,9 @@ func TestEncryptionInsecureTransportMessages(t *testing.T) {
 			want: "bucket policy statement 1 denies reads and writes to everyone when aws:SecureTransport is false",
 		},
 		{
-			name: "partial deny names what is missing",
-			res:  s3Bucket(s3Stmt("Deny", everyone, []string{"s3:GetObject"}, secureTransport("false"))),
-			want: "bucket policy statement 0 denies only reads (s3:GetObject) when aws:SecureTransport is false; writes (s3:PutObject) over plain HTTP are not refused",
+			name:     "partial deny names what is missing",
+			res:      s3Bucket(s3Stmt("Deny", everyone, []string{"s3:GetObject"}, secureTransport("false"))),
+			want:     "bucket policy statement 0 denies only reads (s3:GetObject) when aws:SecureTransport is false; writes (s3:PutObject) over plain HTTP are not refused",
 			evidence: map[string]any{"readsDenied": true, "writesDenied": false},
 		},
 		{
