@@ -243,10 +243,15 @@ func polGlob(pattern, s string) bool {
 // polStatementsVerb names statements by their index in the policy, with
 // the verb agreeing: "statement 2 denies", "statements 0 and 3 deny".
 func polStatementsVerb(idx []int, one, many string) string {
-	if len(idx) == 1 {
-		return polStatementList(idx) + " " + one
+	return polStatementList(idx) + " " + polVerb(len(idx), one, many)
+}
+
+// polVerb picks the verb form agreeing with n subjects.
+func polVerb(n int, one, many string) string {
+	if n == 1 {
+		return one
 	}
-	return polStatementList(idx) + " " + many
+	return many
 }
 
 // polStatementList names statements by their index in the policy:

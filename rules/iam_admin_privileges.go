@@ -106,7 +106,7 @@ func checkAzureAdminRole(p *inventory.Policy) Result {
 		evidence["assigned"] = a
 	}
 	if len(admin) > 0 {
-		msg := fmt.Sprintf("the custom role's permission %s every action (\"*\")", polStatementsVerb(admin, "grants", "grant"))
+		msg := fmt.Sprintf("%s of the custom role's permissions %s every action (\"*\")", polStatementList(admin), polVerb(len(admin), "grants", "grant"))
 		if a, ok := p.Attached.Get(); ok && a {
 			msg += ", and the role is assigned"
 		}

@@ -106,3 +106,15 @@ func TestIAMAdminPrivilegesMessages(t *testing.T) {
 		t.Errorf("Check(gcp).Evidence[serviceAgentsSkipped] = %v, want the Google APIs service agent", got.Evidence["serviceAgentsSkipped"])
 	}
 }
+
+func TestIAMAdminPrivilegesAzureMessage(t *testing.T) {
+	env := Env{Settings: DefaultSettings, Now: testNow}
+	got := AdminPrivileges.Check(env, iamPolicy(inventory.AzureRoleDefinition, inventory.True,
+		inventory.Statement{Actions: []string{"Microsoft.Compute/*/read"}}, inventory.Statement{Actions: []string{"*"}}))
+	if want := `statement 1 of the custom role's permissions grants every action ("*"), and the role is assigned`; got.Message != want {
+		t.Errorf("Check(azure admin role).Message = %q, want %q", got.Message, want)
+	}
+	if got.Evidence["assigned"] != true {
+		t.Errorf("Check(azure admin role).Evidence[assigned] = %v, want true", got.Evidence["assigned"])
+	}
+}

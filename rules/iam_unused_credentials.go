@@ -115,8 +115,11 @@ func checkUnusedCredentials(env Env, r inventory.Resource) Result {
 	case inUse == 0:
 		return Result{Status: Pass, Evidence: evidence, Message: credNoneMessage(r.Type)}
 	}
-	if inUse == 1 {
+	switch inUse {
+	case 1:
 		return Result{Status: Pass, Evidence: evidence, Message: fmt.Sprintf("the one active credential was used within the last %d days", maxDays)}
+	case 2:
+		return Result{Status: Pass, Evidence: evidence, Message: fmt.Sprintf("both active credentials were used within the last %d days", maxDays)}
 	}
 	return Result{Status: Pass, Evidence: evidence, Message: fmt.Sprintf("all %d active credentials were used within the last %d days", inUse, maxDays)}
 }

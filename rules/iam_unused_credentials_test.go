@@ -74,6 +74,10 @@ func TestIAMUnusedCredentialsMessages(t *testing.T) {
 		t.Errorf("Check().Evidence[unused] = %v, want the password at 80 days and AKIANEVER never used at 60", got.Evidence["unused"])
 	}
 
+	got = UnusedCredentials.Check(env, awsUser(inventory.True, iamDaysAgo(2), iamDaysAgo(300), iamKey("AKIA1", inventory.True, iamDaysAgo(300), iamDaysAgo(1))))
+	if want := "both active credentials were used within the last 45 days"; got.Status != Pass || got.Message != want {
+		t.Errorf("Check(all in use) = %q %q, want %q %q", got.Status, got.Message, Pass, want)
+	}
 	got = UnusedCredentials.Check(env, awsUser(inventory.False, inventory.Time{}, inventory.Time{}))
 	if want := "no console password and no active access keys"; got.Message != want {
 		t.Errorf("Check(no credentials).Message = %q, want %q", got.Message, want)
