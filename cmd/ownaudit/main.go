@@ -1,0 +1,127 @@
+// Command ownaudit audits cloud accounts against declared ownership: it
+// reads firewall, patching, encryption and IAM state from AWS, Azure and
+// Google Cloud, evaluates controls, and attributes every finding to the
+// party a declaration names as responsible.
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+)
+
+// Exit codes, as documented in the README and `ownaudit --help`.
+const (
+	exitOK         = 0 // nothing failing at or above --fail-on
+	exitFindings   = 1 // failing findings at or above --fail-on
+	exitUsage      = 2 // usage, declaration or input error
+	exitIncomplete = 3 // some scanner could not read what it needed
+)
+
+// exitError carries an exit code up to main.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string {
+	if e.err == nil {
+		return fmt.Sprintf("exit status %d", e.code)
+	}
+	return e.err.Error()
+}
+
+func (e *exitError) Unwrap() error { return e.err }
+
+// withCode wraps err so main exits with code; a nil err carries the code
+// alone (findings and incomplete scans are results, not failures to report).
+func withCode(code int, err error) error { return &exitError{code: code, err: err} }
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// run executes the command line and returns the process exit code.
+func run(args []string, stdout, stderr io.Writer) int {
+	root := newRootCmd(stdout, stderr)
+	root.SetArgs(args)
+	err := root.Execute()
+	if err == nil {
+		return exitOK
+	}
+	var ee *exitError
+	if errors.As(err, &ee) {
+		if ee.err != nil {
+			fmt.Fprintln(stderr, "ownaudit: "+strings.TrimSpace(ee.err.Error()))
+		}
+		return ee.code
+	}
+	// Cobra's own errors: unknown command or flag, wrong arguments.
+	fmt.Fprintln(stderr, "ownaudit: "+err.Error())
+	fmt.Fprintln(stderr, "Run 'ownaudit --help' for usage.")
+	return exitUsage
+}
+
+// globalOptions are the flags every subcommand shares.
+type globalOptions struct {
+	logLevel string
+	quiet    bool
+	stdout   io.Writer
+	stderr   io.Writer
+	logger   *slog.Logger
+}
+
+func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
+	g := &globalOptions{stdout: stdout, stderr: stderr}
+	root := &cobra.Command{
+		Use:   "ownaudit",
+		Short: "Audit cloud accounts against declared ownership",
+		Long: `ownaudit reads the firewall, patching, encryption and IAM configuration of
+AWS accounts, Azure subscriptions and Google Cloud projects, evaluates a
+catalogue of controls, and attributes every finding to the party that a
+declaration file names as responsible (customer, managed-service provider or
+cloud provider). It also reports holes in the declaration itself: resources
+nobody owns, duties assigned to a party that cannot hold them, resource tags
+that disagree, and declaration entries that match nothing.
+
+Exit codes:
+  0  no failing finding at or above --fail-on
+  1  failing findings at or above --fail-on
+  2  usage, declaration or input error
+  3  scan incomplete: some scanner could not read what it needed
+
+Start with:  ownaudit scan --demo`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
+			logger, err := newLogger(stderr, g.logLevel, g.quiet)
+			if err != nil {
+				return withCode(exitUsage, err)
+			}
+			g.logger = logger
+			return nil
+		},
+	}
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	root.PersistentFlags().StringVar(&g.logLevel, "log-level", "info", "log level on stderr: debug, info, warn or error")
+	root.PersistentFlags().BoolVarP(&g.quiet, "quiet", "q", false, "print only errors on stderr and no summary on stdout")
+	root.AddCommand(newScanCmd(g), newValidateCmd(g), newControlsCmd(g), newVersionCmd(g))
+	return root
+}
+
+func newLogger(w io.Writer, level string, quiet bool) (*slog.Logger, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(level)); err != nil {
+		return nil, fmt.Errorf("--log-level %q: want debug, info, warn or error", level)
+	}
+	if quiet {
+		l = slog.LevelError
+	}
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l})), nil
+}

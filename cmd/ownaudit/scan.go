@@ -1,0 +1,288 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/ownaudit/ownaudit/integration/demo"
+	"github.com/ownaudit/ownaudit/inventory"
+	"github.com/ownaudit/ownaudit/report"
+	"github.com/ownaudit/ownaudit/rules"
+	"github.com/ownaudit/ownaudit/scanners"
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+)
+
+// demoOutput is where `scan --demo` writes its findings unless --output
+// says otherwise.
+const demoOutput = "ownaudit-demo-findings.json"
+
+type scanOptions struct {
+	declaration   string
+	output        string
+	format        string
+	failOn        string
+	includePassed bool
+	saveInventory string
+	fromInventory string
+	demo          bool
+	concurrency   int
+	disable       []string
+}
+
+func newScanCmd(g *globalOptions) *cobra.Command {
+	o := &scanOptions{}
+	cmd := &cobra.Command{
+		Use:   "scan",
+		Short: "Scan the declared targets and report findings by responsible party",
+		Long: `Read the targets named in the declaration (or what the ambient credentials
+reach), evaluate every control, attribute each finding to its responsible
+party and report.
+
+Output: with --output FILE the findings go to FILE (JSON unless --format says
+otherwise) and a summary grouped by party is printed; without it they go to
+stdout as a table on a terminal and JSON otherwise. Passed findings are left
+out unless --include-passed (the summary always counts them).
+
+Offline: --save-inventory FILE keeps what was read; --from-inventory FILE
+evaluates such a snapshot later, without touching any cloud (ages are measured
+against the snapshot's collection time).
+
+--demo evaluates an embedded example estate spanning AWS, Azure and GCP.`,
+		Example: `  ownaudit scan --demo
+  ownaudit scan --declaration acme.yaml --output findings.json
+  ownaudit scan --declaration acme.yaml --fail-on high
+  ownaudit scan --declaration acme.yaml --from-inventory snapshot.json --format table`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			return runScan(ctx, g, o, cmd.Flags().Changed("format"))
+		},
+	}
+	f := cmd.Flags()
+	f.StringVarP(&o.declaration, "declaration", "d", "", "declaration file (YAML); required unless --demo")
+	f.StringVarP(&o.output, "output", "o", "", "write the findings to this file (atomically) instead of stdout")
+	f.StringVarP(&o.format, "format", "f", "", "output format: "+strings.Join(report.Formats(), ", ")+" (default: json for files and pipes, table on a terminal)")
+	f.StringVar(&o.failOn, "fail-on", "none", "exit 1 when a failing finding has at least this severity: critical, high, medium, low, info or none")
+	f.BoolVar(&o.includePassed, "include-passed", false, "include passed findings in the output")
+	f.StringVar(&o.saveInventory, "save-inventory", "", "also write the normalized inventory that was read to this file")
+	f.StringVar(&o.fromInventory, "from-inventory", "", "evaluate a saved inventory file instead of scanning")
+	f.BoolVar(&o.demo, "demo", false, "evaluate the embedded example estate (AWS, Azure, GCP) instead of scanning")
+	f.IntVar(&o.concurrency, "concurrency", 8, "how many scanners run at once")
+	f.StringSliceVar(&o.disable, "disable-scanner", nil, "switch off scanners by cloud (gcp) or cloud.domain (aws.patching); repeatable")
+	return cmd
+}
+
+func runScan(ctx context.Context, g *globalOptions, o *scanOptions, formatSet bool) error {
+	failOn, err := parseFailOn(o.failOn)
+	if err != nil {
+		return withCode(exitUsage, err)
+	}
+	format := o.format
+	if format == "" {
+		format = "json"
+		if o.output == "" && isTerminal(g.stdout) {
+			format = "table"
+		}
+	}
+	if !contains(report.Formats(), format) {
+		return withCode(exitUsage, fmt.Errorf("--format %q: want one of %s", format, strings.Join(report.Formats(), ", ")))
+	}
+	if o.demo && o.fromInventory != "" {
+		return withCode(exitUsage, errors.New("--demo and --from-inventory exclude each other"))
+	}
+	if o.concurrency < 1 {
+		return withCode(exitUsage, fmt.Errorf("--concurrency %d: want 1 or more", o.concurrency))
+	}
+
+	decl, err := loadScanDeclaration(o)
+	if err != nil {
+		return withCode(exitUsage, err)
+	}
+	started := time.Now().UTC()
+	inv, source, err := loadInventory(ctx, g, o, decl)
+	if err != nil {
+		return err
+	}
+	if o.saveInventory != "" {
+		if err := report.WriteFileAtomic(o.saveInventory, inv.Encode); err != nil {
+			return withCode(exitUsage, fmt.Errorf("save inventory: %w", err))
+		}
+		g.logger.Info("inventory saved", "file", o.saveInventory, "resources", len(inv.Resources))
+	}
+
+	findings := rules.Evaluate(inv, decl)
+	doc := report.Build(inv, decl, findings, report.Meta{
+		ToolVersion: toolVersion(), Started: started, Finished: time.Now().UTC(), Source: source,
+	})
+	out := doc
+	if !o.includePassed {
+		out = doc.WithoutPassed()
+	}
+
+	output := o.output
+	if o.demo && output == "" {
+		output = demoOutput
+		if !formatSet {
+			format = "json"
+		}
+	}
+	opts := report.TableOptions{Color: colorOK(g.stdout), Width: terminalWidth(g.stdout)}
+	if output == "" {
+		if err := report.Write(g.stdout, format, out, opts); err != nil {
+			return withCode(exitUsage, fmt.Errorf("write findings: %w", err))
+		}
+	} else {
+		fileOpts := report.TableOptions{} // no colour codes in files
+		err := report.WriteFileAtomic(output, func(w io.Writer) error { return report.Write(w, format, out, fileOpts) })
+		if err != nil {
+			return withCode(exitUsage, fmt.Errorf("write findings: %w", err))
+		}
+		if !g.quiet {
+			if err := report.WriteSummary(g.stdout, doc, opts); err != nil {
+				return err
+			}
+			fmt.Fprintf(g.stdout, "\nFindings (%s) written to %s\n", format, output)
+		}
+	}
+
+	failing := 0
+	if failOn != "" {
+		failing = doc.Failing(failOn)
+	}
+	switch {
+	case failing > 0:
+		return withCode(exitFindings, fmt.Errorf("%s at or above %s", plural(failing, "failing finding", "failing findings"), failOn))
+	case len(inv.Errors) > 0:
+		return withCode(exitIncomplete, fmt.Errorf("scan incomplete: %s; see errors[] in the findings", plural(len(inv.Errors), "read failed", "reads failed")))
+	}
+	return nil
+}
+
+// parseFailOn turns --fail-on into a severity; "none" is the empty one.
+func parseFailOn(s string) (rules.Severity, error) {
+	if s == "none" || s == "" {
+		return "", nil
+	}
+	sev := rules.Severity(strings.ToLower(s))
+	if sev.Rank() == 0 {
+		return "", fmt.Errorf("--fail-on %q: want critical, high, medium, low, info or none", s)
+	}
+	return sev, nil
+}
+
+func loadScanDeclaration(o *scanOptions) (*rules.Declaration, error) {
+	switch {
+	case o.declaration != "":
+		return rules.LoadDeclaration(o.declaration)
+	case o.demo:
+		return demo.Declaration()
+	default:
+		return nil, errors.New("no declaration: pass --declaration FILE (templates are in configs/declarations/), or try --demo")
+	}
+}
+
+// loadInventory reads the saved snapshot, the demo estate, or the clouds.
+func loadInventory(ctx context.Context, g *globalOptions, o *scanOptions, decl *rules.Declaration) (*inventory.Inventory, string, error) {
+	switch {
+	case o.fromInventory != "":
+		f, err := os.Open(o.fromInventory)
+		if err != nil {
+			return nil, "", withCode(exitUsage, fmt.Errorf("read inventory: %w", err))
+		}
+		defer f.Close()
+		inv, err := inventory.Decode(f)
+		if err != nil {
+			return nil, "", withCode(exitUsage, fmt.Errorf("%s: %w", o.fromInventory, err))
+		}
+		return inv, "inventory:" + o.fromInventory, nil
+	case o.demo:
+		inv, err := demo.Inventory()
+		if err != nil {
+			return nil, "", err
+		}
+		return inv, "demo", nil
+	}
+	selected, err := scanners.Select(o.disable)
+	if err != nil {
+		return nil, "", withCode(exitUsage, fmt.Errorf("--disable-scanner: %w", err))
+	}
+	targets := declaredTargets(decl)
+	if len(targets) == 0 {
+		// No targets: whatever the ambient credentials reach, on every cloud
+		// this build can scan.
+		seen := map[inventory.Cloud]bool{}
+		for _, r := range selected {
+			if !seen[r.Cloud] {
+				seen[r.Cloud] = true
+				targets = append(targets, scanners.Target{Cloud: r.Cloud})
+			}
+		}
+	}
+	if len(targets) == 0 {
+		return nil, "", withCode(exitUsage, errors.New("nothing to scan: the declaration lists no targets and no cloud scanner is enabled; evaluate a snapshot with --from-inventory, or try --demo"))
+	}
+	inv := &inventory.Inventory{SchemaVersion: inventory.SchemaVersion, CollectedAt: time.Now().UTC()}
+	for _, t := range targets {
+		g.logger.Info("scanning", "target", t.String(), "regions", strings.Join(t.Regions, ","))
+	}
+	scanners.Run(ctx, targets, selected, o.concurrency).Fill(inv)
+	for _, e := range inv.Errors {
+		g.logger.Warn("could not read", "cloud", e.Cloud, "target", e.Target, "region", e.Region, "domain", e.Domain, "operation", e.Operation, "error", e.Message)
+	}
+	return inv, "scan", nil
+}
+
+// declaredTargets turns the declaration's targets into scanner targets.
+func declaredTargets(d *rules.Declaration) []scanners.Target {
+	var out []scanners.Target
+	for _, t := range d.Targets.AWS {
+		out = append(out, scanners.Target{Cloud: inventory.AWS, ID: t.Account, Regions: t.Regions, AssumeRole: t.AssumeRole,
+			ExternalID: t.ExternalID, Organization: t.Organization, AssumeRoleName: t.AssumeRoleName})
+	}
+	for _, t := range d.Targets.Azure {
+		out = append(out, scanners.Target{Cloud: inventory.Azure, ID: t.Subscription, Regions: t.Regions})
+	}
+	for _, t := range d.Targets.GCP {
+		out = append(out, scanners.Target{Cloud: inventory.GCP, ID: t.Project, Regions: t.Regions})
+	}
+	return out
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// isTerminal reports whether w is a terminal.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+// colorOK: colour only on a terminal, and never when NO_COLOR is set.
+func colorOK(w io.Writer) bool {
+	_, noColor := os.LookupEnv("NO_COLOR")
+	return !noColor && isTerminal(w)
+}
+
+func terminalWidth(w io.Writer) int {
+	if f, ok := w.(*os.File); ok {
+		if width, _, err := term.GetSize(int(f.Fd())); err == nil {
+			return width
+		}
+	}
+	return 0
+}
