@@ -1,0 +1,323 @@
+// Package integration runs the built ownaudit binary end to end.
+package integration
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"flag"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+// binary is the ownaudit binary built once for all tests.
+var binary string
+
+func TestMain(m *testing.M) {
+	flag.Parse()
+	dir, err := os.MkdirTemp("", "ownaudit-e2e")
+	if err != nil {
+		panic(err)
+	}
+	binary = filepath.Join(dir, "ownaudit")
+	build := exec.Command("go", "build", "-o", binary, "../cmd/ownaudit")
+	build.Stderr = os.Stderr
+	if err := build.Run(); err != nil {
+		panic("build ownaudit: " + err.Error())
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// result is what one run of the binary left behind.
+type result struct {
+	code           int
+	stdout, stderr string
+}
+
+func ownaudit(t *testing.T, dir string, args ...string) result {
+	t.Helper()
+	cmd := exec.Command(binary, args...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "NO_COLOR=1")
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	code := 0
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatalf("run ownaudit %v: %v", args, err)
+	}
+	return result{code, out.String(), errb.String()}
+}
+
+func readJSON(t *testing.T, path string) map[string]any {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var v map[string]any
+	if err := json.Unmarshal(b, &v); err != nil {
+		t.Fatalf("%s is not JSON: %v", path, err)
+	}
+	return v
+}
+
+// normalize drops what differs between two runs of the same scan.
+func normalize(doc map[string]any) map[string]any {
+	scan := doc["scan"].(map[string]any)
+	for _, k := range []string{"id", "started", "finished"} {
+		delete(scan, k)
+	}
+	if tool, ok := scan["tool"].(map[string]any); ok {
+		delete(tool, "version")
+	}
+	return doc
+}
+
+func findings(doc map[string]any) []map[string]any {
+	var out []map[string]any
+	for _, f := range doc["findings"].([]any) {
+		out = append(out, f.(map[string]any))
+	}
+	return out
+}
+
+func TestDemoMatchesGolden(t *testing.T) {
+	dir := t.TempDir()
+	r := ownaudit(t, dir, "scan", "--demo")
+	if r.code != 0 {
+		t.Fatalf("scan --demo exit %d, want 0; stderr:\n%s", r.code, r.stderr)
+	}
+	out := filepath.Join(dir, "ownaudit-demo-findings.json")
+	if !strings.Contains(r.stdout, "ownaudit-demo-findings.json") {
+		t.Errorf("demo output does not name the findings file:\n%s", r.stdout)
+	}
+	got := normalize(readJSON(t, out))
+	golden := filepath.Join("testdata", "demo-findings.golden.json")
+	if *update {
+		b, _ := json.MarshalIndent(got, "", "  ")
+		if err := os.WriteFile(golden, append(b, '\n'), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want := normalize(readJSON(t, golden))
+	if !reflect.DeepEqual(got, want) {
+		gb, _ := json.MarshalIndent(got, "", "  ")
+		t.Errorf("demo findings differ from %s (run go test ./integration -update and review the diff); got:\n%.3000s", golden, gb)
+	}
+}
+
+func TestDemoShowsEveryOwnershipKindAndBothSides(t *testing.T) {
+	dir := t.TempDir()
+	r := ownaudit(t, dir, "scan", "--demo", "--output", "f.json")
+	if r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	doc := readJSON(t, filepath.Join(dir, "f.json"))
+	kinds := map[string]int{}
+	failingBy := map[string]int{}
+	clouds := map[string]bool{}
+	domains := map[string]bool{}
+	for _, f := range findings(doc) {
+		control := f["control"].(string)
+		if strings.HasPrefix(control, "ownership.") {
+			kinds[control]++
+			continue
+		}
+		if f["status"] != "fail" {
+			continue
+		}
+		domains[f["domain"].(string)] = true
+		clouds[f["resource"].(map[string]any)["cloud"].(string)] = true
+		if resp, ok := f["responsible"].(map[string]any); ok {
+			failingBy[resp["role"].(string)]++
+		}
+	}
+	for _, k := range []string{"ownership.unassigned", "ownership.misassigned", "ownership.tag_conflict", "ownership.unused_scope"} {
+		if kinds[k] == 0 {
+			t.Errorf("demo has no %s finding; kinds: %v", k, kinds)
+		}
+	}
+	for _, role := range []string{"customer", "msp"} {
+		if failingBy[role] == 0 {
+			t.Errorf("demo has no failing control attributed to a %s; by role: %v", role, failingBy)
+		}
+	}
+	if len(clouds) != 3 || len(domains) != 4 {
+		t.Errorf("demo failing controls span clouds %v and domains %v, want 3 and 4", clouds, domains)
+	}
+	for _, party := range []string{"acme", "cloudkeepers", "unassigned"} {
+		if !strings.Contains(r.stdout, party) {
+			t.Errorf("demo summary does not mention %q:\n%s", party, r.stdout)
+		}
+	}
+}
+
+func TestFailOn(t *testing.T) {
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		failOn string
+		want   int
+	}{{"none", 0}, {"critical", 1}, {"high", 1}, {"bogus", 2}} {
+		r := ownaudit(t, dir, "scan", "--demo", "--output", "f.json", "--fail-on", tc.failOn)
+		if r.code != tc.want {
+			t.Errorf("scan --demo --fail-on %s exit %d, want %d; stderr: %s", tc.failOn, r.code, tc.want, r.stderr)
+		}
+	}
+}
+
+func TestInventoryRoundTripGivesSameFindings(t *testing.T) {
+	dir := t.TempDir()
+	if r := ownaudit(t, dir, "scan", "--demo", "--output", "a.json", "--save-inventory", "inv.json", "--include-passed"); r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	decl := filepath.Join("demo", "declaration.yaml")
+	abs, _ := filepath.Abs(decl)
+	r := ownaudit(t, dir, "scan", "--declaration", abs, "--from-inventory", "inv.json", "--output", "b.json", "--include-passed")
+	if r.code != 0 {
+		t.Fatalf("from-inventory exit %d: %s", r.code, r.stderr)
+	}
+	a := findings(readJSON(t, filepath.Join(dir, "a.json")))
+	b := findings(readJSON(t, filepath.Join(dir, "b.json")))
+	if len(a) == 0 || len(a) != len(b) {
+		t.Fatalf("findings: %d from the demo, %d from its saved inventory", len(a), len(b))
+	}
+	passed := 0
+	for i := range a {
+		if a[i]["id"] != b[i]["id"] || a[i]["status"] != b[i]["status"] {
+			t.Errorf("finding %d: %v/%v vs %v/%v", i, a[i]["id"], a[i]["status"], b[i]["id"], b[i]["status"])
+		}
+		if a[i]["status"] == "pass" {
+			passed++
+		}
+	}
+	if passed == 0 {
+		t.Errorf("--include-passed kept no passed finding")
+	}
+}
+
+func TestOutputFormats(t *testing.T) {
+	dir := t.TempDir()
+	r := ownaudit(t, dir, "scan", "--demo", "--output", "f.ndjson", "--format", "ndjson")
+	if r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	f, err := os.Open(filepath.Join(dir, "f.ndjson"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	types := map[string]int{}
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		var rec map[string]any
+		if err := json.Unmarshal(sc.Bytes(), &rec); err != nil {
+			t.Fatalf("ndjson line is not JSON: %v: %s", err, sc.Text())
+		}
+		types[rec["type"].(string)]++
+	}
+	if types["scan"] != 1 || types["summary"] != 1 || types["finding"] == 0 {
+		t.Errorf("ndjson record types = %v, want one scan, one summary, findings", types)
+	}
+
+	// Without --output, a pipe gets JSON on stdout and nothing else.
+	r = ownaudit(t, dir, "scan", "--demo", "--output", "", "--format", "table")
+	if r.code != 0 || !strings.Contains(r.stdout, "acme") {
+		t.Errorf("table: exit %d, stdout:\n%s", r.code, r.stdout)
+	}
+}
+
+func TestUsageErrors(t *testing.T) {
+	dir := t.TempDir()
+	template, err := filepath.Abs("../configs/declarations/self-service.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"no declaration", []string{"scan"}, "--declaration"},
+		{"bad format", []string{"scan", "--demo", "--format", "xml"}, `"xml"`},
+		{"demo and inventory", []string{"scan", "--demo", "--from-inventory", "nope.json"}, "exclude"},
+		{"missing inventory", []string{"scan", "--declaration", template, "--from-inventory", "nope.json"}, "nope.json"},
+		{"unknown flag", []string{"scan", "--bogus"}, "bogus"},
+		{"bad scanner", []string{"scan", "--declaration", template, "--disable-scanner", "aws.dns"}, "aws.dns"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := ownaudit(t, dir, tc.args...)
+			if r.code != 2 || !strings.Contains(r.stderr, tc.want) {
+				t.Errorf("ownaudit %v: exit %d, stderr %q; want 2 and %q", tc.args, r.code, r.stderr, tc.want)
+			}
+		})
+	}
+}
+
+func TestValidate(t *testing.T) {
+	dir, _ := os.Getwd()
+	good := []string{"../configs/declarations/self-service.yaml", "../configs/declarations/managed-service.yaml", "demo/declaration.yaml"}
+	r := ownaudit(t, dir, append([]string{"validate"}, good...)...)
+	if r.code != 0 || strings.Count(r.stdout, ": valid") != len(good) {
+		t.Errorf("validate templates: exit %d\nstdout: %s\nstderr: %s", r.code, r.stdout, r.stderr)
+	}
+	bad := filepath.Join(t.TempDir(), "bad.yaml")
+	os.WriteFile(bad, []byte("version: 1\nparties:\n  - {id: acme, role: customer}\nresponsibilities:\n  - match: {cloud: aws}\n    assign: {firewall: nobody}\n"), 0o644)
+	r = ownaudit(t, dir, "validate", bad)
+	if r.code != 2 || !strings.Contains(r.stderr, bad+":6:") || !strings.Contains(r.stderr, `"nobody"`) {
+		t.Errorf("validate bad: exit %d, stderr:\n%s\nwant exit 2 and %s:6:col naming \"nobody\"", r.code, r.stderr, bad)
+	}
+}
+
+func TestScanWithoutScannersIsIncomplete(t *testing.T) {
+	// A declared GCP project with no GCP scanner in this build: every domain
+	// is an error entry and the exit code says the scan is incomplete.
+	dir := t.TempDir()
+	decl := filepath.Join(dir, "d.yaml")
+	os.WriteFile(decl, []byte("version: 1\nparties:\n  - {id: acme, role: customer}\ntargets:\n  gcp: [{project: acme-prod}]\nresponsibilities:\n  - match: {}\n    assign: {firewall: acme, patching: acme, encryption: acme, iam: acme}\n"), 0o644)
+	r := ownaudit(t, dir, "scan", "--declaration", decl, "--output", "f.json")
+	if r.code != 3 {
+		t.Fatalf("exit %d, want 3; stderr: %s", r.code, r.stderr)
+	}
+	doc := readJSON(t, filepath.Join(dir, "f.json"))
+	errs, _ := doc["errors"].([]any)
+	if len(errs) != 4 {
+		t.Errorf("errors[] has %d entries, want one per domain (4)", len(errs))
+	}
+	targets := doc["scan"].(map[string]any)["targets"].([]any)
+	if len(targets) != 1 || targets[0].(map[string]any)["status"] != "failed" {
+		t.Errorf("targets = %v, want acme-prod failed", targets)
+	}
+}
+
+func TestVersionAndControls(t *testing.T) {
+	dir := t.TempDir()
+	if r := ownaudit(t, dir, "version"); r.code != 0 || !strings.HasPrefix(r.stdout, "ownaudit ") {
+		t.Errorf("version: %d %q", r.code, r.stdout)
+	}
+	r := ownaudit(t, dir, "controls", "--format", "json")
+	var v struct {
+		Controls  []map[string]any `json:"controls"`
+		Ownership []map[string]any `json:"ownership"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &v); err != nil || len(v.Controls) < 26 || len(v.Ownership) != 4 {
+		t.Errorf("controls --format json: err %v, %d controls, %d ownership checks; want >= 26 and 4", err, len(v.Controls), len(v.Ownership))
+	}
+	r = ownaudit(t, dir, "controls", "--model")
+	if r.code != 0 || !strings.Contains(r.stdout, "aws.ec2.instance") || !strings.Contains(r.stdout, "customer-side") || !strings.Contains(r.stdout, "https://") {
+		t.Errorf("controls --model: exit %d\n%s", r.code, r.stdout)
+	}
+}
