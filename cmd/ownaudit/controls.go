@@ -110,7 +110,10 @@ func writeControls(w io.Writer, format string) error {
 
 func writeModel(w io.Writer, format string) error {
 	cells := rules.Model()
-	if format == "json" {
+	switch format {
+	case "markdown":
+		return rules.WriteModelMarkdown(w)
+	case "json":
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
 		return enc.Encode(cells)
@@ -138,18 +141,6 @@ func writeModel(w io.Writer, format string) error {
 			return v
 		}
 		return "-"
-	}
-	if format == "markdown" {
-		fmt.Fprintln(w, "| resource type | firewall | patching | encryption | iam |")
-		fmt.Fprintln(w, "| --- | --- | --- | --- | --- |")
-		for _, t := range types {
-			fmt.Fprintf(w, "| `%s` | %s | %s | %s | %s |\n", t, cell(t, inventory.Firewall), cell(t, inventory.Patching), cell(t, inventory.Encryption), cell(t, inventory.IAM))
-		}
-		fmt.Fprintln(w)
-		for i, s := range sources {
-			fmt.Fprintf(w, "%d. %s\n", i+1, s)
-		}
-		return nil
 	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "RESOURCE TYPE\tFIREWALL\tPATCHING\tENCRYPTION\tIAM")
