@@ -115,8 +115,12 @@ type Resource struct {
 // UID returns the identity of the resource across every scan: cloud,
 // target, region, type and provider id. Two resources with the same name in
 // different accounts or regions have different keys.
-func (r Resource) UID() string {
-	return fmt.Sprintf("%s|%s|%s|%s|%s", r.Cloud, r.Target, r.Region, r.Type, r.ID)
+func (r Resource) UID() string { return UID(r.Cloud, r.Target, r.Region, r.Type, r.ID) }
+
+// UID builds the identity Resource.UID returns from its parts, for code
+// that holds a reference to a resource rather than the resource.
+func UID(c Cloud, target, region, typ, id string) string {
+	return fmt.Sprintf("%s|%s|%s|%s|%s", c, target, region, typ, id)
 }
 
 // Encode writes the inventory as indented JSON.

@@ -135,5 +135,5 @@ func sortFindings(fs []Finding) {
 // refUID is the resource identity of a reference, in the form of
 // inventory.Resource.UID.
 func refUID(r ResourceRef) string {
-	return fmt.Sprintf("%s|%s|%s|%s|%s", r.Cloud, r.Target, r.Region, r.Type, r.ID)
+	return inventory.UID(r.Cloud, r.Target, r.Region, r.Type, r.ID)
 }
