@@ -396,12 +396,33 @@ func (p *declParser) walk(n ast.Node, t reflect.Type, path string) {
 
 func (p *declParser) walkStruct(n ast.Node, t reflect.Type, path string) {
 	names, fields := yamlFields(t)
+	want := fmt.Sprintf("a mapping with keys %s %s", strings.Join(names, ", "), where(path))
+	p.mapping(n, path, want, func(name string, kpos Position, mv *ast.MappingValueNode) {
+		f, ok := fields[name]
+		if !ok {
+			msg := fmt.Sprintf("unknown key %q %s; ", name, where(path))
+			if s := closest(name, names); s != "" {
+				msg += fmt.Sprintf("did you mean %s? ", s)
+			}
+			p.add(kpos, "%sallowed keys: %s", msg, strings.Join(names, ", "))
+			return
+		}
+		child := keyPath(path, name)
+		p.idx[child] = loc{key: kpos, val: p.nodePos(mv.Value)}
+		p.walk(mv.Value, f.Type, child)
+	})
+}
+
+// mapping visits each distinct key of the mapping n. A null node is an
+// absent mapping; anything else that is not a mapping is reported as not
+// being want, and a repeated key as a duplicate.
+func (p *declParser) mapping(n ast.Node, path, want string, visit func(name string, kpos Position, mv *ast.MappingValueNode)) {
 	if _, ok := n.(*ast.NullNode); ok {
 		return
 	}
 	m, ok := n.(*ast.MappingNode)
 	if !ok {
-		p.add(p.nodePos(n), "expected a mapping with keys %s %s, found %s", strings.Join(names, ", "), where(path), kind(n))
+		p.add(p.nodePos(n), "expected %s, found %s", want, kind(n))
 		return
 	}
 	seen := map[string]Position{}
@@ -416,18 +437,7 @@ func (p *declParser) walkStruct(n ast.Node, t reflect.Type, path string) {
 			continue
 		}
 		seen[name] = kpos
-		f, ok := fields[name]
-		if !ok {
-			msg := fmt.Sprintf("unknown key %q %s; ", name, where(path))
-			if s := closest(name, names); s != "" {
-				msg += fmt.Sprintf("did you mean %s? ", s)
-			}
-			p.add(kpos, "%sallowed keys: %s", msg, strings.Join(names, ", "))
-			continue
-		}
-		child := keyPath(path, name)
-		p.idx[child] = loc{key: kpos, val: p.nodePos(mv.Value)}
-		p.walk(mv.Value, f.Type, child)
+		visit(name, kpos, mv)
 	}
 }
 
@@ -476,34 +486,15 @@ func (p *declParser) walkSlice(n ast.Node, t reflect.Type, path string) {
 }
 
 func (p *declParser) walkMap(n ast.Node, t reflect.Type, path string) {
-	if _, ok := n.(*ast.NullNode); ok {
-		return
-	}
-	m, ok := n.(*ast.MappingNode)
-	if !ok {
-		p.add(p.nodePos(n), "expected a mapping for %s, found %s", path, kind(n))
-		return
-	}
-	seen := map[string]Position{}
-	for _, mv := range m.Values {
-		name, ok := p.key(mv, path)
-		if !ok {
-			continue
-		}
-		kpos := p.nodePos(mv.Key)
-		if first, dup := seen[name]; dup {
-			p.add(kpos, "duplicate key %q in %s; first set at line %d, column %d", name, path, first.Line, first.Column)
-			continue
-		}
-		seen[name] = kpos
+	p.mapping(n, path, "a mapping for "+path, func(name string, kpos Position, mv *ast.MappingValueNode) {
 		child := keyPath(path, name)
 		p.idx[child] = loc{key: kpos, val: p.nodePos(mv.Value)}
 		if _, null := mv.Value.(*ast.NullNode); null {
 			p.add(p.nodePos(mv.Value), "no value for %q in %s; expected %s", name, path, mapValueNoun(path))
-			continue
+			return
 		}
 		p.walk(mv.Value, t.Elem(), child)
-	}
+	})
 }
 
 // mapValueNoun says what the values of the map at path are.
