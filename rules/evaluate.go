@@ -43,7 +43,7 @@ func Evaluate(inv *inventory.Inventory, d *Declaration) []Finding {
 			out = append(out, d.controlFinding(c, r, res))
 		}
 	}
-	out = append(out, d.ownershipFindings(resources, controls)...)
+	out = append(out, d.ownershipFindings(resources, controls, inv.Errors)...)
 	sortFindings(out)
 	return out
 }

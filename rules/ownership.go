@@ -130,14 +130,14 @@ func (d *Declaration) responsible(party string, entry int, via string) *Responsi
 // ownershipFindings checks the declaration against the model and the
 // scanned resources. It expects resources already filtered to known types
 // and without duplicates.
-func (d *Declaration) ownershipFindings(resources []inventory.Resource, controls []*Control) []Finding {
+func (d *Declaration) ownershipFindings(resources []inventory.Resource, controls []*Control, unread []inventory.ScanError) []Finding {
 	var out []Finding
 	for _, r := range resources {
 		for _, cell := range cellsOf(r.Type) {
 			out = append(out, d.cellFindings(r, cell, controls)...)
 		}
 	}
-	return append(out, d.unusedScopes(resources)...)
+	return append(out, d.unusedScopes(resources, unread)...)
 }
 
 // cellFindings are the unassigned, misassigned and tag_conflict findings of
@@ -207,14 +207,16 @@ func (d *Declaration) cellFindings(r inventory.Resource, cell Cell, controls []*
 	return out
 }
 
-// unusedScopes reports every entry whose match selects none of resources,
+// unusedScopes reports every entry whose match selects none of resources
+// and whose scope was read completely (an entry over a target or region a
+// scanner failed on may match what could not be read, so it is not called
+// unused),
 // once per domain the entry assigns.
-func (d *Declaration) unusedScopes(resources []inventory.Resource) []Finding {
+func (d *Declaration) unusedScopes(resources []inventory.Resource, unread []inventory.ScanError) []Finding {
 	var out []Finding
 	c := ownershipControl(OwnershipUnusedScope)
 	for i, e := range d.Responsibilities {
-		used := slices.ContainsFunc(resources, e.Match.Matches)
-		if used {
+		if slices.ContainsFunc(resources, e.Match.Matches) || slices.ContainsFunc(unread, e.Match.mayCover) {
 			continue
 		}
 		ref := ResourceRef{Type: DeclarationEntryType, ID: fmt.Sprintf("responsibilities[%d]", i)}
@@ -307,4 +309,12 @@ func roleList(rs []Role) string {
 		s += string(r)
 	}
 	return s
+}
+
+// mayCover reports whether what the scan error left unread could hold
+// resources the match selects.
+func (m Match) mayCover(e inventory.ScanError) bool {
+	return (m.Cloud == "" || m.Cloud == e.Cloud) &&
+		(len(m.Targets) == 0 || e.Target == "" || slices.Contains(m.Targets, e.Target)) &&
+		(len(m.Regions) == 0 || e.Region == "" || slices.Contains(m.Regions, e.Region))
 }

@@ -137,7 +137,7 @@ func findingFor(fs []Finding, control, resourceID string, domain inventory.Domai
 
 // ownershipOf runs the ownership checks of d over resources.
 func ownershipOf(d *Declaration, resources ...inventory.Resource) []Finding {
-	return d.ownershipFindings(evaluable(resources), Controls())
+	return d.ownershipFindings(evaluable(resources), Controls(), nil)
 }
 
 func TestOwnershipUnassigned(t *testing.T) {
@@ -359,5 +359,32 @@ func TestOwnershipControls(t *testing.T) {
 	got[0].Title = "changed"
 	if OwnershipControls()[0].Title == "changed" {
 		t.Error("OwnershipControls() returns the package's own metadata, want copies")
+	}
+}
+
+func TestOwnershipUnusedScopeNotClaimedOverUnreadScope(t *testing.T) {
+	d := &Declaration{Parties: testParties, Responsibilities: []Responsibility{
+		entry(10, Match{Cloud: inventory.Azure}, map[inventory.Domain]string{inventory.Firewall: "claranet"}, nil),
+		entry(12, Match{Cloud: inventory.AWS, Targets: []string{"222222222222"}}, map[inventory.Domain]string{inventory.Patching: "claranet"}, nil),
+		entry(14, Match{Cloud: inventory.AWS, Regions: []string{"us-east-1"}}, map[inventory.Domain]string{inventory.Patching: "claranet"}, nil),
+	}}
+	// Azure's firewall could not be read, so entry 0 may match what was
+	// missed. AWS failed only in account 1111.../eu-central-1: entry 1 is
+	// about another account and entry 2 about another region, so both are
+	// still known to be unused.
+	unread := []inventory.ScanError{
+		{Cloud: inventory.Azure, Target: "sub", Domain: inventory.Firewall, Message: "denied"},
+		{Cloud: inventory.AWS, Target: "111111111111", Region: "eu-central-1", Domain: inventory.Patching, Message: "denied"},
+	}
+	fs := d.ownershipFindings(nil, Controls(), unread)
+	var got []string
+	for _, f := range fs {
+		if f.Control == OwnershipUnusedScope {
+			got = append(got, f.Resource.ID)
+		}
+	}
+	want := []string{"responsibilities[1]", "responsibilities[2]"}
+	if !slices.Equal(got, want) {
+		t.Errorf("unused_scope over partly unread scan = %v, want %v", got, want)
 	}
 }
