@@ -112,13 +112,6 @@ var schemaDocs = map[string]string{
 	"Decision.Via":          "assign (a domain assignment) or controls (a per-control override).",
 }
 
-func schemaComment(t reflect.Type, field string) string {
-	if field == "" {
-		return schemaDocs[t.Name()]
-	}
-	return schemaDocs[t.Name()+"."+field]
-}
-
 // FindingsSchema returns the JSON Schema (draft 2020-12) of the findings
 // document, generated from the Go types and refined where a Go type cannot
 // say enough: the closed sets, id shapes, a nullable responsible party.
@@ -126,7 +119,7 @@ func FindingsSchema() ([]byte, error) {
 	enums := schemaEnums()
 	r := &jsonschema.Reflector{
 		ExpandedStruct: true,
-		LookupComment:  schemaComment,
+		LookupComment:  rules.SchemaComments(schemaDocs),
 		Mapper: func(t reflect.Type) *jsonschema.Schema {
 			if e, ok := enums[t]; ok {
 				return &jsonschema.Schema{Ref: "#/$defs/" + e.name}

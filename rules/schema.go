@@ -26,7 +26,7 @@ func DeclarationSchema() ([]byte, error) {
 		// Required keys are set below: a missing match is allowed, which
 		// the tags alone would not say.
 		RequiredFromJSONSchemaTags: true,
-		LookupComment:              schemaComment,
+		LookupComment:              SchemaComments(schemaDocs),
 	}
 	s := r.Reflect(&Declaration{})
 	s.ID = DeclarationSchemaID
@@ -91,11 +91,15 @@ var schemaDocs = map[string]string{
 	"Settings.MaxOwners":                  "iam.too_many_owners: more principals than this with the owner role fails.",
 }
 
-func schemaComment(t reflect.Type, field string) string {
-	if field == "" {
-		return schemaDocs[t.Name()]
+// SchemaComments returns a schema reflector's comment lookup over docs,
+// which are keyed by Go type name ("Party") and type.field ("Party.ID").
+func SchemaComments(docs map[string]string) func(t reflect.Type, field string) string {
+	return func(t reflect.Type, field string) string {
+		if field == "" {
+			return docs[t.Name()]
+		}
+		return docs[t.Name()+"."+field]
 	}
-	return schemaDocs[t.Name()+"."+field]
 }
 
 // Patterns the schema shares with the parser.
