@@ -48,7 +48,13 @@ var AllPortsOpenToInternet = register(&Control{
 
 // checkAllPortsOpen reports every all-ports allow rule from the internet
 // that earlier deny rules do not block entirely. A rule partly shadowed by
-// a deny is still reported, with the ports it actually leaves open.
+// a deny is still reported, with the ports it actually leaves open: a
+// network ACL that denies 22 at rule 90 and allows everything at rule 100
+// still lets the internet reach 65,534 other TCP ports and all UDP ones,
+// which is the exposure this control is about (Prowler's
+// ec2_networkacl_allow_ingress_any_port fails it too, since only a deny on
+// every protocol stops its check). Port 22 itself is then closed, so the
+// admin-ports control passes it.
 func checkAllPortsOpen(_ Env, r inventory.Resource) Result {
 	rules, missing := fwRules(r)
 	if missing != nil {

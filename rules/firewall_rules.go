@@ -3,6 +3,7 @@ package rules
 import (
 	"fmt"
 	"net/netip"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -336,7 +337,32 @@ func fwRules(r inventory.Resource) ([]inventory.Rule, *Result) {
 		res := unknown("firewall rules")
 		return nil, &res
 	}
+	if inventory.Types[r.Type].Cloud == inventory.AWS {
+		rules = fwAWSAllProtocolsAllPorts(rules)
+	}
 	return rules, nil
+}
+
+// fwAWSAllProtocolsAllPorts drops the port ranges of AWS rules on every
+// protocol. Security groups and network ACLs both ignore any port range
+// given with protocol -1 (normalized to "all") and open or block every
+// port, so a range the scanner carried over must not narrow the rule. Azure
+// and GCP differ: an NSG rule on protocol * with port 22 opens port 22 only.
+func fwAWSAllProtocolsAllPorts(rules []inventory.Rule) []inventory.Rule {
+	var out []inventory.Rule
+	for i, rule := range rules {
+		if !fwAllProtocols(rule.Protocol) || len(rule.Ports) == 0 {
+			continue
+		}
+		if out == nil {
+			out = slices.Clone(rules)
+		}
+		out[i].Ports = nil
+	}
+	if out == nil {
+		return rules
+	}
+	return out
 }
 
 // fwRuleName is how messages name a rule.

@@ -112,6 +112,25 @@ func TestFirewallInternetSource(t *testing.T) {
 	}
 }
 
+func TestFirewallAWSAllProtocolsAllPorts(t *testing.T) {
+	v4 := fwCIDR("0.0.0.0/0")
+	in := []inventory.Rule{fwAllow("ingress/0", "all", fwPR(22, 22), v4), fwAllow("ingress/1", "tcp", fwPR(22, 22), v4)}
+	rules, missing := fwRules(fwRes(inventory.AWSSecurityGroup, in...))
+	if missing != nil {
+		t.Fatalf("fwRules() = %v, want the rules", missing)
+	}
+	if rules[0].Ports != nil || !slices.Equal(rules[1].Ports, fwPR(22, 22)) {
+		t.Errorf("fwRules(aws) ports = %v, %v, want none on protocol all and 22 on tcp", rules[0].Ports, rules[1].Ports)
+	}
+	if !slices.Equal(in[0].Ports, fwPR(22, 22)) {
+		t.Errorf("fwRules(aws) changed the inventory's rule: ports = %v", in[0].Ports)
+	}
+	rules, _ = fwRules(fwRes(inventory.AzureNSG, fwAllow("ssh", "*", fwPR(22, 22), v4)))
+	if !slices.Equal(rules[0].Ports, fwPR(22, 22)) {
+		t.Errorf("fwRules(nsg) ports = %v, want 22 kept on protocol *", rules[0].Ports)
+	}
+}
+
 func TestFirewallProtocols(t *testing.T) {
 	cases := map[string][]string{
 		"all": {"tcp", "udp"}, "-1": {"tcp", "udp"}, "*": {"tcp", "udp"}, "Any": {"tcp", "udp"},
