@@ -15,6 +15,12 @@ func TestRootMFADisabled(t *testing.T) {
 		{name: "mfa on", res: root(inventory.True), want: Pass},
 		{name: "mfa off", res: root(inventory.False), want: Fail},
 		{name: "mfa unknown", res: root(inventory.Bool{}), want: Error},
+		{name: "credential report root, password unknown, mfa on", res: credReportRoot(inventory.Bool{}, inventory.True), want: Pass},
+		{name: "credential report root, password unknown, mfa off", res: credReportRoot(inventory.Bool{}, inventory.False), want: Fail},
+		{name: "credential report root, mfa off, keys inactive and never used", res: credReportRoot(inventory.True, inventory.False,
+			iamKey("access_key_1", inventory.False, inventory.Time{}, iamNever), iamKey("access_key_2", inventory.False, inventory.Time{}, iamNever)), want: Fail},
+		{name: "credential report root, mfa on, active key never used", res: credReportRoot(inventory.True, inventory.True,
+			iamKey("access_key_1", inventory.True, iamDaysAgo(10), iamNever)), want: Pass},
 		{name: "identity missing", res: inventory.Resource{Type: inventory.AWSRoot}, want: Error},
 	})
 }

@@ -13,6 +13,8 @@ func TestPatchingMissingSecurityUpdates(t *testing.T) {
 	none := inventory.String{}
 	checkCases(t, MissingSecurityUpdates, []checkCase{
 		{name: "aws nothing missing, compliant", res: running(inventory.AWSInstance, inventory.Known(0), inventory.Known("COMPLIANT")), want: Pass},
+		{name: "no security or other patches missing and compliant passes", res: patchVM(inventory.AWSInstance, inventory.VM{State: "running", Running: inventory.True, PatchManaged: inventory.True,
+			MissingSecurity: inventory.Known(0), MissingOther: inventory.Known(0), Compliance: inventory.Known("COMPLIANT")}), want: Pass},
 		{name: "azure nothing missing", res: running(inventory.AzureVM, inventory.Known(0), none), want: Pass},
 		{name: "aws compliance only, compliant", res: running(inventory.AWSInstance, inventory.Int{}, inventory.Known("COMPLIANT")), want: Pass},
 		{name: "gcp security patches missing", res: running(inventory.GCPInstance, inventory.Known(3), none), want: Fail},
