@@ -46,18 +46,71 @@ func (t Target) String() string {
 type Sink struct {
 	mu        sync.Mutex
 	resources []inventory.Resource
+	byUID     map[string]int
 	errors    []inventory.ScanError
 	targets   map[string]inventory.Target
 }
 
 // NewSink returns an empty sink.
-func NewSink() *Sink { return &Sink{targets: map[string]inventory.Target{}} }
+func NewSink() *Sink {
+	return &Sink{targets: map[string]inventory.Target{}, byUID: map[string]int{}}
+}
 
-// Add records resources.
+// Add records resources. Two scanners may each read part of one resource
+// (the patching scanner an RDS instance's upgrade setting, the encryption
+// scanner its storage encryption): a resource added again under the same
+// identity is merged, each facet kept from whichever scanner set it.
 func (s *Sink) Add(rs ...inventory.Resource) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.resources = append(s.resources, rs...)
+	for _, r := range rs {
+		uid := r.UID()
+		i, seen := s.byUID[uid]
+		if !seen {
+			s.byUID[uid] = len(s.resources)
+			s.resources = append(s.resources, r)
+			continue
+		}
+		s.resources[i] = mergeResource(s.resources[i], r)
+	}
+}
+
+// mergeResource fills what a is missing from b.
+func mergeResource(a, b inventory.Resource) inventory.Resource {
+	if a.Name == "" {
+		a.Name = b.Name
+	}
+	if len(b.Tags) > 0 {
+		tags := make(map[string]string, len(a.Tags)+len(b.Tags))
+		for k, v := range b.Tags {
+			tags[k] = v
+		}
+		for k, v := range a.Tags {
+			tags[k] = v
+		}
+		a.Tags = tags
+	}
+	fill(&a.Firewall, b.Firewall)
+	fill(&a.Network, b.Network)
+	fill(&a.VM, b.VM)
+	fill(&a.Upgrade, b.Upgrade)
+	fill(&a.Volume, b.Volume)
+	fill(&a.EncryptionDefault, b.EncryptionDefault)
+	fill(&a.Storage, b.Storage)
+	fill(&a.Database, b.Database)
+	fill(&a.Key, b.Key)
+	fill(&a.TLS, b.TLS)
+	fill(&a.Identity, b.Identity)
+	fill(&a.PasswordPolicy, b.PasswordPolicy)
+	fill(&a.Policy, b.Policy)
+	fill(&a.Access, b.Access)
+	return a
+}
+
+func fill[T any](dst **T, src *T) {
+	if *dst == nil {
+		*dst = src
+	}
 }
 
 // Fail records something that could not be read.
@@ -133,29 +186,34 @@ type Registration struct {
 // Name is the scanner's switch name, e.g. "aws.firewall".
 func (r Registration) Name() string { return string(r.Cloud) + "." + string(r.Domain) }
 
-var (
-	registryMu sync.Mutex
-	registry   = map[string]Registration{}
-)
+// Registry holds the scanners a binary was built with. The binary builds
+// one per run, so each cloud package can be given its options (endpoints,
+// credentials, the shared scheduler) without global state.
+type Registry struct {
+	mu   sync.Mutex
+	regs map[string]Registration
+}
 
-// Register adds a scanner. Cloud packages call it from a registration
-// function the binary calls; it panics on a duplicate, which is a
+// NewRegistry returns an empty registry.
+func NewRegistry() *Registry { return &Registry{regs: map[string]Registration{}} }
+
+// Register adds a scanner. It panics on a duplicate, which is a
 // programming error.
-func Register(r Registration) {
-	registryMu.Lock()
-	defer registryMu.Unlock()
-	if _, dup := registry[r.Name()]; dup {
+func (g *Registry) Register(r Registration) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if _, dup := g.regs[r.Name()]; dup {
 		panic("scanners: " + r.Name() + " registered twice")
 	}
-	registry[r.Name()] = r
+	g.regs[r.Name()] = r
 }
 
 // Registered returns every registered scanner sorted by name.
-func Registered() []Registration {
-	registryMu.Lock()
-	defer registryMu.Unlock()
-	out := make([]Registration, 0, len(registry))
-	for _, r := range registry {
+func (g *Registry) Registered() []Registration {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	out := make([]Registration, 0, len(g.regs))
+	for _, r := range g.regs {
 		out = append(out, r)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name() < out[j].Name() })
@@ -165,8 +223,8 @@ func Registered() []Registration {
 // Select returns the registered scanners to run: all of them, minus those
 // disabled by name ("aws.patching") or by cloud ("azure"). An unknown name
 // is an error that lists the valid ones.
-func Select(disabled []string) ([]Registration, error) {
-	all := Registered()
+func (g *Registry) Select(disabled []string) ([]Registration, error) {
+	all := g.Registered()
 	valid := map[string]bool{}
 	for _, c := range inventory.Clouds {
 		valid[string(c)] = true
@@ -194,7 +252,7 @@ func Select(disabled []string) ([]Registration, error) {
 // concurrency at a time, and returns what they recorded. A domain switched
 // off on purpose is skipped; a domain this build has no scanner for gets an
 // error entry, so a scan never passes silently over what it could not read.
-func Run(ctx context.Context, targets []Target, selected []Registration, concurrency int) *Sink {
+func (g *Registry) Run(ctx context.Context, targets []Target, selected []Registration, concurrency int) *Sink {
 	if concurrency < 1 {
 		concurrency = 1
 	}
@@ -206,7 +264,7 @@ func Run(ctx context.Context, targets []Target, selected []Registration, concurr
 		for _, d := range inventory.Domains {
 			reg, ok := find(selected, t.Cloud, d)
 			if !ok {
-				if _, built := find(Registered(), t.Cloud, d); built {
+				if _, built := find(g.Registered(), t.Cloud, d); built {
 					continue
 				}
 				sink.Fail(inventory.ScanError{Cloud: t.Cloud, Target: t.ID, Domain: d,

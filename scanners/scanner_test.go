@@ -25,15 +25,16 @@ func (s staticScanner) Scan(_ context.Context, t Target, out *Sink) error {
 }
 
 func TestRunRecordsResourcesErrorsAndMissingScanners(t *testing.T) {
-	Register(Registration{Cloud: inventory.GCP, Domain: inventory.Firewall, New: func() Scanner {
+	g := NewRegistry()
+	g.Register(Registration{Cloud: inventory.GCP, Domain: inventory.Firewall, New: func() Scanner {
 		return staticScanner{res: []inventory.Resource{{Cloud: inventory.GCP, Type: inventory.GCPFirewall, ID: "fw-1"}}}
 	}})
-	Register(Registration{Cloud: inventory.GCP, Domain: inventory.IAM, New: func() Scanner {
+	g.Register(Registration{Cloud: inventory.GCP, Domain: inventory.IAM, New: func() Scanner {
 		return staticScanner{err: errors.New("permission denied: resourcemanager.projects.getIamPolicy")}
 	}})
-	Register(Registration{Cloud: inventory.GCP, Domain: inventory.Patching, New: func() Scanner { return staticScanner{} }})
+	g.Register(Registration{Cloud: inventory.GCP, Domain: inventory.Patching, New: func() Scanner { return staticScanner{} }})
 
-	sel, err := Select([]string{"gcp.patching"})
+	sel, err := g.Select([]string{"gcp.patching"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -42,7 +43,7 @@ func TestRunRecordsResourcesErrorsAndMissingScanners(t *testing.T) {
 	}
 	targets := []Target{{Cloud: inventory.GCP, ID: "proj-a"}, {Cloud: inventory.AWS, ID: "111111111111", Regions: []string{"eu-west-1"}}}
 	var inv inventory.Inventory
-	Run(context.Background(), targets, sel, 4).Fill(&inv)
+	g.Run(context.Background(), targets, sel, 4).Fill(&inv)
 
 	if len(inv.Resources) != 1 || inv.Resources[0].Target != "proj-a" {
 		t.Errorf("resources = %+v, want fw-1 in proj-a", inv.Resources)
@@ -74,7 +75,7 @@ func TestRunRecordsResourcesErrorsAndMissingScanners(t *testing.T) {
 }
 
 func TestSelectRejectsUnknownNames(t *testing.T) {
-	_, err := Select([]string{"aws.dns"})
+	_, err := NewRegistry().Select([]string{"aws.dns"})
 	if err == nil || !strings.Contains(err.Error(), `"aws.dns"`) {
 		t.Errorf("Select(aws.dns) error = %v, want one naming it", err)
 	}
@@ -92,5 +93,26 @@ func TestTargetString(t *testing.T) {
 		if got := tc.t.String(); got != tc.want {
 			t.Errorf("Target.String() = %q, want %q", got, tc.want)
 		}
+	}
+}
+
+func TestSinkMergesPartsOfOneResource(t *testing.T) {
+	s := NewSink()
+	db := inventory.Resource{Cloud: inventory.AWS, Target: "1", Region: "r", Type: inventory.AWSDBInstance, ID: "db"}
+	up, enc := db, db
+	up.Upgrade = &inventory.ManagedUpgrade{AutoUpgrade: inventory.True}
+	up.Tags = map[string]string{"a": "1"}
+	enc.Database = &inventory.Database{StorageEncrypted: inventory.False}
+	enc.Tags = map[string]string{"b": "2"}
+	s.Add(up)
+	s.Add(enc)
+	var inv inventory.Inventory
+	s.Fill(&inv)
+	if len(inv.Resources) != 1 {
+		t.Fatalf("resources = %d, want the two parts merged into 1", len(inv.Resources))
+	}
+	r := inv.Resources[0]
+	if r.Upgrade == nil || r.Database == nil || len(r.Tags) != 2 {
+		t.Errorf("merged resource = %+v, want both facets and both tags", r)
 	}
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/ownaudit/ownaudit/report"
 	"github.com/ownaudit/ownaudit/rules"
 	"github.com/ownaudit/ownaudit/scanners"
+	awsscan "github.com/ownaudit/ownaudit/scanners/aws"
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 )
@@ -34,6 +35,7 @@ type scanOptions struct {
 	fromInventory string
 	demo          bool
 	concurrency   int
+	callTimeout   time.Duration
 	disable       []string
 }
 
@@ -76,7 +78,8 @@ against the snapshot's collection time).
 	f.StringVar(&o.saveInventory, "save-inventory", "", "also write the normalized inventory that was read to this file")
 	f.StringVar(&o.fromInventory, "from-inventory", "", "evaluate a saved inventory file instead of scanning")
 	f.BoolVar(&o.demo, "demo", false, "evaluate the embedded example estate (AWS, Azure, GCP) instead of scanning")
-	f.IntVar(&o.concurrency, "concurrency", 8, "how many scanners run at once")
+	f.IntVar(&o.concurrency, "concurrency", 8, "how many API calls run at once, across every target and region (each API is also paced below the provider's rate limit)")
+	f.DurationVar(&o.callTimeout, "call-timeout", time.Minute, "give up on one API call (retries included) after this long")
 	f.StringSliceVar(&o.disable, "disable-scanner", nil, "switch off scanners by cloud (gcp) or cloud.domain (aws.patching); repeatable")
 	return cmd
 }
@@ -211,7 +214,9 @@ func loadInventory(ctx context.Context, g *globalOptions, o *scanOptions, decl *
 		}
 		return inv, "demo", nil
 	}
-	selected, err := scanners.Select(o.disable)
+	sched := scanners.NewScheduler(o.concurrency, o.callTimeout)
+	registry := newRegistry(sched, awsscan.Options{})
+	selected, err := registry.Select(o.disable)
 	if err != nil {
 		return nil, "", withCode(exitUsage, fmt.Errorf("--disable-scanner: %w", err))
 	}
@@ -234,7 +239,7 @@ func loadInventory(ctx context.Context, g *globalOptions, o *scanOptions, decl *
 	for _, t := range targets {
 		g.logger.Info("scanning", "target", t.String(), "regions", strings.Join(t.Regions, ","))
 	}
-	scanners.Run(ctx, targets, selected, o.concurrency).Fill(inv)
+	registry.Run(ctx, targets, selected, o.concurrency).Fill(inv)
 	for _, e := range inv.Errors {
 		g.logger.Warn("could not read", "cloud", e.Cloud, "target", e.Target, "region", e.Region, "domain", e.Domain, "operation", e.Operation, "error", e.Message)
 	}

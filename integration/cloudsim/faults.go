@@ -1,0 +1,150 @@
+package cloudsim
+
+import (
+	"math/rand"
+	"net/http"
+	"path"
+	"sync"
+	"time"
+)
+
+// Faults are the failures the simulator injects.
+type Faults struct {
+	// Latency delays every answer.
+	Latency time.Duration `yaml:"latency"`
+	// ThrottleRate and ServerErrorRate answer that fraction of requests
+	// (0-1) with the service's throttling error or a 5xx.
+	ThrottleRate    float64 `yaml:"throttleRate"`
+	ServerErrorRate float64 `yaml:"serverErrorRate"`
+	// RegionsDown answer every request in these regions with 503.
+	RegionsDown []string `yaml:"regionsDown"`
+	// AccessDenied refuses actions ("ssm:DescribeInstancePatchStates",
+	// patterns such as "ssm:*" work) for an account, or for all accounts
+	// when Account is empty.
+	AccessDenied []Denial `yaml:"accessDenied"`
+	// RateLimits are provider-like token buckets per (account, region,
+	// action), keyed by an action pattern such as "ec2:Describe*". A request
+	// finding its bucket empty is throttled.
+	RateLimits map[string]TokenBucket `yaml:"rateLimits"`
+	// Seed makes the random rates repeatable.
+	Seed int64 `yaml:"seed"`
+}
+
+// Denial refuses an action.
+type Denial struct {
+	Account string `yaml:"account"`
+	Action  string `yaml:"action"`
+}
+
+// TokenBucket is a token bucket: Capacity tokens, refilled at RefillPerSecond.
+type TokenBucket struct {
+	Capacity        float64 `yaml:"capacity"`
+	RefillPerSecond float64 `yaml:"refillPerSecond"`
+}
+
+type faultState struct {
+	f Faults
+
+	mu      sync.Mutex
+	rng     *rand.Rand
+	buckets map[string]*tokens
+}
+
+type tokens struct {
+	left float64
+	last time.Time
+}
+
+func newFaultState(f Faults) *faultState {
+	return &faultState{f: f, rng: rand.New(rand.NewSource(f.Seed)), buckets: map[string]*tokens{}}
+}
+
+// inject applies the faults to c; it reports whether it answered.
+func (fs *faultState) inject(c *awsCall) bool {
+	if fs.f.Latency > 0 {
+		select {
+		case <-time.After(fs.f.Latency):
+		case <-c.r.Context().Done():
+		}
+	}
+	action := c.Service + ":" + c.Op
+	for _, d := range fs.f.AccessDenied {
+		if (d.Account == "" || d.Account == c.Account) && matchAction(d.Action, action) {
+			c.AccessDenied()
+			return true
+		}
+	}
+	for _, r := range fs.f.RegionsDown {
+		if r == c.Region {
+			c.Fail(http.StatusServiceUnavailable, "ServiceUnavailable", "the service is unavailable in "+c.Region)
+			return true
+		}
+	}
+	if fs.emptyBucket(c, action) || fs.roll(fs.f.ThrottleRate) {
+		c.Throttle()
+		return true
+	}
+	if fs.roll(fs.f.ServerErrorRate) {
+		code := "InternalFailure"
+		switch c.svc.protocol {
+		case ec2Query, restXML:
+			code = "InternalError"
+		}
+		c.Fail(http.StatusInternalServerError, code, "we encountered an internal error; please try again")
+		return true
+	}
+	return false
+}
+
+func (fs *faultState) roll(rate float64) bool {
+	if rate <= 0 {
+		return false
+	}
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	return fs.rng.Float64() < rate
+}
+
+func (fs *faultState) emptyBucket(c *awsCall, action string) bool {
+	for pattern, b := range fs.f.RateLimits {
+		if !matchAction(pattern, action) {
+			continue
+		}
+		key := c.Account + "|" + c.Region + "|" + action
+		now := time.Now()
+		fs.mu.Lock()
+		t, ok := fs.buckets[key]
+		if !ok {
+			t = &tokens{left: b.Capacity, last: now}
+			fs.buckets[key] = t
+		}
+		t.left = min(b.Capacity, t.left+now.Sub(t.last).Seconds()*b.RefillPerSecond)
+		t.last = now
+		empty := t.left < 1
+		if !empty {
+			t.left--
+		}
+		fs.mu.Unlock()
+		return empty
+	}
+	return false
+}
+
+// Throttle answers the service's throttling error.
+func (c *awsCall) Throttle() {
+	switch c.svc.protocol {
+	case ec2Query:
+		c.Fail(http.StatusServiceUnavailable, "RequestLimitExceeded", "Request limit exceeded.")
+	case awsJSON:
+		c.Fail(http.StatusBadRequest, "ThrottlingException", "Rate exceeded")
+	case restXML:
+		c.Fail(http.StatusServiceUnavailable, "SlowDown", "Please reduce your request rate.")
+	default:
+		c.Fail(http.StatusBadRequest, "Throttling", "Rate exceeded")
+	}
+}
+
+func matchAction(pattern, action string) bool {
+	ok, err := path.Match(pattern, action)
+	return err == nil && ok
+}

@@ -1,0 +1,4 @@
+package cloudsim
+
+// iamOps answers ... (to be written).
+var iamOps = map[string]awsHandler{}

@@ -1,0 +1,4 @@
+package cloudsim
+
+// kmsOps answers ... (to be written).
+var kmsOps = map[string]awsHandler{}

@@ -1,0 +1,4 @@
+package cloudsim
+
+// rdsOps answers ... (to be written).
+var rdsOps = map[string]awsHandler{}

@@ -1,0 +1,194 @@
+// Package cloudsim is a simulated cloud: one HTTP server on 127.0.0.1 that
+// speaks the providers' wire protocols for the read operations ownaudit
+// calls, so tests, the demo and the benchmark drive the real SDK clients
+// against a known world. It pages the way the providers do, records every
+// request, refuses every write, and injects faults on request (latency,
+// token buckets, throttling and 5xx rates, a region down, AccessDenied per
+// operation).
+//
+// AWS requests are routed by their SigV4 credential scope, which names the
+// service and region; the access key names the account. Azure and GCP
+// routes slot in beside AWS by host and path.
+package cloudsim
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Request is one request the simulator answered.
+type Request struct {
+	Cloud     string `json:"cloud"`
+	Service   string `json:"service"`
+	Operation string `json:"operation"`
+	Account   string `json:"account,omitempty"`
+	Region    string `json:"region,omitempty"`
+	Status    int    `json:"status"`
+	// Code is the error code answered, empty on success.
+	Code string `json:"code,omitempty"`
+	// Write marks a request for an operation that changes something; the
+	// simulator refuses it and tests fail on it.
+	Write bool `json:"write,omitempty"`
+}
+
+// Action is the operation as an IAM action, e.g. "ec2:DescribeVolumes".
+func (r Request) Action() string { return r.Service + ":" + r.Operation }
+
+// Server is a running simulator.
+type Server struct {
+	// URL is the base URL, http://127.0.0.1:port.
+	URL string
+
+	world  *World
+	faults *faultState
+	ln     net.Listener
+	http   *http.Server
+
+	mu       sync.Mutex
+	log      []Request
+	sessions map[string]session // access key id AssumeRole issued -> who
+	reports  map[string]int     // account -> GenerateCredentialReport calls
+}
+
+type session struct {
+	Account string
+	Role    string
+}
+
+// Start serves w on a free port of 127.0.0.1.
+func Start(w *World) (*Server, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, fmt.Errorf("cloudsim: listen: %w", err)
+	}
+	s := New(w)
+	s.ln = ln
+	s.URL = "http://" + ln.Addr().String()
+	s.http = &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = s.http.Serve(ln) }()
+	return s, nil
+}
+
+// New returns a simulator for w that is not listening; use it as an
+// http.Handler, or call Start instead.
+func New(w *World) *Server {
+	return &Server{
+		world:    w,
+		faults:   newFaultState(w.Faults),
+		sessions: map[string]session{},
+		reports:  map[string]int{},
+	}
+}
+
+// Close stops the server.
+func (s *Server) Close() error {
+	if s.http == nil {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	return s.http.Shutdown(ctx)
+}
+
+// World returns the world the server serves. Tests may change it between
+// scans, not during one.
+func (s *Server) World() *World { return s.world }
+
+// SetFaults replaces the faults injected from now on.
+func (s *Server) SetFaults(f Faults) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.faults = newFaultState(f)
+}
+
+// Requests returns every request answered so far, in order.
+func (s *Server) Requests() []Request {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Request(nil), s.log...)
+}
+
+// ResetLog forgets the requests answered so far.
+func (s *Server) ResetLog() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.log = nil
+}
+
+// Operations returns the distinct actions ("ec2:DescribeVolumes") called,
+// sorted.
+func (s *Server) Operations() []string {
+	seen := map[string]bool{}
+	for _, r := range s.Requests() {
+		seen[r.Action()] = true
+	}
+	out := make([]string, 0, len(seen))
+	for a := range seen {
+		out = append(out, a)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Counts returns how many requests each action took.
+func (s *Server) Counts() map[string]int {
+	out := map[string]int{}
+	for _, r := range s.Requests() {
+		out[r.Action()]++
+	}
+	return out
+}
+
+// Writes returns the refused write requests; a scan that makes any is a bug.
+func (s *Server) Writes() []Request {
+	var out []Request
+	for _, r := range s.Requests() {
+		if r.Write {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+func (s *Server) record(r Request) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.log = append(s.log, r)
+}
+
+func (s *Server) faultState() *faultState {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.faults
+}
+
+// ServeHTTP routes a request to its cloud.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if strings.HasPrefix(r.Header.Get("Authorization"), "AWS4-HMAC-SHA256 ") {
+		s.serveAWS(w, r)
+		return
+	}
+	s.record(Request{Cloud: "unknown", Operation: r.Method + " " + r.URL.Path, Status: http.StatusNotFound})
+	http.Error(w, "cloudsim: no route for "+r.Method+" "+r.URL.Path, http.StatusNotFound)
+}
+
+// readOnly reports whether an AWS operation only reads. AssumeRole and
+// GenerateCredentialReport change nothing in the account that a scan
+// could leave behind, and ownaudit needs both.
+func readOnly(op string) bool {
+	for _, p := range []string{"Describe", "List", "Get", "Head"} {
+		if strings.HasPrefix(op, p) {
+			return true
+		}
+	}
+	return op == "AssumeRole" || op == "GenerateCredentialReport"
+}
+
+var errNoCredentials = errors.New("no credentials")

@@ -1,0 +1,4 @@
+package cloudsim
+
+// ssmOps answers ... (to be written).
+var ssmOps = map[string]awsHandler{}

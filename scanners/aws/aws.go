@@ -1,0 +1,495 @@
+// Package aws reads AWS accounts into the normalized inventory through
+// aws-sdk-go-v2: one scanner per domain (firewall.go, patching.go,
+// encryption.go, iam.go), sharing what they learn about a target (the
+// accounts an organization expands into, the credentials assumed into
+// each, the enabled regions) and pacing every call through the scan's
+// scheduler.
+//
+// Credentials come from config.LoadDefaultConfig: the environment, shared
+// profiles, SSO, IMDS and web identity (IRSA); the SDK's own
+// AWS_ENDPOINT_URL handling applies. Scanners only read.
+package aws
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	sdk "github.com/aws/aws-sdk-go-v2/aws"
+	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	"github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
+	"github.com/aws/aws-sdk-go-v2/service/organizations"
+	"github.com/aws/aws-sdk-go-v2/service/rds"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/aws/smithy-go"
+	"github.com/aws/smithy-go/middleware"
+
+	"github.com/ownaudit/ownaudit/inventory"
+	"github.com/ownaudit/ownaudit/scanners"
+)
+
+// Options configure the AWS scanners. The zero value scans with the
+// ambient credentials.
+type Options struct {
+	// LoadOptions are applied after the SDK defaults; tests and the demo
+	// name an endpoint and static credentials here.
+	LoadOptions []func(*config.LoadOptions) error
+	// Scheduler bounds and paces every call; one is made when nil.
+	Scheduler *scanners.Scheduler
+	// MaxAttempts is the standard retryer's attempt budget (default 5).
+	MaxAttempts int
+	// ReportPoll is how long to wait between credential report polls
+	// (default 2s); ReportTimeout bounds the whole wait (default 2m).
+	ReportPoll    time.Duration
+	ReportTimeout time.Duration
+	// SessionName names the AssumeRole sessions (default "ownaudit").
+	SessionName string
+}
+
+// Register adds the four AWS scanners to g. They share one env, so a
+// target's accounts, credentials and regions are resolved once per run.
+func Register(g *scanners.Registry, o Options) {
+	e := newEnv(o)
+	for _, d := range []struct {
+		domain inventory.Domain
+		scan   func(context.Context, *env, scanners.Target, *scanners.Sink) error
+	}{
+		{inventory.Firewall, scanFirewall},
+		{inventory.Patching, scanPatching},
+		{inventory.Encryption, scanEncryption},
+		{inventory.IAM, scanIAM},
+	} {
+		d := d
+		g.Register(scanners.Registration{Cloud: inventory.AWS, Domain: d.domain, New: func() scanners.Scanner {
+			return scanner{env: e, scan: d.scan}
+		}})
+	}
+}
+
+type scanner struct {
+	env  *env
+	scan func(context.Context, *env, scanners.Target, *scanners.Sink) error
+}
+
+func (s scanner) Scan(ctx context.Context, t scanners.Target, out *scanners.Sink) error {
+	return s.scan(ctx, s.env, t, out)
+}
+
+// env is what the scanners of one run share.
+type env struct {
+	o Options
+
+	baseOnce sync.Once
+	base     sdk.Config
+	baseErr  error
+
+	mu      sync.Mutex
+	targets map[string]*resolution
+}
+
+type resolution struct {
+	done     chan struct{}
+	accounts []*account
+	err      error
+}
+
+// account is one AWS account to scan, with credentials in it.
+type account struct {
+	ID      string
+	Name    string
+	Regions []string
+	cfg     sdk.Config
+	// err is why the account cannot be scanned (the role could not be
+	// assumed, regions could not be listed).
+	err       error
+	operation string
+}
+
+func newEnv(o Options) *env {
+	if o.Scheduler == nil {
+		o.Scheduler = scanners.NewScheduler(16, 2*time.Minute)
+	}
+	if o.MaxAttempts == 0 {
+		o.MaxAttempts = 5
+	}
+	if o.ReportPoll == 0 {
+		o.ReportPoll = 2 * time.Second
+	}
+	if o.ReportTimeout == 0 {
+		o.ReportTimeout = 2 * time.Minute
+	}
+	if o.SessionName == "" {
+		o.SessionName = "ownaudit"
+	}
+	return &env{o: o, targets: map[string]*resolution{}}
+}
+
+// defaultRegion is where global calls (IAM, STS, Organizations) go when
+// the configuration names no region.
+const defaultRegion = "us-east-1"
+
+func (e *env) baseConfig(ctx context.Context) (sdk.Config, error) {
+	e.baseOnce.Do(func() {
+		opts := append([]func(*config.LoadOptions) error{
+			config.WithRetryer(func() sdk.Retryer {
+				return retry.NewStandard(func(so *retry.StandardOptions) { so.MaxAttempts = e.o.MaxAttempts })
+			}),
+		}, e.o.LoadOptions...)
+		e.base, e.baseErr = config.LoadDefaultConfig(ctx, opts...)
+		if e.baseErr == nil && e.base.Region == "" {
+			e.base.Region = defaultRegion
+		}
+	})
+	return e.base, e.baseErr
+}
+
+// accounts resolves t into the accounts to scan, once per run: the
+// organization's active members, the account behind an assumed role, or
+// the one the ambient credentials belong to. Each account is recorded as a
+// target in out.
+func (e *env) accounts(ctx context.Context, t scanners.Target, out *scanners.Sink) ([]*account, error) {
+	key := fmt.Sprintf("%s|%s|%s|%v|%s|%s", t.ID, t.AssumeRole, t.ExternalID, t.Organization, t.AssumeRoleName, strings.Join(t.Regions, ","))
+	e.mu.Lock()
+	r, ok := e.targets[key]
+	if !ok {
+		r = &resolution{done: make(chan struct{})}
+		e.targets[key] = r
+	}
+	e.mu.Unlock()
+	if !ok {
+		r.accounts, r.err = e.resolve(ctx, t)
+		for _, a := range r.accounts {
+			out.Target(inventory.Target{Cloud: inventory.AWS, ID: a.ID, Name: a.Name, Regions: a.Regions})
+		}
+		close(r.done)
+	}
+	select {
+	case <-r.done:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	return r.accounts, r.err
+}
+
+func (e *env) resolve(ctx context.Context, t scanners.Target) ([]*account, error) {
+	base, err := e.baseConfig(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("load AWS configuration: %w", err)
+	}
+	var accts []*account
+	switch {
+	case t.Organization:
+		members, err := e.listAccounts(ctx, base)
+		if err != nil {
+			return nil, err
+		}
+		role := t.AssumeRoleName
+		if role == "" {
+			role = "OrganizationAccountAccessRole"
+		}
+		var wg sync.WaitGroup
+		for _, m := range members {
+			a := m
+			accts = append(accts, a)
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				arn := fmt.Sprintf("arn:%s:iam::%s:role/%s", partition(base.Region), a.ID, role)
+				e.assume(ctx, base, a, arn, t.ExternalID)
+			}()
+		}
+		wg.Wait()
+	case t.AssumeRole != "":
+		id := t.ID
+		if id == "" {
+			id = accountFromARN(t.AssumeRole)
+		}
+		a := &account{ID: id}
+		e.assume(ctx, base, a, t.AssumeRole, t.ExternalID)
+		accts = append(accts, a)
+	default:
+		a := &account{ID: t.ID, cfg: e.instrument(base, t.ID)}
+		who, err := sts.NewFromConfig(a.cfg).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+		switch {
+		case err != nil:
+			if a.ID == "" {
+				return nil, fmt.Errorf("find the account of the ambient credentials: sts:GetCallerIdentity: %w", err)
+			}
+			a.err, a.operation = err, "sts:GetCallerIdentity"
+		case a.ID == "":
+			a.ID = sdk.ToString(who.Account)
+			a.cfg = e.instrument(base, a.ID)
+		case sdk.ToString(who.Account) != a.ID:
+			a.err = fmt.Errorf("the credentials belong to account %s, not %s; set assumeRole for the target or use credentials of that account", sdk.ToString(who.Account), a.ID)
+			a.operation = "sts:GetCallerIdentity"
+		}
+		accts = append(accts, a)
+	}
+	var wg sync.WaitGroup
+	for _, a := range accts {
+		if a.err != nil {
+			continue
+		}
+		wg.Add(1)
+		go func(a *account) {
+			defer wg.Done()
+			e.regions(ctx, a, t.Regions)
+		}(a)
+	}
+	wg.Wait()
+	sort.Slice(accts, func(i, j int) bool { return accts[i].ID < accts[j].ID })
+	return accts, nil
+}
+
+// listAccounts lists the organization's members that can be scanned.
+func (e *env) listAccounts(ctx context.Context, base sdk.Config) ([]*account, error) {
+	client := organizations.NewFromConfig(e.instrument(base, "organization"))
+	var out []*account
+	p := organizations.NewListAccountsPaginator(client, &organizations.ListAccountsInput{})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("list the organization's accounts: organizations:ListAccounts: %w", err)
+		}
+		for _, a := range page.Accounts {
+			state := string(a.State)
+			if state == "" {
+				state = string(a.Status) //nolint:staticcheck // older organizations only send Status
+			}
+			if state != "ACTIVE" {
+				continue
+			}
+			out = append(out, &account{ID: sdk.ToString(a.Id), Name: sdk.ToString(a.Name)})
+		}
+	}
+	return out, nil
+}
+
+// assume gives a credentials for roleARN, checking at once that the role
+// can be assumed so a refusal is one error entry for the account.
+func (e *env) assume(ctx context.Context, base sdk.Config, a *account, roleARN, externalID string) {
+	stsClient := sts.NewFromConfig(e.instrument(base, a.ID))
+	provider := stscreds.NewAssumeRoleProvider(stsClient, roleARN, func(o *stscreds.AssumeRoleOptions) {
+		o.RoleSessionName = e.o.SessionName
+		if externalID != "" {
+			o.ExternalID = sdk.String(externalID)
+		}
+	})
+	cfg := base.Copy()
+	cfg.Credentials = sdk.NewCredentialsCache(provider)
+	if _, err := cfg.Credentials.Retrieve(ctx); err != nil {
+		a.err, a.operation = fmt.Errorf("assume role %s: %w", roleARN, err), "sts:AssumeRole"
+		return
+	}
+	a.cfg = e.instrument(cfg, a.ID)
+}
+
+// regions sets the account's regions: the declared ones, or every region
+// enabled in the account.
+func (e *env) regions(ctx context.Context, a *account, declared []string) {
+	if len(declared) > 0 {
+		a.Regions = append([]string(nil), declared...)
+		return
+	}
+	out, err := ec2.NewFromConfig(a.cfg).DescribeRegions(ctx, &ec2.DescribeRegionsInput{})
+	if err != nil {
+		a.err, a.operation = fmt.Errorf("list the enabled regions: %w", err), "ec2:DescribeRegions"
+		return
+	}
+	for _, r := range out.Regions {
+		if s := sdk.ToString(r.OptInStatus); s == "" || s == "opt-in-not-required" || s == "opted-in" {
+			a.Regions = append(a.Regions, sdk.ToString(r.RegionName))
+		}
+	}
+	sort.Strings(a.Regions)
+}
+
+// instrument returns cfg with every call of the account paced through the
+// scheduler.
+func (e *env) instrument(cfg sdk.Config, accountID string) sdk.Config {
+	cfg = cfg.Copy()
+	sched := e.o.Scheduler
+	cfg.APIOptions = append(cfg.APIOptions, func(stack *middleware.Stack) error {
+		return stack.Finalize.Insert(middleware.FinalizeMiddlewareFunc("ownauditSchedule",
+			func(ctx context.Context, in middleware.FinalizeInput, next middleware.FinalizeHandler) (middleware.FinalizeOutput, middleware.Metadata, error) {
+				service := actionPrefix(awsmiddleware.GetServiceID(ctx))
+				op := awsmiddleware.GetOperationName(ctx)
+				call := scanners.Call{Cloud: string(inventory.AWS), Target: accountID, Region: awsmiddleware.GetRegion(ctx), Service: service, Operation: op}
+				ctx, release, err := sched.Acquire(ctx, call, limitFor(service, op))
+				if err != nil {
+					return middleware.FinalizeOutput{}, middleware.Metadata{}, err
+				}
+				defer release()
+				return next.HandleFinalize(ctx, in)
+			}), "Retry", middleware.After)
+	})
+	return cfg
+}
+
+// actionPrefix turns an SDK service id into the IAM action prefix.
+func actionPrefix(serviceID string) string {
+	switch serviceID {
+	case "Elastic Load Balancing v2":
+		return "elasticloadbalancing"
+	default:
+		return strings.ToLower(serviceID)
+	}
+}
+
+func partition(region string) string {
+	switch {
+	case strings.HasPrefix(region, "cn-"):
+		return "aws-cn"
+	case strings.HasPrefix(region, "us-gov-"):
+		return "aws-us-gov"
+	}
+	return "aws"
+}
+
+func accountFromARN(arn string) string {
+	parts := strings.Split(arn, ":")
+	if len(parts) > 4 {
+		return parts[4]
+	}
+	return ""
+}
+
+// Clients for one account, in one region.
+
+func (a *account) regional(region string) sdk.Config {
+	cfg := a.cfg.Copy()
+	cfg.Region = region
+	return cfg
+}
+
+func (a *account) ec2(region string) *ec2.Client { return ec2.NewFromConfig(a.regional(region)) }
+func (a *account) ssm(region string) *ssm.Client { return ssm.NewFromConfig(a.regional(region)) }
+func (a *account) rds(region string) *rds.Client { return rds.NewFromConfig(a.regional(region)) }
+func (a *account) kms(region string) *kms.Client { return kms.NewFromConfig(a.regional(region)) }
+func (a *account) elbv2(region string) *elasticloadbalancingv2.Client {
+	return elasticloadbalancingv2.NewFromConfig(a.regional(region))
+}
+func (a *account) s3(region string) *s3.Client { return s3.NewFromConfig(a.regional(region)) }
+
+// iam is global; its calls go to the configured (or default) region's
+// endpoint.
+func (a *account) iam() *iam.Client { return iam.NewFromConfig(a.cfg) }
+
+// eachRegion runs fn for every account of t and each of its regions, in
+// parallel (the scheduler bounds the calls). An account that could not be
+// resolved gets one error entry for the domain.
+func (e *env) eachRegion(ctx context.Context, t scanners.Target, out *scanners.Sink, domain inventory.Domain,
+	fn func(ctx context.Context, a *account, region string)) error {
+	return e.eachAccount(ctx, t, out, domain, func(ctx context.Context, a *account) {
+		var wg sync.WaitGroup
+		for _, r := range a.Regions {
+			wg.Add(1)
+			go func(r string) {
+				defer wg.Done()
+				fn(ctx, a, r)
+			}(r)
+		}
+		wg.Wait()
+	})
+}
+
+// eachAccount runs fn for every account of t in parallel.
+func (e *env) eachAccount(ctx context.Context, t scanners.Target, out *scanners.Sink, domain inventory.Domain,
+	fn func(ctx context.Context, a *account)) error {
+	accts, err := e.accounts(ctx, t, out)
+	if err != nil {
+		return err
+	}
+	var wg sync.WaitGroup
+	for _, a := range accts {
+		if a.err != nil {
+			out.Fail(scanError(a.ID, "", domain, a.operation, nil, a.err))
+			continue
+		}
+		wg.Add(1)
+		go func(a *account) {
+			defer wg.Done()
+			fn(ctx, a)
+		}(a)
+	}
+	wg.Wait()
+	return nil
+}
+
+var notAuthorized = regexp.MustCompile(`not authorized to perform:? ([a-zA-Z0-9-]+:[A-Za-z0-9*]+)`)
+
+// scanError describes a failed read: where, which operation, the resource
+// types left unread, and the missing permission when the provider said
+// which (AccessDenied names the action; otherwise the operation itself is
+// the permission a read-only role needs).
+func scanError(accountID, region string, domain inventory.Domain, operation string, types []string, err error) inventory.ScanError {
+	e := inventory.ScanError{Cloud: inventory.AWS, Target: accountID, Region: region, Domain: domain,
+		Operation: operation, ResourceTypes: types, Message: errorMessage(operation, err)}
+	if m := notAuthorized.FindStringSubmatch(err.Error()); m != nil {
+		e.Permission = m[1]
+	} else if isAccessDenied(err) {
+		e.Permission = operation
+	}
+	return e
+}
+
+// errorMessage is the SDK's error without the request id noise, prefixed
+// by the operation.
+func errorMessage(operation string, err error) string {
+	var api smithy.APIError
+	msg := err.Error()
+	if errors.As(err, &api) {
+		msg = api.ErrorCode() + ": " + api.ErrorMessage()
+	}
+	if operation != "" && !strings.Contains(msg, operation) {
+		msg = operation + ": " + msg
+	}
+	return msg
+}
+
+func isAccessDenied(err error) bool {
+	var api smithy.APIError
+	if !errors.As(err, &api) {
+		return false
+	}
+	switch api.ErrorCode() {
+	case "AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "AuthorizationError", "AuthFailure":
+		return true
+	}
+	return false
+}
+
+// errorCode is the provider's error code, or "".
+func errorCode(err error) string {
+	var api smithy.APIError
+	if errors.As(err, &api) {
+		return api.ErrorCode()
+	}
+	return ""
+}
+
+// tags turns SDK tag pairs into a map.
+func tags[T any](list []T, kv func(T) (*string, *string)) map[string]string {
+	if len(list) == 0 {
+		return nil
+	}
+	out := make(map[string]string, len(list))
+	for _, t := range list {
+		k, v := kv(t)
+		out[sdk.ToString(k)] = sdk.ToString(v)
+	}
+	return out
+}

@@ -1,0 +1,116 @@
+package scanners
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	"golang.org/x/time/rate"
+)
+
+// Limit is a provider's published request rate for one API: a token bucket
+// of Burst tokens refilled at PerSecond.
+type Limit struct {
+	Burst     int
+	PerSecond float64
+}
+
+// Call names one API call for pacing: the provider paces per account (or
+// subscription, project), per region and per API.
+type Call struct {
+	Cloud     string
+	Target    string
+	Region    string
+	Service   string
+	Operation string
+}
+
+func (c Call) key() string {
+	return c.Cloud + "|" + c.Target + "|" + c.Region + "|" + c.Service + "|" + c.Operation
+}
+
+// Scheduler is the one place a scan's API calls wait: at most Concurrency
+// of them are in flight across every target, region and scanner, and calls
+// of one (target, region, API) are paced below the provider's limit so that
+// retries on throttling stay the exception. Scanners fan out freely (a
+// goroutine per region is fine); the scheduler bounds the work.
+type Scheduler struct {
+	slots   chan struct{}
+	timeout time.Duration
+
+	mu      sync.Mutex
+	buckets map[string]*rate.Limiter
+	counts  map[Call]int
+}
+
+// NewScheduler returns a scheduler that lets concurrency calls run at once
+// and gives each call at most timeout (none when zero).
+func NewScheduler(concurrency int, timeout time.Duration) *Scheduler {
+	if concurrency < 1 {
+		concurrency = 1
+	}
+	return &Scheduler{
+		slots:   make(chan struct{}, concurrency),
+		timeout: timeout,
+		buckets: map[string]*rate.Limiter{},
+		counts:  map[Call]int{},
+	}
+}
+
+// Acquire waits until call may start under lim and a slot is free. It
+// returns the context the call runs under (bounded by the per-call timeout)
+// and a release function the caller must call when the call is done.
+func (s *Scheduler) Acquire(ctx context.Context, call Call, lim Limit) (context.Context, func(), error) {
+	if lim.PerSecond > 0 {
+		if err := s.bucket(call, lim).Wait(ctx); err != nil {
+			return ctx, func() {}, fmt.Errorf("waiting to call %s: %w", call.Operation, err)
+		}
+	}
+	select {
+	case s.slots <- struct{}{}:
+	case <-ctx.Done():
+		return ctx, func() {}, fmt.Errorf("waiting to call %s: %w", call.Operation, ctx.Err())
+	}
+	s.mu.Lock()
+	s.counts[call]++
+	s.mu.Unlock()
+	cancel := context.CancelFunc(func() {})
+	if s.timeout > 0 {
+		ctx, cancel = context.WithTimeout(ctx, s.timeout)
+	}
+	var once sync.Once
+	return ctx, func() {
+		once.Do(func() {
+			cancel()
+			<-s.slots
+		})
+	}, nil
+}
+
+func (s *Scheduler) bucket(call Call, lim Limit) *rate.Limiter {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	k := call.key()
+	b, ok := s.buckets[k]
+	if !ok {
+		burst := lim.Burst
+		if burst < 1 {
+			burst = 1
+		}
+		b = rate.NewLimiter(rate.Limit(lim.PerSecond), burst)
+		s.buckets[k] = b
+	}
+	return b
+}
+
+// Calls returns how many calls started, per call key.
+func (s *Scheduler) Calls() map[Call]int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make(map[Call]int, len(s.counts))
+	for k, v := range s.counts {
+		out[k] = v
+	}
+	return out
+}
