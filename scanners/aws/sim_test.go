@@ -1,0 +1,79 @@
+package aws
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/feature/ec2/imds"
+
+	"github.com/ownaudit/ownaudit/integration/cloudsim"
+	"github.com/ownaudit/ownaudit/inventory"
+	"github.com/ownaudit/ownaudit/scanners"
+)
+
+// simKey is the access key the test worlds map to their first account.
+const simKey = "AKIASIMULATOR0000001"
+
+// startSim serves world (YAML) on 127.0.0.1 and returns scanner options
+// that point the real SDK clients at it.
+func startSim(t *testing.T, world string) (*cloudsim.Server, Options) {
+	t.Helper()
+	w, err := cloudsim.Parse([]byte(world))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := cloudsim.Start(w)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = srv.Close() })
+	return srv, simOptions(srv.URL, simKey)
+}
+
+// simOptions are scanner options for an endpoint with static credentials,
+// isolated from the machine's own AWS configuration.
+func simOptions(endpoint, key string) Options {
+	return Options{
+		LoadOptions: []func(*config.LoadOptions) error{
+			config.WithRegion("eu-central-1"),
+			config.WithBaseEndpoint(endpoint),
+			config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider(key, "cloudsim-secret", "")),
+			config.WithSharedConfigFiles([]string{}),
+			config.WithSharedCredentialsFiles([]string{}),
+			config.WithEC2IMDSClientEnableState(imds.ClientDisabled),
+		},
+		Scheduler:  scanners.NewScheduler(8, 30*time.Second),
+		ReportPoll: 10 * time.Millisecond,
+	}
+}
+
+// scanDomain runs one domain's scanner over target and returns what it read.
+func scanDomain(t *testing.T, o Options, domain inventory.Domain, target scanners.Target) *inventory.Inventory {
+	t.Helper()
+	g := scanners.NewRegistry()
+	Register(g, o)
+	var sel []scanners.Registration
+	for _, r := range g.Registered() {
+		if r.Domain == domain {
+			sel = append(sel, r)
+		}
+	}
+	target.Cloud = inventory.AWS
+	inv := &inventory.Inventory{SchemaVersion: inventory.SchemaVersion}
+	g.Run(context.Background(), []scanners.Target{target}, sel, 4).Fill(inv)
+	return inv
+}
+
+// byType returns the resources of one type, keyed by id.
+func byType(inv *inventory.Inventory, typ string) map[string]inventory.Resource {
+	out := map[string]inventory.Resource{}
+	for _, r := range inv.Resources {
+		if r.Type == typ {
+			out[r.ID] = r
+		}
+	}
+	return out
+}
