@@ -1,0 +1,99 @@
+package scanners
+
+import (
+	"context"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+func TestSchedulerBoundsCallsInFlight(t *testing.T) {
+	const limit = 3
+	s := NewScheduler(limit, 0)
+	var inFlight, peak atomic.Int32
+	var wg sync.WaitGroup
+	gate := make(chan struct{})
+	for i := 0; i < 20; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			call := Call{Cloud: "aws", Target: "1", Region: "r", Service: "ec2", Operation: "DescribeVolumes"}
+			_, release, err := s.Acquire(context.Background(), call, Limit{})
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			n := inFlight.Add(1)
+			for {
+				p := peak.Load()
+				if n <= p || peak.CompareAndSwap(p, n) {
+					break
+				}
+			}
+			if i < limit {
+				<-gate // hold the first slots until the others queue up
+			}
+			inFlight.Add(-1)
+			release()
+		}(i)
+	}
+	close(gate)
+	wg.Wait()
+	if got := peak.Load(); got > limit {
+		t.Errorf("peak calls in flight = %d, want at most %d", got, limit)
+	}
+	if got := s.Calls()[Call{Cloud: "aws", Target: "1", Region: "r", Service: "ec2", Operation: "DescribeVolumes"}]; got != 20 {
+		t.Errorf("calls counted = %d, want 20", got)
+	}
+}
+
+func TestSchedulerPacesEachAPIOnItsOwn(t *testing.T) {
+	s := NewScheduler(10, 0)
+	lim := Limit{Burst: 2, PerSecond: 0.001} // two tokens, then one every 1000 s
+	volumes := Call{Cloud: "aws", Target: "1", Region: "eu-west-1", Service: "ec2", Operation: "DescribeVolumes"}
+	for i := 0; i < 2; i++ {
+		_, release, err := s.Acquire(context.Background(), volumes, lim)
+		if err != nil {
+			t.Fatalf("call %d within the burst: %v", i+1, err)
+		}
+		release()
+	}
+	// The bucket is empty: a call that cannot wait 1000 s is refused at
+	// once rather than sent to be throttled.
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	if _, release, err := s.Acquire(ctx, volumes, lim); err == nil {
+		release()
+		t.Fatal("third call within the same second was not held back by the bucket")
+	}
+	// Another region, and another API, have buckets of their own.
+	for _, other := range []Call{
+		{Cloud: "aws", Target: "1", Region: "eu-west-2", Service: "ec2", Operation: "DescribeVolumes"},
+		{Cloud: "aws", Target: "1", Region: "eu-west-1", Service: "ec2", Operation: "DescribeInstances"},
+		{Cloud: "aws", Target: "2", Region: "eu-west-1", Service: "ec2", Operation: "DescribeVolumes"},
+	} {
+		_, release, err := s.Acquire(ctx, other, lim)
+		if err != nil {
+			t.Errorf("Acquire(%+v) = %v, want its own full bucket", other, err)
+			continue
+		}
+		release()
+	}
+}
+
+func TestSchedulerGivesEachCallItsTimeout(t *testing.T) {
+	s := NewScheduler(1, 50*time.Millisecond)
+	ctx, release, err := s.Acquire(context.Background(), Call{Operation: "ListKeys"}, Limit{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer release()
+	if _, ok := ctx.Deadline(); !ok {
+		t.Fatal("call context has no deadline, want the per-call timeout")
+	}
+	<-ctx.Done()
+	if ctx.Err() != context.DeadlineExceeded {
+		t.Errorf("ctx.Err() = %v, want deadline exceeded", ctx.Err())
+	}
+}
