@@ -30,8 +30,14 @@ var orgOps = map[string]awsHandler{
 			return
 		}
 		type account struct {
-			ID, Arn, Email, Name, Status, State, JoinedMethod string
-			JoinedTimestamp                                   float64
+			ID              string `json:"Id"`
+			Arn             string
+			Email           string
+			Name            string
+			Status          string
+			State           string
+			JoinedMethod    string
+			JoinedTimestamp float64
 		}
 		out := struct {
 			Accounts  []account
