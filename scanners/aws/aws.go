@@ -24,7 +24,9 @@ import (
 	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
+	"github.com/aws/aws-sdk-go-v2/feature/ec2/imds"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
@@ -492,4 +494,19 @@ func tags[T any](list []T, kv func(T) (*string, *string)) map[string]string {
 		out[sdk.ToString(k)] = sdk.ToString(v)
 	}
 	return out
+}
+
+// Isolated returns load options for a fixed endpoint and static
+// credentials that ignore the machine's own AWS configuration (profiles,
+// environment, instance metadata): for the simulator the demo scans, and
+// for emulators in tests.
+func Isolated(endpoint, region, accessKey, secret string) []func(*config.LoadOptions) error {
+	return []func(*config.LoadOptions) error{
+		config.WithRegion(region),
+		config.WithBaseEndpoint(endpoint),
+		config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider(accessKey, secret, "")),
+		config.WithSharedConfigFiles([]string{}),
+		config.WithSharedCredentialsFiles([]string{}),
+		config.WithEC2IMDSClientEnableState(imds.ClientDisabled),
+	}
 }

@@ -5,10 +5,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/credentials"
-	"github.com/aws/aws-sdk-go-v2/feature/ec2/imds"
-
 	"github.com/ownaudit/ownaudit/integration/cloudsim"
 	"github.com/ownaudit/ownaudit/inventory"
 	"github.com/ownaudit/ownaudit/scanners"
@@ -37,16 +33,9 @@ func startSim(t *testing.T, world string) (*cloudsim.Server, Options) {
 // isolated from the machine's own AWS configuration.
 func simOptions(endpoint, key string) Options {
 	return Options{
-		LoadOptions: []func(*config.LoadOptions) error{
-			config.WithRegion("eu-central-1"),
-			config.WithBaseEndpoint(endpoint),
-			config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider(key, "cloudsim-secret", "")),
-			config.WithSharedConfigFiles([]string{}),
-			config.WithSharedCredentialsFiles([]string{}),
-			config.WithEC2IMDSClientEnableState(imds.ClientDisabled),
-		},
-		Scheduler:  scanners.NewScheduler(8, 30*time.Second),
-		ReportPoll: 10 * time.Millisecond,
+		LoadOptions: Isolated(endpoint, "eu-central-1", key, "cloudsim-secret"),
+		Scheduler:   scanners.NewScheduler(8, 30*time.Second),
+		ReportPoll:  10 * time.Millisecond,
 	}
 }
 
