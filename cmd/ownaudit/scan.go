@@ -57,7 +57,10 @@ Offline: --save-inventory FILE keeps what was read; --from-inventory FILE
 evaluates such a snapshot later, without touching any cloud (ages are measured
 against the snapshot's collection time).
 
---demo evaluates an embedded example estate spanning AWS, Azure and GCP.`,
+--demo scans an example estate: it starts the cloud simulator on 127.0.0.1
+with an AWS organization of two accounts and scans it through the real AWS SDK
+(Azure and GCP come from an embedded inventory until their scanners land).
+Findings go to ownaudit-demo-findings.json unless --output says otherwise.`,
 		Example: `  ownaudit scan --demo
   ownaudit scan --declaration acme.yaml --output findings.json
   ownaudit scan --declaration acme.yaml --fail-on high
@@ -77,7 +80,7 @@ against the snapshot's collection time).
 	f.BoolVar(&o.includePassed, "include-passed", false, "include passed findings in the output")
 	f.StringVar(&o.saveInventory, "save-inventory", "", "also write the normalized inventory that was read to this file")
 	f.StringVar(&o.fromInventory, "from-inventory", "", "evaluate a saved inventory file instead of scanning")
-	f.BoolVar(&o.demo, "demo", false, "evaluate the embedded example estate (AWS, Azure, GCP) instead of scanning")
+	f.BoolVar(&o.demo, "demo", false, "scan the example estate: a simulated AWS organization on 127.0.0.1, plus embedded Azure and GCP inventory")
 	f.IntVar(&o.concurrency, "concurrency", 8, "how many API calls run at once, across every target and region (each API is also paced below the provider's rate limit)")
 	f.DurationVar(&o.callTimeout, "call-timeout", time.Minute, "give up on one API call (retries included) after this long")
 	f.StringSliceVar(&o.disable, "disable-scanner", nil, "switch off scanners by cloud (gcp) or cloud.domain (aws.patching); repeatable")
@@ -208,7 +211,7 @@ func loadInventory(ctx context.Context, g *globalOptions, o *scanOptions, decl *
 		}
 		return inv, "inventory:" + o.fromInventory, nil
 	case o.demo:
-		inv, err := demo.Inventory()
+		inv, err := scanDemo(ctx, g, o, decl)
 		if err != nil {
 			return nil, "", err
 		}
@@ -240,10 +243,14 @@ func loadInventory(ctx context.Context, g *globalOptions, o *scanOptions, decl *
 		g.logger.Info("scanning", "target", t.String(), "regions", strings.Join(t.Regions, ","))
 	}
 	registry.Run(ctx, targets, selected, o.concurrency).Fill(inv)
+	logScanErrors(g, inv)
+	return inv, "scan", nil
+}
+
+func logScanErrors(g *globalOptions, inv *inventory.Inventory) {
 	for _, e := range inv.Errors {
 		g.logger.Warn("could not read", "cloud", e.Cloud, "target", e.Target, "region", e.Region, "domain", e.Domain, "operation", e.Operation, "error", e.Message)
 	}
-	return inv, "scan", nil
 }
 
 // declaredTargets turns the declaration's targets into scanner targets.

@@ -1,13 +1,17 @@
 // Package demo holds the example estate that `ownaudit scan --demo`
-// evaluates: an inventory spanning AWS, Azure and GCP and all four domains,
-// and a declaration with deliberate mistakes so every kind of ownership
-// finding shows.
+// evaluates across AWS, Azure and GCP and all four domains: a simulator
+// world for AWS, which the demo scans through the real SDK, an inventory
+// for Azure and GCP until their scanners land, and a declaration with
+// deliberate mistakes so every kind of ownership finding shows.
 package demo
 
 import (
 	"bytes"
 	_ "embed"
 	"fmt"
+	"time"
+
+	"github.com/ownaudit/ownaudit/integration/cloudsim"
 
 	"github.com/ownaudit/ownaudit/inventory"
 	"github.com/ownaudit/ownaudit/rules"
@@ -18,7 +22,27 @@ var (
 	declarationYAML []byte
 	//go:embed inventory.json
 	inventoryJSON []byte
+	//go:embed world.yaml
+	worldYAML []byte
 )
+
+// AccessKey is the demo's access key id: the simulator maps it to the
+// management account. It is not a credential anywhere else.
+const AccessKey = "AKIADEMOACMEPROD0001"
+
+// Epoch is the moment the demo estate is frozen at: ages (key age,
+// assessment staleness) are measured from it, so the demo tells the same
+// story on any day.
+var Epoch = time.Date(2026, 11, 1, 9, 0, 0, 0, time.UTC)
+
+// World parses the embedded simulator world.
+func World() (*cloudsim.World, error) {
+	w, err := cloudsim.Parse(worldYAML)
+	if err != nil {
+		return nil, fmt.Errorf("demo world: %w", err)
+	}
+	return w, nil
+}
 
 // DeclarationFile is the name the embedded declaration's positions refer to.
 const DeclarationFile = "demo/declaration.yaml"
