@@ -45,9 +45,15 @@ type result struct {
 
 func ownaudit(t *testing.T, dir string, args ...string) result {
 	t.Helper()
+	return ownauditEnv(t, dir, nil, args...)
+}
+
+// ownauditEnv runs the binary with extra environment variables (KEY=value).
+func ownauditEnv(t *testing.T, dir string, env []string, args ...string) result {
+	t.Helper()
 	cmd := exec.Command(binary, args...)
 	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "NO_COLOR=1")
+	cmd.Env = append(append(os.Environ(), "NO_COLOR=1"), env...)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	err := cmd.Run()
