@@ -1,0 +1,215 @@
+package integration
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/ownaudit/ownaudit/integration/cloudsim"
+	"github.com/ownaudit/ownaudit/integration/demo"
+)
+
+// awsRun is one scan of the simulated AWS organization by the binary.
+type awsRun struct {
+	code     int
+	stderr   string
+	findings map[string]finding // by finding id
+	errors   []map[string]any
+}
+
+type finding struct {
+	control, domain, status, resourceType, resource string
+}
+
+// scanSimulatedAWS serves the demo's AWS world with faults and runs the
+// binary against it the way a user points it at an endpoint: through the
+// SDK's own AWS_ENDPOINT_URL and the standard credential variables.
+func scanSimulatedAWS(t *testing.T, faults cloudsim.Faults) (awsRun, *cloudsim.Server) {
+	t.Helper()
+	world, err := demo.World()
+	if err != nil {
+		t.Fatal(err)
+	}
+	world.Faults = faults
+	srv, err := cloudsim.Start(world)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = srv.Close() })
+	dir := t.TempDir()
+	empty := filepath.Join(dir, "empty")
+	if err := os.WriteFile(empty, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	decl, err := filepath.Abs(filepath.Join("testdata", "aws", "declaration.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := []string{
+		"AWS_ENDPOINT_URL=" + srv.URL,
+		"AWS_ACCESS_KEY_ID=" + demo.AccessKey,
+		"AWS_SECRET_ACCESS_KEY=test-secret-value",
+		"AWS_REGION=us-east-1",
+		"AWS_CONFIG_FILE=" + empty,
+		"AWS_SHARED_CREDENTIALS_FILE=" + empty,
+		"AWS_EC2_METADATA_DISABLED=true",
+		"AWS_PROFILE=",
+	}
+	res := ownauditEnv(t, dir, env, "scan", "--declaration", decl, "--output", "f.json", "--include-passed", "--quiet")
+	if res.code != 0 && res.code != 3 {
+		t.Fatalf("scan exit code = %d, want 0 or 3; stderr:\n%s", res.code, res.stderr)
+	}
+	if strings.Contains(res.stderr, "test-secret-value") {
+		t.Error("the secret access key appears in the log")
+	}
+	doc := readJSON(t, filepath.Join(dir, "f.json"))
+	run := awsRun{code: res.code, stderr: res.stderr, findings: map[string]finding{}}
+	for _, f := range doc["findings"].([]any) {
+		m := f.(map[string]any)
+		r := m["resource"].(map[string]any)
+		run.findings[m["id"].(string)] = finding{
+			control: m["control"].(string), domain: m["domain"].(string), status: m["status"].(string),
+			resourceType: r["type"].(string), resource: fmt.Sprint(r["target"], "/", r["id"]),
+		}
+	}
+	for _, e := range doc["errors"].([]any) {
+		run.errors = append(run.errors, e.(map[string]any))
+	}
+	if w := srv.Writes(); len(w) != 0 {
+		t.Errorf("the scan attempted writes: %+v", w)
+	}
+	return run, srv
+}
+
+// noFalseVerdicts checks the faulted run against the clean one: a finding
+// may turn into "error", but never into a pass or fail the clean scan did
+// not give, and none may vanish without an error entry explaining it.
+func noFalseVerdicts(t *testing.T, clean, faulted awsRun) {
+	t.Helper()
+	for id, f := range faulted.findings {
+		c, ok := clean.findings[id]
+		if f.status == "error" {
+			continue
+		}
+		if !ok {
+			t.Errorf("finding %s %s on %s is new under faults (status %s)", id, f.control, f.resource, f.status)
+			continue
+		}
+		if c.status != f.status {
+			t.Errorf("%s on %s: status %s under faults, %s in the clean scan", f.control, f.resource, f.status, c.status)
+		}
+	}
+	if len(faulted.errors) == 0 {
+		for id, c := range clean.findings {
+			if _, ok := faulted.findings[id]; !ok {
+				t.Errorf("%s on %s was lost under faults with no error entry", c.control, c.resource)
+			}
+		}
+	}
+}
+
+func TestAWSScanOfTheSimulatedOrganization(t *testing.T) {
+	clean, srv := scanSimulatedAWS(t, cloudsim.Faults{})
+	if clean.code != 0 {
+		t.Fatalf("clean scan exit code = %d, want 0; errors: %v\n%s", clean.code, clean.errors, clean.stderr)
+	}
+	perDomain := map[string]int{}
+	accounts := map[string]bool{}
+	for _, f := range clean.findings {
+		perDomain[f.domain]++
+		accounts[strings.SplitN(f.resource, "/", 2)[0]] = true
+	}
+	for _, d := range []string{"firewall", "patching", "encryption", "iam"} {
+		if perDomain[d] == 0 {
+			t.Errorf("no %s findings from the simulated organization; per domain: %v", d, perDomain)
+		}
+	}
+	if !accounts["111111111111"] || !accounts["222222222222"] {
+		t.Errorf("accounts with findings = %v, want both members of the organization", accounts)
+	}
+	t.Logf("requests per operation: %v", srv.Counts())
+}
+
+func TestAWSAccessDeniedOnSSMLeavesOnlyPatchingUnevaluated(t *testing.T) {
+	clean, _ := scanSimulatedAWS(t, cloudsim.Faults{})
+	denied, _ := scanSimulatedAWS(t, cloudsim.Faults{AccessDenied: []cloudsim.Denial{{Action: "ssm:*"}}})
+	if denied.code != 3 {
+		t.Errorf("exit code = %d, want 3 (scan incomplete)", denied.code)
+	}
+	if len(denied.errors) == 0 {
+		t.Fatal("no error entries for the denied SSM calls")
+	}
+	for _, e := range denied.errors {
+		op, _ := e["operation"].(string)
+		perm, _ := e["permission"].(string)
+		if e["domain"] != "patching" || !strings.HasPrefix(op, "ssm:") || perm != op {
+			t.Errorf("error entry %v, want patching errors naming the ssm operation as the missing permission", e)
+		}
+	}
+	instanceErrors := 0
+	for id, f := range denied.findings {
+		c := clean.findings[id]
+		switch {
+		case f.domain != "patching":
+			if c != f {
+				t.Errorf("%s on %s changed without SSM: %+v, clean %+v", f.control, f.resource, f, c)
+			}
+		case f.resourceType == "aws.ec2.instance" && f.status == "pass":
+			t.Errorf("%s on %s passed without its patch data", f.control, f.resource)
+		case f.resourceType == "aws.ec2.instance" && f.status == "error":
+			instanceErrors++
+		}
+	}
+	if instanceErrors == 0 {
+		t.Error("no patching finding on an instance is an error without SSM")
+	}
+	// Every clean finding outside patching is still there.
+	for id, c := range clean.findings {
+		if _, ok := denied.findings[id]; !ok && c.domain != "patching" {
+			t.Errorf("%s on %s lost when only SSM was denied", c.control, c.resource)
+		}
+	}
+	noFalseVerdicts(t, clean, denied)
+}
+
+func TestAWSThrottlingAndServerErrorsLoseNothing(t *testing.T) {
+	clean, _ := scanSimulatedAWS(t, cloudsim.Faults{})
+	faulted, srv := scanSimulatedAWS(t, cloudsim.Faults{ThrottleRate: 0.15, ServerErrorRate: 0.1, Seed: 42})
+	faults := 0
+	for _, r := range srv.Requests() {
+		if r.Status >= 500 || strings.Contains(r.Code, "Throttl") || r.Code == "RequestLimitExceeded" || r.Code == "SlowDown" {
+			faults++
+		}
+	}
+	if faults == 0 {
+		t.Fatal("no fault was injected")
+	}
+	if faulted.code != 0 {
+		t.Errorf("exit code = %d, want 0: the retryer absorbs %d injected faults; errors: %v", faulted.code, faults, faulted.errors)
+	}
+	if len(faulted.findings) != len(clean.findings) {
+		t.Errorf("findings = %d under faults, %d clean", len(faulted.findings), len(clean.findings))
+	}
+	noFalseVerdicts(t, clean, faulted)
+}
+
+func TestAWSRegionDownIsReportedNotPassed(t *testing.T) {
+	// Global calls (Organizations, STS, IAM) go to us-east-1, which stays
+	// up; everything read in eu-central-1 fails.
+	down, _ := scanSimulatedAWS(t, cloudsim.Faults{RegionsDown: []string{"eu-central-1"}})
+	clean, _ := scanSimulatedAWS(t, cloudsim.Faults{})
+	if down.code != 3 {
+		t.Errorf("exit code = %d, want 3", down.code)
+	}
+	regions := map[string]bool{}
+	for _, e := range down.errors {
+		r, _ := e["region"].(string)
+		regions[r] = true
+	}
+	if !regions["eu-central-1"] {
+		t.Errorf("error entries %v, want some for eu-central-1", down.errors)
+	}
+	noFalseVerdicts(t, clean, down)
+}
