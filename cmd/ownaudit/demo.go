@@ -49,6 +49,10 @@ func scanDemo(ctx context.Context, g *globalOptions, o *scanOptions, decl *rules
 	g.logger.Info("demo: scanning the simulated AWS organization", "endpoint", srv.URL)
 	registry.Run(ctx, targets, selected, o.concurrency).Fill(inv)
 	g.logger.Info("demo: scan done", "requests", len(srv.Requests()), "operations", len(srv.Operations()))
+	counts := srv.Counts()
+	for _, op := range srv.Operations() {
+		g.logger.Debug("demo: simulator requests", "operation", op, "requests", counts[op])
+	}
 	if w := srv.Writes(); len(w) > 0 {
 		return nil, fmt.Errorf("demo: the scan attempted %d write requests (first %s); scanners must only read", len(w), w[0].Action())
 	}

@@ -82,7 +82,7 @@ Findings go to ownaudit-demo-findings.json unless --output says otherwise.`,
 	f.StringVar(&o.fromInventory, "from-inventory", "", "evaluate a saved inventory file instead of scanning")
 	f.BoolVar(&o.demo, "demo", false, "scan the example estate: a simulated AWS organization on 127.0.0.1, plus embedded Azure and GCP inventory")
 	f.IntVar(&o.concurrency, "concurrency", 8, "how many API calls run at once, across every target and region (each API is also paced below the provider's rate limit)")
-	f.DurationVar(&o.callTimeout, "call-timeout", time.Minute, "give up on one API call (retries included) after this long")
+	f.DurationVar(&o.callTimeout, "call-timeout", time.Minute, "give up on one API request after this long (the SDK retries it within its attempt budget)")
 	f.StringSliceVar(&o.disable, "disable-scanner", nil, "switch off scanners by cloud (gcp) or cloud.domain (aws.patching); repeatable")
 	return cmd
 }
