@@ -159,10 +159,13 @@ type Instance struct {
 
 // Volume is an EBS volume.
 type Volume struct {
-	ID         string `yaml:"id"`
-	Size       int    `yaml:"size"`
-	Type       string `yaml:"type"`
-	Encrypted  bool   `yaml:"encrypted"`
+	ID        string `yaml:"id"`
+	Size      int    `yaml:"size"`
+	Type      string `yaml:"type"`
+	Encrypted bool   `yaml:"encrypted"`
+	// KMSKeyID may be a key id, key ARN or alias ("alias/aws/ebs"); EC2
+	// answers with the key's ARN whichever is given. Empty on an encrypted
+	// volume means the region's default EBS key.
 	KMSKeyID   string `yaml:"kmsKeyId"`
 	AttachedTo string `yaml:"attachedTo"`
 	Tags       Tags   `yaml:"tags"`
@@ -226,8 +229,16 @@ type KMSKey struct {
 	Rotation           bool      `yaml:"rotation"`
 	RotationPeriodDays int       `yaml:"rotationPeriodDays"`
 	Created            time.Time `yaml:"created"`
-	Aliases            []string  `yaml:"aliases"`
-	Tags               Tags      `yaml:"tags"`
+	// DeletionDate is when a PendingDeletion key goes; 30 days after
+	// Created when unset.
+	DeletionDate time.Time `yaml:"deletionDate"`
+	// KeyUsage defaults from KeySpec (ENCRYPT_DECRYPT for symmetric and RSA
+	// keys, SIGN_VERIFY for ECC, GENERATE_VERIFY_MAC for HMAC).
+	KeyUsage    string `yaml:"keyUsage"`
+	MultiRegion bool   `yaml:"multiRegion"`
+	// Aliases are alias names, with or without the "alias/" prefix.
+	Aliases []string `yaml:"aliases"`
+	Tags    Tags     `yaml:"tags"`
 }
 
 // LoadBalancer is an ELBv2 load balancer and its listeners.

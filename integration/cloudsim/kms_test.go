@@ -1,0 +1,252 @@
+package cloudsim
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+
+	sdk "github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
+	kmstypes "github.com/aws/aws-sdk-go-v2/service/kms/types"
+)
+
+// kmsWorld holds, in eu-central-1, the keys named in TestKMSRotationStatus
+// plus filler keys k-00..k-(extra-1) so listings take several pages.
+func kmsWorld(extra int) string {
+	var b strings.Builder
+	for i := 0; i < extra; i++ {
+		fmt.Fprintf(&b, "            - {id: k-%02d, aliases: [filler-%02d]}\n", i, i)
+	}
+	return `
+aws:
+  accessKeys: {` + storageKey + `: "111111111111"}
+  accounts:
+    - id: "111111111111"
+      regions:
+        eu-central-1:
+          keys:
+            - {id: rot, rotation: true, aliases: [alias/rotating, second], description: rotates, created: 2024-05-01T00:00:00Z}
+            - {id: rot730, rotation: true, rotationPeriodDays: 730}
+            - {id: norot}
+            - {id: rsa, keySpec: RSA_2048}
+            - {id: hmac, keySpec: HMAC_256}
+            - {id: imported, origin: EXTERNAL, keyState: PendingImport}
+            - {id: hsm, origin: AWS_CLOUDHSM}
+            - {id: managed, keyManager: AWS, aliases: [aws/s3]}
+            - {id: going, rotation: true, keyState: PendingDeletion}
+            - {id: off, rotation: true, keyState: Disabled}
+` + b.String() + `
+        eu-west-1: {}
+`
+}
+
+func TestKMSListKeysPages(t *testing.T) {
+	srv, cfg := storageSim(t, kmsWorld(15))
+	client := kms.NewFromConfig(cfg)
+	var got []string
+	p := kms.NewListKeysPaginator(client, &kms.ListKeysInput{}, func(o *kms.ListKeysPaginatorOptions) { o.Limit = 10 })
+	for p.HasMorePages() {
+		page, err := p.NextPage(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if page.Truncated != (page.NextMarker != nil) {
+			t.Errorf("Truncated = %v with NextMarker %v, want them to agree", page.Truncated, page.NextMarker)
+		}
+		for _, k := range page.Keys {
+			if want := "arn:aws:kms:eu-central-1:111111111111:key/" + sdk.ToString(k.KeyId); sdk.ToString(k.KeyArn) != want {
+				t.Errorf("KeyArn = %q, want %q", sdk.ToString(k.KeyArn), want)
+			}
+			got = append(got, sdk.ToString(k.KeyId))
+		}
+	}
+	if len(got) != 25 || got[0] != "rot" || got[7] != "managed" || got[24] != "k-14" {
+		t.Errorf("ListKeys read %d keys %v, want 25 from rot to k-14, the AWS-managed key among them", len(got), got)
+	}
+	if n := srv.Counts()["kms:ListKeys"]; n != 3 {
+		t.Errorf("ListKeys requests = %d, want 3", n)
+	}
+
+	tests := []struct {
+		name     string
+		in       kms.ListKeysInput
+		wantCode string
+		wantN    int
+	}{
+		{"default limit of 100", kms.ListKeysInput{}, "", 25},
+		{"limit 0", kms.ListKeysInput{Limit: sdk.Int32(0)}, "ValidationException", 0},
+		{"limit 1001", kms.ListKeysInput{Limit: sdk.Int32(1001)}, "ValidationException", 0},
+		{"bad marker", kms.ListKeysInput{Marker: sdk.String("junk")}, "InvalidMarkerException", 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			out, err := client.ListKeys(context.Background(), &tt.in)
+			if code := apiCode(err); code != tt.wantCode {
+				t.Fatalf("ListKeys error code = %q (%v), want %q", code, err, tt.wantCode)
+			}
+			if err == nil && len(out.Keys) != tt.wantN {
+				t.Errorf("ListKeys = %d keys, want %d", len(out.Keys), tt.wantN)
+			}
+		})
+	}
+}
+
+func TestKMSDescribeKey(t *testing.T) {
+	_, cfg := storageSim(t, kmsWorld(0))
+	client := kms.NewFromConfig(cfg)
+	arn := "arn:aws:kms:eu-central-1:111111111111:key/rot"
+	tests := []struct {
+		ref      string
+		wantCode string
+		wantID   string
+	}{
+		{"rot", "", "rot"},
+		{arn, "", "rot"},
+		{"alias/rotating", "", "rot"},
+		{"alias/second", "", "rot"},
+		{"arn:aws:kms:eu-central-1:111111111111:alias/second", "", "rot"},
+		{"alias/aws/s3", "", "managed"},
+		{"nope", "NotFoundException", ""},
+		{"alias/nope", "NotFoundException", ""},
+		{"arn:aws:kms:eu-west-1:111111111111:key/rot", "NotFoundException", ""}, // another region's ARN
+		{"arn:aws:kms:eu-central-1:222222222222:key/rot", "NotFoundException", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.ref, func(t *testing.T) {
+			out, err := client.DescribeKey(context.Background(), &kms.DescribeKeyInput{KeyId: sdk.String(tt.ref)})
+			if code := apiCode(err); code != tt.wantCode {
+				t.Fatalf("DescribeKey(%q) error code = %q (%v), want %q", tt.ref, code, err, tt.wantCode)
+			}
+			if err == nil && sdk.ToString(out.KeyMetadata.KeyId) != tt.wantID {
+				t.Errorf("DescribeKey(%q) = key %q, want %q", tt.ref, sdk.ToString(out.KeyMetadata.KeyId), tt.wantID)
+			}
+		})
+	}
+
+	out, err := client.DescribeKey(context.Background(), &kms.DescribeKeyInput{KeyId: sdk.String("rot")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := out.KeyMetadata
+	if sdk.ToString(m.Arn) != arn || m.KeyManager != kmstypes.KeyManagerTypeCustomer || m.KeySpec != kmstypes.KeySpecSymmetricDefault ||
+		m.KeyUsage != kmstypes.KeyUsageTypeEncryptDecrypt || m.KeyState != kmstypes.KeyStateEnabled || m.Origin != kmstypes.OriginTypeAwsKms ||
+		!m.Enabled || sdk.ToString(m.Description) != "rotates" || sdk.ToString(m.AWSAccountId) != "111111111111" ||
+		m.CreationDate == nil || m.CreationDate.Unix() != 1714521600 || sdk.ToBool(m.MultiRegion) {
+		t.Errorf("DescribeKey(rot) metadata = %+v, want the world's key with its defaults", *m)
+	}
+	for _, c := range []struct {
+		id    string
+		state kmstypes.KeyState
+		spec  kmstypes.KeySpec
+		usage kmstypes.KeyUsageType
+		mgr   kmstypes.KeyManagerType
+	}{
+		{"going", kmstypes.KeyStatePendingDeletion, kmstypes.KeySpecSymmetricDefault, kmstypes.KeyUsageTypeEncryptDecrypt, kmstypes.KeyManagerTypeCustomer},
+		{"hmac", kmstypes.KeyStateEnabled, kmstypes.KeySpecHmac256, kmstypes.KeyUsageTypeGenerateVerifyMac, kmstypes.KeyManagerTypeCustomer},
+		{"managed", kmstypes.KeyStateEnabled, kmstypes.KeySpecSymmetricDefault, kmstypes.KeyUsageTypeEncryptDecrypt, kmstypes.KeyManagerTypeAws},
+	} {
+		out, err := client.DescribeKey(context.Background(), &kms.DescribeKeyInput{KeyId: sdk.String(c.id)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := out.KeyMetadata
+		if m.KeyState != c.state || m.KeySpec != c.spec || m.KeyUsage != c.usage || m.KeyManager != c.mgr {
+			t.Errorf("DescribeKey(%s) = %s %s %s %s, want %s %s %s %s", c.id, m.KeyState, m.KeySpec, m.KeyUsage, m.KeyManager, c.state, c.spec, c.usage, c.mgr)
+		}
+		if pending := m.KeyState == kmstypes.KeyStatePendingDeletion; (m.DeletionDate != nil) != pending || m.Enabled == pending {
+			t.Errorf("DescribeKey(%s) DeletionDate %v Enabled %v, want a deletion date and disabled only when pending deletion", c.id, m.DeletionDate, m.Enabled)
+		}
+	}
+}
+
+func TestKMSRotationStatus(t *testing.T) {
+	_, cfg := storageSim(t, kmsWorld(0))
+	client := kms.NewFromConfig(cfg)
+	tests := []struct {
+		key      string
+		wantCode string
+		enabled  bool
+		days     int32 // 0: no period in the answer
+	}{
+		{"rot", "", true, 365},
+		{"arn:aws:kms:eu-central-1:111111111111:key/rot", "", true, 365},
+		{"rot730", "", true, 730},
+		{"norot", "", false, 0},
+		{"managed", "", true, 365},
+		{"going", "", false, 0}, // pending deletion reads false
+		{"off", "", true, 365},  // disabling a key keeps its rotation setting
+		{"rsa", "UnsupportedOperationException", false, 0},
+		{"hmac", "UnsupportedOperationException", false, 0},
+		{"imported", "UnsupportedOperationException", false, 0},
+		{"hsm", "UnsupportedOperationException", false, 0},
+		{"alias/rotating", "NotFoundException", false, 0}, // key ids and ARNs only
+		{"nope", "NotFoundException", false, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.key, func(t *testing.T) {
+			out, err := client.GetKeyRotationStatus(context.Background(), &kms.GetKeyRotationStatusInput{KeyId: sdk.String(tt.key)})
+			if code := apiCode(err); code != tt.wantCode {
+				t.Fatalf("GetKeyRotationStatus(%q) error code = %q (%v), want %q", tt.key, code, err, tt.wantCode)
+			}
+			if err != nil {
+				return
+			}
+			var days int32
+			if out.RotationPeriodInDays != nil {
+				days = *out.RotationPeriodInDays
+			}
+			if out.KeyRotationEnabled != tt.enabled || days != tt.days {
+				t.Errorf("GetKeyRotationStatus(%q) = %v every %d days, want %v every %d", tt.key, out.KeyRotationEnabled, days, tt.enabled, tt.days)
+			}
+		})
+	}
+}
+
+func TestKMSListAliases(t *testing.T) {
+	srv, cfg := storageSim(t, kmsWorld(7))
+	client := kms.NewFromConfig(cfg)
+	got := map[string]string{}
+	p := kms.NewListAliasesPaginator(client, &kms.ListAliasesInput{}, func(o *kms.ListAliasesPaginatorOptions) { o.Limit = 4 })
+	for p.HasMorePages() {
+		page, err := p.NextPage(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, a := range page.Aliases {
+			name := sdk.ToString(a.AliasName)
+			if want := "arn:aws:kms:eu-central-1:111111111111:" + name; sdk.ToString(a.AliasArn) != want {
+				t.Errorf("AliasArn = %q, want %q", sdk.ToString(a.AliasArn), want)
+			}
+			got[name] = sdk.ToString(a.TargetKeyId)
+		}
+	}
+	if len(got) != 10 || got["alias/rotating"] != "rot" || got["alias/second"] != "rot" || got["alias/aws/s3"] != "managed" || got["alias/filler-06"] != "k-06" {
+		t.Errorf("ListAliases = %v, want 10 aliases with their target key ids", got)
+	}
+	if n := srv.Counts()["kms:ListAliases"]; n != 3 {
+		t.Errorf("ListAliases requests = %d, want 3", n)
+	}
+	for _, tt := range []struct {
+		in       kms.ListAliasesInput
+		wantCode string
+		wantN    int
+	}{
+		{kms.ListAliasesInput{}, "", 10},
+		{kms.ListAliasesInput{KeyId: sdk.String("rot")}, "", 2},
+		{kms.ListAliasesInput{Limit: sdk.Int32(101)}, "ValidationException", 0},
+		{kms.ListAliasesInput{KeyId: sdk.String("nope")}, "NotFoundException", 0},
+	} {
+		out, err := client.ListAliases(context.Background(), &tt.in)
+		if code := apiCode(err); code != tt.wantCode {
+			t.Errorf("ListAliases(%+v) error code = %q (%v), want %q", tt.in, code, err, tt.wantCode)
+			continue
+		}
+		if err == nil && len(out.Aliases) != tt.wantN {
+			t.Errorf("ListAliases(%+v) = %d aliases, want %d", tt.in, len(out.Aliases), tt.wantN)
+		}
+	}
+	if w := srv.Writes(); len(w) != 0 {
+		t.Errorf("writes = %v, want none", w)
+	}
+}
