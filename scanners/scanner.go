@@ -260,7 +260,11 @@ func (g *Registry) Run(ctx context.Context, targets []Target, selected []Registr
 	sem := make(chan struct{}, concurrency)
 	var wg sync.WaitGroup
 	for _, t := range targets {
-		sink.Target(inventory.Target{Cloud: t.Cloud, ID: t.ID, Regions: t.Regions})
+		if t.ID != "" && !t.Organization {
+			// An organization, or the ambient credentials, name their
+			// accounts only once the scanner has resolved them.
+			sink.Target(inventory.Target{Cloud: t.Cloud, ID: t.ID, Regions: t.Regions})
+		}
 		for _, d := range inventory.Domains {
 			reg, ok := find(selected, t.Cloud, d)
 			if !ok {
