@@ -419,9 +419,9 @@ func TestParseCredentialReportErrors(t *testing.T) {
 
 func TestReportTimePlaceholders(t *testing.T) {
 	tests := []struct {
-		in       string
+		in    string
 		never bool
-		want     inventory.Time
+		want  inventory.Time
 	}{
 		{"N/A", true, iamNever},
 		{"no_information", true, iamNever},
