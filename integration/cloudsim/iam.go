@@ -291,6 +291,12 @@ func iamListPolicies(c *awsCall) {
 			match = append(match, p)
 		}
 	}
+	// MaxItems=0 is a request for zero items, which IAM refuses; Page
+	// would read it as "not given".
+	if c.Form.Has("MaxItems") && c.Int("MaxItems") < 1 {
+		c.ValidationError(fmt.Sprintf("1 validation error detected: Value '%s' at 'maxItems' failed to satisfy constraint: Member must have value greater than or equal to 1", c.Form.Get("MaxItems")))
+		return
+	}
 	lo, hi, next, ok := c.Page(len(match), c.Int("MaxItems"), c.Form.Get("Marker"), Paging{Default: 100, Min: 1, Max: 1000})
 	if !ok {
 		return
