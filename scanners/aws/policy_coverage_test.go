@@ -1,0 +1,161 @@
+package aws
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/ownaudit/ownaudit/inventory"
+	"github.com/ownaudit/ownaudit/scanners"
+)
+
+// iamPolicyFile is the least-privilege policy the documentation tells
+// users to give ownaudit's role.
+const iamPolicyFile = "../../configs/aws/iam-policy.json"
+
+// s3Permissions maps the S3 operations whose IAM action has another name.
+var s3Permissions = map[string]string{
+	"s3:ListBuckets":          "s3:ListAllMyBuckets",
+	"s3:GetBucketEncryption":  "s3:GetEncryptionConfiguration",
+	"s3:GetBucketPolicy":      "s3:GetBucketPolicy",
+	"s3:GetBucketLocation":    "s3:GetBucketLocation",
+	"s3:GetPublicAccessBlock": "s3:GetBucketPublicAccessBlock",
+}
+
+// permissionFor is the IAM action that allows an operation the simulator
+// recorded ("service:Operation", service being the signing name).
+func permissionFor(op string) string {
+	if p, ok := s3Permissions[op]; ok {
+		return p
+	}
+	return op
+}
+
+// readOnlyExceptions are the granted actions that do not read by their
+// name: the report is generated before it is read, and the member
+// accounts are entered with AssumeRole.
+var readOnlyExceptions = []string{"iam:GenerateCredentialReport", "sts:AssumeRole"}
+
+// TestIAMPolicyCoversEveryCall scans an organization whose member accounts
+// hold every resource kind, and its management account, with all four AWS
+// scanners, and checks that the shipped policy allows each call made and
+// grants nothing else: no write, no wildcard, no action the scanners do
+// not call.
+func TestIAMPolicyCoversEveryCall(t *testing.T) {
+	world, err := os.ReadFile("testdata/world-full.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, err := os.ReadFile(iamPolicyFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	granted := grantedActions(t, string(doc))
+
+	srv, o := startSim(t, string(world))
+	g := scanners.NewRegistry()
+	Register(g, o)
+	if n := len(g.Registered()); n != len(inventory.Domains) {
+		t.Errorf("registered AWS scanners = %d, want one per domain (%d)", n, len(inventory.Domains))
+	}
+	// The organization's members are entered with AssumeRole; the
+	// management account is read with the ambient credentials, which is
+	// the path that calls sts:GetCallerIdentity.
+	targets := []scanners.Target{
+		{Cloud: inventory.AWS, Organization: true, AssumeRoleName: "ownaudit-audit"},
+		{Cloud: inventory.AWS},
+	}
+	inv := &inventory.Inventory{SchemaVersion: inventory.SchemaVersion}
+	g.Run(context.Background(), targets, g.Registered(), 4).Fill(inv)
+
+	// A clean scan of a world with every kind reaches every call a scan
+	// can make; an error entry would hide the calls after it.
+	for _, e := range inv.Errors {
+		t.Errorf("scan error: %s %s %s %s: %s", e.Target, e.Region, e.Domain, e.Operation, e.Message)
+	}
+	seen := map[string]bool{}
+	for _, r := range inv.Resources {
+		seen[r.Type] = true
+	}
+	for _, typ := range inventory.TypeNames() {
+		if inventory.Types[typ].Cloud == inventory.AWS && !seen[typ] {
+			t.Errorf("no %s in the inventory; the world or a scanner misses it, so its calls went unchecked", typ)
+		}
+	}
+	for _, id := range []string{"111111111111", "222222222222", "333333333333"} {
+		if !slices.ContainsFunc(inv.Resources, func(r inventory.Resource) bool { return r.Target == id }) {
+			t.Errorf("nothing read from account %s", id)
+		}
+	}
+
+	called := map[string]bool{}
+	for _, op := range srv.Operations() {
+		p := permissionFor(op)
+		called[p] = true
+		if !granted[p] {
+			t.Errorf("the scanners call %s, which needs %s; %s does not grant it", op, p, iamPolicyFile)
+		}
+	}
+	for a := range granted {
+		if !called[a] {
+			t.Errorf("%s grants %s, which no scanner called: least privilege wants it gone", iamPolicyFile, a)
+		}
+	}
+	if w := srv.Writes(); len(w) > 0 {
+		t.Errorf("writes = %+v, want none", w)
+	}
+}
+
+// grantedActions checks the policy's shape and returns the actions it
+// allows.
+func grantedActions(t *testing.T, doc string) map[string]bool {
+	t.Helper()
+	var raw struct {
+		Version   string
+		Statement []struct{ Sid string }
+	}
+	if err := json.Unmarshal([]byte(doc), &raw); err != nil {
+		t.Fatalf("%s: %v", iamPolicyFile, err)
+	}
+	if raw.Version != "2012-10-17" {
+		t.Errorf("policy Version = %q, want 2012-10-17", raw.Version)
+	}
+	for i, st := range raw.Statement {
+		if st.Sid == "" {
+			t.Errorf("policy statement %d has no Sid", i)
+		}
+	}
+	stmts, err := parsePolicy(doc)
+	if err != nil {
+		t.Fatalf("%s: %v", iamPolicyFile, err)
+	}
+	granted := map[string]bool{}
+	for i, st := range stmts {
+		if st.Effect != "Allow" {
+			t.Errorf("policy statement %d: Effect %q, want Allow only", i, st.Effect)
+		}
+		if len(st.NotActions) > 0 || len(st.Principals) > 0 || len(st.Conditions) > 0 {
+			t.Errorf("policy statement %d: want Action and Resource only, got %+v", i, st)
+		}
+		for _, a := range st.Actions {
+			if granted[a] {
+				t.Errorf("policy grants %s twice", a)
+			}
+			granted[a] = true
+			service, op, ok := strings.Cut(a, ":")
+			switch {
+			case !ok || service == "" || op == "":
+				t.Errorf("policy action %q is not service:Operation", a)
+			case strings.ContainsAny(a, "*?"):
+				t.Errorf("policy action %q is a wildcard; list each action", a)
+			case !slices.Contains(readOnlyExceptions, a) &&
+				!strings.HasPrefix(op, "Describe") && !strings.HasPrefix(op, "List") && !strings.HasPrefix(op, "Get"):
+				t.Errorf("policy action %q does not read (Describe*, List*, Get*)", a)
+			}
+		}
+	}
+	return granted
+}
