@@ -243,7 +243,10 @@ type KMSKey struct {
 
 // LoadBalancer is an ELBv2 load balancer and its listeners.
 type LoadBalancer struct {
-	Name      string      `yaml:"name"`
+	Name string `yaml:"name"`
+	// ID is the 16-hex-digit id ending the ARN; derived from the name when
+	// empty.
+	ID        string      `yaml:"id"`
 	Type      string      `yaml:"type"`   // application (default), network, gateway
 	Scheme    string      `yaml:"scheme"` // internet-facing (default), internal
 	VPC       string      `yaml:"vpc"`
@@ -258,6 +261,12 @@ type Listener struct {
 	SSLPolicy string `yaml:"sslPolicy"` // for HTTPS and TLS
 	// RedirectToHTTPS makes the default action an HTTP-to-HTTPS redirect.
 	RedirectToHTTPS bool `yaml:"redirectToHttps"`
+	// ID is the 16-hex-digit id ending the listener ARN; derived from the
+	// load balancer and port when empty.
+	ID string `yaml:"id"`
+	// Certificates are the ACM certificate ARNs, the first the default; an
+	// HTTPS or TLS listener without any gets one generated.
+	Certificates []string `yaml:"certificates"`
 }
 
 // Bucket is an S3 bucket.
@@ -269,6 +278,8 @@ type Bucket struct {
 	// aws:kms:dsse); empty means no configuration.
 	Encryption string `yaml:"encryption"`
 	KMSKeyID   string `yaml:"kmsKeyId"`
+	// BucketKey is the rule's BucketKeyEnabled.
+	BucketKey bool `yaml:"bucketKey"`
 	// Policy is the bucket policy JSON; empty means none.
 	Policy            string             `yaml:"policy"`
 	PublicAccessBlock *PublicAccessBlock `yaml:"publicAccessBlock"`
