@@ -155,6 +155,8 @@ type Instance struct {
 	// Interface is the primary network interface id; generated when empty.
 	Interface string `yaml:"interface"`
 	Tags      Tags   `yaml:"tags"`
+	// LaunchTime is when the instance started; a fixed date when unset.
+	LaunchTime time.Time `yaml:"launchTime"`
 }
 
 // Volume is an EBS volume.
@@ -202,6 +204,13 @@ type PatchState struct {
 	Operation                string    `yaml:"operation"` // Scan, Install
 	OperationStart           time.Time `yaml:"operationStart"`
 	OperationEnd             time.Time `yaml:"operationEnd"`
+	// RebootOption is RebootIfNeeded (default) or NoReboot.
+	RebootOption string `yaml:"rebootOption"`
+	// Unreported lists optional counts the state leaves out, as states
+	// recorded before SSM reported them do (criticalNonCompliant,
+	// securityNonCompliant, otherNonCompliant, installedPendingReboot,
+	// installedRejected, unreportedNotApplicable, availableSecurityUpdates).
+	Unreported []string `yaml:"unreported"`
 }
 
 // DBInstance is an RDS DB instance.
@@ -215,6 +224,10 @@ type DBInstance struct {
 	AutoMinorVersionUpgrade bool   `yaml:"autoMinorVersionUpgrade"`
 	PubliclyAccessible      bool   `yaml:"publiclyAccessible"`
 	Tags                    Tags   `yaml:"tags"`
+	// Class is the instance class (db.t3.micro when unset).
+	Class string `yaml:"class"`
+	// Groups are the VPC security groups of the instance.
+	Groups []string `yaml:"groups"`
 }
 
 // KMSKey is a KMS key. AWS-managed keys (KeyManager AWS) are listed too,
