@@ -1,0 +1,488 @@
+package aws
+
+import (
+	"fmt"
+	"maps"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/ownaudit/ownaudit/integration/cloudsim"
+	"github.com/ownaudit/ownaudit/inventory"
+	"github.com/ownaudit/ownaudit/rules"
+	"github.com/ownaudit/ownaudit/scanners"
+)
+
+// encRegions are the regions the encryption tests scan; the world's bucket
+// in us-east-1 lies outside them.
+var encRegions = []string{"eu-central-1", "eu-west-1"}
+
+// encKey is the ARN of key id in the test account.
+func encKey(region, id string) string {
+	return "arn:aws:kms:" + region + ":111111111111:key/" + id
+}
+
+// encryptionWorld has one account. eu-central-1 encrypts new volumes by
+// default and holds: customer keys with yearly rotation (orders-db), none
+// (legacy), a 730-day period, an RSA key and one pending deletion, besides
+// the AWS-managed aws/ebs and aws/rds keys; twelve volumes (vol-00 under
+// aws/ebs and attached, vol-01 under orders-db, vol-02 unencrypted,
+// vol-03 under another account's key, the rest under aws/ebs); RDS
+// instances encrypted with orders-db and with aws/rds, one unencrypted,
+// and twenty unencrypted fillers; two load balancers. eu-west-1 does not
+// encrypt by default and holds one rotating customer key. Five buckets:
+// SSE-S3 with a TLS-only policy, SSE-KMS under the eu-west-1 key, none at
+// all, SSE-KMS with the aws/s3 key, and one in a region not scanned.
+func encryptionWorld() string {
+	var vols, dbs strings.Builder
+	for i := 4; i < 12; i++ {
+		fmt.Fprintf(&vols, "            - {id: vol-%02d, encrypted: true, kmsKeyId: alias/aws/ebs}\n", i)
+	}
+	for i := 0; i < 20; i++ {
+		fmt.Fprintf(&dbs, "            - {id: filler-%02d, engine: mysql}\n", i)
+	}
+	return `
+aws:
+  accessKeys: {AKIASIMULATOR0000001: "111111111111"}
+  accounts:
+    - id: "111111111111"
+      buckets:
+        - name: logs
+          region: eu-central-1
+          encryption: AES256
+          policy: |
+            {"Version": "2012-10-17", "Statement": [
+              {"Effect": "Deny", "Principal": {"AWS": "*"}, "Action": "s3:*",
+               "Resource": ["arn:aws:s3:::logs", "arn:aws:s3:::logs/*"],
+               "Condition": {"Bool": {"aws:SecureTransport": false}}},
+              {"Effect": "Allow", "Principal": {"AWS": ["arn:aws:iam::111111111111:role/reader"]},
+               "Action": ["s3:GetObject", "s3:ListBucket"], "Resource": "arn:aws:s3:::logs/*"}]}
+        - {name: data, region: eu-west-1, encryption: "aws:kms", kmsKeyId: "arn:aws:kms:eu-west-1:111111111111:key/cmk-west"}
+        - {name: open, region: eu-central-1}
+        - {name: kmsdefault, region: eu-central-1, encryption: "aws:kms"}
+        - {name: outside, region: us-east-1, encryption: AES256}
+      regions:
+        eu-central-1:
+          ebsEncryptionByDefault: true
+          keys:
+            - {id: cmk-rot, rotation: true, aliases: [orders-db]}
+            - {id: cmk-norot, aliases: [alias/legacy]}
+            - {id: cmk-730, rotation: true, rotationPeriodDays: 730}
+            - {id: cmk-rsa, keySpec: RSA_2048}
+            - {id: cmk-going, rotation: true, keyState: PendingDeletion}
+            - {id: aws-ebs, keyManager: AWS, aliases: [aws/ebs]}
+            - {id: aws-rds, keyManager: AWS, aliases: [aws/rds]}
+          volumes:
+            - {id: vol-00, encrypted: true, attachedTo: i-1, tags: {Name: web-root, team: web}}
+            - {id: vol-01, encrypted: true, kmsKeyId: cmk-rot}
+            - {id: vol-02}
+            - {id: vol-03, encrypted: true, kmsKeyId: "arn:aws:kms:eu-central-1:222222222222:key/shared"}
+` + vols.String() + `
+          dbInstances:
+            - {id: orders, engine: postgres, storageEncrypted: true, kmsKeyId: cmk-rot}
+            - {id: legacy, engine: mysql}
+            - {id: reports, engine: postgres, storageEncrypted: true, kmsKeyId: alias/aws/rds}
+` + dbs.String() + `
+          loadBalancers:
+            - name: web
+              listeners:
+                - {port: 443, protocol: HTTPS, sslPolicy: ELBSecurityPolicy-2016-08}
+                - {port: 80, protocol: HTTP, redirectToHttps: true}
+            - name: api
+              listeners:
+                - {port: 443, protocol: HTTPS, sslPolicy: ELBSecurityPolicy-TLS13-1-2-2021-06}
+        eu-west-1:
+          keys:
+            - {id: cmk-west, rotation: true}
+`
+}
+
+// encSmallPages lowers the page sizes so the world takes several pages of
+// every list, and restores them after the test.
+func encSmallPages(t *testing.T) {
+	t.Helper()
+	saved := []int32{volumePageSize, kmsKeyPageSize, kmsAliasPageSize, rdsPageSize, elbPageSize, bucketPageSize}
+	savedBatch := sslPolicyBatch
+	volumePageSize, kmsKeyPageSize, kmsAliasPageSize, rdsPageSize, elbPageSize, bucketPageSize = 5, 3, 2, 20, 1, 2
+	sslPolicyBatch = 1
+	t.Cleanup(func() {
+		volumePageSize, kmsKeyPageSize, kmsAliasPageSize, rdsPageSize, elbPageSize, bucketPageSize = saved[0], saved[1], saved[2], saved[3], saved[4], saved[5]
+		sslPolicyBatch = savedBatch
+	})
+}
+
+func scanEncryptionWorld(t *testing.T, faults *cloudsim.Faults) (*cloudsim.Server, *inventory.Inventory) {
+	t.Helper()
+	encSmallPages(t)
+	srv, o := startSim(t, encryptionWorld())
+	if faults != nil {
+		srv.SetFaults(*faults)
+	}
+	inv := scanDomain(t, o, inventory.Encryption, scanners.Target{ID: "111111111111", Regions: encRegions})
+	return srv, inv
+}
+
+func TestEncryptionScan(t *testing.T) {
+	srv, inv := scanEncryptionWorld(t, nil)
+	if len(inv.Errors) != 0 {
+		t.Errorf("errors = %+v, want none", inv.Errors)
+	}
+
+	// Operations and requests: every page, one DescribeKey per key, one
+	// rotation read per enabled customer symmetric key, no writes.
+	wantCounts := map[string]int{
+		"sts:GetCallerIdentity":                      1,     // the account behind the credentials
+		"ec2:DescribeVolumes":                        3 + 1, // 12 volumes by 5; an empty region
+		"ec2:GetEbsEncryptionByDefault":              2,
+		"kms:ListKeys":                               3 + 1, // 7 keys by 3; 1 key
+		"kms:ListAliases":                            2 + 1, // 4 aliases by 2; none
+		"kms:DescribeKey":                            7 + 1,
+		"kms:GetKeyRotationStatus":                   3 + 1, // cmk-rot, cmk-norot, cmk-730; cmk-west
+		"rds:DescribeDBInstances":                    2 + 1, // 23 instances by 20; none
+		"elasticloadbalancing:DescribeLoadBalancers": 2 + 1, // 2 by 1; none
+		"elasticloadbalancing:DescribeListeners":     2 + 1, // web's 2 by 1, api's 1
+		"elasticloadbalancing:DescribeSSLPolicies":   2,     // 2 policies by 1
+		"s3:ListBuckets":                             3,     // 5 buckets by 2
+		"s3:GetBucketEncryption":                     4,     // not the bucket outside the scanned regions
+		"s3:GetBucketPolicy":                         4,
+	}
+	if got := srv.Counts(); !reflect.DeepEqual(got, wantCounts) {
+		t.Errorf("requests per operation = %v, want %v", got, wantCounts)
+	}
+	if w := srv.Writes(); len(w) != 0 {
+		t.Errorf("writes = %v, want none", w)
+	}
+
+	const central, west = "eu-central-1", "eu-west-1"
+	t.Run("volumes", func(t *testing.T) {
+		vols := byType(inv, inventory.AWSVolume)
+		if len(vols) != 12 {
+			t.Errorf("read %d volumes, want 12", len(vols))
+		}
+		ebsKey := encKey(central, "aws-ebs")
+		for _, tc := range []struct {
+			id   string
+			want inventory.Volume
+			name string
+		}{
+			{"vol-00", inventory.Volume{Encrypted: inventory.True, KeyManager: inventory.Known(inventory.KeyProvider), KeyID: ebsKey, AttachedTo: []string{"i-1"}}, "web-root"},
+			{"vol-01", inventory.Volume{Encrypted: inventory.True, KeyManager: inventory.Known(inventory.KeyCustomer), KeyID: encKey(central, "cmk-rot")}, ""},
+			{"vol-02", inventory.Volume{Encrypted: inventory.False}, ""},
+			{"vol-03", inventory.Volume{Encrypted: inventory.True, KeyManager: inventory.Known(inventory.KeyCustomer), KeyID: "arn:aws:kms:eu-central-1:222222222222:key/shared"}, ""},
+			{"vol-11", inventory.Volume{Encrypted: inventory.True, KeyManager: inventory.Known(inventory.KeyProvider), KeyID: ebsKey}, ""},
+		} {
+			r, ok := vols[tc.id]
+			if !ok {
+				t.Errorf("volume %s missing", tc.id)
+				continue
+			}
+			if r.Volume == nil || !reflect.DeepEqual(*r.Volume, tc.want) {
+				t.Errorf("volume %s = %+v, want %+v", tc.id, r.Volume, tc.want)
+			}
+			if r.Name != tc.name || r.Region != central || r.Target != "111111111111" {
+				t.Errorf("volume %s name, region, target = %q, %q, %q; want %q, %s, 111111111111", tc.id, r.Name, r.Region, r.Target, tc.name, central)
+			}
+		}
+		if got := vols["vol-00"].Tags; !reflect.DeepEqual(got, map[string]string{"Name": "web-root", "team": "web"}) {
+			t.Errorf("vol-00 tags = %v, want Name=web-root team=web", got)
+		}
+	})
+
+	t.Run("ebs default", func(t *testing.T) {
+		defs := byType(inv, inventory.AWSEBSDefault)
+		for region, want := range map[string]bool{central: true, west: false} {
+			id := "arn:aws:ec2:" + region + ":111111111111:ebs-encryption-by-default"
+			r, ok := defs[id]
+			if !ok || r.Region != region || r.EncryptionDefault == nil {
+				t.Errorf("EBS default %s = %+v, want one in %s", id, r, region)
+				continue
+			}
+			if got := r.EncryptionDefault.Enabled; got != inventory.Known(want) {
+				t.Errorf("EBS default in %s = %v, want %v", region, got, want)
+			}
+		}
+		if len(defs) != 2 {
+			t.Errorf("read %d EBS defaults, want 2", len(defs))
+		}
+	})
+
+	t.Run("kms keys", func(t *testing.T) {
+		keys := byType(inv, inventory.AWSKMSKey)
+		customer := inventory.Known(inventory.KeyCustomer)
+		want := map[string]struct {
+			name string
+			key  inventory.Key
+		}{
+			encKey(central, "cmk-rot"): {"orders-db", inventory.Key{KeyManager: customer, State: "Enabled", RotationEnabled: inventory.True,
+				RotationPeriodDays: inventory.Known(365), Symmetric: inventory.True}},
+			encKey(central, "cmk-norot"): {"legacy", inventory.Key{KeyManager: customer, State: "Enabled", RotationEnabled: inventory.False,
+				Symmetric: inventory.True}},
+			encKey(central, "cmk-730"): {"", inventory.Key{KeyManager: customer, State: "Enabled", RotationEnabled: inventory.True,
+				RotationPeriodDays: inventory.Known(730), Symmetric: inventory.True}},
+			// Asymmetric: no rotation read, so no setting, and the control
+			// leaves it out by its symmetry.
+			encKey(central, "cmk-rsa"):   {"", inventory.Key{KeyManager: customer, State: "Enabled", Symmetric: inventory.False}},
+			encKey(central, "cmk-going"): {"", inventory.Key{KeyManager: customer, State: "PendingDeletion", Symmetric: inventory.True}},
+			encKey(west, "cmk-west"): {"", inventory.Key{KeyManager: customer, State: "Enabled", RotationEnabled: inventory.True,
+				RotationPeriodDays: inventory.Known(365), Symmetric: inventory.True}},
+		}
+		got := map[string]bool{}
+		for id, r := range keys {
+			got[id] = true
+			w, ok := want[id]
+			if !ok {
+				t.Errorf("recorded key %s, which is not customer-managed", id)
+				continue
+			}
+			if r.Key == nil || !reflect.DeepEqual(*r.Key, w.key) || r.Name != w.name {
+				t.Errorf("key %s = %q %+v, want %q %+v", id, r.Name, r.Key, w.name, w.key)
+			}
+		}
+		for id := range want {
+			if !got[id] {
+				t.Errorf("key %s missing", id)
+			}
+		}
+	})
+
+	t.Run("databases", func(t *testing.T) {
+		dbs := byType(inv, inventory.AWSDBInstance)
+		if len(dbs) != 23 {
+			t.Errorf("read %d DB instances, want 23", len(dbs))
+		}
+		for _, tc := range []struct {
+			name string
+			want inventory.Database
+		}{
+			{"orders", inventory.Database{Engine: "postgres", StorageEncrypted: inventory.True, KeyManager: inventory.Known(inventory.KeyCustomer)}},
+			{"legacy", inventory.Database{Engine: "mysql", StorageEncrypted: inventory.False}},
+			{"reports", inventory.Database{Engine: "postgres", StorageEncrypted: inventory.True, KeyManager: inventory.Known(inventory.KeyProvider)}},
+		} {
+			id := "arn:aws:rds:eu-central-1:111111111111:db:" + tc.name
+			r, ok := dbs[id]
+			if !ok {
+				t.Errorf("DB instance %s missing", id)
+				continue
+			}
+			if r.Name != tc.name || r.Database == nil || !reflect.DeepEqual(*r.Database, tc.want) {
+				t.Errorf("DB instance %s = %q %+v, want %q %+v", id, r.Name, r.Database, tc.name, tc.want)
+			}
+			if r.Upgrade != nil {
+				t.Errorf("DB instance %s has an upgrade facet %+v; the patching scanner records that", id, r.Upgrade)
+			}
+		}
+	})
+
+	t.Run("listeners", func(t *testing.T) {
+		byName := map[string]inventory.Resource{}
+		for _, r := range byType(inv, inventory.AWSListener) {
+			byName[r.Name] = r
+			if !strings.HasPrefix(r.ID, "arn:aws:elasticloadbalancing:eu-central-1:111111111111:listener/") {
+				t.Errorf("listener %s has id %q, want its listener ARN", r.Name, r.ID)
+			}
+		}
+		want := map[string]inventory.TLSEndpoint{
+			"web:443": {Protocol: "HTTPS", Policy: "ELBSecurityPolicy-2016-08", MinTLSVersion: inventory.Known("1.0")},
+			"web:80":  {Protocol: "HTTP"},
+			"api:443": {Protocol: "HTTPS", Policy: "ELBSecurityPolicy-TLS13-1-2-2021-06", MinTLSVersion: inventory.Known("1.2")},
+		}
+		if len(byName) != len(want) {
+			t.Errorf("read listeners %v, want %d", slices.Sorted(maps.Keys(byName)), len(want))
+		}
+		for name, w := range want {
+			r, ok := byName[name]
+			if !ok || r.TLS == nil || !reflect.DeepEqual(*r.TLS, w) {
+				t.Errorf("listener %s = %+v, want %+v", name, r.TLS, w)
+			}
+		}
+	})
+
+	t.Run("buckets", func(t *testing.T) {
+		buckets := byType(inv, inventory.AWSBucket)
+		logsPolicy := []inventory.Statement{
+			{Effect: "Deny", Principals: []string{"*"}, Actions: []string{"s3:*"}, Resources: []string{"arn:aws:s3:::logs", "arn:aws:s3:::logs/*"},
+				Conditions: []inventory.Condition{{Operator: "Bool", Key: "aws:SecureTransport", Values: []string{"false"}}}},
+			{Effect: "Allow", Principals: []string{"arn:aws:iam::111111111111:role/reader"}, Actions: []string{"s3:GetObject", "s3:ListBucket"},
+				Resources: []string{"arn:aws:s3:::logs/*"}},
+		}
+		none := inventory.Known([]inventory.Statement{})
+		want := map[string]struct {
+			region string
+			st     inventory.Storage
+		}{
+			"logs":       {central, inventory.Storage{Encrypted: inventory.True, KeyManager: inventory.Known(inventory.KeyProvider), Policy: inventory.Known(logsPolicy)}},
+			"data":       {west, inventory.Storage{Encrypted: inventory.True, KeyManager: inventory.Known(inventory.KeyCustomer), Policy: none}},
+			"open":       {central, inventory.Storage{Encrypted: inventory.False, Policy: none}},
+			"kmsdefault": {central, inventory.Storage{Encrypted: inventory.True, KeyManager: inventory.Known(inventory.KeyProvider), Policy: none}},
+		}
+		if len(buckets) != len(want) {
+			t.Errorf("read %d buckets, want %d (not the one outside the scanned regions)", len(buckets), len(want))
+		}
+		for name, w := range want {
+			r, ok := buckets["arn:aws:s3:::"+name]
+			if !ok || r.Storage == nil {
+				t.Errorf("bucket %s missing", name)
+				continue
+			}
+			if r.Name != name || r.Region != w.region || !reflect.DeepEqual(*r.Storage, w.st) {
+				t.Errorf("bucket %s = %q in %s %+v, want %q in %s %+v", name, r.Name, r.Region, *r.Storage, name, w.region, w.st)
+			}
+		}
+	})
+
+	t.Run("controls", func(t *testing.T) {
+		decl, err := rules.ParseDeclaration("t.yaml", []byte(`version: 1
+parties:
+  - id: acme
+    role: customer
+responsibilities:
+  - assign: {firewall: acme, patching: acme, encryption: acme, iam: acme}
+`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		status := map[string]rules.Status{}
+		for _, f := range rules.Evaluate(inv, decl) {
+			status[f.Control+" "+f.Resource.ID] = f.Status
+		}
+		const (
+			unencrypted = "encryption.volume_unencrypted"
+			rotation    = "encryption.key_rotation_disabled"
+			ebsDefault  = "encryption.volume_default_encryption_disabled"
+			database    = "encryption.database_unencrypted"
+			tls         = "encryption.outdated_tls"
+			transport   = "encryption.insecure_transport_allowed"
+		)
+		for _, tc := range []struct {
+			control, resource string
+			want              rules.Status // "" when the control must not report the resource
+		}{
+			{unencrypted, "vol-02", rules.Fail},
+			{unencrypted, "vol-00", rules.Pass},
+			{unencrypted, "vol-01", rules.Pass},
+			{rotation, encKey(central, "cmk-norot"), rules.Fail},
+			{rotation, encKey(central, "cmk-730"), rules.Fail},
+			{rotation, encKey(central, "cmk-rot"), rules.Pass},
+			{rotation, encKey(central, "cmk-rsa"), ""},
+			{rotation, encKey(central, "cmk-going"), ""},
+			{ebsDefault, "arn:aws:ec2:eu-west-1:111111111111:ebs-encryption-by-default", rules.Fail},
+			{ebsDefault, "arn:aws:ec2:eu-central-1:111111111111:ebs-encryption-by-default", rules.Pass},
+			{database, "arn:aws:rds:eu-central-1:111111111111:db:legacy", rules.Fail},
+			{database, "arn:aws:rds:eu-central-1:111111111111:db:orders", rules.Pass},
+			{transport, "arn:aws:s3:::logs", rules.Pass},
+			{transport, "arn:aws:s3:::open", rules.Fail},
+		} {
+			if got := status[tc.control+" "+tc.resource]; got != tc.want {
+				t.Errorf("%s on %s = %q, want %q", tc.control, tc.resource, got, tc.want)
+			}
+		}
+		var tlsFail, tlsPass int
+		for key, s := range status {
+			if strings.HasPrefix(key, tls+" ") {
+				switch s {
+				case rules.Fail:
+					tlsFail++
+				case rules.Pass:
+					tlsPass++
+				}
+			}
+		}
+		// web:443 accepts TLS 1.0, api:443 starts at 1.2, web:80 is left out.
+		if tlsFail != 1 || tlsPass != 1 {
+			t.Errorf("%s: %d fail, %d pass; want 1 and 1", tls, tlsFail, tlsPass)
+		}
+	})
+}
+
+// TestEncryptionScanRotationDenied: a refused rotation read leaves one
+// error entry per region naming the permission, and the keys' rotation
+// unknown; everything else is still read.
+func TestEncryptionScanRotationDenied(t *testing.T) {
+	srv, inv := scanEncryptionWorld(t, &cloudsim.Faults{AccessDenied: []cloudsim.Denial{{Action: "kms:GetKeyRotationStatus"}}})
+	var got []string
+	for _, e := range inv.Errors {
+		got = append(got, e.Region+" "+e.Operation+" "+e.Permission+" "+strings.Join(e.ResourceTypes, ","))
+		if e.Domain != inventory.Encryption || e.Target != "111111111111" || !strings.Contains(e.Message, "AccessDenied") {
+			t.Errorf("error entry %+v, want an encryption AccessDenied entry for account 111111111111", e)
+		}
+	}
+	want := []string{
+		"eu-central-1 kms:GetKeyRotationStatus kms:GetKeyRotationStatus aws.kms.key",
+		"eu-west-1 kms:GetKeyRotationStatus kms:GetKeyRotationStatus aws.kms.key",
+	}
+	slices.Sort(got)
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("errors = %q, want %q", got, want)
+	}
+	keys := byType(inv, inventory.AWSKMSKey)
+	for _, id := range []string{encKey("eu-central-1", "cmk-rot"), encKey("eu-central-1", "cmk-norot"), encKey("eu-west-1", "cmk-west")} {
+		k := keys[id].Key
+		if k == nil || k.RotationEnabled.IsKnown() || k.RotationPeriodDays.IsKnown() || !k.Symmetric.IsKnown() {
+			t.Errorf("key %s = %+v, want it recorded with rotation unknown", id, k)
+		}
+	}
+	if n := len(byType(inv, inventory.AWSVolume)); n != 12 {
+		t.Errorf("read %d volumes, want all 12 despite the refusal", n)
+	}
+	if n := srv.Counts()["kms:GetKeyRotationStatus"]; n != 4 {
+		t.Errorf("GetKeyRotationStatus requests = %d, want 4 (one per eligible key, no retry of a refusal)", n)
+	}
+	// The control reports the unread setting as an error, never a pass.
+	decl, err := rules.ParseDeclaration("t.yaml", []byte("version: 1\nparties: [{id: acme, role: customer}]\nresponsibilities: [{assign: {encryption: acme}}]\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range rules.Evaluate(inv, decl) {
+		if f.Control == "encryption.key_rotation_disabled" && f.Resource.ID == encKey("eu-central-1", "cmk-rot") && f.Status != rules.Error {
+			t.Errorf("key_rotation_disabled on cmk-rot = %q, want %q", f.Status, rules.Error)
+		}
+	}
+}
+
+// TestEncryptionScanKeysAndPolicyDenied: without kms:ListKeys no key is
+// recorded and a volume's key manager is unknown unless something besides
+// the catalogue tells (a key of another account is a customer's); without
+// s3:GetBucketPolicy the policies are unknown and the rest of each bucket
+// is read.
+func TestEncryptionScanKeysAndPolicyDenied(t *testing.T) {
+	_, inv := scanEncryptionWorld(t, &cloudsim.Faults{AccessDenied: []cloudsim.Denial{{Action: "kms:ListKeys"}, {Action: "s3:GetBucketPolicy"}}})
+	var got []string
+	for _, e := range inv.Errors {
+		got = append(got, e.Region+" "+e.Operation+" "+strings.Join(e.ResourceTypes, ","))
+	}
+	slices.Sort(got)
+	want := []string{
+		"eu-central-1 kms:ListKeys aws.kms.key,aws.ec2.volume,aws.rds.instance,aws.s3.bucket",
+		"eu-central-1 s3:GetBucketPolicy aws.s3.bucket",
+		"eu-west-1 kms:ListKeys aws.kms.key,aws.ec2.volume,aws.rds.instance,aws.s3.bucket",
+		"eu-west-1 s3:GetBucketPolicy aws.s3.bucket",
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("errors = %q, want %q", got, want)
+	}
+	if keys := byType(inv, inventory.AWSKMSKey); len(keys) != 0 {
+		t.Errorf("recorded %d keys without ListKeys, want none", len(keys))
+	}
+	vols := byType(inv, inventory.AWSVolume)
+	for id, want := range map[string]inventory.String{
+		"vol-00": {}, // the aws/ebs key, which only DescribeKey names
+		"vol-01": {},
+		"vol-03": inventory.Known(inventory.KeyCustomer),
+	} {
+		if v := vols[id].Volume; v == nil || v.KeyManager != want || v.Encrypted != inventory.True {
+			t.Errorf("volume %s = %+v, want encrypted with key manager %v", id, v, want)
+		}
+	}
+	buckets := byType(inv, inventory.AWSBucket)
+	for _, name := range []string{"logs", "data", "open", "kmsdefault"} {
+		st := buckets["arn:aws:s3:::"+name].Storage
+		if st == nil || st.Policy.IsKnown() || !st.Encrypted.IsKnown() {
+			t.Errorf("bucket %s storage = %+v, want its encryption read and its policy unknown", name, st)
+		}
+	}
+	// The classification that did not need the catalogue still holds.
+	if st := buckets["arn:aws:s3:::kmsdefault"].Storage; st == nil || st.KeyManager != inventory.Known(inventory.KeyProvider) {
+		t.Errorf("bucket kmsdefault storage = %+v, want the provider's key", st)
+	}
+}
