@@ -86,44 +86,65 @@ func kmsARN(region, account, resource string) string {
 	return fmt.Sprintf("arn:aws:kms:%s:%s:%s", region, account, resource)
 }
 
-// regionKeys returns the keys an account has in a region. AWS creates the
-// AWS-managed aws/ebs key the first time EBS encrypts with it; so when a
-// volume of the region uses it and the world lists no key under that
-// alias, the key exists anyway, with an id derived from the account and
-// region so every call names the same one.
+// regionKeys returns the keys an account has in a region. AWS creates an
+// AWS-managed key (aws/ebs, aws/rds) the first time a service encrypts
+// with it; so when a volume or DB instance of the region uses one and the
+// world lists no key under that alias, the key exists anyway, with an id
+// derived from the account, region and alias, the same id RDS answers
+// for it (rdsKeyARN), so every call names the same key.
 func regionKeys(account, region string, reg *Region) []kmsKey {
-	out := make([]kmsKey, 0, len(reg.Keys)+1)
-	hasEBS := false
+	out := make([]kmsKey, 0, len(reg.Keys)+2)
+	have := map[string]bool{}
 	for _, k := range reg.Keys {
 		kk := kmsKey{KMSKey: k, Arn: kmsARN(region, account, "key/"+k.ID)}
 		for _, a := range k.Aliases {
 			kk.Aliases = append(kk.Aliases, aliasName(a))
+			have[aliasName(a)] = true
 		}
 		sort.Strings(kk.Aliases)
-		hasEBS = hasEBS || contains(kk.Aliases, ebsManagedAlias)
 		out = append(out, kk)
 	}
-	if !hasEBS && usesManagedEBSKey(reg) {
-		sum := sha256.Sum256([]byte(account + "|" + region + "|" + ebsManagedAlias))
+	for _, alias := range managedKeysUsed(reg) {
+		if have[alias] {
+			continue
+		}
+		sum := sha256.Sum256([]byte(account + "|" + region + "|" + alias))
 		id := fmt.Sprintf("%x-%x-%x-%x-%x", sum[0:4], sum[4:6], sum[6:8], sum[8:10], sum[10:16])
+		service := strings.TrimPrefix(alias, "alias/aws/")
 		out = append(out, kmsKey{
-			KMSKey:  &KMSKey{ID: id, Description: "Default key that protects my EBS volumes when no other key is defined", KeyManager: kmsManagerAWS},
+			KMSKey: &KMSKey{ID: id, KeyManager: kmsManagerAWS,
+				Description: fmt.Sprintf("Default key that protects my %s data when no other key is defined", strings.ToUpper(service))},
 			Arn:     kmsARN(region, account, "key/"+id),
-			Aliases: []string{ebsManagedAlias},
+			Aliases: []string{alias},
 		})
 	}
 	return out
 }
 
-// usesManagedEBSKey reports whether an encrypted volume of the region is
-// under the AWS-managed EBS key.
-func usesManagedEBSKey(reg *Region) bool {
+// managedKeysUsed lists, sorted, the AWS-managed key aliases the region's
+// encrypted volumes and DB instances use.
+func managedKeysUsed(reg *Region) []string {
+	used := map[string]bool{}
 	for _, v := range reg.Volumes {
-		if v.Encrypted && volumeKeyRef(reg, v) == ebsManagedAlias {
-			return true
+		if ref := volumeKeyRef(reg, v); v.Encrypted && strings.HasPrefix(ref, "alias/aws/") {
+			used[ref] = true
 		}
 	}
-	return false
+	for _, d := range reg.DBInstances {
+		ref := d.KMSKeyID
+		if ref == "" {
+			ref = rdsManagedAlias
+		}
+		if d.StorageEncrypted && strings.HasPrefix(ref, "alias/aws/") {
+			used[ref] = true
+		}
+	}
+	out := make([]string, 0, len(used))
+	for a := range used {
+		out = append(out, a)
+	}
+	sort.Strings(out)
+	return out
 }
 
 // volumeKeyRef is the key a volume names in the world: its own, or the

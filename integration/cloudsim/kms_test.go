@@ -7,8 +7,10 @@ import (
 	"testing"
 
 	sdk "github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	kmstypes "github.com/aws/aws-sdk-go-v2/service/kms/types"
+	"github.com/aws/aws-sdk-go-v2/service/rds"
 )
 
 // kmsWorld holds, in eu-central-1, the keys named in TestKMSRotationStatus
@@ -248,5 +250,64 @@ func TestKMSListAliases(t *testing.T) {
 	}
 	if w := srv.Writes(); len(w) != 0 {
 		t.Errorf("writes = %v, want none", w)
+	}
+}
+
+// TestKMSListsTheManagedKeysServicesUse: a volume and a DB instance
+// encrypted under their service's default key name, by ARN, keys that
+// ListKeys lists and DescribeKey calls AWS-managed, as in AWS, where the
+// service creates the key on first use.
+func TestKMSListsTheManagedKeysServicesUse(t *testing.T) {
+	_, cfg := storageSim(t, `
+aws:
+  accessKeys: {`+storageKey+`: "111111111111"}
+  accounts:
+    - id: "111111111111"
+      regions:
+        eu-central-1:
+          keys: [{id: cmk}]
+          volumes: [{id: vol-1, encrypted: true}, {id: vol-2}]
+          dbInstances: [{id: db1, engine: postgres, storageEncrypted: true}, {id: db2, engine: mysql}]
+`)
+	ctx := context.Background()
+	client := kms.NewFromConfig(cfg)
+	listed, err := client.ListKeys(ctx, &kms.ListKeysInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	managers := map[string]kmstypes.KeyManagerType{}
+	for _, k := range listed.Keys {
+		d, err := client.DescribeKey(ctx, &kms.DescribeKeyInput{KeyId: k.KeyArn})
+		if err != nil {
+			t.Fatal(err)
+		}
+		managers[sdk.ToString(k.KeyArn)] = d.KeyMetadata.KeyManager
+	}
+	if len(managers) != 3 {
+		t.Errorf("ListKeys = %v, want cmk and the AWS-managed aws/ebs and aws/rds keys", managers)
+	}
+
+	vols, err := ec2.NewFromConfig(cfg).DescribeVolumes(ctx, &ec2.DescribeVolumesInput{VolumeIds: []string{"vol-1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dbs, err := rds.NewFromConfig(cfg).DescribeDBInstances(ctx, &rds.DescribeDBInstancesInput{DBInstanceIdentifier: sdk.String("db1")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct{ what, arn, alias string }{
+		{"vol-1", sdk.ToString(vols.Volumes[0].KmsKeyId), "alias/aws/ebs"},
+		{"db1", sdk.ToString(dbs.DBInstances[0].KmsKeyId), "alias/aws/rds"},
+	} {
+		if m := managers[c.arn]; m != kmstypes.KeyManagerTypeAws {
+			t.Errorf("%s is encrypted under %q, which ListKeys lists with key manager %q; want an AWS-managed key", c.what, c.arn, m)
+		}
+		d, err := client.DescribeKey(ctx, &kms.DescribeKeyInput{KeyId: sdk.String(c.alias)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := sdk.ToString(d.KeyMetadata.Arn); got != c.arn {
+			t.Errorf("DescribeKey(%s) = %q, want %s's key %q", c.alias, got, c.what, c.arn)
+		}
 	}
 }
