@@ -84,6 +84,10 @@ type Region struct {
 	DBInstances            []*DBInstance    `yaml:"dbInstances"`
 	Keys                   []*KMSKey        `yaml:"keys"`
 	LoadBalancers          []*LoadBalancer  `yaml:"loadBalancers"`
+
+	// NetworkInterfaces are the interfaces besides the instances' primary
+	// ones, which DescribeNetworkInterfaces derives from Instances.
+	NetworkInterfaces []*NetworkInterface `yaml:"networkInterfaces"`
 }
 
 // Tags are AWS resource tags.
@@ -139,6 +143,27 @@ type ACLEntry struct {
 	IPv6CIDR   string `yaml:"ipv6Cidr"`
 	FromPort   *int   `yaml:"fromPort"`
 	ToPort     *int   `yaml:"toPort"`
+}
+
+// NetworkInterface is an elastic network interface that is not an
+// instance's primary one: a secondary interface of an instance, or one a
+// service owns (load balancer, NAT gateway, Lambda, VPC endpoint). Its
+// Groups count as using those security groups.
+type NetworkInterface struct {
+	ID string `yaml:"id"`
+	// Type is the interfaceType: interface (default), network_load_balancer,
+	// lambda, nat_gateway, vpc_endpoint, ...
+	Type        string `yaml:"type"`
+	Description string `yaml:"description"`
+	// Status is in-use (default) or available.
+	Status string   `yaml:"status"`
+	VPC    string   `yaml:"vpc"`
+	Subnet string   `yaml:"subnet"`
+	Groups []string `yaml:"groups"`
+	// Instance is the instance the interface is attached to; empty for a
+	// detached or service-owned interface.
+	Instance string `yaml:"instance"`
+	Tags     Tags   `yaml:"tags"`
 }
 
 // Instance is an EC2 instance. Its network interface carries Groups.
