@@ -117,6 +117,14 @@ func crossCheckRoot(id *inventory.Identity, summary map[string]int32, reportRead
 // error.
 func (e *env) credentialReport(ctx context.Context, client *iam.Client) ([]byte, string, error) {
 	deadline := time.Now().Add(e.o.ReportTimeout)
+	// A small report is ready in well under a second; a large one takes
+	// longer. Poll early, then back off to ReportPoll.
+	wait := e.o.ReportPoll / 8
+	next := func() time.Duration {
+		d := wait
+		wait = min(2*wait, e.o.ReportPoll)
+		return d
+	}
 	for {
 		g, err := client.GenerateCredentialReport(ctx, &iam.GenerateCredentialReportInput{})
 		if err != nil {
@@ -128,7 +136,7 @@ func (e *env) credentialReport(ctx context.Context, client *iam.Client) ([]byte,
 		if !time.Now().Before(deadline) {
 			return nil, "iam:GenerateCredentialReport", fmt.Errorf("the credential report was still %s after %s", g.State, e.o.ReportTimeout)
 		}
-		if err := iamWait(ctx, e.o.ReportPoll); err != nil {
+		if err := iamWait(ctx, next()); err != nil {
 			return nil, "iam:GenerateCredentialReport", err
 		}
 	}
@@ -142,7 +150,7 @@ func (e *env) credentialReport(ctx context.Context, client *iam.Client) ([]byte,
 		if errorCode(err) != "ReportInProgress" || !time.Now().Before(deadline) {
 			return nil, "iam:GetCredentialReport", err
 		}
-		if err := iamWait(ctx, e.o.ReportPoll); err != nil {
+		if err := iamWait(ctx, next()); err != nil {
 			return nil, "iam:GetCredentialReport", err
 		}
 	}
