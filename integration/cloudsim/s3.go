@@ -357,7 +357,7 @@ func s3ListBuckets(c *awsCall) {
 	type entry struct {
 		Name         string `xml:"Name"`
 		CreationDate string `xml:"CreationDate"`
-		BucketRegion string `xml:"BucketRegion"`
+		BucketRegion string `xml:"BucketRegion,omitempty"`
 		BucketArn    string `xml:"BucketArn"`
 	}
 	prefix, region := c.Form.Get("prefix"), c.Form.Get("bucket-region")
@@ -394,12 +394,16 @@ func s3ListBuckets(c *awsCall) {
 		Prefix            string `xml:"Prefix,omitempty"`
 	}{Owner: s3OwnerOf(c.Acct), ContinuationToken: next, Prefix: prefix}
 	for _, b := range selected[lo:hi] {
-		out.Buckets.Bucket = append(out.Buckets.Bucket, entry{
+		e := entry{
 			Name:         b.Name,
 			CreationDate: s3Created(b).Format("2006-01-02T15:04:05.000Z"),
 			BucketRegion: s3Region(b),
 			BucketArn:    "arn:aws:s3:::" + b.Name,
-		})
+		}
+		if b.OmitRegion {
+			e.BucketRegion = ""
+		}
+		out.Buckets.Bucket = append(out.Buckets.Bucket, e)
 	}
 	c.XMLDocument(out)
 }

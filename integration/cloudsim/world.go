@@ -322,6 +322,10 @@ type Bucket struct {
 	Policy            string             `yaml:"policy"`
 	PublicAccessBlock *PublicAccessBlock `yaml:"publicAccessBlock"`
 	Tags              Tags               `yaml:"tags"`
+	// OmitRegion leaves BucketRegion out of this bucket's ListBuckets
+	// entry, as S3-compatible endpoints and S3 before 2024 do, so that a
+	// client has to ask GetBucketLocation.
+	OmitRegion bool `yaml:"omitRegion"`
 }
 
 // PublicAccessBlock is a bucket's public access block configuration.

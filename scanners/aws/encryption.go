@@ -521,8 +521,9 @@ func (s *encryptionScan) buckets(ctx context.Context) {
 	if len(s.a.Regions) == 0 {
 		return
 	}
+	home := s.a.s3(s.a.Regions[0])
 	var list []s3types.Bucket
-	p := s3.NewListBucketsPaginator(s.a.s3(s.a.Regions[0]), &s3.ListBucketsInput{MaxBuckets: sdk.Int32(bucketPageSize)})
+	p := s3.NewListBucketsPaginator(home, &s3.ListBucketsInput{MaxBuckets: sdk.Int32(bucketPageSize)})
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
 		if err != nil {
@@ -531,41 +532,91 @@ func (s *encryptionScan) buckets(ctx context.Context) {
 		}
 		list = append(list, page.Buckets...)
 	}
-	clients := map[string]*s3.Client{}
-	var in []s3types.Bucket
 	var unplaced []string
 	for _, b := range list {
-		region := sdk.ToString(b.BucketRegion)
-		if region == "" {
+		if sdk.ToString(b.BucketRegion) == "" {
 			unplaced = append(unplaced, sdk.ToString(b.Name))
-			continue
 		}
-		if s.catalogs[region] == nil {
+	}
+	located := s.locateBuckets(ctx, home, unplaced)
+
+	type placed struct{ name, region string }
+	clients := map[string]*s3.Client{}
+	var in []placed
+	for _, b := range list {
+		name, region := sdk.ToString(b.Name), sdk.ToString(b.BucketRegion)
+		if region == "" {
+			region = located[name]
+		}
+		if region == "" || s.catalogs[region] == nil {
 			continue
 		}
 		if clients[region] == nil {
 			clients[region] = s.a.s3(region)
 		}
-		in = append(in, b)
-	}
-	if len(unplaced) > 0 {
-		// S3 has named each bucket's region in ListBuckets since 2024; an
-		// endpoint that does not leaves these buckets unplaced and unread.
-		s.fail("", "s3:ListBuckets", []string{inventory.AWSBucket},
-			fmt.Errorf("ListBuckets named no region for %d buckets (%s); they were not read", len(unplaced), strings.Join(unplaced, ", ")))
+		in = append(in, placed{name, region})
 	}
 	var (
 		mu  sync.Mutex
 		out []inventory.Resource
 	)
-	encEach(in, encryptionFetches, func(b s3types.Bucket) {
-		region := sdk.ToString(b.BucketRegion)
-		r := s.bucket(ctx, clients[region], region, sdk.ToString(b.Name))
+	encEach(in, encryptionFetches, func(b placed) {
+		r := s.bucket(ctx, clients[b.region], b.region, b.name)
 		mu.Lock()
 		out = append(out, r)
 		mu.Unlock()
 	})
 	s.out.Add(out...)
+}
+
+// locateBuckets asks GetBucketLocation for the region of each bucket that
+// ListBuckets named none for. S3 has named it in ListBuckets since 2024, so
+// this costs real S3 no request; S3-compatible endpoints and emulators
+// that leave it out still answer GetBucketLocation, from any region. A
+// bucket whose location could not be read is missing from the map, and
+// one error entry names all such buckets: they are left unread rather than
+// read in a guessed region.
+func (s *encryptionScan) locateBuckets(ctx context.Context, client *s3.Client, names []string) map[string]string {
+	var (
+		mu       sync.Mutex
+		located  = map[string]string{}
+		failed   []string
+		firstErr error
+	)
+	encEach(names, encryptionFetches, func(name string) {
+		loc, err := client.GetBucketLocation(ctx, &s3.GetBucketLocationInput{Bucket: sdk.String(name)})
+		mu.Lock()
+		defer mu.Unlock()
+		if err != nil {
+			failed = append(failed, name)
+			if firstErr == nil {
+				firstErr = err
+			}
+			return
+		}
+		located[name] = bucketRegion(loc.LocationConstraint)
+	})
+	if len(failed) > 0 {
+		sort.Strings(failed)
+		e := scanError(s.a.ID, "", inventory.Encryption, "s3:GetBucketLocation", []string{inventory.AWSBucket}, firstErr)
+		e.Message += fmt.Sprintf(" (ListBuckets named no region for %d buckets whose location could not be read: %s; they were not read)",
+			len(failed), strings.Join(failed, ", "))
+		s.out.Fail(e)
+	}
+	return located
+}
+
+// bucketRegion is the region a GetBucketLocation answer names: S3 answers
+// an empty LocationConstraint for us-east-1, and the legacy "EU" for
+// buckets made in eu-west-1 under that name.
+func bucketRegion(c s3types.BucketLocationConstraint) string {
+	switch c {
+	case "":
+		return "us-east-1"
+	case s3types.BucketLocationConstraintEu:
+		return "eu-west-1"
+	}
+	return string(c)
 }
 
 // bucket reads one bucket's default encryption and policy.

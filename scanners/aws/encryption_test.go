@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
+
 	"github.com/ownaudit/ownaudit/integration/cloudsim"
 	"github.com/ownaudit/ownaudit/inventory"
 	"github.com/ownaudit/ownaudit/rules"
@@ -484,5 +486,153 @@ func TestEncryptionScanKeysAndPolicyDenied(t *testing.T) {
 	// The classification that did not need the catalogue still holds.
 	if st := buckets["arn:aws:s3:::kmsdefault"].Storage; st == nil || st.KeyManager != inventory.Known(inventory.KeyProvider) {
 		t.Errorf("bucket kmsdefault storage = %+v, want the provider's key", st)
+	}
+}
+
+// unplacedBucketsWorld has six buckets, five of which ListBuckets names no
+// region for (omitRegion, as S3-compatible endpoints answer): one each in
+// eu-central-1 and eu-west-1, one in us-east-1 named so and one in it by
+// default (both an empty LocationConstraint), and one in ap-southeast-2,
+// which the scan does not cover. The sixth, "placed", has its region in
+// ListBuckets and must cost no GetBucketLocation.
+const unplacedBucketsWorld = `
+aws:
+  accessKeys: {AKIASIMULATOR0000001: "111111111111"}
+  accounts:
+    - id: "111111111111"
+      buckets:
+        - {name: placed, region: eu-central-1, encryption: AES256}
+        - {name: unplaced-central, region: eu-central-1, omitRegion: true, encryption: "aws:kms"}
+        - {name: unplaced-west, region: eu-west-1, omitRegion: true}
+        - {name: unplaced-east, region: us-east-1, omitRegion: true, encryption: AES256}
+        - {name: unplaced-default, omitRegion: true, encryption: AES256}
+        - {name: unplaced-sydney, region: ap-southeast-2, omitRegion: true, encryption: AES256}
+`
+
+// TestEncryptionScanBucketsWithoutRegion: buckets whose ListBuckets entry
+// names no region are placed by GetBucketLocation, one call each and none
+// for a bucket whose region is named; when GetBucketLocation is refused,
+// those buckets are reported unread in one error entry and the placed
+// bucket is still read.
+func TestEncryptionScanBucketsWithoutRegion(t *testing.T) {
+	regions := []string{"eu-central-1", "eu-west-1", "us-east-1"}
+	// The regions hold nothing but the buckets: one page of every regional
+	// list per region.
+	regional := func(counts map[string]int) map[string]int {
+		for _, op := range []string{"ec2:DescribeVolumes", "ec2:GetEbsEncryptionByDefault", "kms:ListKeys", "kms:ListAliases",
+			"rds:DescribeDBInstances", "elasticloadbalancing:DescribeLoadBalancers"} {
+			counts[op] = len(regions)
+		}
+		counts["sts:GetCallerIdentity"] = 1
+		counts["s3:ListBuckets"] = 3 // 6 buckets by 2
+		return counts
+	}
+	none := inventory.Known([]inventory.Statement{})
+	type bucket struct {
+		region string
+		st     inventory.Storage
+	}
+	placed := bucket{"eu-central-1", inventory.Storage{Encrypted: inventory.True, KeyManager: inventory.Known(inventory.KeyProvider), Policy: none}}
+
+	for _, tc := range []struct {
+		name       string
+		faults     *cloudsim.Faults
+		wantCounts map[string]int
+		wantErrors []string // "region operation permission types"
+		want       map[string]bucket
+	}{
+		{
+			name: "located",
+			wantCounts: regional(map[string]int{
+				"s3:GetBucketLocation":   5, // the unplaced buckets only
+				"s3:GetBucketEncryption": 5, // not the one in ap-southeast-2
+				"s3:GetBucketPolicy":     5,
+			}),
+			want: map[string]bucket{
+				"placed":           placed,
+				"unplaced-central": {"eu-central-1", inventory.Storage{Encrypted: inventory.True, KeyManager: inventory.Known(inventory.KeyProvider), Policy: none}},
+				"unplaced-west":    {"eu-west-1", inventory.Storage{Encrypted: inventory.False, Policy: none}},
+				"unplaced-east":    {"us-east-1", inventory.Storage{Encrypted: inventory.True, KeyManager: inventory.Known(inventory.KeyProvider), Policy: none}},
+				"unplaced-default": {"us-east-1", inventory.Storage{Encrypted: inventory.True, KeyManager: inventory.Known(inventory.KeyProvider), Policy: none}},
+			},
+		},
+		{
+			name:   "location denied",
+			faults: &cloudsim.Faults{AccessDenied: []cloudsim.Denial{{Action: "s3:GetBucketLocation"}}},
+			wantCounts: regional(map[string]int{
+				"s3:GetBucketLocation":   5, // each refused once, no retry
+				"s3:GetBucketEncryption": 1,
+				"s3:GetBucketPolicy":     1,
+			}),
+			wantErrors: []string{" s3:GetBucketLocation s3:GetBucketLocation aws.s3.bucket"},
+			want:       map[string]bucket{"placed": placed},
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			encSmallPages(t)
+			srv, o := startSim(t, unplacedBucketsWorld)
+			if tc.faults != nil {
+				srv.SetFaults(*tc.faults)
+			}
+			inv := scanDomain(t, o, inventory.Encryption, scanners.Target{ID: "111111111111", Regions: regions})
+
+			if got := srv.Counts(); !reflect.DeepEqual(got, tc.wantCounts) {
+				t.Errorf("requests per operation = %v, want %v", got, tc.wantCounts)
+			}
+			if w := srv.Writes(); len(w) != 0 {
+				t.Errorf("writes = %v, want none", w)
+			}
+
+			var gotErrors []string
+			for _, e := range inv.Errors {
+				gotErrors = append(gotErrors, e.Region+" "+e.Operation+" "+e.Permission+" "+strings.Join(e.ResourceTypes, ","))
+				if e.Domain != inventory.Encryption || e.Target != "111111111111" {
+					t.Errorf("error entry %+v, want an encryption entry for account 111111111111", e)
+				}
+				// The entry names every bucket it leaves unread.
+				for _, name := range []string{"unplaced-central", "unplaced-west", "unplaced-east", "unplaced-default", "unplaced-sydney"} {
+					if !strings.Contains(e.Message, name) {
+						t.Errorf("error message %q does not name unread bucket %s", e.Message, name)
+					}
+				}
+			}
+			if !reflect.DeepEqual(gotErrors, tc.wantErrors) {
+				t.Errorf("errors = %q, want %q", gotErrors, tc.wantErrors)
+			}
+
+			buckets := byType(inv, inventory.AWSBucket)
+			if len(buckets) != len(tc.want) {
+				t.Errorf("read buckets %v, want %v", slices.Sorted(maps.Keys(buckets)), slices.Sorted(maps.Keys(tc.want)))
+			}
+			for name, w := range tc.want {
+				r, ok := buckets["arn:aws:s3:::"+name]
+				if !ok || r.Storage == nil {
+					t.Errorf("bucket %s missing", name)
+					continue
+				}
+				if r.Name != name || r.Region != w.region || !reflect.DeepEqual(*r.Storage, w.st) {
+					t.Errorf("bucket %s = %q in %s %+v, want %q in %s %+v", name, r.Name, r.Region, *r.Storage, name, w.region, w.st)
+				}
+			}
+		})
+	}
+}
+
+// TestBucketRegion: the LocationConstraint values that are not region
+// names. The simulator answers only region names and the empty us-east-1
+// value, so the legacy "EU" is checked here.
+func TestBucketRegion(t *testing.T) {
+	for _, tc := range []struct {
+		constraint s3types.BucketLocationConstraint
+		want       string
+	}{
+		{"", "us-east-1"},
+		{"EU", "eu-west-1"},
+		{"eu-west-1", "eu-west-1"},
+		{"ap-southeast-2", "ap-southeast-2"},
+	} {
+		if got := bucketRegion(tc.constraint); got != tc.want {
+			t.Errorf("bucketRegion(%q) = %q, want %q", tc.constraint, got, tc.want)
+		}
 	}
 }
