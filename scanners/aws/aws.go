@@ -269,7 +269,7 @@ func (e *env) listAccounts(ctx context.Context, base sdk.Config) ([]*account, er
 		for _, a := range page.Accounts {
 			state := string(a.State)
 			if state == "" {
-				state = string(a.Status) //nolint:staticcheck // older organizations only send Status
+				state = string(a.Status) // older answers only carry Status
 			}
 			if state != "ACTIVE" {
 				continue

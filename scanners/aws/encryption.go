@@ -279,7 +279,8 @@ func (s *encryptionScan) key(ctx context.Context, client *kms.Client, region str
 	key := &inventory.Key{KeyManager: inventory.Known(inventory.KeyCustomer), State: string(m.KeyState)}
 	spec := string(m.KeySpec)
 	if spec == "" {
-		spec = string(m.CustomerMasterKeySpec) //nolint:staticcheck // keys described before KeySpec existed
+		//lint:ignore SA1019 keys described before KeySpec existed carry only the old field
+		spec = string(m.CustomerMasterKeySpec)
 	}
 	symmetric := spec == string(kmstypes.KeySpecSymmetricDefault)
 	if spec != "" {
