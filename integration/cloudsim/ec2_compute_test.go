@@ -2,53 +2,19 @@ package cloudsim
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"testing"
 	"time"
 
 	sdk "github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
-	"github.com/aws/smithy-go"
 )
 
 // patchKey is the access key the compute, SSM and RDS test worlds map to
 // account 222222222222.
 const patchKey = "AKIAPATCHINGTEST0001"
-
-// patchSim serves world (YAML) and returns an SDK configuration, in
-// eu-west-1, that reaches it as account 222222222222 with one attempt per
-// call, so a test sees the simulator's first answer.
-func patchSim(t *testing.T, world string) (*Server, sdk.Config) {
-	t.Helper()
-	w, err := Parse([]byte(world))
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv, err := Start(w)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = srv.Close() })
-	return srv, sdk.Config{
-		Region:           "eu-west-1",
-		BaseEndpoint:     sdk.String(srv.URL),
-		Credentials:      credentials.NewStaticCredentialsProvider(patchKey, "secret", ""),
-		RetryMaxAttempts: 1,
-	}
-}
-
-// errCode is the provider error code of an SDK error, or "".
-func errCode(err error) string {
-	var api smithy.APIError
-	if errors.As(err, &api) {
-		return api.ErrorCode()
-	}
-	return ""
-}
 
 // computeWorld has instances i-00..i-(n-1) in eu-west-1 besides the named
 // ones: i-web (running Windows, tagged, two groups, own interface id),
@@ -87,15 +53,11 @@ aws:
 }
 
 func TestDescribeInstancesPagesAndShapes(t *testing.T) {
-	srv, cfg := patchSim(t, computeWorld(9))
+	srv, cfg := startSDK(t, computeWorld(9), patchKey, "eu-west-1")
 	client := ec2.NewFromConfig(cfg)
 	var got []ec2types.Instance
 	p := ec2.NewDescribeInstancesPaginator(client, &ec2.DescribeInstancesInput{MaxResults: sdk.Int32(5)})
-	for p.HasMorePages() {
-		page, err := p.NextPage(context.Background())
-		if err != nil {
-			t.Fatal(err)
-		}
+	for _, page := range allPages(t, p) {
 		for _, r := range page.Reservations {
 			if sdk.ToString(r.OwnerId) != "222222222222" || !strings.HasPrefix(sdk.ToString(r.ReservationId), "r-") {
 				t.Errorf("reservation owner %q id %q, want 222222222222 and r-...", sdk.ToString(r.OwnerId), sdk.ToString(r.ReservationId))
@@ -156,7 +118,7 @@ func TestDescribeInstancesPagesAndShapes(t *testing.T) {
 }
 
 func TestDescribeInstancesRequests(t *testing.T) {
-	_, cfg := patchSim(t, computeWorld(9))
+	_, cfg := startSDK(t, computeWorld(9), patchKey, "eu-west-1")
 	client := ec2.NewFromConfig(cfg)
 	filter := func(name string, values ...string) []ec2types.Filter {
 		return []ec2types.Filter{{Name: sdk.String(name), Values: values}}
@@ -184,10 +146,7 @@ func TestDescribeInstancesRequests(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			out, err := client.DescribeInstances(context.Background(), &tc.in)
-			if got := errCode(err); got != tc.wantCode {
-				t.Fatalf("DescribeInstances() error code = %q (%v), want %q", got, err, tc.wantCode)
-			}
-			if err != nil {
+			if !wantCode(t, "DescribeInstances()", err, tc.wantCode) {
 				return
 			}
 			var ids []string

@@ -1,19 +1,14 @@
-package cloudsim_test
+package cloudsim
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"reflect"
 	"testing"
 
 	sdk "github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/ec2/types"
-	"github.com/aws/smithy-go"
-
-	"github.com/ownaudit/ownaudit/integration/cloudsim"
 )
 
 // netWorld has one account with a VPC, a default and a custom network ACL,
@@ -65,37 +60,18 @@ aws:
 
 // netStart serves netWorld with extra generated security groups in
 // vpc-2 and returns an EC2 client that makes one attempt per call.
-func netStart(t *testing.T, extraGroups int) (*cloudsim.Server, *ec2.Client) {
+func netStart(t *testing.T, extraGroups int) (*Server, *ec2.Client) {
 	t.Helper()
-	w, err := cloudsim.Parse([]byte(netWorld))
+	w, err := Parse([]byte(netWorld))
 	if err != nil {
 		t.Fatal(err)
 	}
 	reg := w.AWS.Accounts[0].Regions["eu-west-1"]
 	for i := range extraGroups {
-		reg.SecurityGroups = append(reg.SecurityGroups, &cloudsim.SecurityGroup{ID: fmt.Sprintf("sg-gen%02d", i), Name: fmt.Sprintf("gen%02d", i), VPC: "vpc-2"})
+		reg.SecurityGroups = append(reg.SecurityGroups, &SecurityGroup{ID: fmt.Sprintf("sg-gen%02d", i), Name: fmt.Sprintf("gen%02d", i), VPC: "vpc-2"})
 	}
-	srv, err := cloudsim.Start(w)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = srv.Close() })
-	client := ec2.New(ec2.Options{
-		Region:           "eu-west-1",
-		BaseEndpoint:     sdk.String(srv.URL),
-		Credentials:      credentials.NewStaticCredentialsProvider("AKIANETWORK000000001", "secret", ""),
-		RetryMaxAttempts: 1,
-	})
-	return srv, client
-}
-
-// apiCode is the AWS error code of err, or "".
-func apiCode(err error) string {
-	var api smithy.APIError
-	if errors.As(err, &api) {
-		return api.ErrorCode()
-	}
-	return ""
+	srv := serveWorld(t, w)
+	return srv, ec2.NewFromConfig(sdkConfig(srv, "AKIANETWORK000000001", "eu-west-1"))
 }
 
 func TestNetworkSecurityGroupPaging(t *testing.T) {
@@ -104,11 +80,7 @@ func TestNetworkSecurityGroupPaging(t *testing.T) {
 	p := ec2.NewDescribeSecurityGroupsPaginator(client, &ec2.DescribeSecurityGroupsInput{MaxResults: sdk.Int32(5)})
 	var ids []string
 	var sizes []int
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
-		if err != nil {
-			t.Fatalf("DescribeSecurityGroups page %d: %v", len(sizes)+1, err)
-		}
+	for _, page := range allPages(t, p) {
 		sizes = append(sizes, len(page.SecurityGroups))
 		for _, g := range page.SecurityGroups {
 			ids = append(ids, sdk.ToString(g.GroupId))
@@ -207,7 +179,7 @@ func TestNetworkFilters(t *testing.T) {
 		t.Errorf("default VPCs = %+v, want vpc-1 only", vpcs.Vpcs)
 	}
 	_, err = client.DescribeSecurityGroups(ctx, &ec2.DescribeSecurityGroupsInput{Filters: filter("no-such-filter", "x")})
-	if got := apiCode(err); got != "InvalidParameterValue" {
+	if got := errCode(err); got != "InvalidParameterValue" {
 		t.Errorf("unknown filter: error code %q (%v), want InvalidParameterValue", got, err)
 	}
 }
@@ -352,7 +324,7 @@ func TestNetworkPagingErrors(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			err := tc.call()
-			if got := apiCode(err); got != tc.want {
+			if got := errCode(err); got != tc.want {
 				t.Errorf("error code = %q (%v), want %q", got, err, tc.want)
 			}
 		})

@@ -2,53 +2,18 @@ package cloudsim
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"testing"
 
 	sdk "github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
-	"github.com/aws/smithy-go"
 )
 
 // storageKey is the access key the storage and KMS test worlds map to
 // account 111111111111.
 const storageKey = "AKIASTORAGETEST00001"
-
-// storageSim serves world (YAML) and returns an SDK configuration, in
-// eu-central-1, that reaches it as account 111111111111.
-func storageSim(t *testing.T, world string) (*Server, sdk.Config) {
-	t.Helper()
-	w, err := Parse([]byte(world))
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv, err := Start(w)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = srv.Close() })
-	cfg := sdk.Config{
-		Region:       "eu-central-1",
-		BaseEndpoint: sdk.String(srv.URL),
-		Credentials:  credentials.NewStaticCredentialsProvider(storageKey, "secret", ""),
-		// One attempt: a test reads the simulator's first answer.
-		RetryMaxAttempts: 1,
-	}
-	return srv, cfg
-}
-
-// apiCode is the error code of an SDK error, or "".
-func apiCode(err error) string {
-	var api smithy.APIError
-	if errors.As(err, &api) {
-		return api.ErrorCode()
-	}
-	return ""
-}
 
 // storageWorld has 12 volumes in eu-central-1: vol-00..vol-11. Even ones
 // are encrypted (vol-00 with the region's default key alias/aws/ebs by
@@ -90,19 +55,14 @@ aws:
 }
 
 func TestDescribeVolumesPagesAndNamesKeysByARN(t *testing.T) {
-	srv, cfg := storageSim(t, storageWorld())
+	srv, cfg := startSDK(t, storageWorld(), storageKey, "eu-central-1")
 	client := ec2.NewFromConfig(cfg)
-	ctx := context.Background()
 
 	var got []string
 	keys := map[string]string{}
 	pages := 0
 	p := ec2.NewDescribeVolumesPaginator(client, &ec2.DescribeVolumesInput{MaxResults: sdk.Int32(5)})
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
-		if err != nil {
-			t.Fatalf("DescribeVolumes page %d: %v", pages+1, err)
-		}
+	for _, page := range allPages(t, p) {
 		pages++
 		if len(page.Volumes) > 5 {
 			t.Errorf("page %d has %d volumes, want at most 5", pages, len(page.Volumes))
@@ -142,7 +102,7 @@ func TestDescribeVolumesPagesAndNamesKeysByARN(t *testing.T) {
 }
 
 func TestDescribeVolumesLimits(t *testing.T) {
-	_, cfg := storageSim(t, storageWorld())
+	_, cfg := startSDK(t, storageWorld(), storageKey, "eu-central-1")
 	client := ec2.NewFromConfig(cfg)
 	tests := []struct {
 		name     string
@@ -165,21 +125,16 @@ func TestDescribeVolumesLimits(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			out, err := client.DescribeVolumes(context.Background(), &tt.in)
-			if code := apiCode(err); code != tt.wantCode {
-				t.Fatalf("DescribeVolumes error code = %q (%v), want %q", code, err, tt.wantCode)
-			}
-			if err != nil {
+			if !wantCode(t, "DescribeVolumes", err, tt.wantCode) {
 				return
 			}
-			if len(out.Volumes) != tt.wantN || (out.NextToken != nil) != tt.wantNext {
-				t.Errorf("DescribeVolumes = %d volumes, next token %v; want %d, %v", len(out.Volumes), out.NextToken != nil, tt.wantN, tt.wantNext)
-			}
+			wantPage(t, "DescribeVolumes", "volumes", len(out.Volumes), out.NextToken != nil, tt.wantN, tt.wantNext)
 		})
 	}
 }
 
 func TestEbsDefaults(t *testing.T) {
-	srv, cfg := storageSim(t, storageWorld())
+	srv, cfg := startSDK(t, storageWorld(), storageKey, "eu-central-1")
 	tests := []struct {
 		region  string
 		enabled bool

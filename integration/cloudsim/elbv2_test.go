@@ -2,7 +2,6 @@ package cloudsim
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"reflect"
 	"regexp"
@@ -11,11 +10,8 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	elbv2 "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	"github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
-	"github.com/aws/smithy-go"
-	smithyhttp "github.com/aws/smithy-go/transport/http"
 )
 
 const elbTestKey = "AKIAELBTEST000000001"
@@ -70,37 +66,12 @@ func elbTestWorld(t *testing.T) *World {
 
 func elbStartSim(t *testing.T) (*Server, *elbv2.Client) {
 	t.Helper()
-	srv, err := Start(elbTestWorld(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = srv.Close() })
+	srv := serveWorld(t, elbTestWorld(t))
 	return srv, elbTestClient(srv, "eu-central-1")
 }
 
 func elbTestClient(srv *Server, region string) *elbv2.Client {
-	return elbv2.NewFromConfig(aws.Config{
-		Region:       region,
-		Credentials:  credentials.NewStaticCredentialsProvider(elbTestKey, "cloudsim-secret", ""),
-		BaseEndpoint: aws.String(srv.URL),
-		Retryer:      func() aws.Retryer { return aws.NopRetryer{} },
-	})
-}
-
-// elbErrorOf returns the API error code and HTTP status of err.
-func elbErrorOf(err error) (code string, status int) {
-	if err == nil {
-		return "", 200
-	}
-	var api smithy.APIError
-	if errors.As(err, &api) {
-		code = api.ErrorCode()
-	}
-	var re *smithyhttp.ResponseError
-	if errors.As(err, &re) {
-		status = re.HTTPStatusCode()
-	}
-	return code, status
+	return elbv2.NewFromConfig(sdkConfig(srv, elbTestKey, region))
 }
 
 var (
@@ -110,7 +81,6 @@ var (
 
 func TestELBv2DescribeLoadBalancersPages(t *testing.T) {
 	srv, client := elbStartSim(t)
-	ctx := context.Background()
 	want := []string{"web", "tcp", "pinned"}
 	for i := 0; i < elbTestFiller; i++ {
 		want = append(want, fmt.Sprintf("filler-%d", i))
@@ -131,11 +101,7 @@ func TestELBv2DescribeLoadBalancersPages(t *testing.T) {
 			p := elbv2.NewDescribeLoadBalancersPaginator(client, &elbv2.DescribeLoadBalancersInput{PageSize: tc.pageSize})
 			var got []types.LoadBalancer
 			pages := 0
-			for p.HasMorePages() {
-				out, err := p.NextPage(ctx)
-				if err != nil {
-					t.Fatalf("DescribeLoadBalancers page %d: %v", pages+1, err)
-				}
+			for _, out := range allPages(t, p) {
 				pages++
 				got = append(got, out.LoadBalancers...)
 			}
@@ -211,7 +177,6 @@ func TestELBv2LoadBalancerFields(t *testing.T) {
 
 func TestELBv2DescribeListeners(t *testing.T) {
 	srv, client := elbStartSim(t)
-	ctx := context.Background()
 	web := srv.World().AWS.Accounts[0].Regions["eu-central-1"].LoadBalancers[0]
 	webARN := LoadBalancerARN("111111111111", "eu-central-1", web)
 	type action struct {
@@ -259,11 +224,7 @@ func TestELBv2DescribeListeners(t *testing.T) {
 			p := elbv2.NewDescribeListenersPaginator(client, &elbv2.DescribeListenersInput{LoadBalancerArn: &webARN, PageSize: tc.pageSize})
 			var got []listener
 			pages := 0
-			for p.HasMorePages() {
-				out, err := p.NextPage(ctx)
-				if err != nil {
-					t.Fatalf("DescribeListeners page %d: %v", pages+1, err)
-				}
+			for _, out := range allPages(t, p) {
 				pages++
 				for _, l := range out.Listeners {
 					if aws.ToString(l.LoadBalancerArn) != webARN {
@@ -427,7 +388,7 @@ func TestELBv2Errors(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			srv.ResetLog()
 			err := tc.call()
-			if code, status := elbErrorOf(err); code != tc.wantCode || status != tc.wantStatus {
+			if code, status := errStatus(err); code != tc.wantCode || status != tc.wantStatus {
 				t.Errorf("%s error = %q (HTTP %d) [%v], want %q (HTTP %d)", tc.wantOp, code, status, err, tc.wantCode, tc.wantStatus)
 			}
 			if ops := srv.Operations(); !reflect.DeepEqual(ops, []string{"elasticloadbalancing:" + tc.wantOp}) {

@@ -9,11 +9,8 @@ import (
 	"testing"
 
 	sdk "github.com/aws/aws-sdk-go-v2/aws"
-	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
-	"github.com/aws/smithy-go"
 )
 
 // iamTestWorld: account 111111111111 has a root with MFA off and two keys,
@@ -55,35 +52,8 @@ aws:
 // with one attempt per call so the test sees the first answer.
 func iamClient(t *testing.T, key string) (*Server, *iam.Client) {
 	t.Helper()
-	w, err := Parse([]byte(iamTestWorld))
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv, err := Start(w)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = srv.Close() })
-	return srv, iam.NewFromConfig(sdk.Config{
-		Region:           "us-east-1",
-		BaseEndpoint:     sdk.String(srv.URL),
-		Credentials:      credentials.NewStaticCredentialsProvider(key, "secret", ""),
-		RetryMaxAttempts: 1,
-	})
-}
-
-// iamErr returns the error code and HTTP status of an SDK error.
-func iamErr(err error) (string, int) {
-	var api smithy.APIError
-	var resp *awshttp.ResponseError
-	code, status := "", 0
-	if errors.As(err, &api) {
-		code = api.ErrorCode()
-	}
-	if errors.As(err, &resp) {
-		status = resp.HTTPStatusCode()
-	}
-	return code, status
+	srv, cfg := startSDK(t, iamTestWorld, key, "us-east-1")
+	return srv, iam.NewFromConfig(cfg)
 }
 
 func TestIAMCredentialReport(t *testing.T) {
@@ -91,7 +61,7 @@ func TestIAMCredentialReport(t *testing.T) {
 	_, c := iamClient(t, "AKIAIAMTEST000000001")
 
 	_, err := c.GetCredentialReport(ctx, &iam.GetCredentialReportInput{})
-	if code, status := iamErr(err); code != "ReportNotPresent" || status != 410 {
+	if code, status := errStatus(err); code != "ReportNotPresent" || status != 410 {
 		t.Errorf("GetCredentialReport before generating: %s %d (%v), want ReportNotPresent 410", code, status, err)
 	}
 	for i, want := range []iamtypes.ReportStateType{"STARTED", "INPROGRESS"} {
@@ -103,7 +73,7 @@ func TestIAMCredentialReport(t *testing.T) {
 			t.Errorf("GenerateCredentialReport call %d: state %s, want %s", i+1, g.State, want)
 		}
 		_, err = c.GetCredentialReport(ctx, &iam.GetCredentialReportInput{})
-		if code, status := iamErr(err); code != "ReportInProgress" || status != 404 {
+		if code, status := errStatus(err); code != "ReportInProgress" || status != 404 {
 			t.Errorf("GetCredentialReport after %d calls: %s %d (%v), want ReportInProgress 404", i+1, code, status, err)
 		}
 	}
@@ -157,7 +127,7 @@ func TestIAMPasswordPolicy(t *testing.T) {
 	_, c2 := iamClient(t, "AKIAIAMTEST000000002")
 	_, err = c2.GetAccountPasswordPolicy(ctx, &iam.GetAccountPasswordPolicyInput{})
 	var nse *iamtypes.NoSuchEntityException
-	if code, status := iamErr(err); code != "NoSuchEntity" || status != 404 || !errors.As(err, &nse) {
+	if code, status := errStatus(err); code != "NoSuchEntity" || status != 404 || !errors.As(err, &nse) {
 		t.Errorf("GetAccountPasswordPolicy without a policy: %s %d (%v), want NoSuchEntity 404", code, status, err)
 	}
 }
@@ -206,11 +176,7 @@ func TestIAMListPolicies(t *testing.T) {
 			srv.ResetLog()
 			var names []string
 			p := iam.NewListPoliciesPaginator(c, &tt.in)
-			for p.HasMorePages() {
-				page, err := p.NextPage(ctx)
-				if err != nil {
-					t.Fatalf("ListPolicies: %v", err)
-				}
+			for _, page := range allPages(t, p) {
 				for _, pol := range page.Policies {
 					names = append(names, sdk.ToString(pol.PolicyName))
 				}
@@ -236,7 +202,7 @@ func TestIAMListPolicies(t *testing.T) {
 
 	for _, n := range []int32{0, 1001} {
 		_, err := c.ListPolicies(ctx, &iam.ListPoliciesInput{MaxItems: sdk.Int32(n)})
-		if code, status := iamErr(err); code != "ValidationError" || status != 400 {
+		if code, status := errStatus(err); code != "ValidationError" || status != 400 {
 			t.Errorf("ListPolicies MaxItems %d: %s %d (%v), want ValidationError 400", n, code, status, err)
 		}
 	}
@@ -274,7 +240,7 @@ func TestIAMGetPolicyVersion(t *testing.T) {
 		{PolicyArn: sdk.String("arn:aws:iam::222222222222:policy/P1"), VersionId: sdk.String("v1")},
 	} {
 		_, err := c.GetPolicyVersion(ctx, &in)
-		if code, status := iamErr(err); code != "NoSuchEntity" || status != 404 {
+		if code, status := errStatus(err); code != "NoSuchEntity" || status != 404 {
 			t.Errorf("GetPolicyVersion %s %s: %s %d (%v), want NoSuchEntity 404", sdk.ToString(in.PolicyArn), sdk.ToString(in.VersionId), code, status, err)
 		}
 	}

@@ -44,15 +44,11 @@ aws:
 }
 
 func TestKMSListKeysPages(t *testing.T) {
-	srv, cfg := storageSim(t, kmsWorld(15))
+	srv, cfg := startSDK(t, kmsWorld(15), storageKey, "eu-central-1")
 	client := kms.NewFromConfig(cfg)
 	var got []string
 	p := kms.NewListKeysPaginator(client, &kms.ListKeysInput{}, func(o *kms.ListKeysPaginatorOptions) { o.Limit = 10 })
-	for p.HasMorePages() {
-		page, err := p.NextPage(context.Background())
-		if err != nil {
-			t.Fatal(err)
-		}
+	for _, page := range allPages(t, p) {
 		if page.Truncated != (page.NextMarker != nil) {
 			t.Errorf("Truncated = %v with NextMarker %v, want them to agree", page.Truncated, page.NextMarker)
 		}
@@ -84,10 +80,7 @@ func TestKMSListKeysPages(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			out, err := client.ListKeys(context.Background(), &tt.in)
-			if code := apiCode(err); code != tt.wantCode {
-				t.Fatalf("ListKeys error code = %q (%v), want %q", code, err, tt.wantCode)
-			}
-			if err == nil && len(out.Keys) != tt.wantN {
+			if wantCode(t, "ListKeys", err, tt.wantCode) && len(out.Keys) != tt.wantN {
 				t.Errorf("ListKeys = %d keys, want %d", len(out.Keys), tt.wantN)
 			}
 		})
@@ -95,7 +88,7 @@ func TestKMSListKeysPages(t *testing.T) {
 }
 
 func TestKMSDescribeKey(t *testing.T) {
-	_, cfg := storageSim(t, kmsWorld(0))
+	_, cfg := startSDK(t, kmsWorld(0), storageKey, "eu-central-1")
 	client := kms.NewFromConfig(cfg)
 	arn := "arn:aws:kms:eu-central-1:111111111111:key/rot"
 	tests := []struct {
@@ -117,10 +110,7 @@ func TestKMSDescribeKey(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.ref, func(t *testing.T) {
 			out, err := client.DescribeKey(context.Background(), &kms.DescribeKeyInput{KeyId: sdk.String(tt.ref)})
-			if code := apiCode(err); code != tt.wantCode {
-				t.Fatalf("DescribeKey(%q) error code = %q (%v), want %q", tt.ref, code, err, tt.wantCode)
-			}
-			if err == nil && sdk.ToString(out.KeyMetadata.KeyId) != tt.wantID {
+			if wantCode(t, fmt.Sprintf("DescribeKey(%q)", tt.ref), err, tt.wantCode) && sdk.ToString(out.KeyMetadata.KeyId) != tt.wantID {
 				t.Errorf("DescribeKey(%q) = key %q, want %q", tt.ref, sdk.ToString(out.KeyMetadata.KeyId), tt.wantID)
 			}
 		})
@@ -163,7 +153,7 @@ func TestKMSDescribeKey(t *testing.T) {
 }
 
 func TestKMSRotationStatus(t *testing.T) {
-	_, cfg := storageSim(t, kmsWorld(0))
+	_, cfg := startSDK(t, kmsWorld(0), storageKey, "eu-central-1")
 	client := kms.NewFromConfig(cfg)
 	tests := []struct {
 		key      string
@@ -188,10 +178,7 @@ func TestKMSRotationStatus(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.key, func(t *testing.T) {
 			out, err := client.GetKeyRotationStatus(context.Background(), &kms.GetKeyRotationStatusInput{KeyId: sdk.String(tt.key)})
-			if code := apiCode(err); code != tt.wantCode {
-				t.Fatalf("GetKeyRotationStatus(%q) error code = %q (%v), want %q", tt.key, code, err, tt.wantCode)
-			}
-			if err != nil {
+			if !wantCode(t, fmt.Sprintf("GetKeyRotationStatus(%q)", tt.key), err, tt.wantCode) {
 				return
 			}
 			var days int32
@@ -206,15 +193,11 @@ func TestKMSRotationStatus(t *testing.T) {
 }
 
 func TestKMSListAliases(t *testing.T) {
-	srv, cfg := storageSim(t, kmsWorld(7))
+	srv, cfg := startSDK(t, kmsWorld(7), storageKey, "eu-central-1")
 	client := kms.NewFromConfig(cfg)
 	got := map[string]string{}
 	p := kms.NewListAliasesPaginator(client, &kms.ListAliasesInput{}, func(o *kms.ListAliasesPaginatorOptions) { o.Limit = 4 })
-	for p.HasMorePages() {
-		page, err := p.NextPage(context.Background())
-		if err != nil {
-			t.Fatal(err)
-		}
+	for _, page := range allPages(t, p) {
 		for _, a := range page.Aliases {
 			name := sdk.ToString(a.AliasName)
 			if want := "arn:aws:kms:eu-central-1:111111111111:" + name; sdk.ToString(a.AliasArn) != want {
@@ -240,7 +223,7 @@ func TestKMSListAliases(t *testing.T) {
 		{kms.ListAliasesInput{KeyId: sdk.String("nope")}, "NotFoundException", 0},
 	} {
 		out, err := client.ListAliases(context.Background(), &tt.in)
-		if code := apiCode(err); code != tt.wantCode {
+		if code := errCode(err); code != tt.wantCode {
 			t.Errorf("ListAliases(%+v) error code = %q (%v), want %q", tt.in, code, err, tt.wantCode)
 			continue
 		}
@@ -258,7 +241,7 @@ func TestKMSListAliases(t *testing.T) {
 // ListKeys lists and DescribeKey calls AWS-managed, as in AWS, where the
 // service creates the key on first use.
 func TestKMSListsTheManagedKeysServicesUse(t *testing.T) {
-	_, cfg := storageSim(t, `
+	_, cfg := startSDK(t, `
 aws:
   accessKeys: {`+storageKey+`: "111111111111"}
   accounts:
@@ -268,7 +251,7 @@ aws:
           keys: [{id: cmk}]
           volumes: [{id: vol-1, encrypted: true}, {id: vol-2}]
           dbInstances: [{id: db1, engine: postgres, storageEncrypted: true}, {id: db2, engine: mysql}]
-`)
+`, storageKey, "eu-central-1")
 	ctx := context.Background()
 	client := kms.NewFromConfig(cfg)
 	listed, err := client.ListKeys(ctx, &kms.ListKeysInput{})

@@ -44,15 +44,11 @@ aws:
 }
 
 func TestDescribeDBInstancesPagesAndShapes(t *testing.T) {
-	srv, cfg := patchSim(t, rdsWorld(42))
+	srv, cfg := startSDK(t, rdsWorld(42), patchKey, "eu-west-1")
 	client := rds.NewFromConfig(cfg)
 	var got []rdstypes.DBInstance
 	p := rds.NewDescribeDBInstancesPaginator(client, &rds.DescribeDBInstancesInput{MaxRecords: sdk.Int32(20)})
-	for p.HasMorePages() {
-		page, err := p.NextPage(context.Background())
-		if err != nil {
-			t.Fatal(err)
-		}
+	for _, page := range allPages(t, p) {
 		got = append(got, page.DBInstances...)
 	}
 	if len(got) != 45 || sdk.ToString(got[0].DBInstanceIdentifier) != "orders" || sdk.ToString(got[44].DBInstanceIdentifier) != "db-41" {
@@ -91,7 +87,7 @@ func TestDescribeDBInstancesPagesAndShapes(t *testing.T) {
 }
 
 func TestDescribeDBInstancesRequests(t *testing.T) {
-	_, cfg := patchSim(t, rdsWorld(142))
+	_, cfg := startSDK(t, rdsWorld(142), patchKey, "eu-west-1")
 	client := rds.NewFromConfig(cfg)
 	engine := []rdstypes.Filter{{Name: sdk.String("engine"), Values: []string{"postgres"}}}
 	tests := []struct {
@@ -115,15 +111,10 @@ func TestDescribeDBInstancesRequests(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			out, err := client.DescribeDBInstances(context.Background(), &tc.in)
-			if got := errCode(err); got != tc.wantCode {
-				t.Fatalf("DescribeDBInstances() error code = %q (%v), want %q", got, err, tc.wantCode)
-			}
-			if err != nil {
+			if !wantCode(t, "DescribeDBInstances()", err, tc.wantCode) {
 				return
 			}
-			if len(out.DBInstances) != tc.wantN || (out.Marker != nil) != tc.wantNext {
-				t.Errorf("DescribeDBInstances() = %d instances, marker %v; want %d, %v", len(out.DBInstances), out.Marker != nil, tc.wantN, tc.wantNext)
-			}
+			wantPage(t, "DescribeDBInstances()", "instances", len(out.DBInstances), out.Marker != nil, tc.wantN, tc.wantNext)
 		})
 	}
 }

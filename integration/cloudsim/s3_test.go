@@ -13,10 +13,8 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
-	"github.com/aws/smithy-go"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 )
 
@@ -76,12 +74,7 @@ func s3TestWorld(t *testing.T) *World {
 
 func s3StartSim(t *testing.T) *Server {
 	t.Helper()
-	srv, err := Start(s3TestWorld(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = srv.Close() })
-	return srv
+	return serveWorld(t, s3TestWorld(t))
 }
 
 // s3HostRecorder remembers the Host and path of every request the client
@@ -193,32 +186,11 @@ func s3TestClient(t *testing.T, srv *Server, style s3Style, region string) (*s3.
 			return d.DialContext(ctx, network, addr)
 		},
 	}}
-	cfg := aws.Config{
-		Region:       region,
-		Credentials:  credentials.NewStaticCredentialsProvider(s3TestKey, "cloudsim-secret", ""),
-		BaseEndpoint: aws.String(style.endpoint(srv)),
-		HTTPClient:   &http.Client{Transport: rec},
-		Retryer:      func() aws.Retryer { return aws.NopRetryer{} },
-	}
+	cfg := sdkConfig(srv, s3TestKey, region)
+	cfg.BaseEndpoint = aws.String(style.endpoint(srv))
+	cfg.HTTPClient = &http.Client{Transport: rec}
 	client := s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = style.pathStyle })
 	return client, rec
-}
-
-// s3ErrorOf returns the API error code and HTTP status of err.
-func s3ErrorOf(t *testing.T, err error) (code string, status int) {
-	t.Helper()
-	if err == nil {
-		return "", 200
-	}
-	var api smithy.APIError
-	if errors.As(err, &api) {
-		code = api.ErrorCode()
-	}
-	var re *smithyhttp.ResponseError
-	if errors.As(err, &re) {
-		status = re.HTTPStatusCode()
-	}
-	return code, status
 }
 
 // s3Case is one call and what it must answer.
@@ -374,7 +346,7 @@ func TestS3BucketOperations(t *testing.T) {
 				client, rec := s3TestClient(t, srv, style, tc.region)
 				srv.ResetLog()
 				got, err := tc.call(ctx, client, tc.bucket)
-				code, status := s3ErrorOf(t, err)
+				code, status := errStatus(err)
 				if code != tc.wantCode || status != tc.wantStatus {
 					t.Fatalf("%s(%s) error = %q (HTTP %d) [%v], want %q (HTTP %d)", tc.wantOp, tc.bucket, code, status, err, tc.wantCode, tc.wantStatus)
 				}
@@ -432,7 +404,6 @@ func TestS3RedirectNamesTheBucketRegion(t *testing.T) {
 
 func TestS3ListBucketsPages(t *testing.T) {
 	srv := s3StartSim(t)
-	ctx := context.Background()
 	all := []string{}
 	for i := 0; i < s3TestBulk; i++ {
 		all = append(all, fmt.Sprintf("bulk-%02d", i))
@@ -471,11 +442,7 @@ func TestS3ListBucketsPages(t *testing.T) {
 				p := s3.NewListBucketsPaginator(client, &in)
 				var got []string
 				pages := 0
-				for p.HasMorePages() {
-					out, err := p.NextPage(ctx)
-					if err != nil {
-						t.Fatalf("ListBuckets page %d: %v", pages+1, err)
-					}
+				for _, out := range allPages(t, p) {
 					pages++
 					if aws.ToString(out.Prefix) != aws.ToString(tc.in.Prefix) {
 						t.Errorf("Prefix = %q, want %q", aws.ToString(out.Prefix), aws.ToString(tc.in.Prefix))
@@ -547,7 +514,7 @@ func TestS3ListBucketsRejectsBadPaging(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := client.ListBuckets(context.Background(), &tc.in)
-			if code, status := s3ErrorOf(t, err); code != "InvalidArgument" || status != 400 {
+			if code, status := errStatus(err); code != "InvalidArgument" || status != 400 {
 				t.Errorf("ListBuckets(%s) error = %q (HTTP %d) [%v], want InvalidArgument (HTTP 400)", tc.name, code, status, err)
 			}
 		})
@@ -562,7 +529,7 @@ func TestS3RefusesWrites(t *testing.T) {
 			client, _ := s3TestClient(t, srv, style, "eu-central-1")
 			srv.ResetLog()
 			_, err := client.PutBucketPolicy(ctx, &s3.PutBucketPolicyInput{Bucket: aws.String("logs-eu"), Policy: aws.String(`{"Version":"2012-10-17","Statement":[]}`)})
-			if code, status := s3ErrorOf(t, err); code != "UnauthorizedOperation" || status != 403 {
+			if code, status := errStatus(err); code != "UnauthorizedOperation" || status != 403 {
 				t.Errorf("PutBucketPolicy error = %q (HTTP %d) [%v], want UnauthorizedOperation (HTTP 403)", code, status, err)
 			}
 			_, err = client.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("new-bucket"),

@@ -2,7 +2,6 @@ package cloudsim
 
 import (
 	"context"
-	"errors"
 	"net/http"
 	"strings"
 	"testing"
@@ -11,7 +10,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/organizations"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
-	"github.com/aws/smithy-go"
 )
 
 const coreWorld = `
@@ -28,42 +26,10 @@ aws:
     - {id: "222222222222", roles: [audit], regions: {eu-west-1: {}}}
 `
 
-func startCore(t *testing.T, world string) *Server {
-	t.Helper()
-	w, err := Parse([]byte(world))
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv, err := Start(w)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = srv.Close() })
-	return srv
-}
-
-// awsConfig is an SDK configuration that signs with key and talks to srv.
-func awsConfig(srv *Server, key string) aws.Config {
-	return aws.Config{
-		Region:       "eu-west-1",
-		BaseEndpoint: aws.String(srv.URL),
-		Credentials:  credentials.NewStaticCredentialsProvider(key, "secret", ""),
-		Retryer:      func() aws.Retryer { return aws.NopRetryer{} },
-	}
-}
-
-func codeOf(err error) string {
-	var api smithy.APIError
-	if errors.As(err, &api) {
-		return api.ErrorCode()
-	}
-	return ""
-}
-
 func TestCallerIdentityAndAssumeRoleThroughTheSDK(t *testing.T) {
-	srv := startCore(t, coreWorld)
+	srv := startWorld(t, coreWorld)
 	ctx := context.Background()
-	client := sts.NewFromConfig(awsConfig(srv, "AKIACORE000000000001"))
+	client := sts.NewFromConfig(sdkConfig(srv, "AKIACORE000000000001", "eu-west-1"))
 	who, err := client.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
 	if err != nil {
 		t.Fatal(err)
@@ -76,7 +42,7 @@ func TestCallerIdentityAndAssumeRoleThroughTheSDK(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The session key acts in the role's account.
-	sess := awsConfig(srv, aws.ToString(out.Credentials.AccessKeyId))
+	sess := sdkConfig(srv, aws.ToString(out.Credentials.AccessKeyId), "eu-west-1")
 	sess.Credentials = credentials.NewStaticCredentialsProvider(aws.ToString(out.Credentials.AccessKeyId),
 		aws.ToString(out.Credentials.SecretAccessKey), aws.ToString(out.Credentials.SessionToken))
 	who, err = sts.NewFromConfig(sess).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
@@ -87,30 +53,26 @@ func TestCallerIdentityAndAssumeRoleThroughTheSDK(t *testing.T) {
 		t.Errorf("session identity = %s %s, want the audit role in 222222222222", aws.ToString(who.Account), aws.ToString(who.Arn))
 	}
 	_, err = client.AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String("arn:aws:iam::222222222222:role/admin"), RoleSessionName: aws.String("t")})
-	if codeOf(err) != "AccessDenied" {
+	if errCode(err) != "AccessDenied" {
 		t.Errorf("AssumeRole into a role not in the world: %v, want AccessDenied", err)
 	}
 }
 
 func TestUnknownAccessKeyIsRefused(t *testing.T) {
-	srv := startCore(t, coreWorld)
-	_, err := sts.NewFromConfig(awsConfig(srv, "AKIANOBODY0000000000")).GetCallerIdentity(context.Background(), &sts.GetCallerIdentityInput{})
-	if codeOf(err) != "InvalidClientTokenId" {
+	srv := startWorld(t, coreWorld)
+	_, err := sts.NewFromConfig(sdkConfig(srv, "AKIANOBODY0000000000", "eu-west-1")).GetCallerIdentity(context.Background(), &sts.GetCallerIdentityInput{})
+	if errCode(err) != "InvalidClientTokenId" {
 		t.Errorf("error = %v, want InvalidClientTokenId", err)
 	}
 }
 
 func TestListAccountsPagesAndIsManagementOnly(t *testing.T) {
-	srv := startCore(t, coreWorld)
+	srv := startWorld(t, coreWorld)
 	ctx := context.Background()
-	client := organizations.NewFromConfig(awsConfig(srv, "AKIACORE000000000001"))
+	client := organizations.NewFromConfig(sdkConfig(srv, "AKIACORE000000000001", "eu-west-1"))
 	p := organizations.NewListAccountsPaginator(client, &organizations.ListAccountsInput{MaxResults: aws.Int32(2)})
 	var ids []string
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
+	for _, page := range allPages(t, p) {
 		for _, a := range page.Accounts {
 			ids = append(ids, aws.ToString(a.Id))
 		}
@@ -122,22 +84,22 @@ func TestListAccountsPagesAndIsManagementOnly(t *testing.T) {
 		t.Errorf("ListAccounts requests = %d, want 2 pages of 2", n)
 	}
 	_, err := client.ListAccounts(ctx, &organizations.ListAccountsInput{NextToken: aws.String("forged")})
-	if codeOf(err) != "InvalidNextToken" {
+	if errCode(err) != "InvalidNextToken" {
 		t.Errorf("forged token: %v, want InvalidNextToken", err)
 	}
 	_, err = client.ListAccounts(ctx, &organizations.ListAccountsInput{MaxResults: aws.Int32(21)})
-	if codeOf(err) != "ValidationException" {
+	if errCode(err) != "ValidationException" {
 		t.Errorf("MaxResults 21: %v, want ValidationException", err)
 	}
-	member := organizations.NewFromConfig(awsConfig(srv, "AKIAMEMBER0000000002"))
-	if _, err := member.ListAccounts(ctx, &organizations.ListAccountsInput{}); codeOf(err) != "AccessDeniedException" {
+	member := organizations.NewFromConfig(sdkConfig(srv, "AKIAMEMBER0000000002", "eu-west-1"))
+	if _, err := member.ListAccounts(ctx, &organizations.ListAccountsInput{}); errCode(err) != "AccessDeniedException" {
 		t.Errorf("member account listing: %v, want AccessDeniedException", err)
 	}
 }
 
 func TestWritesAreRefusedAndRecorded(t *testing.T) {
-	srv := startCore(t, coreWorld)
-	client := organizations.NewFromConfig(awsConfig(srv, "AKIACORE000000000001"))
+	srv := startWorld(t, coreWorld)
+	client := organizations.NewFromConfig(sdkConfig(srv, "AKIACORE000000000001", "eu-west-1"))
 	_, err := client.CreateAccount(context.Background(), &organizations.CreateAccountInput{AccountName: aws.String("x"), Email: aws.String("x@example.com")})
 	if err == nil {
 		t.Fatal("CreateAccount succeeded against a read-only simulator")
@@ -165,10 +127,10 @@ func TestFaults(t *testing.T) {
 		{"always failing", Faults{ServerErrorRate: 1}, "AKIACORE000000000001", "InternalFailure"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			srv := startCore(t, coreWorld)
+			srv := startWorld(t, coreWorld)
 			srv.SetFaults(tc.faults)
-			_, err := sts.NewFromConfig(awsConfig(srv, tc.key)).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
-			if got := codeOf(err); got != tc.want || (tc.want == "" && err != nil) {
+			_, err := sts.NewFromConfig(sdkConfig(srv, tc.key, "eu-west-1")).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+			if got := errCode(err); got != tc.want || (tc.want == "" && err != nil) {
 				t.Errorf("error = %v (code %q), want code %q", err, got, tc.want)
 			}
 			if tc.want == "AccessDenied" && !strings.Contains(err.Error(), "not authorized to perform: sts:GetCallerIdentity") {
@@ -179,20 +141,20 @@ func TestFaults(t *testing.T) {
 }
 
 func TestTokenBucketThrottlesPerAccountRegionAndAction(t *testing.T) {
-	srv := startCore(t, coreWorld)
+	srv := startWorld(t, coreWorld)
 	srv.SetFaults(Faults{RateLimits: map[string]TokenBucket{"sts:Get*": {Capacity: 3, RefillPerSecond: 0.001}}})
 	ctx := context.Background()
-	client := sts.NewFromConfig(awsConfig(srv, "AKIACORE000000000001"))
+	client := sts.NewFromConfig(sdkConfig(srv, "AKIACORE000000000001", "eu-west-1"))
 	var codes []string
 	for i := 0; i < 5; i++ {
 		_, err := client.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
-		codes = append(codes, codeOf(err))
+		codes = append(codes, errCode(err))
 	}
 	if strings.Join(codes, ",") != ",,,Throttling,Throttling" {
 		t.Errorf("codes = %q, want 3 answered then throttled", codes)
 	}
 	// Another account has a bucket of its own.
-	other := sts.NewFromConfig(awsConfig(srv, "AKIAMEMBER0000000002"))
+	other := sts.NewFromConfig(sdkConfig(srv, "AKIAMEMBER0000000002", "eu-west-1"))
 	if _, err := other.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{}); err != nil {
 		t.Errorf("other account: %v, want its own full bucket", err)
 	}

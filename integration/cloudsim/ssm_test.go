@@ -61,15 +61,11 @@ aws:
 }
 
 func TestDescribeInstanceInformationPages(t *testing.T) {
-	srv, cfg := patchSim(t, ssmWorld(21))
+	srv, cfg := startSDK(t, ssmWorld(21), patchKey, "eu-west-1")
 	client := ssm.NewFromConfig(cfg)
 	var got []ssmtypes.InstanceInformation
 	p := ssm.NewDescribeInstanceInformationPaginator(client, &ssm.DescribeInstanceInformationInput{})
-	for p.HasMorePages() {
-		page, err := p.NextPage(context.Background())
-		if err != nil {
-			t.Fatal(err)
-		}
+	for _, page := range allPages(t, p) {
 		got = append(got, page.InstanceInformationList...)
 	}
 	if len(got) != 23 || sdk.ToString(got[0].InstanceId) != "mi-hybrid" || sdk.ToString(got[22].InstanceId) != "i-20" {
@@ -93,7 +89,7 @@ func TestDescribeInstanceInformationPages(t *testing.T) {
 }
 
 func TestDescribeInstanceInformationRequests(t *testing.T) {
-	_, cfg := patchSim(t, ssmWorld(21))
+	_, cfg := startSDK(t, ssmWorld(21), patchKey, "eu-west-1")
 	client := ssm.NewFromConfig(cfg)
 	filter := func(key string, values ...string) []ssmtypes.InstanceInformationStringFilter {
 		return []ssmtypes.InstanceInformationStringFilter{{Key: sdk.String(key), Values: values}}
@@ -122,21 +118,16 @@ func TestDescribeInstanceInformationRequests(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			out, err := client.DescribeInstanceInformation(context.Background(), &tc.in)
-			if got := errCode(err); got != tc.wantCode {
-				t.Fatalf("DescribeInstanceInformation() error code = %q (%v), want %q", got, err, tc.wantCode)
-			}
-			if err != nil {
+			if !wantCode(t, "DescribeInstanceInformation()", err, tc.wantCode) {
 				return
 			}
-			if len(out.InstanceInformationList) != tc.wantN || (out.NextToken != nil) != tc.wantNext {
-				t.Errorf("DescribeInstanceInformation() = %d nodes, next token %v; want %d, %v", len(out.InstanceInformationList), out.NextToken != nil, tc.wantN, tc.wantNext)
-			}
+			wantPage(t, "DescribeInstanceInformation()", "nodes", len(out.InstanceInformationList), out.NextToken != nil, tc.wantN, tc.wantNext)
 		})
 	}
 }
 
 func TestDescribeInstancePatchStatesPages(t *testing.T) {
-	srv, cfg := patchSim(t, ssmWorld(21))
+	srv, cfg := startSDK(t, ssmWorld(21), patchKey, "eu-west-1")
 	client := ssm.NewFromConfig(cfg)
 	ids := []string{"i-nope", "i-legacy"}
 	for i := 0; i < 21; i++ {
@@ -144,11 +135,7 @@ func TestDescribeInstancePatchStatesPages(t *testing.T) {
 	}
 	var got []ssmtypes.InstancePatchState
 	p := ssm.NewDescribeInstancePatchStatesPaginator(client, &ssm.DescribeInstancePatchStatesInput{InstanceIds: ids})
-	for p.HasMorePages() {
-		page, err := p.NextPage(context.Background())
-		if err != nil {
-			t.Fatal(err)
-		}
+	for _, page := range allPages(t, p) {
 		got = append(got, page.InstancePatchStates...)
 	}
 	if len(got) != 22 || sdk.ToString(got[0].InstanceId) != "i-legacy" || sdk.ToString(got[21].InstanceId) != "i-20" {
@@ -184,7 +171,7 @@ func TestDescribeInstancePatchStatesPages(t *testing.T) {
 }
 
 func TestDescribeInstancePatchStatesRequests(t *testing.T) {
-	_, cfg := patchSim(t, ssmWorld(21))
+	_, cfg := startSDK(t, ssmWorld(21), patchKey, "eu-west-1")
 	client := ssm.NewFromConfig(cfg)
 	many := make([]string, 51)
 	for i := range many {
@@ -210,15 +197,10 @@ func TestDescribeInstancePatchStatesRequests(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			out, err := client.DescribeInstancePatchStates(context.Background(), &tc.in)
-			if got := errCode(err); got != tc.wantCode {
-				t.Fatalf("DescribeInstancePatchStates() error code = %q (%v), want %q", got, err, tc.wantCode)
-			}
-			if err != nil {
+			if !wantCode(t, "DescribeInstancePatchStates()", err, tc.wantCode) {
 				return
 			}
-			if len(out.InstancePatchStates) != tc.wantN || (out.NextToken != nil) != tc.wantNext {
-				t.Errorf("DescribeInstancePatchStates() = %d states, next token %v; want %d, %v", len(out.InstancePatchStates), out.NextToken != nil, tc.wantN, tc.wantNext)
-			}
+			wantPage(t, "DescribeInstancePatchStates()", "states", len(out.InstancePatchStates), out.NextToken != nil, tc.wantN, tc.wantNext)
 		})
 	}
 }
