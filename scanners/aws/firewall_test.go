@@ -304,20 +304,7 @@ func TestFirewallScan(t *testing.T) {
 func TestFirewallScanControls(t *testing.T) {
 	_, o := firewallSim(t)
 	inv := scanDomain(t, o, inventory.Firewall, scanners.Target{ID: "111111111111", Regions: fwRegions})
-	decl, err := rules.ParseDeclaration("t.yaml", []byte(`version: 1
-parties:
-  - id: acme
-    role: customer
-responsibilities:
-  - assign: {firewall: acme, patching: acme, encryption: acme, iam: acme}
-`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	status := map[string]rules.Status{}
-	for _, f := range rules.Evaluate(inv, decl) {
-		status[f.Control+" "+f.Resource.ID] = f.Status
-	}
+	status := findings(t, inv, "")
 	const (
 		admin    = "firewall.admin_ports_open_to_internet"
 		allPorts = "firewall.all_ports_open_to_internet"

@@ -201,12 +201,7 @@ func TestScanIAM(t *testing.T) {
 
 	// The controls read what the scanner filled.
 	inv.CollectedAt = iamAt("2026-11-01T12:00:00Z")
-	decl := &rules.Declaration{Version: 1, Parties: []rules.Party{{ID: "acme", Role: rules.Customer}},
-		Responsibilities: []rules.Responsibility{{Match: rules.Match{Cloud: inventory.AWS}, Assign: map[inventory.Domain]string{inventory.IAM: "acme"}}}}
-	status := map[string]rules.Status{}
-	for _, f := range rules.Evaluate(inv, decl) {
-		status[f.Control+" "+f.Resource.ID] = f.Status
-	}
+	status := findings(t, inv, "iam.")
 	for key, want := range map[string]rules.Status{
 		"iam.root_mfa_disabled arn:aws:iam::111111111111:root":                       rules.Fail,
 		"iam.root_access_keys arn:aws:iam::111111111111:root":                        rules.Fail,

@@ -304,35 +304,13 @@ func TestScanPatchingFailedReadsLeaveFieldsUnknown(t *testing.T) {
 	}
 }
 
-// patchDeclaration is the minimal declaration: one customer party owns every domain.
-func patchDeclaration(t *testing.T) *rules.Declaration {
-	t.Helper()
-	d, err := rules.ParseDeclaration("ownaudit.yaml", []byte(`version: 1
-parties:
-  - id: acme
-    role: customer
-responsibilities:
-  - assign: {firewall: acme, patching: acme, encryption: acme, iam: acme}
-`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return d
-}
-
-// patchFindings evaluates inv and returns the status of each patching
-// control finding, keyed "control resource-id"; not-applicable checks
-// leave no finding.
+// patchFindings evaluates inv, collected at a fixed instant so that the
+// assessments' ages do not depend on the day the test runs, and returns
+// the patching findings as findings does.
 func patchFindings(t *testing.T, inv *inventory.Inventory) map[string]rules.Status {
 	t.Helper()
 	inv.CollectedAt = time.Date(2026, 1, 6, 12, 0, 0, 0, time.UTC)
-	out := map[string]rules.Status{}
-	for _, f := range rules.Evaluate(inv, patchDeclaration(t)) {
-		if strings.HasPrefix(f.Control, "patching.") {
-			out[f.Control+" "+f.Resource.ID] = f.Status
-		}
-	}
-	return out
+	return findings(t, inv, "patching.")
 }
 
 func TestScanPatchingDeniedPatchStatesNeverPass(t *testing.T) {

@@ -2,11 +2,13 @@ package aws
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/ownaudit/ownaudit/integration/cloudsim"
 	"github.com/ownaudit/ownaudit/inventory"
+	"github.com/ownaudit/ownaudit/rules"
 	"github.com/ownaudit/ownaudit/scanners"
 )
 
@@ -62,6 +64,33 @@ func byType(inv *inventory.Inventory, typ string) map[string]inventory.Resource 
 	for _, r := range inv.Resources {
 		if r.Type == typ {
 			out[r.ID] = r
+		}
+	}
+	return out
+}
+
+// ownAll is the minimal declaration: one customer party owns every domain.
+const ownAll = `version: 1
+parties:
+  - id: acme
+    role: customer
+responsibilities:
+  - assign: {firewall: acme, patching: acme, encryption: acme, iam: acme}
+`
+
+// findings evaluates inv under ownAll and returns the status of each
+// finding whose control starts with prefix ("" for all), keyed
+// "control resource-id"; a check that does not apply leaves no finding.
+func findings(t *testing.T, inv *inventory.Inventory, prefix string) map[string]rules.Status {
+	t.Helper()
+	decl, err := rules.ParseDeclaration("ownaudit.yaml", []byte(ownAll))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]rules.Status{}
+	for _, f := range rules.Evaluate(inv, decl) {
+		if strings.HasPrefix(f.Control, prefix) {
+			out[f.Control+" "+f.Resource.ID] = f.Status
 		}
 	}
 	return out
