@@ -7,8 +7,10 @@ import (
 	"encoding/xml"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -432,4 +434,59 @@ func credentialScope(auth string) scope {
 		return scope{}
 	}
 	return scope{accessKey: parts[0], region: parts[2], service: parts[3]}
+}
+
+// ec2Tag is one item of an EC2 tagSet.
+type ec2Tag struct {
+	Key   string `xml:"key"`
+	Value string `xml:"value"`
+}
+
+// ec2Tags renders tags as an EC2 tagSet in key order, so that every answer
+// lists them the same way.
+func ec2Tags(tags Tags) []ec2Tag {
+	out := make([]ec2Tag, 0, len(tags))
+	for _, k := range slices.Sorted(maps.Keys(tags)) {
+		out = append(out, ec2Tag{k, tags[k]})
+	}
+	return out
+}
+
+// ec2Filter is one Filter.N of a request: a name and the values any of
+// which may match.
+type ec2Filter struct {
+	name   string
+	values []string
+}
+
+// ec2Filters reads the Filter.N.Name / Filter.N.Value.M of an EC2
+// Describe call. A filter name the operation does not support is refused
+// as EC2 refuses it, rather than ignored, so a test world never silently
+// answers unfiltered.
+func ec2Filters(c *awsCall, supported ...string) ([]ec2Filter, bool) {
+	var out []ec2Filter
+	for i := 1; ; i++ {
+		prefix := "Filter." + strconv.Itoa(i) + "."
+		name, ok := c.Form[prefix+"Name"]
+		if !ok {
+			return out, true
+		}
+		if !contains(supported, name[0]) {
+			c.Fail(http.StatusBadRequest, "InvalidParameterValue", fmt.Sprintf("The filter '%s' is invalid", name[0]))
+			return nil, false
+		}
+		out = append(out, ec2Filter{name: name[0], values: c.List(prefix + "Value")})
+	}
+}
+
+// ec2IDsWithoutMaxResults answers InvalidParameterCombination, with
+// AWS's message for the call, when the request names both ids and
+// MaxResults, which the EC2 Describe calls that cannot page a list of ids
+// refuse. It reports whether the request may go on.
+func ec2IDsWithoutMaxResults(c *awsCall, ids []string, message string) bool {
+	if len(ids) > 0 && c.Form.Get("MaxResults") != "" {
+		c.Fail(http.StatusBadRequest, "InvalidParameterCombination", message)
+		return false
+	}
+	return true
 }

@@ -3,9 +3,9 @@ package cloudsim
 import (
 	"crypto/sha256"
 	"fmt"
+	"maps"
 	"net/http"
-	"sort"
-	"strconv"
+	"slices"
 	"strings"
 	"time"
 )
@@ -57,11 +57,6 @@ func instHash(s string, n int) string {
 	return fmt.Sprintf("%x", sum[:])[:n]
 }
 
-type instTag struct {
-	Key   string `xml:"key"`
-	Value string `xml:"value"`
-}
-
 type instGroup struct {
 	ID   string `xml:"groupId"`
 	Name string `xml:"groupName"`
@@ -89,7 +84,7 @@ type instXML struct {
 	Groups            []instGroup `xml:"groupSet>item"`
 	Architecture      string      `xml:"architecture"`
 	RootDeviceType    string      `xml:"rootDeviceType"`
-	Tags              []instTag   `xml:"tagSet>item"`
+	Tags              []ec2Tag    `xml:"tagSet>item"`
 	NetworkInterfaces []instENI   `xml:"networkInterfaceSet>item"`
 }
 
@@ -118,33 +113,17 @@ type instReservation struct {
 	Instances []instXML   `xml:"instancesSet>item"`
 }
 
-// instFilters reads Filter.N.Name / Filter.N.Value.M.
-func (c *awsCall) instFilters() map[string][]string {
-	out := map[string][]string{}
-	for i := 1; ; i++ {
-		name := c.Form.Get("Filter." + strconv.Itoa(i) + ".Name")
-		if name == "" {
-			return out
-		}
-		out[name] = append(out[name], c.List("Filter."+strconv.Itoa(i)+".Value")...)
-	}
-}
-
 // ec2DescribeInstances pages over instances (one per reservation, so
 // MaxResults counts either). MaxResults is 5-1000 and everything comes in
 // one page without it; it cannot be combined with InstanceId.N.
 func ec2DescribeInstances(c *awsCall) {
 	ids := c.List("InstanceId")
-	if len(ids) > 0 && c.Form.Get("MaxResults") != "" {
-		c.Fail(http.StatusBadRequest, "InvalidParameterCombination", "The parameter instancesSet cannot be used with the parameter maxResults")
+	if !ec2IDsWithoutMaxResults(c, ids, "The parameter instancesSet cannot be used with the parameter maxResults") {
 		return
 	}
-	filters := c.instFilters()
-	for name := range filters {
-		if ec2InstanceFilters[name] == nil {
-			c.Fail(http.StatusBadRequest, "InvalidParameterValue", fmt.Sprintf("The filter '%s' is invalid", name))
-			return
-		}
+	filters, ok := ec2Filters(c, slices.Collect(maps.Keys(ec2InstanceFilters))...)
+	if !ok {
+		return
 	}
 	reg := c.Reg()
 	var selected []*Instance
@@ -184,12 +163,12 @@ func ec2DescribeInstances(c *awsCall) {
 	c.XML(out)
 }
 
-func instFilter(in []*Instance, filters map[string][]string) []*Instance {
+func instFilter(in []*Instance, filters []ec2Filter) []*Instance {
 	var out []*Instance
 	for _, i := range in {
 		keep := true
-		for name, values := range filters {
-			if !contains(values, ec2InstanceFilters[name](i)) {
+		for _, f := range filters {
+			if !contains(f.values, ec2InstanceFilters[f.name](i)) {
 				keep = false
 				break
 			}
@@ -223,14 +202,7 @@ func (c *awsCall) renderInstance(reg *Region, i *Instance) instReservation {
 	}
 	x.LaunchTime = launched.UTC().Format("2006-01-02T15:04:05.000Z")
 	x.Placement.AvailabilityZone, x.Placement.Tenancy = c.Region+"a", "default"
-	keys := make([]string, 0, len(i.Tags))
-	for k := range i.Tags {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		x.Tags = append(x.Tags, instTag{k, i.Tags[k]})
-	}
+	x.Tags = ec2Tags(i.Tags)
 	if state != "terminated" {
 		h := instHash(i.ID, 6)
 		ip := fmt.Sprintf("10.0.%d.%d", int(h[0])%200+1, int(h[1])+int(h[2])%50+2)

@@ -24,52 +24,10 @@ var ec2NetworkOps = map[string]awsHandler{
 // netPaging is the paging of the EC2 networking Describe calls.
 var netPaging = Paging{Min: 5, Max: 1000}
 
-// netTag is an EC2 tagSet item.
-type netTag struct {
-	Key   string `xml:"key"`
-	Value string `xml:"value"`
-}
-
-// netTags renders tags in key order, so answers are repeatable.
-func netTags(t Tags) []netTag {
-	out := make([]netTag, 0, len(t))
-	for k, v := range t {
-		out = append(out, netTag{k, v})
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Key < out[j].Key })
-	return out
-}
-
-// netFilter is one Filter.N of a request: a name and the values any of
-// which may match.
-type netFilter struct {
-	name   string
-	values []string
-}
-
-// netFilters reads Filter.N.Name / Filter.N.Value.M. A filter name the
-// operation does not support is refused as EC2 refuses it, rather than
-// ignored, so a test world never silently answers unfiltered.
-func netFilters(c *awsCall, supported ...string) ([]netFilter, bool) {
-	var out []netFilter
-	for i := 1; ; i++ {
-		prefix := "Filter." + strconv.Itoa(i) + "."
-		name, ok := c.Form[prefix+"Name"]
-		if !ok {
-			return out, true
-		}
-		if !contains(supported, name[0]) {
-			c.Fail(http.StatusBadRequest, "InvalidParameterValue", fmt.Sprintf("The filter '%s' is invalid", name[0]))
-			return nil, false
-		}
-		out = append(out, netFilter{name: name[0], values: c.List(prefix + "Value")})
-	}
-}
-
 // netMatch reports whether a resource passes every filter: per filter, one
 // of the resource's values for that name matches one of the filter's
 // values (which may hold the * and ? wildcards EC2 accepts).
-func netMatch(filters []netFilter, valuesOf func(name string) []string) bool {
+func netMatch(filters []ec2Filter, valuesOf func(name string) []string) bool {
 	for _, f := range filters {
 		hit := false
 		for _, have := range valuesOf(f.name) {
@@ -109,9 +67,7 @@ func netPage(c *awsCall, total int, ids []string, idsParam string, refuseWithIDs
 	if !ok {
 		return 0, 0, "", false
 	}
-	if refuseWithIDs && asked != 0 && len(ids) > 0 {
-		c.Fail(http.StatusBadRequest, "InvalidParameterCombination",
-			fmt.Sprintf("The parameter %s cannot be used with the parameter MaxResults", idsParam))
+	if refuseWithIDs && !ec2IDsWithoutMaxResults(c, ids, fmt.Sprintf("The parameter %s cannot be used with the parameter MaxResults", idsParam)) {
 		return 0, 0, "", false
 	}
 	return c.Page(total, asked, c.Form.Get("NextToken"), netPaging)
@@ -165,7 +121,7 @@ type netSecurityGroup struct {
 	ARN         string          `xml:"securityGroupArn"`
 	Ingress     []netPermission `xml:"ipPermissions>item"`
 	Egress      []netPermission `xml:"ipPermissionsEgress>item"`
-	Tags        []netTag        `xml:"tagSet>item"`
+	Tags        []ec2Tag        `xml:"tagSet>item"`
 }
 
 // netPermissions renders a group's permissions. Protocol -1 covers every
@@ -201,7 +157,7 @@ func netPermissions(c *awsCall, perms []Permission) []netPermission {
 }
 
 func describeSecurityGroups(c *awsCall) {
-	filters, ok := netFilters(c, "vpc-id", "group-name", "group-id")
+	filters, ok := ec2Filters(c, "vpc-id", "group-name", "group-id")
 	if !ok {
 		return
 	}
@@ -253,7 +209,7 @@ func describeSecurityGroups(c *awsCall) {
 		out.Groups = append(out.Groups, netSecurityGroup{
 			OwnerID: c.Account, GroupID: g.ID, GroupName: g.Name, Description: g.Description, VPCID: g.VPC,
 			ARN:     fmt.Sprintf("arn:aws:ec2:%s:%s:security-group/%s", c.Region, c.Account, g.ID),
-			Ingress: netPermissions(c, g.Ingress), Egress: netPermissions(c, g.Egress), Tags: netTags(g.Tags),
+			Ingress: netPermissions(c, g.Ingress), Egress: netPermissions(c, g.Egress), Tags: ec2Tags(g.Tags),
 		})
 	}
 	c.XML(out)
@@ -299,7 +255,7 @@ type netACL struct {
 	Default      bool                `xml:"default"`
 	Entries      []netACLEntry       `xml:"entrySet>item"`
 	Associations []netACLAssociation `xml:"associationSet>item"`
-	Tags         []netTag            `xml:"tagSet>item"`
+	Tags         []ec2Tag            `xml:"tagSet>item"`
 }
 
 // netCatchAll is the rule number of the deny-everything entry every
@@ -349,7 +305,7 @@ func netACLEntries(entries []ACLEntry) []netACLEntry {
 }
 
 func describeNetworkACLs(c *awsCall) {
-	filters, ok := netFilters(c, "vpc-id", "network-acl-id", "default")
+	filters, ok := ec2Filters(c, "vpc-id", "network-acl-id", "default")
 	if !ok {
 		return
 	}
@@ -394,7 +350,7 @@ func describeNetworkACLs(c *awsCall) {
 	}
 	out.Next = next
 	for _, a := range acls[lo:hi] {
-		na := netACL{ID: a.ID, VPCID: a.VPC, OwnerID: c.Account, Default: a.Default, Entries: netACLEntries(a.Entries), Tags: netTags(a.Tags)}
+		na := netACL{ID: a.ID, VPCID: a.VPC, OwnerID: c.Account, Default: a.Default, Entries: netACLEntries(a.Entries), Tags: ec2Tags(a.Tags)}
 		for i, s := range a.Subnets {
 			na.Associations = append(na.Associations, netACLAssociation{ID: fmt.Sprintf("aclassoc-%s-%d", strings.TrimPrefix(a.ID, "acl-"), i), ACL: a.ID, Subnet: s})
 		}
@@ -412,11 +368,11 @@ type netVPC struct {
 	OwnerID   string   `xml:"ownerId"`
 	Tenancy   string   `xml:"instanceTenancy"`
 	IsDefault bool     `xml:"isDefault"`
-	Tags      []netTag `xml:"tagSet>item"`
+	Tags      []ec2Tag `xml:"tagSet>item"`
 }
 
 func describeVPCs(c *awsCall) {
-	filters, ok := netFilters(c, "vpc-id", "is-default", "cidr")
+	filters, ok := ec2Filters(c, "vpc-id", "is-default", "cidr")
 	if !ok {
 		return
 	}
@@ -461,7 +417,7 @@ func describeVPCs(c *awsCall) {
 	}
 	out.Next = next
 	for _, v := range vpcs[lo:hi] {
-		out.VPCs = append(out.VPCs, netVPC{ID: v.ID, State: "available", CIDR: v.CIDR, OwnerID: c.Account, Tenancy: "default", IsDefault: v.Default, Tags: netTags(v.Tags)})
+		out.VPCs = append(out.VPCs, netVPC{ID: v.ID, State: "available", CIDR: v.CIDR, OwnerID: c.Account, Tenancy: "default", IsDefault: v.Default, Tags: ec2Tags(v.Tags)})
 	}
 	c.XML(out)
 }
@@ -491,7 +447,7 @@ type netInterface struct {
 	Type        string               `xml:"interfaceType"`
 	Groups      []netGroupIdentifier `xml:"groupSet>item"`
 	Attachment  *netAttachment       `xml:"attachment,omitempty"`
-	Tags        []netTag             `xml:"tagSet>item"`
+	Tags        []ec2Tag             `xml:"tagSet>item"`
 }
 
 // netENI is one interface DescribeNetworkInterfaces lists, with the id of
@@ -530,7 +486,7 @@ func netInterfaces(reg *Region) []netENI {
 }
 
 func describeNetworkInterfaces(c *awsCall) {
-	filters, ok := netFilters(c, "vpc-id", "group-id", "attachment.instance-id", "interface-type", "network-interface-id")
+	filters, ok := ec2Filters(c, "vpc-id", "group-id", "attachment.instance-id", "interface-type", "network-interface-id")
 	if !ok {
 		return
 	}
@@ -590,7 +546,7 @@ func describeNetworkInterfaces(c *awsCall) {
 	}
 	for _, ni := range nis[lo:hi] {
 		x := netInterface{ID: ni.ID, SubnetID: ni.Subnet, VPCID: ni.VPC, Description: ni.Description, OwnerID: c.Account,
-			Status: ni.Status, Type: ni.Type, Tags: netTags(ni.Tags)}
+			Status: ni.Status, Type: ni.Type, Tags: ec2Tags(ni.Tags)}
 		for _, g := range ni.Groups {
 			gi := netGroupIdentifier{ID: g}
 			if sg := netGroup(reg, g); sg != nil {

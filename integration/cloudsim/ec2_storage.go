@@ -3,7 +3,6 @@ package cloudsim
 import (
 	"fmt"
 	"net/http"
-	"sort"
 	"strconv"
 	"strings"
 )
@@ -17,22 +16,6 @@ var ec2StorageOps = map[string]awsHandler{
 
 // ebsCreated is the creation (and attach) time of every simulated volume.
 const ebsCreated = "2024-01-01T00:00:00.000Z"
-
-type ebsTag struct {
-	Key   string `xml:"key"`
-	Value string `xml:"value"`
-}
-
-// ebsTags renders tags in key order, so answers do not change between
-// calls.
-func ebsTags(t Tags) []ebsTag {
-	out := make([]ebsTag, 0, len(t))
-	for k, v := range t {
-		out = append(out, ebsTag{k, v})
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Key < out[j].Key })
-	return out
-}
 
 type ebsAttachment struct {
 	VolumeID            string `xml:"volumeId"`
@@ -55,7 +38,7 @@ type ebsVolume struct {
 	KMSKeyID           string          `xml:"kmsKeyId,omitempty"`
 	MultiAttachEnabled bool            `xml:"multiAttachEnabled"`
 	Attachments        []ebsAttachment `xml:"attachmentSet>item"`
-	Tags               []ebsTag        `xml:"tagSet>item"`
+	Tags               []ec2Tag        `xml:"tagSet>item"`
 }
 
 // ec2DescribeVolumes pages as EC2 documents for volumes: MaxResults 5-500,
@@ -64,11 +47,10 @@ type ebsVolume struct {
 func ec2DescribeVolumes(c *awsCall) {
 	reg := c.Reg()
 	ids := c.List("VolumeId")
-	if len(ids) > 0 && c.Form.Get("MaxResults") != "" {
-		c.Fail(http.StatusBadRequest, "InvalidParameterCombination", "The parameter volumeSet cannot be used with the parameter maxResults")
+	if !ec2IDsWithoutMaxResults(c, ids, "The parameter volumeSet cannot be used with the parameter maxResults") {
 		return
 	}
-	filters, ok := c.ebsFilters()
+	filters, ok := ec2Filters(c, "volume-id", "encrypted", "attachment.instance-id", "status")
 	if !ok {
 		return
 	}
@@ -120,7 +102,7 @@ func (c *awsCall) describeVolume(reg *Region, keys []kmsKey, v *Volume) ebsVolum
 		typ = "gp3"
 	}
 	out := ebsVolume{VolumeID: v.ID, Size: size, AvailabilityZone: c.Region + "a", Status: "available",
-		CreateTime: ebsCreated, VolumeType: typ, Encrypted: v.Encrypted, Tags: ebsTags(v.Tags)}
+		CreateTime: ebsCreated, VolumeType: typ, Encrypted: v.Encrypted, Tags: ec2Tags(v.Tags)}
 	if v.Encrypted {
 		// EC2 names the key by ARN however the volume's creator named it.
 		ref := volumeKeyRef(reg, v)
@@ -146,37 +128,10 @@ func findVolume(reg *Region, id string) *Volume {
 	return nil
 }
 
-// ebsFilter is one Filter.N of an EC2 Describe call.
-type ebsFilter struct {
-	Name   string
-	Values []string
-}
-
-// ebsFilters reads Filter.N.Name / Filter.N.Value.M; it refuses filter
-// names the simulator does not evaluate rather than ignore them, so a test
-// never reads a filtered answer that is not.
-func (c *awsCall) ebsFilters() ([]ebsFilter, bool) {
-	var out []ebsFilter
-	for i := 1; ; i++ {
-		prefix := "Filter." + strconv.Itoa(i)
-		name := c.Form.Get(prefix + ".Name")
-		if name == "" {
-			return out, true
-		}
-		switch name {
-		case "volume-id", "encrypted", "attachment.instance-id", "status":
-		default:
-			c.Fail(http.StatusBadRequest, "InvalidParameterValue", fmt.Sprintf("cloudsim does not simulate the filter %q", name))
-			return nil, false
-		}
-		out = append(out, ebsFilter{name, c.List(prefix + ".Value")})
-	}
-}
-
-func volumeMatches(v *Volume, filters []ebsFilter) bool {
+func volumeMatches(v *Volume, filters []ec2Filter) bool {
 	for _, f := range filters {
 		var got string
-		switch f.Name {
+		switch f.name {
 		case "volume-id":
 			got = v.ID
 		case "encrypted":
@@ -189,7 +144,7 @@ func volumeMatches(v *Volume, filters []ebsFilter) bool {
 				got = "in-use"
 			}
 		}
-		if !ebsContainsFold(f.Values, got) {
+		if !ebsContainsFold(f.values, got) {
 			return false
 		}
 	}

@@ -2,8 +2,9 @@ package cloudsim
 
 import (
 	"fmt"
+	"maps"
 	"net/http"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -132,12 +133,7 @@ func (c *awsCall) renderDBInstance(reg *Region, d *DBInstance) rdsInstanceXML {
 	for _, g := range d.Groups {
 		x.Groups = append(x.Groups, rdsGroup{g, "active"})
 	}
-	keys := make([]string, 0, len(d.Tags))
-	for k := range d.Tags {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
+	for _, k := range slices.Sorted(maps.Keys(d.Tags)) {
 		x.Tags = append(x.Tags, rdsTag{k, d.Tags[k]})
 	}
 	return x
