@@ -68,9 +68,7 @@ func TestDescribeInstancesPagesAndShapes(t *testing.T) {
 	if len(got) != 12 || sdk.ToString(got[0].InstanceId) != "i-web" || sdk.ToString(got[11].InstanceId) != "i-08" {
 		t.Fatalf("read %d instances, want 12 from i-web to i-08", len(got))
 	}
-	if n := srv.Counts()["ec2:DescribeInstances"]; n != 3 {
-		t.Errorf("DescribeInstances requests = %d, want 3 pages of 5", n)
-	}
+	wantRequests(t, srv, "ec2:DescribeInstances", 3) // pages of 5
 
 	web := got[0]
 	if web.State == nil || web.State.Name != ec2types.InstanceStateNameRunning || sdk.ToInt32(web.State.Code) != 16 {

@@ -92,9 +92,7 @@ func TestNetworkSecurityGroupPaging(t *testing.T) {
 	if len(ids) != 23 || ids[0] != "sg-default" || ids[22] != "sg-gen20" {
 		t.Errorf("ids = %v, want sg-default, sg-web, sg-gen00 ... sg-gen20 in order", ids)
 	}
-	if got := srv.Counts()["ec2:DescribeSecurityGroups"]; got != 5 {
-		t.Errorf("DescribeSecurityGroups requests = %d, want 5", got)
-	}
+	wantRequests(t, srv, "ec2:DescribeSecurityGroups", 5)
 
 	// Without MaxResults everything comes back at once.
 	all, err := client.DescribeSecurityGroups(ctx, &ec2.DescribeSecurityGroupsInput{})

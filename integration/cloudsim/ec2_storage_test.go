@@ -96,9 +96,7 @@ func TestDescribeVolumesPagesAndNamesKeysByARN(t *testing.T) {
 	if k := keys["vol-00"]; !strings.HasPrefix(k, "arn:aws:kms:eu-central-1:111111111111:key/") || k == customer {
 		t.Errorf("vol-00 kmsKeyId = %q, want the ARN of the AWS-managed aws/ebs key", k)
 	}
-	if n := srv.Counts()["ec2:DescribeVolumes"]; n != 3 {
-		t.Errorf("DescribeVolumes requests = %d, want 3", n)
-	}
+	wantRequests(t, srv, "ec2:DescribeVolumes", 3)
 }
 
 func TestDescribeVolumesLimits(t *testing.T) {

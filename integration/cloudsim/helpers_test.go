@@ -115,3 +115,12 @@ func allPages[O, F any](t *testing.T, p pager[O, F]) []O {
 	}
 	return pages
 }
+
+// wantRequests checks how many requests for op ("service:Action") srv
+// answered.
+func wantRequests(t *testing.T, srv *Server, op string, want int) {
+	t.Helper()
+	if got := srv.Counts()[op]; got != want {
+		t.Errorf("%s requests = %d, want %d", op, got, want)
+	}
+}

@@ -184,9 +184,7 @@ func TestIAMListPolicies(t *testing.T) {
 			if got := strings.Join(names, " "); got != tt.want {
 				t.Errorf("policies = %q, want %q", got, tt.want)
 			}
-			if got := srv.Counts()["iam:ListPolicies"]; got != tt.pages {
-				t.Errorf("ListPolicies calls = %d, want %d", got, tt.pages)
-			}
+			wantRequests(t, srv, "iam:ListPolicies", tt.pages)
 		})
 	}
 

@@ -62,9 +62,7 @@ func TestKMSListKeysPages(t *testing.T) {
 	if len(got) != 25 || got[0] != "rot" || got[7] != "managed" || got[24] != "k-14" {
 		t.Errorf("ListKeys read %d keys %v, want 25 from rot to k-14, the AWS-managed key among them", len(got), got)
 	}
-	if n := srv.Counts()["kms:ListKeys"]; n != 3 {
-		t.Errorf("ListKeys requests = %d, want 3", n)
-	}
+	wantRequests(t, srv, "kms:ListKeys", 3)
 
 	tests := []struct {
 		name     string
@@ -209,9 +207,7 @@ func TestKMSListAliases(t *testing.T) {
 	if len(got) != 10 || got["alias/rotating"] != "rot" || got["alias/second"] != "rot" || got["alias/aws/s3"] != "managed" || got["alias/filler-06"] != "k-06" {
 		t.Errorf("ListAliases = %v, want 10 aliases with their target key ids", got)
 	}
-	if n := srv.Counts()["kms:ListAliases"]; n != 3 {
-		t.Errorf("ListAliases requests = %d, want 3", n)
-	}
+	wantRequests(t, srv, "kms:ListAliases", 3)
 	for _, tt := range []struct {
 		in       kms.ListAliasesInput
 		wantCode string

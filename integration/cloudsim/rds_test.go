@@ -54,9 +54,7 @@ func TestDescribeDBInstancesPagesAndShapes(t *testing.T) {
 	if len(got) != 45 || sdk.ToString(got[0].DBInstanceIdentifier) != "orders" || sdk.ToString(got[44].DBInstanceIdentifier) != "db-41" {
 		t.Fatalf("read %d DB instances, want 45 from orders to db-41", len(got))
 	}
-	if n := srv.Counts()["rds:DescribeDBInstances"]; n != 3 {
-		t.Errorf("DescribeDBInstances requests = %d, want 3 pages of 20", n)
-	}
+	wantRequests(t, srv, "rds:DescribeDBInstances", 3) // pages of 20
 	orders, plain, legacy := got[0], got[1], got[2]
 	if want := "arn:aws:rds:eu-west-1:222222222222:db:orders"; sdk.ToString(orders.DBInstanceArn) != want {
 		t.Errorf("orders ARN = %q, want %q", sdk.ToString(orders.DBInstanceArn), want)

@@ -80,9 +80,7 @@ func TestListAccountsPagesAndIsManagementOnly(t *testing.T) {
 	if strings.Join(ids, ",") != "111111111111,222222222222,333333333333" {
 		t.Errorf("accounts = %v, want all three in order", ids)
 	}
-	if n := srv.Counts()["organizations:ListAccounts"]; n != 2 {
-		t.Errorf("ListAccounts requests = %d, want 2 pages of 2", n)
-	}
+	wantRequests(t, srv, "organizations:ListAccounts", 2) // pages of 2
 	_, err := client.ListAccounts(ctx, &organizations.ListAccountsInput{NextToken: aws.String("forged")})
 	if errCode(err) != "InvalidNextToken" {
 		t.Errorf("forged token: %v, want InvalidNextToken", err)

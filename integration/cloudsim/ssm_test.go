@@ -71,9 +71,7 @@ func TestDescribeInstanceInformationPages(t *testing.T) {
 	if len(got) != 23 || sdk.ToString(got[0].InstanceId) != "mi-hybrid" || sdk.ToString(got[22].InstanceId) != "i-20" {
 		t.Fatalf("read %d nodes, want 23 from mi-hybrid to i-20", len(got))
 	}
-	if n := srv.Counts()["ssm:DescribeInstanceInformation"]; n != 3 {
-		t.Errorf("DescribeInstanceInformation requests = %d, want 3 pages at the default 10", n)
-	}
+	wantRequests(t, srv, "ssm:DescribeInstanceInformation", 3) // pages at the default 10
 	hybrid, legacy, first := got[0], got[1], got[2]
 	if hybrid.ResourceType != ssmtypes.ResourceTypeManagedInstance || hybrid.PingStatus != ssmtypes.PingStatusOnline ||
 		hybrid.PlatformType != ssmtypes.PlatformTypeWindows || sdk.ToString(hybrid.AgentVersion) != "3.2.0.0" ||
@@ -141,9 +139,7 @@ func TestDescribeInstancePatchStatesPages(t *testing.T) {
 	if len(got) != 22 || sdk.ToString(got[0].InstanceId) != "i-legacy" || sdk.ToString(got[21].InstanceId) != "i-20" {
 		t.Fatalf("read %d states, want 22 from i-legacy to i-20 (none for i-nope)", len(got))
 	}
-	if n := srv.Counts()["ssm:DescribeInstancePatchStates"]; n != 3 {
-		t.Errorf("DescribeInstancePatchStates requests = %d, want 3 pages at the default 10", n)
-	}
+	wantRequests(t, srv, "ssm:DescribeInstancePatchStates", 3) // pages at the default 10
 	legacy := got[0]
 	if sdk.ToString(legacy.BaselineId) != "pb-legacy" || sdk.ToString(legacy.PatchGroup) != "web" ||
 		legacy.Operation != ssmtypes.PatchOperationTypeInstall || legacy.RebootOption != ssmtypes.RebootOptionNoReboot {
