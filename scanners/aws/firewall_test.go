@@ -174,12 +174,7 @@ func TestFirewallScan(t *testing.T) {
 	if len(inv.Errors) != 0 {
 		t.Fatalf("errors = %+v, want none", inv.Errors)
 	}
-	if got := srv.Operations(); !slices.Equal(got, firewallOps) {
-		t.Errorf("operations = %v, want %v", got, firewallOps)
-	}
-	if w := srv.Writes(); len(w) != 0 {
-		t.Errorf("writes = %+v, want none", w)
-	}
+	wantOperations(t, srv, firewallOps)
 	counts := srv.Counts()
 	for op, want := range firewallPages {
 		if counts[op] != want {
@@ -344,18 +339,13 @@ func TestFirewallScanListsRegions(t *testing.T) {
 	}
 	want := append([]string{"ec2:DescribeRegions"}, firewallOps...)
 	slices.Sort(want)
-	if got := srv.Operations(); !slices.Equal(got, want) {
-		t.Errorf("operations = %v, want %v", got, want)
-	}
+	wantOperations(t, srv, want)
 	regions := map[string]int{}
 	for _, r := range byType(inv, inventory.AWSSecurityGroup) {
 		regions[r.Region]++
 	}
 	if want := map[string]int{"eu-central-1": 7 + fwGenGroups, "eu-west-1": 2}; !reflect.DeepEqual(regions, want) {
 		t.Errorf("security groups per region = %v, want %v", regions, want)
-	}
-	if w := srv.Writes(); len(w) != 0 {
-		t.Errorf("writes = %+v, want none", w)
 	}
 }
 

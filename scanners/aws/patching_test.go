@@ -294,12 +294,7 @@ func TestScanPatchingFailedReadsLeaveFieldsUnknown(t *testing.T) {
 					}
 				}
 			}
-			if got := srv.Operations(); !reflect.DeepEqual(got, tc.wantOps) {
-				t.Errorf("operations = %v, want %v", got, tc.wantOps)
-			}
-			if w := srv.Writes(); len(w) != 0 {
-				t.Errorf("writes = %+v, want none", w)
-			}
+			wantOperations(t, srv, tc.wantOps)
 		})
 	}
 }

@@ -2,6 +2,7 @@ package aws
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -94,4 +95,16 @@ func findings(t *testing.T, inv *inventory.Inventory, prefix string) map[string]
 		}
 	}
 	return out
+}
+
+// wantOperations checks that srv answered exactly the operations want (in
+// the sorted order Operations lists them) and that nothing was written.
+func wantOperations(t *testing.T, srv *cloudsim.Server, want []string) {
+	t.Helper()
+	if got := srv.Operations(); !slices.Equal(got, want) {
+		t.Errorf("operations = %v, want %v", got, want)
+	}
+	if w := srv.Writes(); len(w) != 0 {
+		t.Errorf("writes = %+v, want none", w)
+	}
 }
