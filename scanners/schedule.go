@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"sync"
-	"time"
 
 	"golang.org/x/time/rate"
 )
@@ -36,56 +35,45 @@ func (c Call) key() string {
 // retries on throttling stay the exception. Scanners fan out freely (a
 // goroutine per region is fine); the scheduler bounds the work.
 type Scheduler struct {
-	slots   chan struct{}
-	timeout time.Duration
+	slots chan struct{}
 
 	mu      sync.Mutex
 	buckets map[string]*rate.Limiter
 	counts  map[Call]int
 }
 
-// NewScheduler returns a scheduler that lets concurrency calls run at once
-// and gives each call at most timeout (none when zero).
-func NewScheduler(concurrency int, timeout time.Duration) *Scheduler {
+// NewScheduler returns a scheduler that lets concurrency calls run at once.
+// Per-call timeouts belong to each cloud's HTTP client, which can stop a
+// request without cancelling contexts net/http may still be watching.
+func NewScheduler(concurrency int) *Scheduler {
 	if concurrency < 1 {
 		concurrency = 1
 	}
 	return &Scheduler{
 		slots:   make(chan struct{}, concurrency),
-		timeout: timeout,
 		buckets: map[string]*rate.Limiter{},
 		counts:  map[Call]int{},
 	}
 }
 
-// Acquire waits until call may start under lim and a slot is free. It
-// returns the context the call runs under (bounded by the per-call timeout)
-// and a release function the caller must call when the call is done.
-func (s *Scheduler) Acquire(ctx context.Context, call Call, lim Limit) (context.Context, func(), error) {
+// Acquire waits until call may start under lim and a slot is free. The
+// caller must call release when the request is done.
+func (s *Scheduler) Acquire(ctx context.Context, call Call, lim Limit) (release func(), err error) {
 	if lim.PerSecond > 0 {
 		if err := s.bucket(call, lim).Wait(ctx); err != nil {
-			return ctx, func() {}, fmt.Errorf("waiting to call %s: %w", call.Operation, err)
+			return func() {}, fmt.Errorf("waiting to call %s: %w", call.Operation, err)
 		}
 	}
 	select {
 	case s.slots <- struct{}{}:
 	case <-ctx.Done():
-		return ctx, func() {}, fmt.Errorf("waiting to call %s: %w", call.Operation, ctx.Err())
+		return func() {}, fmt.Errorf("waiting to call %s: %w", call.Operation, ctx.Err())
 	}
 	s.mu.Lock()
 	s.counts[call]++
 	s.mu.Unlock()
-	cancel := context.CancelFunc(func() {})
-	if s.timeout > 0 {
-		ctx, cancel = context.WithTimeout(ctx, s.timeout)
-	}
 	var once sync.Once
-	return ctx, func() {
-		once.Do(func() {
-			cancel()
-			<-s.slots
-		})
-	}, nil
+	return func() { once.Do(func() { <-s.slots }) }, nil
 }
 
 func (s *Scheduler) bucket(call Call, lim Limit) *rate.Limiter {

@@ -10,7 +10,7 @@ import (
 
 func TestSchedulerBoundsCallsInFlight(t *testing.T) {
 	const limit = 3
-	s := NewScheduler(limit, 0)
+	s := NewScheduler(limit)
 	var inFlight, peak atomic.Int32
 	var wg sync.WaitGroup
 	gate := make(chan struct{})
@@ -19,7 +19,7 @@ func TestSchedulerBoundsCallsInFlight(t *testing.T) {
 		go func(i int) {
 			defer wg.Done()
 			call := Call{Cloud: "aws", Target: "1", Region: "r", Service: "ec2", Operation: "DescribeVolumes"}
-			_, release, err := s.Acquire(context.Background(), call, Limit{})
+			release, err := s.Acquire(context.Background(), call, Limit{})
 			if err != nil {
 				t.Error(err)
 				return
@@ -49,11 +49,11 @@ func TestSchedulerBoundsCallsInFlight(t *testing.T) {
 }
 
 func TestSchedulerPacesEachAPIOnItsOwn(t *testing.T) {
-	s := NewScheduler(10, 0)
+	s := NewScheduler(10)
 	lim := Limit{Burst: 2, PerSecond: 0.001} // two tokens, then one every 1000 s
 	volumes := Call{Cloud: "aws", Target: "1", Region: "eu-west-1", Service: "ec2", Operation: "DescribeVolumes"}
 	for i := 0; i < 2; i++ {
-		_, release, err := s.Acquire(context.Background(), volumes, lim)
+		release, err := s.Acquire(context.Background(), volumes, lim)
 		if err != nil {
 			t.Fatalf("call %d within the burst: %v", i+1, err)
 		}
@@ -63,7 +63,7 @@ func TestSchedulerPacesEachAPIOnItsOwn(t *testing.T) {
 	// once rather than sent to be throttled.
 	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 	defer cancel()
-	if _, release, err := s.Acquire(ctx, volumes, lim); err == nil {
+	if release, err := s.Acquire(ctx, volumes, lim); err == nil {
 		release()
 		t.Fatal("third call within the same second was not held back by the bucket")
 	}
@@ -73,27 +73,11 @@ func TestSchedulerPacesEachAPIOnItsOwn(t *testing.T) {
 		{Cloud: "aws", Target: "1", Region: "eu-west-1", Service: "ec2", Operation: "DescribeInstances"},
 		{Cloud: "aws", Target: "2", Region: "eu-west-1", Service: "ec2", Operation: "DescribeVolumes"},
 	} {
-		_, release, err := s.Acquire(ctx, other, lim)
+		release, err := s.Acquire(ctx, other, lim)
 		if err != nil {
 			t.Errorf("Acquire(%+v) = %v, want its own full bucket", other, err)
 			continue
 		}
 		release()
-	}
-}
-
-func TestSchedulerGivesEachCallItsTimeout(t *testing.T) {
-	s := NewScheduler(1, 50*time.Millisecond)
-	ctx, release, err := s.Acquire(context.Background(), Call{Operation: "ListKeys"}, Limit{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer release()
-	if _, ok := ctx.Deadline(); !ok {
-		t.Fatal("call context has no deadline, want the per-call timeout")
-	}
-	<-ctx.Done()
-	if ctx.Err() != context.DeadlineExceeded {
-		t.Errorf("ctx.Err() = %v, want deadline exceeded", ctx.Err())
 	}
 }

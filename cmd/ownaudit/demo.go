@@ -32,9 +32,10 @@ func scanDemo(ctx context.Context, g *globalOptions, o *scanOptions, decl *rules
 	}
 	inv.CollectedAt = demo.Epoch
 
-	sched := scanners.NewScheduler(o.concurrency, o.callTimeout)
+	sched := scanners.NewScheduler(o.concurrency)
 	registry := newRegistry(sched, awsscan.Options{
 		LoadOptions: awsscan.Isolated(srv.URL, "eu-central-1", demo.AccessKey, "demo-secret-not-a-credential"),
+		CallTimeout: o.callTimeout,
 	})
 	selected, err := registry.Select(append([]string{"azure", "gcp"}, o.disable...))
 	if err != nil {

@@ -82,7 +82,7 @@ Findings go to ownaudit-demo-findings.json unless --output says otherwise.`,
 	f.StringVar(&o.fromInventory, "from-inventory", "", "evaluate a saved inventory file instead of scanning")
 	f.BoolVar(&o.demo, "demo", false, "scan the example estate: a simulated AWS organization on 127.0.0.1, plus embedded Azure and GCP inventory")
 	f.IntVar(&o.concurrency, "concurrency", 8, "how many API calls run at once, across every target and region (each API is also paced below the provider's rate limit)")
-	f.DurationVar(&o.callTimeout, "call-timeout", time.Minute, "give up on one API request after this long (the SDK retries it within its attempt budget)")
+	f.DurationVar(&o.callTimeout, "call-timeout", time.Minute, "give up on one API request, response included, after this long (the SDK retries it within its attempt budget)")
 	f.StringSliceVar(&o.disable, "disable-scanner", nil, "switch off scanners by cloud (gcp) or cloud.domain (aws.patching); repeatable")
 	return cmd
 }
@@ -217,8 +217,8 @@ func loadInventory(ctx context.Context, g *globalOptions, o *scanOptions, decl *
 		}
 		return inv, "demo", nil
 	}
-	sched := scanners.NewScheduler(o.concurrency, o.callTimeout)
-	registry := newRegistry(sched, awsscan.Options{})
+	sched := scanners.NewScheduler(o.concurrency)
+	registry := newRegistry(sched, awsscan.Options{CallTimeout: o.callTimeout})
 	selected, err := registry.Select(o.disable)
 	if err != nil {
 		return nil, "", withCode(exitUsage, fmt.Errorf("--disable-scanner: %w", err))

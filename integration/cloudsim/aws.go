@@ -360,7 +360,7 @@ func (s *Server) serveAWS(w http.ResponseWriter, r *http.Request) {
 	}
 	defer func() {
 		s.record(Request{Cloud: "aws", Service: c.Service, Operation: c.Op, Account: c.Account, Region: c.Region,
-			Status: c.status, Code: c.code, Write: c.Op != "" && !readOnly(c.Op)})
+			Status: c.status, Code: c.code, Write: c.Op != "" && !readOnly(c.Op), Attempt: sdkAttempt(r)})
 	}()
 	if !known {
 		c.svc = awsService{protocol: awsQuery}
@@ -489,4 +489,15 @@ func ec2IDsWithoutMaxResults(c *awsCall, ids []string, message string) bool {
 		return false
 	}
 	return true
+}
+
+// sdkAttempt reads the attempt number from "amz-sdk-request: attempt=2; max=5".
+func sdkAttempt(r *http.Request) int {
+	for _, part := range strings.Split(r.Header.Get("Amz-Sdk-Request"), ";") {
+		if v, ok := strings.CutPrefix(strings.TrimSpace(part), "attempt="); ok {
+			n, _ := strconv.Atoi(v)
+			return n
+		}
+	}
+	return 0
 }

@@ -35,6 +35,9 @@ type Request struct {
 	// Write marks a request for an operation that changes something; the
 	// simulator refuses it and tests fail on it.
 	Write bool `json:"write,omitempty"`
+	// Attempt is the client's attempt number for the call (the AWS SDKs
+	// send it in the amz-sdk-request header); 0 when the client did not say.
+	Attempt int `json:"attempt,omitempty"`
 }
 
 // Action is the operation as an IAM action, e.g. "ec2:DescribeVolumes".
@@ -136,11 +139,16 @@ func (s *Server) Operations() []string {
 	return out
 }
 
-// Counts returns how many requests each action took.
+// Counts returns how many calls the client made per action. A retry of a
+// call is not counted again (the SDK numbers its attempts), so the figure
+// is the pages and items the scan asked for, however often the network or
+// the injected faults made it try; Requests has every request.
 func (s *Server) Counts() map[string]int {
 	out := map[string]int{}
 	for _, r := range s.Requests() {
-		out[r.Action()]++
+		if r.Attempt <= 1 {
+			out[r.Action()]++
+		}
 	}
 	return out
 }

@@ -23,6 +23,7 @@ import (
 	sdk "github.com/aws/aws-sdk-go-v2/aws"
 	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
@@ -51,6 +52,9 @@ type Options struct {
 	LoadOptions []func(*config.LoadOptions) error
 	// Scheduler bounds and paces every call; one is made when nil.
 	Scheduler *scanners.Scheduler
+	// CallTimeout bounds one HTTP request, response body included
+	// (default 1m); the retryer may try again within its budget.
+	CallTimeout time.Duration
 	// MaxAttempts is the standard retryer's attempt budget (default 5).
 	MaxAttempts int
 	// ReportPoll is how long to wait between credential report polls
@@ -122,7 +126,10 @@ type account struct {
 
 func newEnv(o Options) *env {
 	if o.Scheduler == nil {
-		o.Scheduler = scanners.NewScheduler(16, 2*time.Minute)
+		o.Scheduler = scanners.NewScheduler(16)
+	}
+	if o.CallTimeout == 0 {
+		o.CallTimeout = time.Minute
 	}
 	if o.MaxAttempts == 0 {
 		o.MaxAttempts = 5
@@ -153,6 +160,19 @@ func (e *env) baseConfig(ctx context.Context) (sdk.Config, error) {
 		e.base, e.baseErr = config.LoadDefaultConfig(ctx, opts...)
 		if e.baseErr == nil && e.base.Region == "" {
 			e.base.Region = defaultRegion
+		}
+		// Every service client would otherwise clone the buildable HTTP
+		// client into a transport of its own: a scan makes a client per
+		// account, region and service, and nothing would share their
+		// connections. One frozen client is one connection pool. The
+		// per-call timeout is the client's own: it stops a request without
+		// cancelling a context after the call, which net/http can answer by
+		// closing a connection another request has just taken over.
+		if b, ok := e.base.HTTPClient.(*awshttp.BuildableClient); ok {
+			if e.o.CallTimeout > 0 {
+				b = b.WithTimeout(e.o.CallTimeout)
+			}
+			e.base.HTTPClient = b.Freeze()
 		}
 	})
 	return e.base, e.baseErr
@@ -325,12 +345,13 @@ func (e *env) instrument(cfg sdk.Config, accountID string) sdk.Config {
 	cfg = cfg.Copy()
 	sched := e.o.Scheduler
 	cfg.APIOptions = append(cfg.APIOptions, func(stack *middleware.Stack) error {
+		// Each attempt waits for its API's pace and a free slot.
 		return stack.Finalize.Insert(middleware.FinalizeMiddlewareFunc("ownauditSchedule",
 			func(ctx context.Context, in middleware.FinalizeInput, next middleware.FinalizeHandler) (middleware.FinalizeOutput, middleware.Metadata, error) {
 				service := actionPrefix(awsmiddleware.GetServiceID(ctx))
 				op := awsmiddleware.GetOperationName(ctx)
 				call := scanners.Call{Cloud: string(inventory.AWS), Target: accountID, Region: awsmiddleware.GetRegion(ctx), Service: service, Operation: op}
-				ctx, release, err := sched.Acquire(ctx, call, limitFor(service, op))
+				release, err := sched.Acquire(ctx, call, limitFor(service, op))
 				if err != nil {
 					return middleware.FinalizeOutput{}, middleware.Metadata{}, err
 				}

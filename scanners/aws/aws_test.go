@@ -3,6 +3,7 @@ package aws
 import (
 	"context"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/ownaudit/ownaudit/integration/cloudsim"
@@ -107,8 +108,11 @@ func TestOrganizationMemberThatCannotBeAssumedIsAnErrorEntry(t *testing.T) {
 	e := newEnv(o)
 	out := scanners.NewSink()
 	target := scanners.Target{Cloud: inventory.AWS, Organization: true, AssumeRoleName: "ownaudit-audit", ExternalID: "acme-7f3a"}
+	var mu sync.Mutex
 	visited := map[string]bool{}
 	err := e.eachAccount(context.Background(), target, out, inventory.IAM, func(_ context.Context, a *account) {
+		mu.Lock()
+		defer mu.Unlock()
 		visited[a.ID] = true
 	})
 	if err != nil {

@@ -217,7 +217,7 @@ func TestScanPatchingReadsEveryPage(t *testing.T) {
 		"rds:DescribeDBInstances":         2,
 	}
 	if got := srv.Counts(); !reflect.DeepEqual(got, wantCounts) {
-		t.Errorf("requests per operation = %v, want %v", got, wantCounts)
+		t.Errorf("requests per operation = %v, want %v; requests: %+v", got, wantCounts, srv.Requests())
 	}
 	if w := srv.Writes(); len(w) != 0 {
 		t.Errorf("writes = %+v, want none", w)

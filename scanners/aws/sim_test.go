@@ -37,7 +37,8 @@ func startSim(t *testing.T, world string) (*cloudsim.Server, Options) {
 func simOptions(endpoint, key string) Options {
 	return Options{
 		LoadOptions: Isolated(endpoint, "eu-central-1", key, "cloudsim-secret"),
-		Scheduler:   scanners.NewScheduler(8, 30*time.Second),
+		Scheduler:   scanners.NewScheduler(8),
+		CallTimeout: 30 * time.Second,
 		ReportPoll:  10 * time.Millisecond,
 	}
 }
