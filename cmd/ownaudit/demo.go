@@ -36,6 +36,7 @@ func scanDemo(ctx context.Context, g *globalOptions, o *scanOptions, decl *rules
 	registry := newRegistry(sched, awsscan.Options{
 		LoadOptions: awsscan.Isolated(srv.URL, "eu-central-1", demo.AccessKey, "demo-secret-not-a-credential"),
 		CallTimeout: o.callTimeout,
+		Logger:      g.logger,
 	})
 	selected, err := registry.Select(append([]string{"azure", "gcp"}, o.disable...))
 	if err != nil {

@@ -218,7 +218,7 @@ func loadInventory(ctx context.Context, g *globalOptions, o *scanOptions, decl *
 		return inv, "demo", nil
 	}
 	sched := scanners.NewScheduler(o.concurrency)
-	registry := newRegistry(sched, awsscan.Options{CallTimeout: o.callTimeout})
+	registry := newRegistry(sched, awsscan.Options{CallTimeout: o.callTimeout, Logger: g.logger})
 	selected, err := registry.Select(o.disable)
 	if err != nil {
 		return nil, "", withCode(exitUsage, fmt.Errorf("--disable-scanner: %w", err))

@@ -14,6 +14,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"regexp"
 	"sort"
 	"strings"
@@ -38,6 +39,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go"
+	"github.com/aws/smithy-go/logging"
 	"github.com/aws/smithy-go/middleware"
 
 	"github.com/ownaudit/ownaudit/inventory"
@@ -63,6 +65,9 @@ type Options struct {
 	ReportTimeout time.Duration
 	// SessionName names the AssumeRole sessions (default "ownaudit").
 	SessionName string
+	// Logger receives the SDK's own log lines (its warnings at debug
+	// level: the scan reports what failed in errors[]); none when nil.
+	Logger *slog.Logger
 }
 
 // Register adds the four AWS scanners to g. They share one env, so a
@@ -146,6 +151,17 @@ func newEnv(o Options) *env {
 	return &env{o: o, targets: map[string]*resolution{}}
 }
 
+// sdkLogger hands the SDK's log lines to l at debug level, instead of the
+// SDK writing them to stderr in a format of its own.
+func sdkLogger(l *slog.Logger) logging.Logger {
+	if l == nil {
+		return logging.Nop{}
+	}
+	return logging.LoggerFunc(func(c logging.Classification, format string, v ...any) {
+		l.Debug(fmt.Sprintf(format, v...), "source", "aws-sdk", "classification", string(c))
+	})
+}
+
 // defaultRegion is where global calls (IAM, STS, Organizations) go when
 // the configuration names no region.
 const defaultRegion = "us-east-1"
@@ -161,6 +177,7 @@ func (e *env) baseConfig(ctx context.Context) (sdk.Config, error) {
 		if e.baseErr == nil && e.base.Region == "" {
 			e.base.Region = defaultRegion
 		}
+		e.base.Logger = sdkLogger(e.o.Logger)
 		// Every service client would otherwise clone the buildable HTTP
 		// client into a transport of its own: a scan makes a client per
 		// account, region and service, and nothing would share their
