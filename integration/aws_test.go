@@ -23,16 +23,12 @@ type finding struct {
 	control, domain, status, resourceType, resource string
 }
 
-// scanSimulatedAWS serves the demo's AWS world with faults and runs the
-// binary against it the way a user points it at an endpoint: through the
-// SDK's own AWS_ENDPOINT_URL and the standard credential variables.
-func scanSimulatedAWS(t *testing.T, faults cloudsim.Faults) (awsRun, *cloudsim.Server) {
+// simulatedAWS serves world on 127.0.0.1 and returns the environment that
+// points the binary's SDK at it the way a user points it at an endpoint
+// (the SDK's own AWS_ENDPOINT_URL and the standard credential variables,
+// with the machine's own AWS configuration shut out), and a work folder.
+func simulatedAWS(t *testing.T, world *cloudsim.World) (*cloudsim.Server, []string, string) {
 	t.Helper()
-	world, err := demo.World()
-	if err != nil {
-		t.Fatal(err)
-	}
-	world.Faults = faults
 	srv, err := cloudsim.Start(world)
 	if err != nil {
 		t.Fatal(err)
@@ -41,10 +37,6 @@ func scanSimulatedAWS(t *testing.T, faults cloudsim.Faults) (awsRun, *cloudsim.S
 	dir := t.TempDir()
 	empty := filepath.Join(dir, "empty")
 	if err := os.WriteFile(empty, nil, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	decl, err := filepath.Abs(filepath.Join("testdata", "aws", "declaration.yaml"))
-	if err != nil {
 		t.Fatal(err)
 	}
 	env := []string{
@@ -57,6 +49,30 @@ func scanSimulatedAWS(t *testing.T, faults cloudsim.Faults) (awsRun, *cloudsim.S
 		"AWS_EC2_METADATA_DISABLED=true",
 		"AWS_PROFILE=",
 	}
+	return srv, env, dir
+}
+
+// awsDeclaration is the declaration the AWS end-to-end tests scan with.
+func awsDeclaration(t *testing.T) string {
+	t.Helper()
+	decl, err := filepath.Abs(filepath.Join("testdata", "aws", "declaration.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return decl
+}
+
+// scanSimulatedAWS serves the demo's AWS world with faults and runs the
+// binary against it.
+func scanSimulatedAWS(t *testing.T, faults cloudsim.Faults) (awsRun, *cloudsim.Server) {
+	t.Helper()
+	world, err := demo.World()
+	if err != nil {
+		t.Fatal(err)
+	}
+	world.Faults = faults
+	srv, env, dir := simulatedAWS(t, world)
+	decl := awsDeclaration(t)
 	res := ownauditEnv(t, dir, env, "scan", "--declaration", decl, "--output", "f.json", "--include-passed", "--quiet")
 	if res.code != 0 && res.code != 3 {
 		t.Fatalf("scan exit code = %d, want 0 or 3; stderr:\n%s", res.code, res.stderr)
