@@ -61,6 +61,9 @@ type Scan struct {
 	// "inventory:FILE" (a saved snapshot) or "demo".
 	Source  string         `json:"source"`
 	Targets []TargetStatus `json:"targets"`
+	// Shard is set when the scan covered one shard of the declared
+	// targets (scan --shard); a merge of the shards has none.
+	Shard *Shard `json:"shard,omitempty"`
 }
 
 // Tool names the program and version that wrote the document.

@@ -1,0 +1,362 @@
+package report
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/ownaudit/ownaudit/inventory"
+	"github.com/ownaudit/ownaudit/rules"
+)
+
+// Shard says which part of the declared targets a scan covered: the
+// targets whose hash modulo Count is Index (see scanners.Shard).
+type Shard struct {
+	// Index is 0-based, as a Kubernetes Indexed Job's completion index.
+	Index int `json:"index"`
+	Count int `json:"count"`
+	// UnusedScopes are the ownership.unused_scope findings the shard held
+	// back. A declaration entry that matches nothing in one shard may
+	// match resources of another shard's targets, so only the merge of
+	// every shard can tell; it reports those every shard holds back.
+	UnusedScopes []rules.Finding `json:"unusedScopes,omitempty"`
+}
+
+// SetShard records that d covers shard index of count. With more than one
+// shard it moves the ownership.unused_scope findings out of the findings
+// into Scan.Shard.UnusedScopes and recounts the summary, so that neither a
+// shard's document nor its metrics report an entry as unused because the
+// resources it matches were scanned by another shard. Call it before
+// WithoutPassed, on the document Build returned.
+func (d *Document) SetShard(index, count int) {
+	sh := &Shard{Index: index, Count: count}
+	d.Scan.Shard = sh
+	if count <= 1 {
+		return
+	}
+	kept := d.Findings[:0:0]
+	for _, f := range d.Findings {
+		if f.Control == rules.OwnershipUnusedScope {
+			sh.UnusedScopes = append(sh.UnusedScopes, f)
+			continue
+		}
+		kept = append(kept, f)
+	}
+	d.Findings = kept
+	d.Summary = summarize(d.Findings, d.Parties)
+}
+
+// summarize counts findings as Build does: every declared party has an
+// entry, zero or not.
+func summarize(findings []rules.Finding, parties []rules.Party) Summary {
+	s := Summarize(findings)
+	for _, p := range parties {
+		if _, ok := s.ByParty[p.ID]; !ok {
+			s.ByParty[p.ID] = StatusCounts{}
+		}
+	}
+	return s
+}
+
+// ReadJSON decodes a findings document written by WriteJSON. Unknown
+// fields are rejected, so that a file of another kind or a newer format
+// is not mistaken for findings.
+func ReadJSON(r io.Reader) (*Document, error) {
+	dec := json.NewDecoder(r)
+	dec.DisallowUnknownFields()
+	var d Document
+	if err := dec.Decode(&d); err != nil {
+		return nil, fmt.Errorf("not a findings document: %w", err)
+	}
+	major := func(v string) string { return strings.SplitN(v, ".", 2)[0] }
+	if d.SchemaVersion == "" || major(d.SchemaVersion) != major(SchemaVersion) {
+		return nil, fmt.Errorf("findings schema version %q: this build reads %s", d.SchemaVersion, SchemaVersion)
+	}
+	return &d, nil
+}
+
+// MergeInput is one document to merge and the name (a file path) errors
+// call it by.
+type MergeInput struct {
+	Name string
+	Doc  *Document
+}
+
+// Merge joins the documents of the shards of one scan into the document a
+// single scan of every target would have given:
+//
+//   - every input must have been judged against the same declaration
+//     (its SHA-256), and sharded inputs must be all the shards of one
+//     count, each once;
+//   - findings are joined and de-duplicated by id; an
+//     ownership.unused_scope finding is kept only when every input found
+//     the entry unused (in its findings or held back in Scan.Shard);
+//   - errors, targets and scanner runs are joined, API request counts
+//     summed;
+//   - the summary is recounted from the findings, plus the passed findings
+//     an input left out (--include-passed not given), which its own
+//     summary still counts;
+//   - the scan runs from the earliest start to the latest finish, under a
+//     new id, with no shard.
+func Merge(inputs []MergeInput) (*Document, error) {
+	if len(inputs) == 0 {
+		return nil, fmt.Errorf("nothing to merge")
+	}
+	if err := checkMergeable(inputs); err != nil {
+		return nil, err
+	}
+	first := inputs[0].Doc
+	out := &Document{
+		SchemaVersion: SchemaVersion,
+		Scan: Scan{
+			ID:          newScanID(),
+			Tool:        first.Scan.Tool,
+			Started:     first.Scan.Started,
+			Finished:    first.Scan.Finished,
+			Declaration: first.Scan.Declaration,
+			Source:      first.Scan.Source,
+		},
+		Parties:  append([]rules.Party{}, first.Parties...),
+		Findings: []rules.Finding{},
+		Errors:   []Error{},
+	}
+	if out.Parties == nil {
+		out.Parties = []rules.Party{}
+	}
+
+	seen := map[string]bool{}
+	unused := map[string]rules.Finding{}
+	unusedIn := map[string]int{}
+	omitted := Summary{}
+	for _, in := range inputs {
+		d := in.Doc
+		if s := d.Scan.Started; !s.IsZero() && (s.Before(out.Scan.Started) || out.Scan.Started.IsZero()) {
+			out.Scan.Started = s
+		}
+		if d.Scan.Finished.After(out.Scan.Finished) {
+			out.Scan.Finished = d.Scan.Finished
+		}
+		// The passed findings an input left out are what its summary
+		// counts beyond its findings.
+		diff := d.Summary
+		diff.add(Summarize(d.Findings), -1)
+		if diff.negative() {
+			return nil, fmt.Errorf("%s: its summary counts fewer findings than it lists; was it edited?", in.Name)
+		}
+		omitted.add(diff, 1)
+
+		unusedHere := map[string]bool{}
+		var held []rules.Finding
+		if d.Scan.Shard != nil {
+			held = d.Scan.Shard.UnusedScopes
+		}
+		for _, f := range slices.Concat(d.Findings, held) {
+			if f.Control == rules.OwnershipUnusedScope {
+				if !unusedHere[f.ID] {
+					unusedHere[f.ID] = true
+					unusedIn[f.ID]++
+				}
+				if _, ok := unused[f.ID]; !ok {
+					unused[f.ID] = f
+				}
+				continue
+			}
+			if seen[f.ID] {
+				continue
+			}
+			seen[f.ID] = true
+			out.Findings = append(out.Findings, f)
+		}
+		out.Errors = append(out.Errors, d.Errors...)
+		out.Scan.Targets = mergeTargets(out.Scan.Targets, d.Scan.Targets)
+	}
+	for id, f := range unused {
+		if unusedIn[id] == len(inputs) {
+			out.Findings = append(out.Findings, f)
+		}
+	}
+	for i := range out.Findings {
+		if out.Findings[i].ExpectedRoles == nil {
+			out.Findings[i].ExpectedRoles = []rules.Role{}
+		}
+	}
+	sortEvaluated(out.Findings)
+	sort.SliceStable(out.Errors, func(i, j int) bool {
+		a, b := out.Errors[i], out.Errors[j]
+		return fmt.Sprint(a.Cloud, a.Target, a.Region, a.Domain, a.Operation) < fmt.Sprint(b.Cloud, b.Target, b.Region, b.Domain, b.Operation)
+	})
+	sort.SliceStable(out.Scan.Targets, func(i, j int) bool {
+		a, b := out.Scan.Targets[i], out.Scan.Targets[j]
+		return string(a.Cloud)+"|"+a.ID < string(b.Cloud)+"|"+b.ID
+	})
+	if out.Scan.Targets == nil {
+		out.Scan.Targets = []TargetStatus{}
+	}
+	out.Summary = summarize(out.Findings, out.Parties)
+	out.Summary.add(omitted, 1)
+	return out, nil
+}
+
+// checkMergeable refuses inputs that are not parts of one scan.
+func checkMergeable(inputs []MergeInput) error {
+	first := inputs[0]
+	sharded, count := 0, 0
+	index := map[int]string{}
+	for _, in := range inputs {
+		if in.Doc == nil {
+			return fmt.Errorf("%s: no document", in.Name)
+		}
+		if got, want := in.Doc.Scan.Declaration.SHA256, first.Doc.Scan.Declaration.SHA256; got != want {
+			return fmt.Errorf("%s and %s were judged against different declarations (sha256 %s and %s): merge only the shards of one scan",
+				first.Name, in.Name, orNone(want), orNone(got))
+		}
+		sh := in.Doc.Scan.Shard
+		if sh == nil {
+			continue
+		}
+		sharded++
+		if count == 0 {
+			count = sh.Count
+		}
+		if sh.Count != count || sh.Count < 1 || sh.Index < 0 || sh.Index >= sh.Count {
+			return fmt.Errorf("%s is shard %d/%d, but the first shard input is of %d shards", in.Name, sh.Index, sh.Count, count)
+		}
+		if other, dup := index[sh.Index]; dup {
+			return fmt.Errorf("%s and %s are both shard %d/%d", other, in.Name, sh.Index, sh.Count)
+		}
+		index[sh.Index] = in.Name
+	}
+	if sharded == 0 {
+		return nil
+	}
+	if sharded != len(inputs) {
+		return fmt.Errorf("some inputs are shards and some are not: merge the %d shards of one scan", count)
+	}
+	var missing []string
+	for i := range count {
+		if _, ok := index[i]; !ok {
+			missing = append(missing, fmt.Sprintf("%d/%d", i, count))
+		}
+	}
+	if len(missing) > 0 {
+		// Without every shard, a declaration entry unused in the ones given
+		// may match resources of a missing one.
+		return fmt.Errorf("shard %s missing: merge all %d shards of the scan", strings.Join(missing, ", "), count)
+	}
+	return nil
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "none"
+	}
+	return s
+}
+
+// mergeTargets adds the targets of b to a. A target in both (an account
+// reached through an organization in one shard and named in another) keeps
+// one entry: regions joined, errors added, the worse status.
+func mergeTargets(a, b []TargetStatus) []TargetStatus {
+	rank := map[string]int{TargetOK: 0, TargetPartial: 1, TargetFailed: 2}
+	for _, t := range b {
+		i := slices.IndexFunc(a, func(x TargetStatus) bool { return x.Cloud == t.Cloud && x.ID == t.ID })
+		if i < 0 {
+			a = append(a, t)
+			continue
+		}
+		m := &a[i]
+		for _, r := range t.Regions {
+			if !slices.Contains(m.Regions, r) {
+				m.Regions = append(m.Regions, r)
+			}
+		}
+		sort.Strings(m.Regions)
+		if m.Name == "" {
+			m.Name = t.Name
+		}
+		m.Errors += t.Errors
+		if rank[t.Status] > rank[m.Status] {
+			m.Status = t.Status
+		}
+	}
+	return a
+}
+
+// add adds o, times sign, to s.
+func (s *Summary) add(o Summary, sign int) {
+	s.Total += sign * o.Total
+	if s.ByStatus == nil {
+		s.ByStatus = map[rules.Status]int{}
+	}
+	for k, v := range o.ByStatus {
+		s.ByStatus[k] += sign * v
+	}
+	s.BySeverity = addCounts(s.BySeverity, o.BySeverity, sign)
+	s.ByDomain = addCounts(s.ByDomain, o.ByDomain, sign)
+	s.ByParty = addCounts(s.ByParty, o.ByParty, sign)
+}
+
+func addCounts[K comparable](dst, src map[K]StatusCounts, sign int) map[K]StatusCounts {
+	if dst == nil {
+		dst = map[K]StatusCounts{}
+	}
+	for k, v := range src {
+		c := dst[k]
+		c.Pass += sign * v.Pass
+		c.Fail += sign * v.Fail
+		c.Error += sign * v.Error
+		dst[k] = c
+	}
+	return dst
+}
+
+// negative reports whether any count of s is below zero.
+func (s Summary) negative() bool {
+	if s.Total < 0 {
+		return true
+	}
+	for _, v := range s.ByStatus {
+		if v < 0 {
+			return true
+		}
+	}
+	for _, m := range []map[string]StatusCounts{toStringKeys(s.BySeverity), toStringKeys(s.ByDomain), s.ByParty} {
+		for _, c := range m {
+			if c.Pass < 0 || c.Fail < 0 || c.Error < 0 {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func toStringKeys[K ~string](m map[K]StatusCounts) map[string]StatusCounts {
+	out := make(map[string]StatusCounts, len(m))
+	for k, v := range m {
+		out[string(k)] = v
+	}
+	return out
+}
+
+// sortEvaluated orders findings as rules.Evaluate does: by domain order,
+// control, resource identity and id.
+func sortEvaluated(fs []rules.Finding) {
+	sort.SliceStable(fs, func(i, j int) bool {
+		a, b := fs[i], fs[j]
+		if da, db := slices.Index(inventory.Domains, a.Domain), slices.Index(inventory.Domains, b.Domain); da != db {
+			return da < db
+		}
+		if a.Control != b.Control {
+			return a.Control < b.Control
+		}
+		ua := inventory.UID(a.Resource.Cloud, a.Resource.Target, a.Resource.Region, a.Resource.Type, a.Resource.ID)
+		ub := inventory.UID(b.Resource.Cloud, b.Resource.Target, b.Resource.Region, b.Resource.Type, b.Resource.ID)
+		if ua != ub {
+			return ua < ub
+		}
+		return a.ID < b.ID
+	})
+}

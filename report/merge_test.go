@@ -1,0 +1,245 @@
+package report
+
+import (
+	"bytes"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ownaudit/ownaudit/inventory"
+	"github.com/ownaudit/ownaudit/rules"
+)
+
+// unusedScope is the unused_scope finding of declaration entry i.
+func unusedScope(i int) rules.Finding {
+	ref := rules.ResourceRef{Type: rules.DeclarationEntryType, ID: "responsibilities[" + string(rune('0'+i)) + "]"}
+	f := finding(rules.OwnershipUnusedScope, inventory.Firewall, rules.Low, rules.Fail, ref, owner("claranet", rules.MSP, i), "entry matches no scanned resource")
+	f.ID = rules.FindingID(rules.OwnershipUnusedScope+"/firewall", ref)
+	f.ExpectedRoles = []rules.Role{}
+	return f
+}
+
+// shardSplit is testInventory and testFindings split into two shards by
+// target, as two scans with --shard 0/2 and 1/2 would read them: entry 0
+// matches nothing in either shard, entry 1 matches resources of shard 1
+// only, so each shard's evaluation calls it unused.
+func shardSplit() (full *Document, shards [2]*Document) {
+	inv := testInventory()
+	all := append(testFindings(), unusedScope(0))
+	sortEvaluated(all) // as rules.Evaluate returns them
+	full = Build(inv, testDeclaration(), all, Meta{ScanID: "full", Started: testStarted, Finished: testFinished})
+	inShard0 := func(cloud inventory.Cloud, target string) bool {
+		return target == "111111111111" || cloud == inventory.Azure
+	}
+	started := []time.Time{testStarted.Add(time.Minute), testStarted}
+	finished := []time.Time{testFinished, testFinished.Add(-time.Minute)}
+	for i := range 2 {
+		part := &inventory.Inventory{SchemaVersion: inv.SchemaVersion, CollectedAt: inv.CollectedAt}
+		for _, t := range inv.Targets {
+			if inShard0(t.Cloud, t.ID) == (i == 0) {
+				part.Targets = append(part.Targets, t)
+			}
+		}
+		for _, e := range inv.Errors {
+			if inShard0(e.Cloud, e.Target) == (i == 0) {
+				part.Errors = append(part.Errors, e)
+			}
+		}
+		var fs []rules.Finding
+		for _, f := range testFindings() {
+			if inShard0(f.Resource.Cloud, f.Resource.Target) == (i == 0) {
+				fs = append(fs, f)
+			}
+		}
+		fs = append(fs, unusedScope(0))
+		if i == 0 {
+			fs = append(fs, unusedScope(1))
+		}
+		d := Build(part, testDeclaration(), fs, Meta{ScanID: "shard", Started: started[i], Finished: finished[i]})
+		d.SetShard(i, 2)
+		shards[i] = d
+	}
+	return full, shards
+}
+
+// roundTrip writes doc as a file would hold it and reads it back.
+func roundTrip(t *testing.T, doc *Document) *Document {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := WriteJSON(&buf, doc); err != nil {
+		t.Fatal(err)
+	}
+	got, err := ReadJSON(&buf)
+	if err != nil {
+		t.Fatalf("ReadJSON: %v", err)
+	}
+	return got
+}
+
+func TestSetShardHoldsBackUnusedScopes(t *testing.T) {
+	_, shards := shardSplit()
+	d := shards[0]
+	if d.Scan.Shard == nil || d.Scan.Shard.Index != 0 || d.Scan.Shard.Count != 2 {
+		t.Fatalf("Scan.Shard = %+v, want index 0 of 2", d.Scan.Shard)
+	}
+	for _, f := range d.Findings {
+		if f.Control == rules.OwnershipUnusedScope {
+			t.Errorf("shard findings hold %s, want it held back", f.ID)
+		}
+	}
+	if got := len(d.Scan.Shard.UnusedScopes); got != 2 {
+		t.Errorf("%d unused scopes held back, want 2", got)
+	}
+	if got, want := d.Summary, summarize(d.Findings, d.Parties); !reflect.DeepEqual(got, want) {
+		t.Errorf("summary after SetShard = %+v, want the recount %+v", got, want)
+	}
+
+	one := Build(testInventory(), testDeclaration(), append(testFindings(), unusedScope(0)), Meta{})
+	before := len(one.Findings)
+	one.SetShard(0, 1)
+	if len(one.Findings) != before || one.Scan.Shard.UnusedScopes != nil {
+		t.Errorf("a single shard held back findings: %d of %d kept, %d held", len(one.Findings), before, len(one.Scan.Shard.UnusedScopes))
+	}
+}
+
+func TestMergeOfShardsEqualsFullScan(t *testing.T) {
+	for _, passed := range []bool{true, false} {
+		name := "without passed"
+		if passed {
+			name = "with passed"
+		}
+		t.Run(name, func(t *testing.T) {
+			full, shards := shardSplit()
+			var inputs []MergeInput
+			// Inputs in reverse shard order: merge must not depend on it.
+			for i := len(shards) - 1; i >= 0; i-- {
+				d := shards[i]
+				if !passed {
+					d = d.WithoutPassed()
+				}
+				inputs = append(inputs, MergeInput{Name: "shard" + string(rune('0'+i)) + ".json", Doc: roundTrip(t, d)})
+			}
+			got, err := Merge(inputs)
+			if err != nil {
+				t.Fatalf("Merge: %v", err)
+			}
+			want := full
+			if !passed {
+				want = full.WithoutPassed()
+			}
+			want = roundTrip(t, want)
+			got = roundTrip(t, got)
+
+			if !reflect.DeepEqual(got.Findings, want.Findings) {
+				t.Errorf("merged findings:\n%s\nwant:\n%s", ids(got.Findings), ids(want.Findings))
+			}
+			if !reflect.DeepEqual(got.Errors, want.Errors) {
+				t.Errorf("merged errors = %+v, want %+v", got.Errors, want.Errors)
+			}
+			if !reflect.DeepEqual(got.Summary, want.Summary) {
+				t.Errorf("merged summary = %+v, want %+v", got.Summary, want.Summary)
+			}
+			if !reflect.DeepEqual(got.Scan.Targets, want.Scan.Targets) {
+				t.Errorf("merged targets = %+v, want %+v", got.Scan.Targets, want.Scan.Targets)
+			}
+			if !reflect.DeepEqual(got.Parties, want.Parties) || got.Scan.Declaration != want.Scan.Declaration {
+				t.Errorf("merged parties %v, declaration %v; want %v, %v", got.Parties, got.Scan.Declaration, want.Parties, want.Scan.Declaration)
+			}
+			if got.Scan.Shard != nil {
+				t.Errorf("merged Scan.Shard = %+v, want none", got.Scan.Shard)
+			}
+			if !got.Scan.Started.Equal(testStarted) || !got.Scan.Finished.Equal(testFinished) {
+				t.Errorf("merged scan ran %s to %s, want the earliest start %s and the latest finish %s",
+					got.Scan.Started, got.Scan.Finished, testStarted, testFinished)
+			}
+			if got.Scan.ID == "" || got.Scan.ID == "shard" {
+				t.Errorf("merged scan id %q, want a new one", got.Scan.ID)
+			}
+		})
+	}
+}
+
+func ids(fs []rules.Finding) string {
+	var b strings.Builder
+	for _, f := range fs {
+		b.WriteString("  " + f.ID + " " + f.Control + " " + string(f.Status) + " " + f.Resource.ID + "\n")
+	}
+	return b.String()
+}
+
+func TestMergeDeduplicatesFindings(t *testing.T) {
+	a := Build(testInventory(), testDeclaration(), testFindings(), Meta{})
+	b := Build(testInventory(), testDeclaration(), testFindings()[:3], Meta{})
+	got, err := Merge([]MergeInput{{"a.json", a}, {"b.json", b}})
+	if err != nil {
+		t.Fatalf("Merge: %v", err)
+	}
+	if len(got.Findings) != len(a.Findings) {
+		t.Errorf("merge of overlapping documents has %d findings, want %d", len(got.Findings), len(a.Findings))
+	}
+	if got.Summary.Total != len(a.Findings) {
+		t.Errorf("summary total %d, want %d", got.Summary.Total, len(a.Findings))
+	}
+	if len(got.Errors) != len(a.Errors)+len(b.Errors) {
+		t.Errorf("%d errors, want both inputs' %d", len(got.Errors), len(a.Errors)+len(b.Errors))
+	}
+}
+
+func TestMergeRefuses(t *testing.T) {
+	_, shards := shardSplit()
+	other := *shards[1]
+	other.Scan.Declaration.SHA256 = strings.Repeat("0", 64)
+	unsharded := Build(testInventory(), testDeclaration(), testFindings(), Meta{})
+	three := *shards[1]
+	three.Scan.Shard = &Shard{Index: 1, Count: 3}
+	edited := *shards[1]
+	edited.Summary = Summary{}
+	tests := []struct {
+		name   string
+		inputs []MergeInput
+		want   string
+	}{
+		{"nothing", nil, "nothing to merge"},
+		{"other declaration", []MergeInput{{"a.json", shards[0]}, {"b.json", &other}}, "a.json and b.json were judged against different declarations"},
+		{"shard twice", []MergeInput{{"a.json", shards[0]}, {"b.json", shards[0]}}, "a.json and b.json are both shard 0/2"},
+		{"shard missing", []MergeInput{{"a.json", shards[0]}}, "shard 1/2 missing"},
+		{"other count", []MergeInput{{"a.json", shards[0]}, {"b.json", &three}}, "b.json is shard 1/3"},
+		{"shard and not", []MergeInput{{"a.json", shards[0]}, {"b.json", shards[1]}, {"c.json", unsharded}}, "some inputs are shards and some are not"},
+		{"edited summary", []MergeInput{{"a.json", shards[0]}, {"b.json", &edited}}, "b.json: its summary counts fewer findings"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := Merge(tt.inputs)
+			if err == nil {
+				t.Fatalf("Merge = %d findings, nil error; want an error containing %q", len(got.Findings), tt.want)
+			}
+			if !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("Merge error %q, want it to contain %q", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestReadJSON(t *testing.T) {
+	tests := []struct {
+		name, in, want string
+	}{
+		{"not json", "nope", "not a findings document"},
+		{"inventory", `{"schemaVersion":"1.0","collectedAt":"2026-11-01T00:00:00Z","resources":[]}`, "unknown field"},
+		{"newer major", `{"schemaVersion":"2.0"}`, `findings schema version "2.0"`},
+		{"no version", `{}`, `findings schema version ""`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := ReadJSON(strings.NewReader(tt.in))
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("ReadJSON error %v, want one containing %q", err, tt.want)
+			}
+		})
+	}
+	doc := testDocument()
+	if got := roundTrip(t, doc); !reflect.DeepEqual(got.Summary, doc.Summary) || len(got.Findings) != len(doc.Findings) {
+		t.Errorf("round trip changed the document: %d findings, summary %+v", len(got.Findings), got.Summary)
+	}
+}
