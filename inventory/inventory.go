@@ -58,6 +58,24 @@ type Inventory struct {
 	Targets     []Target    `json:"targets"`
 	Resources   []Resource  `json:"resources"`
 	Errors      []ScanError `json:"errors,omitempty"`
+	// Scanners are the scanner runs of the scan, one per (cloud, target,
+	// region, domain), for monitoring; absent from snapshots written
+	// before they were recorded.
+	Scanners []ScannerRun `json:"scanners,omitempty"`
+}
+
+// ScannerRun is one run of a domain scanner over one target and region:
+// how long it took and whether it read everything it was meant to.
+type ScannerRun struct {
+	Cloud  Cloud  `json:"cloud"`
+	Target string `json:"target"`
+	// Region is empty for a run over global resources (IAM, say) or over a
+	// whole target.
+	Region string `json:"region,omitempty"`
+	Domain Domain `json:"domain"`
+	// Success is false when the run recorded an error (or could not run).
+	Success         bool    `json:"success"`
+	DurationSeconds float64 `json:"durationSeconds"`
 }
 
 // Target is an AWS account, an Azure subscription or a GCP project.

@@ -31,6 +31,31 @@ func sample() *Inventory {
 		},
 		Errors: []ScanError{{Cloud: AWS, Target: "111111111111", Region: "eu-west-1", Domain: Patching,
 			Operation: "ssm:DescribeInstancePatchStates", Message: "AccessDeniedException", Permission: "ssm:DescribeInstancePatchStates"}},
+		Scanners: []ScannerRun{
+			{Cloud: AWS, Target: "111111111111", Region: "eu-west-1", Domain: Patching, Success: false, DurationSeconds: 1.5},
+			{Cloud: AWS, Target: "111111111111", Domain: IAM, Success: true, DurationSeconds: 0.25},
+		},
+	}
+}
+
+// Snapshots saved before scanner runs were recorded have no scanners key;
+// they still decode, and an inventory without runs writes none.
+func TestInventoryWithoutScannerRuns(t *testing.T) {
+	in := sample()
+	in.Scanners = nil
+	var buf bytes.Buffer
+	if err := in.Encode(&buf); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(buf.String(), `"scanners"`) {
+		t.Errorf("Encode without runs wrote a scanners key:\n%s", buf.String())
+	}
+	out, err := Decode(&buf)
+	if err != nil {
+		t.Fatalf("Decode of an inventory without scanners: %v", err)
+	}
+	if out.Scanners != nil {
+		t.Errorf("Scanners = %+v, want none", out.Scanners)
 	}
 }
 

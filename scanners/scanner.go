@@ -8,9 +8,11 @@ package scanners
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/ownaudit/ownaudit/inventory"
 )
@@ -49,11 +51,23 @@ type Sink struct {
 	byUID     map[string]int
 	errors    []inventory.ScanError
 	targets   map[string]inventory.Target
+	runs      []inventory.ScannerRun
+	byRun     map[runKey]int
+}
+
+// clock times scanner runs; tests replace it to get exact durations.
+var clock = time.Now
+
+// runKey identifies a scanner run.
+type runKey struct {
+	cloud          inventory.Cloud
+	target, region string
+	domain         inventory.Domain
 }
 
 // NewSink returns an empty sink.
 func NewSink() *Sink {
-	return &Sink{targets: map[string]inventory.Target{}, byUID: map[string]int{}}
+	return &Sink{targets: map[string]inventory.Target{}, byUID: map[string]int{}, byRun: map[runKey]int{}}
 }
 
 // Add records resources. Two scanners may each read part of one resource
@@ -120,6 +134,57 @@ func (s *Sink) Fail(e inventory.ScanError) {
 	s.errors = append(s.errors, e)
 }
 
+// Ran records one scanner run. A run recorded again under the same
+// (cloud, target, region, domain) is merged: it succeeded only if every
+// part did, and took as long as the longest part.
+func (s *Sink) Ran(r inventory.ScannerRun) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.ranLocked(r)
+}
+
+func (s *Sink) ranLocked(r inventory.ScannerRun) {
+	k := runKey{r.Cloud, r.Target, r.Region, r.Domain}
+	i, seen := s.byRun[k]
+	if !seen {
+		s.byRun[k] = len(s.runs)
+		s.runs = append(s.runs, r)
+		return
+	}
+	old := &s.runs[i]
+	old.Success = old.Success && r.Success
+	old.DurationSeconds = max(old.DurationSeconds, r.DurationSeconds)
+}
+
+// Time runs fn as one run of the domain scanner over target and region and
+// records it: how long fn took, and whether it succeeded, which it did when
+// fn recorded no error for the target and domain (in region; in any region
+// when region is empty, a run over a whole target). fn must record its
+// errors through Fail on this sink before it returns.
+func (s *Sink) Time(cloud inventory.Cloud, target, region string, domain inventory.Domain, fn func()) {
+	start := clock()
+	mark := s.mark()
+	fn()
+	elapsed := clock().Sub(start).Seconds()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	failed := slices.ContainsFunc(s.errors[mark.errors:], func(e inventory.ScanError) bool {
+		return e.Cloud == cloud && e.Target == target && e.Domain == domain && (region == "" || e.Region == region)
+	})
+	s.ranLocked(inventory.ScannerRun{Cloud: cloud, Target: target, Region: region, Domain: domain,
+		Success: !failed, DurationSeconds: elapsed})
+}
+
+// sinkMark is how much a sink held at one moment: what was recorded after
+// it is at these indexes or later.
+type sinkMark struct{ errors, runs int }
+
+func (s *Sink) mark() sinkMark {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return sinkMark{len(s.errors), len(s.runs)}
+}
+
 // Target records a scanned target (an organization expands into several).
 func (s *Sink) Target(t inventory.Target) {
 	s.mu.Lock()
@@ -152,6 +217,11 @@ func (s *Sink) Fill(inv *inventory.Inventory) {
 	sort.SliceStable(inv.Errors, func(i, j int) bool {
 		a, b := inv.Errors[i], inv.Errors[j]
 		return fmt.Sprint(a.Cloud, a.Target, a.Region, a.Domain, a.Operation) < fmt.Sprint(b.Cloud, b.Target, b.Region, b.Domain, b.Operation)
+	})
+	inv.Scanners = append(inv.Scanners, s.runs...)
+	sort.SliceStable(inv.Scanners, func(i, j int) bool {
+		a, b := inv.Scanners[i], inv.Scanners[j]
+		return string(a.Cloud)+"|"+a.Target+"|"+a.Region+"|"+string(a.Domain) < string(b.Cloud)+"|"+b.Target+"|"+b.Region+"|"+string(b.Domain)
 	})
 }
 
@@ -252,6 +322,13 @@ func (g *Registry) Select(disabled []string) ([]Registration, error) {
 // concurrency at a time, and returns what they recorded. A domain switched
 // off on purpose is skipped; a domain this build has no scanner for gets an
 // error entry, so a scan never passes silently over what it could not read.
+//
+// Every scanner invocation leaves scanner runs (Sink.Ran) for monitoring.
+// A scanner may record its own, finer ones (per account and region, with
+// Sink.Time); when it records none for its target, Run records one over the
+// whole target, region "", that succeeded when the scanner returned no
+// error and recorded none. A scanner that returns an error, could not
+// start, or is missing from this build gets a failed run over the target.
 func (g *Registry) Run(ctx context.Context, targets []Target, selected []Registration, concurrency int) *Sink {
 	if concurrency < 1 {
 		concurrency = 1
@@ -273,6 +350,7 @@ func (g *Registry) Run(ctx context.Context, targets []Target, selected []Registr
 				}
 				sink.Fail(inventory.ScanError{Cloud: t.Cloud, Target: t.ID, Domain: d,
 					Message: fmt.Sprintf("no %s %s scanner is enabled in this build; the domain was not read", t.Cloud, d)})
+				sink.Ran(inventory.ScannerRun{Cloud: t.Cloud, Target: t.ID, Domain: d})
 				continue
 			}
 			wg.Add(1)
@@ -282,18 +360,47 @@ func (g *Registry) Run(ctx context.Context, targets []Target, selected []Registr
 				case sem <- struct{}{}:
 				case <-ctx.Done():
 					sink.Fail(inventory.ScanError{Cloud: t.Cloud, Target: t.ID, Domain: reg.Domain, Message: ctx.Err().Error()})
+					sink.Ran(inventory.ScannerRun{Cloud: t.Cloud, Target: t.ID, Domain: reg.Domain})
 					return
 				}
 				defer func() { <-sem }()
-				if err := reg.New().Scan(ctx, t, sink); err != nil {
+				start := clock()
+				mark := sink.mark()
+				err := reg.New().Scan(ctx, t, sink)
+				if err != nil {
 					sink.Fail(inventory.ScanError{Cloud: t.Cloud, Target: t.ID, Domain: reg.Domain,
 						Message: strings.TrimSpace(err.Error())})
 				}
+				sink.ranWhole(t, reg.Domain, mark, clock().Sub(start), err)
 			}(t, reg)
 		}
 	}
 	wg.Wait()
 	return sink
+}
+
+// ranWhole records the run of the domain scanner over the whole of t, which
+// ended after d, unless the scanner recorded runs of its own for t since
+// mark. A scanner that returned err failed over the whole target, whatever
+// it recorded.
+func (s *Sink) ranWhole(t Target, domain inventory.Domain, mark sinkMark, d time.Duration, err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	// An organization, or the ambient credentials, name their accounts
+	// only in the scanner: any run of the cloud and domain is its own.
+	mine := func(target string) bool { return t.Organization || t.ID == "" || target == t.ID }
+	run := inventory.ScannerRun{Cloud: t.Cloud, Target: t.ID, Domain: domain, DurationSeconds: d.Seconds()}
+	if err == nil {
+		if slices.ContainsFunc(s.runs[mark.runs:], func(r inventory.ScannerRun) bool {
+			return r.Cloud == t.Cloud && r.Domain == domain && mine(r.Target)
+		}) {
+			return
+		}
+		run.Success = !slices.ContainsFunc(s.errors[mark.errors:], func(e inventory.ScanError) bool {
+			return e.Cloud == t.Cloud && e.Domain == domain && mine(e.Target)
+		})
+	}
+	s.ranLocked(run)
 }
 
 func find(regs []Registration, c inventory.Cloud, d inventory.Domain) (Registration, bool) {

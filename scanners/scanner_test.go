@@ -3,8 +3,11 @@ package scanners
 import (
 	"context"
 	"errors"
+	"reflect"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/ownaudit/ownaudit/inventory"
 )
@@ -114,5 +117,131 @@ func TestSinkMergesPartsOfOneResource(t *testing.T) {
 	r := inv.Resources[0]
 	if r.Upgrade == nil || r.Database == nil || len(r.Tags) != 2 {
 		t.Errorf("merged resource = %+v, want both facets and both tags", r)
+	}
+}
+
+// funcScanner runs a function, so a test can record what it likes.
+type funcScanner func(ctx context.Context, t Target, out *Sink) error
+
+func (f funcScanner) Scan(ctx context.Context, t Target, out *Sink) error { return f(ctx, t, out) }
+
+// tickClock replaces the run clock with one that advances a second on
+// every reading, so that durations are exact without sleeping.
+func tickClock(t *testing.T) {
+	t.Helper()
+	old := clock
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	var mu sync.Mutex
+	n := 0
+	clock = func() time.Time {
+		mu.Lock()
+		defer mu.Unlock()
+		n++
+		return t0.Add(time.Duration(n) * time.Second)
+	}
+	t.Cleanup(func() { clock = old })
+}
+
+func TestRunRecordsScannerRuns(t *testing.T) {
+	denied := inventory.ScanError{Cloud: inventory.GCP, Target: "proj-a", Region: "europe-west1", Domain: inventory.Firewall, Message: "denied"}
+	tests := []struct {
+		name   string
+		target Target
+		scan   funcScanner // nil: no scanner in the build
+		want   []inventory.ScannerRun
+	}{
+		{
+			name:   "silent scanner that read everything",
+			target: Target{Cloud: inventory.GCP, ID: "proj-a"},
+			scan:   func(context.Context, Target, *Sink) error { return nil },
+			// Run reads the clock before and after the scan: one second.
+			want: []inventory.ScannerRun{{Cloud: inventory.GCP, Target: "proj-a", Domain: inventory.Firewall, Success: true, DurationSeconds: 1}},
+		},
+		{
+			name:   "silent scanner that recorded an error",
+			target: Target{Cloud: inventory.GCP, ID: "proj-a"},
+			scan: func(_ context.Context, _ Target, out *Sink) error {
+				out.Fail(denied)
+				return nil
+			},
+			want: []inventory.ScannerRun{{Cloud: inventory.GCP, Target: "proj-a", Domain: inventory.Firewall, Success: false, DurationSeconds: 1}},
+		},
+		{
+			name:   "scanner that returned an error",
+			target: Target{Cloud: inventory.GCP, ID: "proj-a"},
+			scan:   func(context.Context, Target, *Sink) error { return errors.New("no credentials") },
+			want:   []inventory.ScannerRun{{Cloud: inventory.GCP, Target: "proj-a", Domain: inventory.Firewall, Success: false, DurationSeconds: 1}},
+		},
+		{
+			name:   "scanner that times its regions",
+			target: Target{Cloud: inventory.GCP, ID: "proj-a"},
+			scan: func(_ context.Context, t Target, out *Sink) error {
+				// Sequential, so each region reads the clock twice in turn.
+				out.Time(t.Cloud, t.ID, "europe-west1", inventory.Firewall, func() { out.Fail(denied) })
+				out.Time(t.Cloud, t.ID, "us-east1", inventory.Firewall, func() {
+					// An error of another region is not this run's.
+					out.Fail(inventory.ScanError{Cloud: inventory.GCP, Target: "proj-a", Region: "europe-west1", Domain: inventory.Firewall, Message: "again"})
+				})
+				return nil
+			},
+			// No run over the whole target: the scanner recorded its own.
+			want: []inventory.ScannerRun{
+				{Cloud: inventory.GCP, Target: "proj-a", Region: "europe-west1", Domain: inventory.Firewall, Success: false, DurationSeconds: 1},
+				{Cloud: inventory.GCP, Target: "proj-a", Region: "us-east1", Domain: inventory.Firewall, Success: true, DurationSeconds: 1},
+			},
+		},
+		{
+			name:   "organization expanded by the scanner",
+			target: Target{Cloud: inventory.GCP, Organization: true},
+			scan: func(_ context.Context, t Target, out *Sink) error {
+				out.Time(t.Cloud, "proj-b", "", inventory.Firewall, func() {})
+				return nil
+			},
+			want: []inventory.ScannerRun{{Cloud: inventory.GCP, Target: "proj-b", Domain: inventory.Firewall, Success: true, DurationSeconds: 1}},
+		},
+		{
+			name:   "no scanner in this build",
+			target: Target{Cloud: inventory.GCP, ID: "proj-a"},
+			want:   []inventory.ScannerRun{{Cloud: inventory.GCP, Target: "proj-a", Domain: inventory.Firewall, Success: false}},
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			tickClock(t)
+			g := NewRegistry()
+			// The other domains are registered and switched off, so only
+			// the firewall scanner (or its absence) leaves runs.
+			off := []string{"gcp.patching", "gcp.encryption", "gcp.iam"}
+			for _, d := range []inventory.Domain{inventory.Patching, inventory.Encryption, inventory.IAM} {
+				g.Register(Registration{Cloud: inventory.GCP, Domain: d, New: func() Scanner { return staticScanner{} }})
+			}
+			if tc.scan != nil {
+				g.Register(Registration{Cloud: inventory.GCP, Domain: inventory.Firewall, New: func() Scanner { return tc.scan }})
+			}
+			sel, err := g.Select(off)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var inv inventory.Inventory
+			g.Run(context.Background(), []Target{tc.target}, sel, 1).Fill(&inv)
+			if !reflect.DeepEqual(inv.Scanners, tc.want) {
+				t.Errorf("scanner runs = %+v, want %+v", inv.Scanners, tc.want)
+			}
+		})
+	}
+}
+
+func TestSinkMergesRunsOfOneKey(t *testing.T) {
+	s := NewSink()
+	run := inventory.ScannerRun{Cloud: inventory.AWS, Target: "1", Region: "r", Domain: inventory.Patching, Success: true, DurationSeconds: 2}
+	s.Ran(run)
+	again := run
+	again.Success, again.DurationSeconds = false, 1
+	s.Ran(again)
+	var inv inventory.Inventory
+	s.Fill(&inv)
+	want := []inventory.ScannerRun{{Cloud: inventory.AWS, Target: "1", Region: "r", Domain: inventory.Patching, Success: false, DurationSeconds: 2}}
+	if !reflect.DeepEqual(inv.Scanners, want) {
+		t.Errorf("runs = %+v, want %+v", inv.Scanners, want)
 	}
 }

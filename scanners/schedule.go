@@ -1,8 +1,10 @@
 package scanners
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"slices"
 	"sync"
 
 	"golang.org/x/time/rate"
@@ -40,7 +42,25 @@ type Scheduler struct {
 	mu      sync.Mutex
 	buckets map[string]*rate.Limiter
 	counts  map[Call]int
+	done    map[RequestCount]int
 }
+
+// RequestCount is how many requests one API answered with one outcome.
+// Code is "OK" or the provider's error code (ThrottlingException,
+// AccessDenied, ...), or NetworkError when no answer came.
+type RequestCount struct {
+	Cloud     string
+	Service   string
+	Operation string
+	Code      string
+	Count     int
+}
+
+// Request outcome codes that are not the provider's.
+const (
+	CodeOK           = "OK"
+	CodeNetworkError = "NetworkError"
+)
 
 // NewScheduler returns a scheduler that lets concurrency calls run at once.
 // Per-call timeouts belong to each cloud's HTTP client, which can stop a
@@ -53,6 +73,7 @@ func NewScheduler(concurrency int) *Scheduler {
 		slots:   make(chan struct{}, concurrency),
 		buckets: map[string]*rate.Limiter{},
 		counts:  map[Call]int{},
+		done:    map[RequestCount]int{},
 	}
 }
 
@@ -90,6 +111,31 @@ func (s *Scheduler) bucket(call Call, lim Limit) *rate.Limiter {
 		s.buckets[k] = b
 	}
 	return b
+}
+
+// Done records the outcome of one request of call (one attempt: a retried
+// call is counted once per attempt, each with its own code).
+func (s *Scheduler) Done(call Call, code string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.done[RequestCount{Cloud: call.Cloud, Service: call.Service, Operation: call.Operation, Code: code}]++
+}
+
+// Requests returns the outcomes recorded by Done per (cloud, service,
+// operation, code), across every target and region, sorted.
+func (s *Scheduler) Requests() []RequestCount {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]RequestCount, 0, len(s.done))
+	for k, n := range s.done {
+		k.Count = n
+		out = append(out, k)
+	}
+	slices.SortFunc(out, func(a, b RequestCount) int {
+		return cmp.Or(cmp.Compare(a.Cloud, b.Cloud), cmp.Compare(a.Service, b.Service),
+			cmp.Compare(a.Operation, b.Operation), cmp.Compare(a.Code, b.Code))
+	})
+	return out
 }
 
 // Calls returns how many calls started, per call key.

@@ -2,6 +2,7 @@ package scanners
 
 import (
 	"context"
+	"reflect"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -79,5 +80,30 @@ func TestSchedulerPacesEachAPIOnItsOwn(t *testing.T) {
 			continue
 		}
 		release()
+	}
+}
+
+func TestSchedulerCountsRequestOutcomes(t *testing.T) {
+	s := NewScheduler(4)
+	volumes := Call{Cloud: "aws", Target: "1", Region: "eu-west-1", Service: "ec2", Operation: "DescribeVolumes"}
+	otherRegion := volumes
+	otherRegion.Target, otherRegion.Region = "2", "us-east-1"
+	users := Call{Cloud: "aws", Target: "1", Service: "iam", Operation: "ListUsers"}
+	s.Done(volumes, CodeOK)
+	s.Done(otherRegion, CodeOK) // targets and regions add up
+	s.Done(volumes, "RequestLimitExceeded")
+	s.Done(users, "AccessDenied")
+	s.Done(users, CodeNetworkError)
+	want := []RequestCount{
+		{Cloud: "aws", Service: "ec2", Operation: "DescribeVolumes", Code: "OK", Count: 2},
+		{Cloud: "aws", Service: "ec2", Operation: "DescribeVolumes", Code: "RequestLimitExceeded", Count: 1},
+		{Cloud: "aws", Service: "iam", Operation: "ListUsers", Code: "AccessDenied", Count: 1},
+		{Cloud: "aws", Service: "iam", Operation: "ListUsers", Code: "NetworkError", Count: 1},
+	}
+	if got := s.Requests(); !reflect.DeepEqual(got, want) {
+		t.Errorf("Requests() = %+v, want %+v", got, want)
+	}
+	if got := NewScheduler(1).Requests(); len(got) != 0 {
+		t.Errorf("Requests() of a fresh scheduler = %+v, want none", got)
 	}
 }
