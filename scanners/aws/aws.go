@@ -373,10 +373,24 @@ func (e *env) instrument(cfg sdk.Config, accountID string) sdk.Config {
 					return middleware.FinalizeOutput{}, middleware.Metadata{}, err
 				}
 				defer release()
-				return next.HandleFinalize(ctx, in)
+				out, md, err := next.HandleFinalize(ctx, in)
+				sched.Done(call, outcome(err))
+				return out, md, err
 			}), "Retry", middleware.After)
 	})
 	return cfg
+}
+
+// outcome is the code a request is counted under: OK, the provider's error
+// code, or NetworkError when no answer came back.
+func outcome(err error) string {
+	if err == nil {
+		return scanners.CodeOK
+	}
+	if code := errorCode(err); code != "" {
+		return code
+	}
+	return scanners.CodeNetworkError
 }
 
 // actionPrefix turns an SDK service id into the IAM action prefix.
@@ -429,25 +443,37 @@ func (a *account) s3(region string) *s3.Client { return s3.NewFromConfig(a.regio
 func (a *account) iam() *iam.Client { return iam.NewFromConfig(a.cfg) }
 
 // eachRegion runs fn for every account of t and each of its regions, in
-// parallel (the scheduler bounds the calls). An account that could not be
-// resolved gets one error entry for the domain.
+// parallel (the scheduler bounds the calls), and records each (account,
+// region) as one scanner run. An account that could not be resolved gets
+// one error entry for the domain.
 func (e *env) eachRegion(ctx context.Context, t scanners.Target, out *scanners.Sink, domain inventory.Domain,
 	fn func(ctx context.Context, a *account, region string)) error {
-	return e.eachAccount(ctx, t, out, domain, func(ctx context.Context, a *account) {
+	return e.accountsDo(ctx, t, out, domain, func(ctx context.Context, a *account) {
 		var wg sync.WaitGroup
 		for _, r := range a.Regions {
 			wg.Add(1)
 			go func(r string) {
 				defer wg.Done()
-				fn(ctx, a, r)
+				out.Time(inventory.AWS, a.ID, r, domain, func() { fn(ctx, a, r) })
 			}(r)
 		}
 		wg.Wait()
 	})
 }
 
-// eachAccount runs fn for every account of t in parallel.
+// eachAccount runs fn for every account of t in parallel, and records each
+// account as one scanner run (region "").
 func (e *env) eachAccount(ctx context.Context, t scanners.Target, out *scanners.Sink, domain inventory.Domain,
+	fn func(ctx context.Context, a *account)) error {
+	return e.accountsDo(ctx, t, out, domain, func(ctx context.Context, a *account) {
+		out.Time(inventory.AWS, a.ID, "", domain, func() { fn(ctx, a) })
+	})
+}
+
+// accountsDo runs fn for every account of t in parallel. An account that
+// could not be resolved gets one error entry and a failed scanner run for
+// the domain.
+func (e *env) accountsDo(ctx context.Context, t scanners.Target, out *scanners.Sink, domain inventory.Domain,
 	fn func(ctx context.Context, a *account)) error {
 	accts, err := e.accounts(ctx, t, out)
 	if err != nil {
@@ -457,6 +483,7 @@ func (e *env) eachAccount(ctx context.Context, t scanners.Target, out *scanners.
 	for _, a := range accts {
 		if a.err != nil {
 			out.Fail(scanError(a.ID, "", domain, a.operation, nil, a.err))
+			out.Ran(inventory.ScannerRun{Cloud: inventory.AWS, Target: a.ID, Domain: domain})
 			continue
 		}
 		wg.Add(1)
