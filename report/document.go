@@ -5,6 +5,7 @@
 package report
 
 import (
+	"cmp"
 	"crypto/rand"
 	"encoding/hex"
 	"slices"
@@ -15,8 +16,10 @@ import (
 )
 
 // SchemaVersion is the version of the findings document. A change that
-// removes or retypes a field bumps the major number.
-const SchemaVersion = "1.0"
+// removes or retypes a field bumps the major number; new fields bump the
+// minor one (1.1 added scan.resources, scan.scanners and
+// scan.apiRequests).
+const SchemaVersion = "1.1"
 
 // ToolName is the tool named in every document.
 const ToolName = "ownaudit"
@@ -64,6 +67,48 @@ type Scan struct {
 	// Shard is set when the scan covered one shard of the declared
 	// targets (scan --shard); a merge of the shards has none.
 	Shard *Shard `json:"shard,omitempty"`
+	// Resources counts the resources read, per target and type; types
+	// with none are left out.
+	Resources []ResourceCount `json:"resources"`
+	// Scanners are the scanner runs, one per (cloud, target, region,
+	// domain) scanned, as the scanners recorded them in the inventory.
+	Scanners []ScannerRun `json:"scanners"`
+	// APIRequests count the scan's API requests by outcome.
+	APIRequests []APIRequestCount `json:"apiRequests"`
+}
+
+// ResourceCount is how many resources of one type a target holds.
+type ResourceCount struct {
+	Cloud  inventory.Cloud `json:"cloud"`
+	Target string          `json:"target"`
+	Type   string          `json:"type"`
+	Count  int             `json:"count"`
+}
+
+// ScannerRun is one run of a domain scanner over a target and region.
+type ScannerRun struct {
+	Cloud  inventory.Cloud `json:"cloud"`
+	Target string          `json:"target"`
+	// Region is absent for a run over global resources or a whole target.
+	Region  string           `json:"region,omitempty"`
+	Scanner inventory.Domain `json:"scanner"`
+	// Success is false when the run recorded an error or could not run.
+	Success         bool    `json:"success"`
+	DurationSeconds float64 `json:"durationSeconds"`
+}
+
+// APIRequestCount is how many requests to one API operation ended with
+// one outcome. Each attempt counts: a call retried after throttling is
+// counted once with the throttling code and once more with its final one.
+type APIRequestCount struct {
+	Cloud   inventory.Cloud `json:"cloud"`
+	Service string          `json:"service"`
+	// Operation is the API operation, e.g. DescribeSecurityGroups.
+	Operation string `json:"operation"`
+	// Code is OK, the provider's error code (ThrottlingException,
+	// AccessDenied, ...) or NetworkError when no answer came back.
+	Code  string `json:"code"`
+	Count int    `json:"count"`
 }
 
 // Tool names the program and version that wrote the document.
@@ -117,6 +162,9 @@ type Meta struct {
 	Finished    time.Time
 	// Source is SourceScan (the default), "inventory:FILE" or SourceDemo.
 	Source string
+	// APIRequests are the scan's request counts (scanners.Scheduler's
+	// Requests); none for a scan that made no request.
+	APIRequests []APIRequestCount
 }
 
 // Build assembles the document of one scan. inv and d may be nil (nothing
@@ -136,12 +184,15 @@ func Build(inv *inventory.Inventory, d *rules.Declaration, findings []rules.Find
 	doc := &Document{
 		SchemaVersion: SchemaVersion,
 		Scan: Scan{
-			ID:       id,
-			Tool:     Tool{Name: ToolName, Version: meta.ToolVersion},
-			Started:  meta.Started,
-			Finished: meta.Finished,
-			Source:   source,
-			Targets:  targetStatuses(inv),
+			ID:          id,
+			Tool:        Tool{Name: ToolName, Version: meta.ToolVersion},
+			Started:     meta.Started,
+			Finished:    meta.Finished,
+			Source:      source,
+			Targets:     targetStatuses(inv),
+			Resources:   resourceCounts(inv.Resources),
+			Scanners:    scannerRuns(inv.Scanners),
+			APIRequests: apiRequests(meta.APIRequests),
 		},
 		Parties:  []rules.Party{},
 		Findings: make([]rules.Finding, len(findings)),
@@ -181,6 +232,99 @@ func Build(inv *inventory.Inventory, d *rules.Declaration, findings []rules.Find
 		}
 	}
 	return doc
+}
+
+// resourceCounts counts resources per (cloud, target, type), sorted.
+func resourceCounts(rs []inventory.Resource) []ResourceCount {
+	each := make([]ResourceCount, len(rs))
+	for i, r := range rs {
+		each[i] = ResourceCount{Cloud: r.Cloud, Target: r.Target, Type: r.Type, Count: 1}
+	}
+	return sumResources(each)
+}
+
+// sumResources adds up the counts of each (cloud, target, type), sorted.
+func sumResources(in []ResourceCount) []ResourceCount {
+	index := map[ResourceCount]int{}
+	for _, c := range in {
+		n := c.Count
+		c.Count = 0
+		index[c] += n
+	}
+	out := make([]ResourceCount, 0, len(index))
+	for k, n := range index {
+		k.Count = n
+		out = append(out, k)
+	}
+	slices.SortFunc(out, func(a, b ResourceCount) int {
+		return cmp.Or(cmp.Compare(a.Cloud, b.Cloud), cmp.Compare(a.Target, b.Target), cmp.Compare(a.Type, b.Type))
+	})
+	return out
+}
+
+// scannerRuns copies the inventory's scanner runs, sorted.
+func scannerRuns(runs []inventory.ScannerRun) []ScannerRun {
+	out := make([]ScannerRun, 0, len(runs))
+	for _, r := range runs {
+		out = append(out, ScannerRun{Cloud: r.Cloud, Target: r.Target, Region: r.Region, Scanner: r.Domain,
+			Success: r.Success, DurationSeconds: r.DurationSeconds})
+	}
+	slices.SortStableFunc(out, func(a, b ScannerRun) int {
+		return cmp.Or(cmp.Compare(a.Cloud, b.Cloud), cmp.Compare(a.Target, b.Target),
+			cmp.Compare(a.Region, b.Region), cmp.Compare(a.Scanner, b.Scanner))
+	})
+	return out
+}
+
+// apiRequests copies the request counts, sorted, adding up repeated keys.
+func apiRequests(in []APIRequestCount) []APIRequestCount {
+	index := map[APIRequestCount]int{}
+	for _, c := range in {
+		n := c.Count
+		c.Count = 0
+		index[c] += n
+	}
+	out := make([]APIRequestCount, 0, len(index))
+	for k, n := range index {
+		k.Count = n
+		out = append(out, k)
+	}
+	slices.SortFunc(out, func(a, b APIRequestCount) int {
+		return cmp.Or(cmp.Compare(a.Cloud, b.Cloud), cmp.Compare(a.Service, b.Service),
+			cmp.Compare(a.Operation, b.Operation), cmp.Compare(a.Code, b.Code))
+	})
+	return out
+}
+
+// addScanCounts adds the counts of src (resources, scanner runs, API
+// requests) to dst, as merging the documents of shards needs: resources
+// and requests add up, runs are kept side by side (two runs under one key
+// merge as the sink merges them: failed if either failed, the longer
+// duration). dst's lists are left sorted and never nil.
+func addScanCounts(dst *Scan, src Scan) {
+	dst.Resources = sumResources(slices.Concat(dst.Resources, src.Resources))
+
+	type runKey struct {
+		cloud          inventory.Cloud
+		target, region string
+		scanner        inventory.Domain
+	}
+	runs := map[runKey]ScannerRun{}
+	for _, r := range slices.Concat(dst.Scanners, src.Scanners) {
+		k := runKey{r.Cloud, r.Target, r.Region, r.Scanner}
+		if old, ok := runs[k]; ok {
+			r.Success = r.Success && old.Success
+			r.DurationSeconds = max(r.DurationSeconds, old.DurationSeconds)
+		}
+		runs[k] = r
+	}
+	merged := make([]inventory.ScannerRun, 0, len(runs))
+	for _, r := range runs {
+		merged = append(merged, inventory.ScannerRun{Cloud: r.Cloud, Target: r.Target, Region: r.Region, Domain: r.Scanner,
+			Success: r.Success, DurationSeconds: r.DurationSeconds})
+	}
+	dst.Scanners = scannerRuns(merged)
+	dst.APIRequests = apiRequests(slices.Concat(dst.APIRequests, src.APIRequests))
 }
 
 // unevaluated lists the controls of e's domain over the resource types e

@@ -22,6 +22,7 @@ func TestBuild(t *testing.T) {
 		Started: testStarted, Finished: testFinished,
 		Declaration: DeclarationRef{Path: testDeclaration().File, SHA256: testDeclaration().SHA256},
 		Source:      SourceScan,
+		Resources:   []ResourceCount{}, Scanners: []ScannerRun{}, APIRequests: []APIRequestCount{},
 	}
 	gotScan := doc.Scan
 	gotScan.Targets = nil

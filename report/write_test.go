@@ -14,7 +14,7 @@ func TestWrite(t *testing.T) {
 		check  func(out string) bool
 	}{
 		{FormatJSON, func(out string) bool {
-			return json.Valid([]byte(out)) && strings.Contains(out, `"schemaVersion": "1.0"`)
+			return json.Valid([]byte(out)) && strings.Contains(out, `"schemaVersion": "`+SchemaVersion+`"`)
 		}},
 		{FormatNDJSON, func(out string) bool { return strings.HasPrefix(out, `{"type":"scan"`) }},
 		{FormatTable, func(out string) bool { return strings.Contains(out, "could not read:") }},
