@@ -1,0 +1,397 @@
+package report
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
+	"github.com/prometheus/common/expfmt"
+
+	"github.com/ownaudit/ownaudit/inventory"
+	"github.com/ownaudit/ownaudit/rules"
+)
+
+// Metric names; docs/metrics.md describes each.
+const (
+	MetricFindings           = "ownaudit_findings"
+	MetricOwnershipFindings  = "ownaudit_ownership_findings"
+	MetricResources          = "ownaudit_resources"
+	MetricScannerSuccess     = "ownaudit_scanner_success"
+	MetricScannerDuration    = "ownaudit_scanner_duration_seconds"
+	MetricScanSuccess        = "ownaudit_scan_success"
+	MetricScanDuration       = "ownaudit_scan_duration_seconds"
+	MetricLastScan           = "ownaudit_last_scan_timestamp_seconds"
+	MetricLastSuccessfulScan = "ownaudit_last_successful_scan_timestamp_seconds"
+	MetricScanInterval       = "ownaudit_scan_interval_seconds"
+	MetricAPIRequests        = "ownaudit_api_requests_total"
+	MetricBuildInfo          = "ownaudit_build_info"
+)
+
+// ownershipPrefix starts the ids of the ownership controls.
+const ownershipPrefix = "ownership."
+
+// OwnershipKinds are the kind label values of ownaudit_ownership_findings:
+// the ownership controls without their "ownership." prefix.
+var OwnershipKinds = []string{
+	strings.TrimPrefix(rules.OwnershipUnassigned, ownershipPrefix),
+	strings.TrimPrefix(rules.OwnershipMisassigned, ownershipPrefix),
+	strings.TrimPrefix(rules.OwnershipTagConflict, ownershipPrefix),
+	strings.TrimPrefix(rules.OwnershipUnusedScope, ownershipPrefix),
+}
+
+// BuildInfo labels ownaudit_build_info.
+type BuildInfo struct {
+	Version   string
+	GoVersion string
+	Revision  string
+}
+
+// Metrics exposes the state of the latest scan to Prometheus. It keeps the
+// latest findings document and a few facts about the scans so far; its
+// collector turns them into const metrics when scraped, so the document
+// knows nothing about Prometheus and a scrape always sees one consistent
+// scan. It is safe for concurrent use.
+type Metrics struct {
+	info     BuildInfo
+	registry *prometheus.Registry
+
+	mu sync.Mutex
+	// doc is the latest scan that produced a document; a failed scan
+	// after it leaves it in place, so findings do not vanish from
+	// dashboards when one scan fails.
+	doc *Document
+	// scanned is set once any scan ended, with or without a document.
+	scanned     bool
+	success     bool
+	lastScan    time.Time
+	lastSuccess time.Time
+	interval    time.Duration
+	requests    map[requestKey]float64
+}
+
+// requestKey labels one ownaudit_api_requests_total series.
+type requestKey struct {
+	cloud, service, operation, code string
+}
+
+// NewMetrics returns metrics with nothing scanned yet, registered on a
+// registry of their own (never the global default one).
+func NewMetrics(info BuildInfo) *Metrics {
+	m := &Metrics{info: info, registry: prometheus.NewRegistry(), requests: map[requestKey]float64{}}
+	m.registry.MustRegister(collector{m})
+	return m
+}
+
+// Registry returns the registry holding only ownaudit's collector, for
+// promhttp.HandlerFor, a Pushgateway push or WriteTextfile.
+func (m *Metrics) Registry() *prometheus.Registry { return m.registry }
+
+// Observe records a scan that produced doc, complete or partial. Pass the
+// whole document, passed findings included (not WithoutPassed), and call
+// it once per scan: the document's API requests are added to the running
+// totals of ownaudit_api_requests_total.
+func (m *Metrics) Observe(doc *Document) {
+	at := doc.Scan.Finished
+	if at.IsZero() {
+		at = time.Now()
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.doc = doc
+	m.scanned = true
+	m.lastScan = at
+	// A scan is successful when it read everything: no errors entry.
+	m.success = len(doc.Errors) == 0
+	if m.success {
+		m.lastSuccess = at
+	}
+	for _, r := range doc.Scan.APIRequests {
+		m.requests[requestKey{string(r.Cloud), r.Service, r.Operation, r.Code}] += float64(r.Count)
+	}
+}
+
+// ObserveFailure records a scan that ended at at without a document (the
+// declaration could not be read, the scan was cancelled, ...). The scan
+// counts as unsuccessful; the findings of the last document stay exposed
+// and ownaudit_last_successful_scan_timestamp_seconds keeps its value. err
+// is the caller's to log; metrics carry no free text.
+func (m *Metrics) ObserveFailure(at time.Time, err error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.scanned = true
+	m.success = false
+	m.lastScan = at
+}
+
+// SetInterval records the interval serve mode scans at
+// (ownaudit_scan_interval_seconds); zero leaves the metric out.
+func (m *Metrics) SetInterval(d time.Duration) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.interval = d
+}
+
+// state is what one scrape reads, copied under the lock.
+type state struct {
+	doc         *Document
+	scanned     bool
+	success     bool
+	lastScan    time.Time
+	lastSuccess time.Time
+	interval    time.Duration
+	requests    map[requestKey]float64
+}
+
+func (m *Metrics) state() state {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	s := state{doc: m.doc, scanned: m.scanned, success: m.success, lastScan: m.lastScan,
+		lastSuccess: m.lastSuccess, interval: m.interval, requests: make(map[requestKey]float64, len(m.requests))}
+	for k, v := range m.requests {
+		s.requests[k] = v
+	}
+	return s
+}
+
+// Descriptions of every metric, by name.
+var (
+	descFindings = prometheus.NewDesc(MetricFindings,
+		"Findings of the latest scan by control and status (pass, fail, error); ownership findings are in ownaudit_ownership_findings.",
+		[]string{"cloud", "target", "domain", "control", "severity", "responsible_party", "responsible_role", "status"}, nil)
+	descOwnership = prometheus.NewDesc(MetricOwnershipFindings,
+		"Ownership findings of the latest scan: resources nobody owns, owned by a party of the wrong role, tagged for another party, and declaration entries that match nothing.",
+		[]string{"cloud", "target", "domain", "kind"}, nil)
+	descResources = prometheus.NewDesc(MetricResources,
+		"Resources the latest scan read, by target and normalized type.",
+		[]string{"cloud", "target", "type"}, nil)
+	descScannerSuccess = prometheus.NewDesc(MetricScannerSuccess,
+		"1 when the domain scanner read everything in the target and region during the latest scan, else 0.",
+		[]string{"cloud", "target", "region", "scanner"}, nil)
+	descScannerDuration = prometheus.NewDesc(MetricScannerDuration,
+		"How long the domain scanner took over the target and region during the latest scan.",
+		[]string{"cloud", "target", "region", "scanner"}, nil)
+	descScanSuccess = prometheus.NewDesc(MetricScanSuccess,
+		"1 when the latest scan read everything (no errors), else 0.", nil, nil)
+	descScanDuration = prometheus.NewDesc(MetricScanDuration,
+		"How long the latest scan that produced findings took.", nil, nil)
+	descLastScan = prometheus.NewDesc(MetricLastScan,
+		"When the latest scan ended, successful or not, as a Unix time.", nil, nil)
+	descLastSuccessfulScan = prometheus.NewDesc(MetricLastSuccessfulScan,
+		"When the latest scan that read everything ended, as a Unix time.", nil, nil)
+	descScanInterval = prometheus.NewDesc(MetricScanInterval,
+		"The interval ownaudit serve scans at.", nil, nil)
+	descAPIRequests = prometheus.NewDesc(MetricAPIRequests,
+		"API requests made to the clouds by outcome: OK, the provider's error code, or NetworkError; every attempt counts.",
+		[]string{"cloud", "service", "operation", "code"}, nil)
+	descBuildInfo = prometheus.NewDesc(MetricBuildInfo,
+		"Always 1; the labels name the ownaudit build.",
+		[]string{"version", "goversion", "revision"}, nil)
+)
+
+// collector builds const metrics from the state of Metrics at each scrape.
+type collector struct{ m *Metrics }
+
+func (collector) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{descFindings, descOwnership, descResources, descScannerSuccess, descScannerDuration,
+		descScanSuccess, descScanDuration, descLastScan, descLastSuccessfulScan, descScanInterval, descAPIRequests, descBuildInfo} {
+		ch <- d
+	}
+}
+
+func (c collector) Collect(ch chan<- prometheus.Metric) {
+	s := c.m.state()
+	gauge := func(d *prometheus.Desc, v float64, labels ...string) {
+		ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v, labels...)
+	}
+	info := c.m.info
+	gauge(descBuildInfo, 1, info.Version, info.GoVersion, info.Revision)
+	if s.interval > 0 {
+		gauge(descScanInterval, s.interval.Seconds())
+	}
+	for k, v := range s.requests {
+		ch <- prometheus.MustNewConstMetric(descAPIRequests, prometheus.CounterValue, v, k.cloud, k.service, k.operation, k.code)
+	}
+	if !s.scanned {
+		return
+	}
+	gauge(descScanSuccess, boolValue(s.success))
+	gauge(descLastScan, unixSeconds(s.lastScan))
+	if !s.lastSuccess.IsZero() {
+		gauge(descLastSuccessfulScan, unixSeconds(s.lastSuccess))
+	}
+	if s.doc == nil {
+		return
+	}
+	d := s.doc
+	if !d.Scan.Started.IsZero() && !d.Scan.Finished.IsZero() {
+		gauge(descScanDuration, d.Scan.Finished.Sub(d.Scan.Started).Seconds())
+	}
+	collectFindings(d, gauge)
+	collectOwnership(d, gauge)
+	collectResources(d, gauge)
+	collectScanners(d, gauge)
+}
+
+// gaugeFunc emits one gauge sample.
+type gaugeFunc func(d *prometheus.Desc, v float64, labels ...string)
+
+// findingKey labels the ownaudit_findings series of one control, all but
+// status.
+type findingKey struct {
+	cloud, target, domain, control, severity, party, role string
+}
+
+// collectFindings emits every status, zero or not, of each (target,
+// control, severity, responsible party) that has a finding.
+func collectFindings(d *Document, gauge gaugeFunc) {
+	counts := map[findingKey]*StatusCounts{}
+	for _, f := range d.Findings {
+		if strings.HasPrefix(f.Control, ownershipPrefix) {
+			continue
+		}
+		k := findingKey{cloud: string(f.Resource.Cloud), target: f.Resource.Target, domain: string(f.Domain),
+			control: f.Control, severity: string(f.Severity), party: Unassigned}
+		if f.Responsible != nil && f.Responsible.Party != "" {
+			k.party, k.role = f.Responsible.Party, string(f.Responsible.Role)
+		}
+		c, ok := counts[k]
+		if !ok {
+			c = &StatusCounts{}
+			counts[k] = c
+		}
+		c.add(f.Status)
+	}
+	for k, c := range counts {
+		for _, st := range []struct {
+			status rules.Status
+			n      int
+		}{{rules.Pass, c.Pass}, {rules.Fail, c.Fail}, {rules.Error, c.Error}} {
+			gauge(descFindings, float64(st.n), k.cloud, k.target, k.domain, k.control, k.severity, k.party, k.role, string(st.status))
+		}
+	}
+}
+
+// scopeKey is a (cloud, target, domain) of ownaudit_ownership_findings.
+type scopeKey struct {
+	cloud, target, domain string
+}
+
+// collectOwnership emits the four kinds, zero or not, for every domain of
+// every target the document lists, for the declaration itself (cloud and
+// target "", where unused_scope findings belong) when there is one, and
+// for any other scope an ownership finding names.
+func collectOwnership(d *Document, gauge gaugeFunc) {
+	counts := map[scopeKey]map[string]int{}
+	cover := func(k scopeKey) map[string]int {
+		c, ok := counts[k]
+		if !ok {
+			c = map[string]int{}
+			counts[k] = c
+		}
+		return c
+	}
+	declared := len(d.Parties) > 0 || d.Scan.Declaration.SHA256 != ""
+	for _, dom := range inventory.Domains {
+		for _, t := range d.Scan.Targets {
+			cover(scopeKey{string(t.Cloud), t.ID, string(dom)})
+		}
+		if declared {
+			cover(scopeKey{"", "", string(dom)})
+		}
+	}
+	for _, f := range d.Findings {
+		if !strings.HasPrefix(f.Control, ownershipPrefix) {
+			continue
+		}
+		cover(scopeKey{string(f.Resource.Cloud), f.Resource.Target, string(f.Domain)})[strings.TrimPrefix(f.Control, ownershipPrefix)]++
+	}
+	for k, c := range counts {
+		for _, kind := range OwnershipKinds {
+			gauge(descOwnership, float64(c[kind]), k.cloud, k.target, k.domain, kind)
+		}
+	}
+}
+
+// collectResources emits every resource type of each listed target's
+// cloud, zero when the scan found none.
+func collectResources(d *Document, gauge gaugeFunc) {
+	type key struct{ cloud, target, typ string }
+	counts := map[key]int{}
+	for _, t := range d.Scan.Targets {
+		for _, name := range inventory.TypeNames() {
+			if inventory.Types[name].Cloud == t.Cloud {
+				counts[key{string(t.Cloud), t.ID, name}] += 0
+			}
+		}
+	}
+	for _, r := range d.Scan.Resources {
+		counts[key{string(r.Cloud), r.Target, r.Type}] += r.Count
+	}
+	for k, n := range counts {
+		gauge(descResources, float64(n), k.cloud, k.target, k.typ)
+	}
+}
+
+// collectScanners emits each scanner run; a run recorded twice (only a
+// hand-edited or badly merged document has that) counts as failed if
+// either failed, for as long as the longer one.
+func collectScanners(d *Document, gauge gaugeFunc) {
+	type key struct{ cloud, target, region, scanner string }
+	type run struct {
+		ok  bool
+		sec float64
+	}
+	runs := map[key]run{}
+	for _, r := range d.Scan.Scanners {
+		k := key{string(r.Cloud), r.Target, r.Region, string(r.Scanner)}
+		v := run{r.Success, r.DurationSeconds}
+		if old, ok := runs[k]; ok {
+			v.ok = v.ok && old.ok
+			v.sec = max(v.sec, old.sec)
+		}
+		runs[k] = v
+	}
+	for k, v := range runs {
+		gauge(descScannerSuccess, boolValue(v.ok), k.cloud, k.target, k.region, k.scanner)
+		gauge(descScannerDuration, v.sec, k.cloud, k.target, k.region, k.scanner)
+	}
+}
+
+func boolValue(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// unixSeconds is t as fractional Unix seconds, the way Prometheus'
+// time() reports it.
+func unixSeconds(t time.Time) float64 { return float64(t.UnixNano()) / 1e9 }
+
+// WriteTextfile writes what g gathers to path in the Prometheus text
+// format, for node_exporter's textfile collector (which reads files named
+// *.prom in its directory). The file is replaced atomically, so the
+// collector never reads half of it; if gathering fails, nothing is
+// written.
+func WriteTextfile(path string, g prometheus.Gatherer) error {
+	families, err := g.Gather()
+	if err != nil {
+		return fmt.Errorf("write %s: gather metrics: %w", path, err)
+	}
+	return WriteFileAtomic(path, func(w io.Writer) error { return writeText(w, families) })
+}
+
+// writeText writes metric families in the Prometheus text format.
+func writeText(w io.Writer, families []*dto.MetricFamily) error {
+	enc := expfmt.NewEncoder(w, expfmt.NewFormat(expfmt.TypeTextPlain))
+	for _, mf := range families {
+		if err := enc.Encode(mf); err != nil {
+			return err
+		}
+	}
+	return nil
+}
