@@ -94,8 +94,8 @@ type MergeInput struct {
 //   - findings are joined and de-duplicated by id; an
 //     ownership.unused_scope finding is kept only when every input found
 //     the entry unused (in its findings or held back in Scan.Shard);
-//   - errors, targets and scanner runs are joined, API request counts
-//     summed;
+//   - errors, targets and scanner runs are joined, resource and API
+//     request counts summed;
 //   - the summary is recounted from the findings, plus the passed findings
 //     an input left out (--include-passed not given), which its own
 //     summary still counts;
@@ -172,6 +172,7 @@ func Merge(inputs []MergeInput) (*Document, error) {
 		}
 		out.Errors = append(out.Errors, d.Errors...)
 		out.Scan.Targets = mergeTargets(out.Scan.Targets, d.Scan.Targets)
+		addScanCounts(&out.Scan, d.Scan)
 	}
 	for id, f := range unused {
 		if unusedIn[id] == len(inputs) {

@@ -243,3 +243,24 @@ func TestReadJSON(t *testing.T) {
 		t.Errorf("round trip changed the document: %d findings, summary %+v", len(got.Findings), got.Summary)
 	}
 }
+
+func TestMergeAddsScanCounts(t *testing.T) {
+	_, shards := shardSplit()
+	req := func(op string, n int) APIRequestCount {
+		return APIRequestCount{Cloud: inventory.AWS, Service: "ec2", Operation: op, Code: "OK", Count: n}
+	}
+	shards[0].Scan.APIRequests = []APIRequestCount{req("DescribeSecurityGroups", 2)}
+	shards[1].Scan.APIRequests = []APIRequestCount{req("DescribeSecurityGroups", 3), req("DescribeVpcs", 1)}
+	shards[0].Scan.Scanners = []ScannerRun{{Cloud: inventory.AWS, Target: "111111111111", Region: "eu-central-1", Scanner: inventory.Firewall, Success: true, DurationSeconds: 1}}
+	shards[1].Scan.Scanners = []ScannerRun{{Cloud: inventory.AWS, Target: "222222222222", Region: "eu-central-1", Scanner: inventory.Firewall, DurationSeconds: 2}}
+	got, err := Merge([]MergeInput{{"a.json", shards[0]}, {"b.json", shards[1]}})
+	if err != nil {
+		t.Fatalf("Merge: %v", err)
+	}
+	if want := []APIRequestCount{req("DescribeSecurityGroups", 5), req("DescribeVpcs", 1)}; !reflect.DeepEqual(got.Scan.APIRequests, want) {
+		t.Errorf("merged API requests = %+v, want %+v", got.Scan.APIRequests, want)
+	}
+	if want := append(shards[0].Scan.Scanners, shards[1].Scan.Scanners...); !reflect.DeepEqual(got.Scan.Scanners, want) {
+		t.Errorf("merged scanner runs = %+v, want %+v", got.Scan.Scanners, want)
+	}
+}
