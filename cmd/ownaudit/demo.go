@@ -15,7 +15,7 @@ import (
 // scanDemo starts the simulator with the demo world, scans its AWS
 // organization through the real SDK clients, and adds the embedded Azure
 // and GCP inventory.
-func scanDemo(ctx context.Context, g *globalOptions, o *scanOptions, decl *rules.Declaration) (*inventory.Inventory, error) {
+func scanDemo(ctx context.Context, g *globalOptions, o *scanOptions, decl *rules.Declaration, sched *scanners.Scheduler) (*inventory.Inventory, error) {
 	world, err := demo.World()
 	if err != nil {
 		return nil, err
@@ -32,7 +32,6 @@ func scanDemo(ctx context.Context, g *globalOptions, o *scanOptions, decl *rules
 	}
 	inv.CollectedAt = demo.Epoch
 
-	sched := scanners.NewScheduler(o.concurrency)
 	registry := newRegistry(sched, awsscan.Options{
 		LoadOptions: awsscan.Isolated(srv.URL, "eu-central-1", demo.AccessKey, "demo-secret-not-a-credential"),
 		CallTimeout: o.callTimeout,

@@ -21,6 +21,7 @@ const (
 	exitFindings   = 1 // failing findings at or above --fail-on
 	exitUsage      = 2 // usage, declaration or input error
 	exitIncomplete = 3 // some scanner could not read what it needed
+	exitMetrics    = 4 // findings written, but --metrics-file or --pushgateway failed
 )
 
 // exitError carries an exit code up to main.
@@ -94,6 +95,8 @@ Exit codes:
   1  failing findings at or above --fail-on
   2  usage, declaration or input error
   3  scan incomplete: some scanner could not read what it needed
+  4  findings written, but the metrics could not be written (--metrics-file)
+     or pushed (--pushgateway)
 
 Start with:  ownaudit scan --demo`,
 		SilenceUsage:  true,

@@ -5,8 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"os/signal"
+	"runtime"
+	"runtime/debug"
 	"strings"
 	"syscall"
 	"time"
@@ -17,6 +20,7 @@ import (
 	"github.com/ownaudit/ownaudit/rules"
 	"github.com/ownaudit/ownaudit/scanners"
 	awsscan "github.com/ownaudit/ownaudit/scanners/aws"
+	"github.com/prometheus/client_golang/prometheus/push"
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 )
@@ -26,17 +30,22 @@ import (
 const demoOutput = "ownaudit-demo-findings.json"
 
 type scanOptions struct {
-	declaration   string
+	// What to scan and how: scan and serve share these (addSourceFlags).
+	declaration string
+	demo        bool
+	concurrency int
+	callTimeout time.Duration
+	disable     []string
+
+	// What scan alone does with the result.
 	output        string
 	format        string
 	failOn        string
 	includePassed bool
 	saveInventory string
 	fromInventory string
-	demo          bool
-	concurrency   int
-	callTimeout   time.Duration
-	disable       []string
+	pushgateway   string
+	metricsFile   string
 }
 
 func newScanCmd(g *globalOptions) *cobra.Command {
@@ -72,19 +81,28 @@ Findings go to ownaudit-demo-findings.json unless --output says otherwise.`,
 			return runScan(ctx, g, o, cmd.Flags().Changed("format"))
 		},
 	}
+	addSourceFlags(cmd, o)
 	f := cmd.Flags()
-	f.StringVarP(&o.declaration, "declaration", "d", "", "declaration file (YAML); required unless --demo")
 	f.StringVarP(&o.output, "output", "o", "", "write the findings to this file (atomically) instead of stdout")
 	f.StringVarP(&o.format, "format", "f", "", "output format: "+strings.Join(report.Formats(), ", ")+" (default: json for files and pipes, table on a terminal)")
 	f.StringVar(&o.failOn, "fail-on", "none", "exit 1 when a failing finding has at least this severity: critical, high, medium, low, info or none")
 	f.BoolVar(&o.includePassed, "include-passed", false, "include passed findings in the output")
 	f.StringVar(&o.saveInventory, "save-inventory", "", "also write the normalized inventory that was read to this file")
 	f.StringVar(&o.fromInventory, "from-inventory", "", "evaluate a saved inventory file instead of scanning")
+	f.StringVar(&o.pushgateway, "pushgateway", "", "push the scan's metrics to this Prometheus Pushgateway URL once, at the end (job \"ownaudit\", grouped by instance or shard)")
+	f.StringVar(&o.metricsFile, "metrics-file", "", "write the scan's metrics to this file (atomically) in the node_exporter textfile format")
+	return cmd
+}
+
+// addSourceFlags defines the flags that say what to scan and how, which
+// scan and serve share.
+func addSourceFlags(cmd *cobra.Command, o *scanOptions) {
+	f := cmd.Flags()
+	f.StringVarP(&o.declaration, "declaration", "d", "", "declaration file (YAML); required unless --demo")
 	f.BoolVar(&o.demo, "demo", false, "scan the example estate: a simulated AWS organization on 127.0.0.1, plus embedded Azure and GCP inventory")
 	f.IntVar(&o.concurrency, "concurrency", 8, "how many API calls run at once, across every target and region (each API is also paced below the provider's rate limit)")
 	f.DurationVar(&o.callTimeout, "call-timeout", time.Minute, "give up on one API request, response included, after this long (the SDK retries it within its attempt budget)")
 	f.StringSliceVar(&o.disable, "disable-scanner", nil, "switch off scanners by cloud (gcp) or cloud.domain (aws.patching); repeatable")
-	return cmd
 }
 
 func runScan(ctx context.Context, g *globalOptions, o *scanOptions, formatSet bool) error {
@@ -105,30 +123,23 @@ func runScan(ctx context.Context, g *globalOptions, o *scanOptions, formatSet bo
 	if o.demo && o.fromInventory != "" {
 		return withCode(exitUsage, errors.New("--demo and --from-inventory exclude each other"))
 	}
-	if o.concurrency < 1 {
-		return withCode(exitUsage, fmt.Errorf("--concurrency %d: want 1 or more", o.concurrency))
+	if err := checkSourceOptions(o); err != nil {
+		return withCode(exitUsage, err)
 	}
 
 	decl, err := loadScanDeclaration(o)
 	if err != nil {
 		return withCode(exitUsage, err)
 	}
-	started := time.Now().UTC()
-	inv, source, err := loadInventory(ctx, g, o, decl)
+	doc, err := scanOnce(ctx, g, o, decl)
 	if err != nil {
+		// A scan that produced nothing still tells the metrics sinks, so
+		// that a job failing every night shows up as failing.
+		if mErr := publishMetrics(g, o, decl, nil, err); mErr != nil {
+			g.logger.Error("metrics not delivered", "error", mErr)
+		}
 		return err
 	}
-	if o.saveInventory != "" {
-		if err := report.WriteFileAtomic(o.saveInventory, inv.Encode); err != nil {
-			return withCode(exitUsage, fmt.Errorf("save inventory: %w", err))
-		}
-		g.logger.Info("inventory saved", "file", o.saveInventory, "resources", len(inv.Resources))
-	}
-
-	findings := rules.Evaluate(inv, decl)
-	doc := report.Build(inv, decl, findings, report.Meta{
-		ToolVersion: toolVersion(), Started: started, Finished: time.Now().UTC(), Source: source,
-	})
 	out := doc
 	if !o.includePassed {
 		out = doc.WithoutPassed()
@@ -160,17 +171,56 @@ func runScan(ctx context.Context, g *globalOptions, o *scanOptions, formatSet bo
 		}
 	}
 
+	metricsErr := publishMetrics(g, o, decl, doc, nil)
+
 	failing := 0
 	if failOn != "" {
 		failing = doc.Failing(failOn)
 	}
 	switch {
+	case metricsErr != nil:
+		// The findings are written; what is missing is their delivery to
+		// monitoring, which a scheduled job must not report as success.
+		return withCode(exitMetrics, fmt.Errorf("findings written, but metrics not delivered: %w", metricsErr))
 	case failing > 0:
 		return withCode(exitFindings, fmt.Errorf("%s at or above %s", plural(failing, "failing finding", "failing findings"), failOn))
-	case len(inv.Errors) > 0:
-		return withCode(exitIncomplete, fmt.Errorf("scan incomplete: %s; see errors[] in the findings", plural(len(inv.Errors), "read failed", "reads failed")))
+	case len(doc.Errors) > 0:
+		return withCode(exitIncomplete, fmt.Errorf("scan incomplete: %s; see errors[] in the findings", plural(len(doc.Errors), "read failed", "reads failed")))
 	}
 	return nil
+}
+
+// checkSourceOptions validates the flags addSourceFlags defines.
+func checkSourceOptions(o *scanOptions) error {
+	if o.concurrency < 1 {
+		return fmt.Errorf("--concurrency %d: want 1 or more", o.concurrency)
+	}
+	return nil
+}
+
+// scanOnce runs one scan: it reads the inventory (a saved snapshot, the demo
+// estate or the clouds), evaluates every control and builds the findings
+// document. Every call builds its own scheduler and scanner registry, so
+// serve can call it again and again with nothing carried over.
+func scanOnce(ctx context.Context, g *globalOptions, o *scanOptions, decl *rules.Declaration) (*report.Document, error) {
+	started := time.Now().UTC()
+	sched := scanners.NewScheduler(o.concurrency)
+	inv, source, err := loadInventory(ctx, g, o, decl, sched)
+	if err != nil {
+		return nil, err
+	}
+	if o.saveInventory != "" {
+		if err := report.WriteFileAtomic(o.saveInventory, inv.Encode); err != nil {
+			return nil, withCode(exitUsage, fmt.Errorf("save inventory: %w", err))
+		}
+		g.logger.Info("inventory saved", "file", o.saveInventory, "resources", len(inv.Resources))
+	}
+	findings := rules.Evaluate(inv, decl)
+	doc := report.Build(inv, decl, findings, report.Meta{
+		ToolVersion: toolVersion(), Started: started, Finished: time.Now().UTC(), Source: source,
+		APIRequests: apiRequests(sched.Requests()),
+	})
+	return doc, nil
 }
 
 // parseFailOn turns --fail-on into a severity; "none" is the empty one.
@@ -197,7 +247,7 @@ func loadScanDeclaration(o *scanOptions) (*rules.Declaration, error) {
 }
 
 // loadInventory reads the saved snapshot, the demo estate, or the clouds.
-func loadInventory(ctx context.Context, g *globalOptions, o *scanOptions, decl *rules.Declaration) (*inventory.Inventory, string, error) {
+func loadInventory(ctx context.Context, g *globalOptions, o *scanOptions, decl *rules.Declaration, sched *scanners.Scheduler) (*inventory.Inventory, string, error) {
 	switch {
 	case o.fromInventory != "":
 		f, err := os.Open(o.fromInventory)
@@ -211,13 +261,12 @@ func loadInventory(ctx context.Context, g *globalOptions, o *scanOptions, decl *
 		}
 		return inv, "inventory:" + o.fromInventory, nil
 	case o.demo:
-		inv, err := scanDemo(ctx, g, o, decl)
+		inv, err := scanDemo(ctx, g, o, decl, sched)
 		if err != nil {
 			return nil, "", err
 		}
 		return inv, "demo", nil
 	}
-	sched := scanners.NewScheduler(o.concurrency)
 	registry := newRegistry(sched, awsscan.Options{CallTimeout: o.callTimeout, Logger: g.logger})
 	selected, err := registry.Select(o.disable)
 	if err != nil {
@@ -297,4 +346,101 @@ func terminalWidth(w io.Writer) int {
 		}
 	}
 	return 0
+}
+
+// apiRequests converts the scheduler's request counts for the findings
+// document.
+func apiRequests(counts []scanners.RequestCount) []report.APIRequestCount {
+	out := make([]report.APIRequestCount, 0, len(counts))
+	for _, c := range counts {
+		out = append(out, report.APIRequestCount{Cloud: inventory.Cloud(c.Cloud), Service: c.Service, Operation: c.Operation, Code: c.Code, Count: c.Count})
+	}
+	return out
+}
+
+// pushJob is the Pushgateway job label of every push.
+const pushJob = "ownaudit"
+
+// pushTimeout bounds the one push at the end of a scan.
+const pushTimeout = 30 * time.Second
+
+// buildInfo describes this binary for ownaudit_build_info.
+func buildInfo() report.BuildInfo {
+	info := report.BuildInfo{Version: toolVersion(), GoVersion: runtime.Version()}
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		for _, s := range bi.Settings {
+			if s.Key == "vcs.revision" {
+				info.Revision = s.Value
+			}
+		}
+	}
+	return info
+}
+
+// publishMetrics writes --metrics-file and pushes to --pushgateway, when
+// asked: the metrics of doc, or, when the scan produced no document, of the
+// failure scanErr. It tries both and returns their errors joined.
+func publishMetrics(g *globalOptions, o *scanOptions, decl *rules.Declaration, doc *report.Document, scanErr error) error {
+	if o.metricsFile == "" && o.pushgateway == "" {
+		return nil
+	}
+	m := report.NewMetrics(buildInfo())
+	if doc != nil {
+		m.Observe(doc)
+	} else {
+		m.ObserveFailure(time.Now(), scanErr)
+	}
+	var errs []error
+	if o.metricsFile != "" {
+		if err := report.WriteTextfile(o.metricsFile, m.Registry()); err != nil {
+			errs = append(errs, fmt.Errorf("--metrics-file: %w", err))
+		} else {
+			g.logger.Info("metrics written", "file", o.metricsFile)
+		}
+	}
+	if o.pushgateway != "" {
+		name, value := pushGrouping(o, decl)
+		p := push.New(o.pushgateway, pushJob).Gatherer(m.Registry()).Grouping(name, value).
+			Client(&http.Client{Timeout: pushTimeout})
+		// The scan's context may be cancelled already (SIGTERM): the push
+		// still gets its own short deadline, so what was scanned arrives.
+		ctx, cancel := context.WithTimeout(context.Background(), pushTimeout)
+		defer cancel()
+		var err error
+		if doc != nil {
+			// PUT: the group holds this scan's metrics and nothing older,
+			// so findings fixed since the last run disappear.
+			err = p.PushContext(ctx)
+		} else {
+			// POST: replace only the metrics a failure carries (scan
+			// success, last scan time), keeping the group's last findings
+			// and its last successful scan time.
+			err = p.AddContext(ctx)
+		}
+		if err != nil {
+			errs = append(errs, fmt.Errorf("--pushgateway: %w", err))
+		} else {
+			g.logger.Info("metrics pushed", "pushgateway", o.pushgateway, "job", pushJob, name, value)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// pushGrouping returns the Pushgateway grouping label that, with job,
+// names this scan's group, so that scans of different targets (or shards)
+// do not replace each other's metrics: shard="I" for a sharded scan, else
+// instance="<the declared targets>" (or "all" when the declaration names
+// none). The label cannot be "target": the metrics carry a target label of
+// their own, which a grouping label must not repeat.
+func pushGrouping(o *scanOptions, decl *rules.Declaration) (name, value string) {
+	var keys []string
+	if decl != nil {
+		for _, t := range declaredTargets(decl) {
+			keys = append(keys, scanners.ShardKey(t))
+		}
+	}
+	if len(keys) == 0 {
+		return "instance", "all"
+	}
+	return "instance", strings.Join(keys, ",")
 }
