@@ -98,7 +98,8 @@ Exit codes:
   4  findings written, but the metrics could not be written (--metrics-file)
      or pushed (--pushgateway)
 
-Start with:  ownaudit scan --demo`,
+Start with:  ownaudit scan --demo
+Run on a schedule with metrics for Prometheus:  ownaudit serve --demo`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
@@ -114,7 +115,7 @@ Start with:  ownaudit scan --demo`,
 	root.SetErr(stderr)
 	root.PersistentFlags().StringVar(&g.logLevel, "log-level", "info", "log level on stderr: debug, info, warn or error")
 	root.PersistentFlags().BoolVarP(&g.quiet, "quiet", "q", false, "print only errors on stderr and no summary on stdout")
-	root.AddCommand(newScanCmd(g), newValidateCmd(g), newControlsCmd(g), newVersionCmd(g))
+	root.AddCommand(newScanCmd(g), newServeCmd(g), newValidateCmd(g), newControlsCmd(g), newVersionCmd(g))
 	return root
 }
 
