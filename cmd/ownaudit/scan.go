@@ -10,6 +10,7 @@ import (
 	"os/signal"
 	"runtime"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -46,6 +47,7 @@ type scanOptions struct {
 	fromInventory string
 	pushgateway   string
 	metricsFile   string
+	shard         shardOptions // --shard, --shard-count (shard.go)
 }
 
 func newScanCmd(g *globalOptions) *cobra.Command {
@@ -91,6 +93,7 @@ Findings go to ownaudit-demo-findings.json unless --output says otherwise.`,
 	f.StringVar(&o.fromInventory, "from-inventory", "", "evaluate a saved inventory file instead of scanning")
 	f.StringVar(&o.pushgateway, "pushgateway", "", "push the scan's metrics to this Prometheus Pushgateway URL once, at the end (job \"ownaudit\", grouped by instance or shard)")
 	f.StringVar(&o.metricsFile, "metrics-file", "", "write the scan's metrics to this file (atomically) in the node_exporter textfile format")
+	addShardFlags(cmd, &o.shard)
 	return cmd
 }
 
@@ -220,6 +223,7 @@ func scanOnce(ctx context.Context, g *globalOptions, o *scanOptions, decl *rules
 		ToolVersion: toolVersion(), Started: started, Finished: time.Now().UTC(), Source: source,
 		APIRequests: apiRequests(sched.Requests()),
 	})
+	recordShard(o, doc)
 	return doc, nil
 }
 
@@ -287,6 +291,7 @@ func loadInventory(ctx context.Context, g *globalOptions, o *scanOptions, decl *
 	if len(targets) == 0 {
 		return nil, "", withCode(exitUsage, errors.New("nothing to scan: the declaration lists no targets and no cloud scanner is enabled; evaluate a snapshot with --from-inventory, or try --demo"))
 	}
+	targets = applyShard(g, o, targets)
 	inv := &inventory.Inventory{SchemaVersion: inventory.SchemaVersion, CollectedAt: time.Now().UTC()}
 	for _, t := range targets {
 		g.logger.Info("scanning", "target", t.String(), "regions", strings.Join(t.Regions, ","))
@@ -433,6 +438,9 @@ func publishMetrics(g *globalOptions, o *scanOptions, decl *rules.Declaration, d
 // none). The label cannot be "target": the metrics carry a target label of
 // their own, which a grouping label must not repeat.
 func pushGrouping(o *scanOptions, decl *rules.Declaration) (name, value string) {
+	if i, ok := shardIndex(o); ok {
+		return "shard", strconv.Itoa(i)
+	}
 	var keys []string
 	if decl != nil {
 		for _, t := range declaredTargets(decl) {

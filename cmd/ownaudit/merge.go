@@ -1,0 +1,126 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/ownaudit/ownaudit/report"
+	"github.com/spf13/cobra"
+)
+
+type mergeOptions struct {
+	output string
+	format string
+	failOn string
+}
+
+func newMergeCmd(g *globalOptions) *cobra.Command {
+	o := &mergeOptions{}
+	cmd := &cobra.Command{
+		Use:   "merge FILE...",
+		Short: "Join the findings of the shards of one scan into one document",
+		Long: `Join the JSON findings documents of sharded scans (scan --shard I/N, or
+--shard-count N in a Kubernetes Indexed Job) into the document one scan of
+every target would have written.
+
+Every input must have been judged against the same declaration (its
+SHA-256), and sharded inputs must be every shard of one count, each once.
+Findings are joined and de-duplicated by id, errors and targets kept, the
+summary recounted (passed findings an input left out are still counted from
+its summary). A declaration entry is reported as ownership.unused_scope only
+when it matched nothing in every shard. The scan runs from the earliest
+start to the latest finish.
+
+Exit codes are those of scan: 2 when the inputs cannot be merged, 1 for
+failing findings at or above --fail-on, 3 when an input's scan was
+incomplete (errors[] is not empty).`,
+		Example: `  ownaudit merge shard-0.json shard-1.json shard-2.json -o findings.json
+  ownaudit merge shards/*.json --format table`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, files []string) error {
+			return runMerge(g, o, files)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVarP(&o.output, "output", "o", "", "write the merged findings to this file (atomically) instead of stdout")
+	f.StringVarP(&o.format, "format", "f", "", "output format: "+strings.Join(report.Formats(), ", ")+" (default: json for files and pipes, table on a terminal)")
+	f.StringVar(&o.failOn, "fail-on", "none", "exit 1 when a failing finding has at least this severity: critical, high, medium, low, info or none")
+	return cmd
+}
+
+func runMerge(g *globalOptions, o *mergeOptions, files []string) error {
+	failOn, err := parseFailOn(o.failOn)
+	if err != nil {
+		return withCode(exitUsage, err)
+	}
+	format := o.format
+	if format == "" {
+		format = report.FormatJSON
+		if o.output == "" && isTerminal(g.stdout) {
+			format = report.FormatTable
+		}
+	}
+	if !contains(report.Formats(), format) {
+		return withCode(exitUsage, fmt.Errorf("--format %q: want one of %s", format, strings.Join(report.Formats(), ", ")))
+	}
+
+	inputs := make([]report.MergeInput, 0, len(files))
+	for _, name := range files {
+		doc, err := readFindings(name)
+		if err != nil {
+			return withCode(exitUsage, err)
+		}
+		inputs = append(inputs, report.MergeInput{Name: name, Doc: doc})
+	}
+	doc, err := report.Merge(inputs)
+	if err != nil {
+		return withCode(exitUsage, fmt.Errorf("merge: %w", err))
+	}
+	g.logger.Info("merged", "inputs", len(inputs), "findings", len(doc.Findings), "errors", len(doc.Errors), "targets", len(doc.Scan.Targets))
+
+	opts := report.TableOptions{Color: colorOK(g.stdout), Width: terminalWidth(g.stdout)}
+	if o.output == "" {
+		if err := report.Write(g.stdout, format, doc, opts); err != nil {
+			return withCode(exitUsage, fmt.Errorf("write findings: %w", err))
+		}
+	} else {
+		err := report.WriteFileAtomic(o.output, func(w io.Writer) error { return report.Write(w, format, doc, report.TableOptions{}) })
+		if err != nil {
+			return withCode(exitUsage, fmt.Errorf("write findings: %w", err))
+		}
+		if !g.quiet {
+			if err := report.WriteSummary(g.stdout, doc, opts); err != nil {
+				return err
+			}
+			fmt.Fprintf(g.stdout, "\nMerged findings (%s) written to %s\n", format, o.output)
+		}
+	}
+
+	failing := 0
+	if failOn != "" {
+		failing = doc.Failing(failOn)
+	}
+	switch {
+	case failing > 0:
+		return withCode(exitFindings, fmt.Errorf("%s at or above %s", plural(failing, "failing finding", "failing findings"), failOn))
+	case len(doc.Errors) > 0:
+		return withCode(exitIncomplete, fmt.Errorf("scan incomplete: %s; see errors[] in the findings", plural(len(doc.Errors), "read failed", "reads failed")))
+	}
+	return nil
+}
+
+// readFindings reads one JSON findings document.
+func readFindings(name string) (*report.Document, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, fmt.Errorf("read findings: %w", err)
+	}
+	defer f.Close()
+	doc, err := report.ReadJSON(f)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w (merge reads the JSON that scan --format json writes)", name, err)
+	}
+	return doc, nil
+}

@@ -1,0 +1,170 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/ownaudit/ownaudit/report"
+	"github.com/ownaudit/ownaudit/scanners"
+	"github.com/spf13/cobra"
+)
+
+// jobIndexEnv is the variable a Kubernetes Indexed Job sets in each pod to
+// the pod's completion index, from 0.
+const jobIndexEnv = "JOB_COMPLETION_INDEX"
+
+// shardOptions are --shard and --shard-count, resolved when the flags are
+// parsed so that a bad value is a usage error before anything is read.
+type shardOptions struct {
+	set   bool   // a shard was asked for
+	flag  string // which flag asked, for errors
+	index int    // 0-based
+	count int
+	// lookupEnv reads the environment; tests replace it.
+	lookupEnv func(string) (string, bool)
+}
+
+// addShardFlags defines --shard and --shard-count on cmd, storing into s.
+// Sharding splits the declared targets, so it excludes --demo and
+// --from-inventory.
+func addShardFlags(cmd *cobra.Command, s *shardOptions) {
+	if s.lookupEnv == nil {
+		s.lookupEnv = os.LookupEnv
+	}
+	f := cmd.Flags()
+	f.Var(shardFlag{s}, "shard", "scan only shard I of N of the declared targets (I from 0, e.g. 1/4 is the second of four); merge the shards' findings with ownaudit merge")
+	f.Var(shardCountFlag{s}, "shard-count", "scan only shard $"+jobIndexEnv+" of N of the declared targets, as in a Kubernetes Indexed Job with completions N")
+	for _, other := range []string{"demo", "from-inventory"} {
+		if f.Lookup(other) != nil {
+			cmd.MarkFlagsMutuallyExclusive("shard", other)
+			cmd.MarkFlagsMutuallyExclusive("shard-count", other)
+		}
+	}
+}
+
+// parseShard reads "I/N": shard I of N, I from 0.
+func parseShard(v string) (index, count int, err error) {
+	is, ns, ok := strings.Cut(strings.TrimSpace(v), "/")
+	if !ok {
+		return 0, 0, fmt.Errorf("want I/N, the shard index from 0 and the shard count, e.g. 0/3")
+	}
+	count, err = strconv.Atoi(ns)
+	if err != nil || count < 1 {
+		return 0, 0, fmt.Errorf("shard count %q: want a whole number, 1 or more", ns)
+	}
+	index, err = strconv.Atoi(is)
+	if err != nil || index < 0 {
+		return 0, 0, fmt.Errorf("shard index %q: want a whole number from 0", is)
+	}
+	if index >= count {
+		return 0, 0, fmt.Errorf("shard index %d of %d: indexes run from 0 to %d", index, count, count-1)
+	}
+	return index, count, nil
+}
+
+// parseShardCount reads --shard-count N and the index from the
+// environment.
+func parseShardCount(v string, lookupEnv func(string) (string, bool)) (index, count int, err error) {
+	count, err = strconv.Atoi(strings.TrimSpace(v))
+	if err != nil || count < 1 {
+		return 0, 0, fmt.Errorf("want a whole number, 1 or more")
+	}
+	raw, ok := lookupEnv(jobIndexEnv)
+	if !ok || strings.TrimSpace(raw) == "" {
+		return 0, 0, fmt.Errorf("%s is not set: a Kubernetes Indexed Job sets it; elsewhere use --shard I/N", jobIndexEnv)
+	}
+	index, err = strconv.Atoi(strings.TrimSpace(raw))
+	if err != nil || index < 0 {
+		return 0, 0, fmt.Errorf("%s=%q: want a whole number from 0", jobIndexEnv, raw)
+	}
+	if index >= count {
+		return 0, 0, fmt.Errorf("%s=%d is not a shard of %d: indexes run from 0 to %d", jobIndexEnv, index, count, count-1)
+	}
+	return index, count, nil
+}
+
+// set records a parsed shard; the two flags exclude each other.
+func (s *shardOptions) setFrom(flag string, index, count int) error {
+	if s.set && s.flag != flag {
+		return errors.New("--shard and --shard-count exclude each other")
+	}
+	s.set, s.flag, s.index, s.count = true, flag, index, count
+	return nil
+}
+
+// shardFlag is the pflag.Value of --shard.
+type shardFlag struct{ s *shardOptions }
+
+func (f shardFlag) String() string {
+	if f.s == nil || !f.s.set || f.s.flag != "shard" {
+		return ""
+	}
+	return fmt.Sprintf("%d/%d", f.s.index, f.s.count)
+}
+
+func (f shardFlag) Set(v string) error {
+	i, n, err := parseShard(v)
+	if err != nil {
+		return err
+	}
+	return f.s.setFrom("shard", i, n)
+}
+
+func (shardFlag) Type() string { return "I/N" }
+
+// shardCountFlag is the pflag.Value of --shard-count.
+type shardCountFlag struct{ s *shardOptions }
+
+func (f shardCountFlag) String() string {
+	if f.s == nil || !f.s.set || f.s.flag != "shard-count" {
+		return ""
+	}
+	return strconv.Itoa(f.s.count)
+}
+
+func (f shardCountFlag) Set(v string) error {
+	i, n, err := parseShardCount(v, f.s.lookupEnv)
+	if err != nil {
+		return err
+	}
+	return f.s.setFrom("shard-count", i, n)
+}
+
+func (shardCountFlag) Type() string { return "N" }
+
+// shardIndex returns the shard this scan covers and whether it is sharded.
+func shardIndex(o *scanOptions) (int, bool) {
+	return o.shard.index, o.shard.set
+}
+
+// applyShard keeps the targets of this scan's shard, logging what the shard
+// holds. A shard may hold no target: the scan then reads nothing and writes
+// an empty document, which the merge needs as much as any other shard's.
+func applyShard(g *globalOptions, o *scanOptions, targets []scanners.Target) []scanners.Target {
+	s := o.shard
+	if !s.set {
+		return targets
+	}
+	out, err := scanners.Shard(targets, s.index, s.count)
+	if err != nil {
+		// The flags were checked when parsed.
+		panic("ownaudit: " + err.Error())
+	}
+	name := fmt.Sprintf("%d/%d", s.index, s.count)
+	if len(out) == 0 {
+		g.logger.Info("this shard holds none of the targets: the findings will be empty", "shard", name, "targets", len(targets))
+		return out
+	}
+	g.logger.Info("scanning one shard of the targets", "shard", name, "targets", len(out), "of", len(targets))
+	return out
+}
+
+// recordShard marks doc as one shard's (see report.Document.SetShard).
+func recordShard(o *scanOptions, doc *report.Document) {
+	if o.shard.set {
+		doc.SetShard(o.shard.index, o.shard.count)
+	}
+}
