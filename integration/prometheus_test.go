@@ -21,6 +21,7 @@ import (
 
 	"github.com/ownaudit/ownaudit/integration/demo"
 	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
 )
 
 // The tests below run the real Prometheus and Pushgateway that CI installs
@@ -267,7 +268,9 @@ func TestPushgatewayReceivesScan(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	families, err := (&expfmt.TextParser{}).TextToMetricFamilies(resp.Body)
+	// A zero TextParser has no name validation scheme and panics.
+	parser := expfmt.NewTextParser(model.UTF8Validation)
+	families, err := parser.TextToMetricFamilies(resp.Body)
 	resp.Body.Close()
 	if err != nil {
 		t.Fatalf("parse the gateway's metrics: %v", err)
