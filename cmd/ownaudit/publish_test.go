@@ -36,6 +36,13 @@ func TestPushGrouping(t *testing.T) {
 			}
 		})
 	}
+	// A shard is grouped by its index alone: every shard of one
+	// declaration names the same targets.
+	o := &scanOptions{shard: shardOptions{set: true, index: 2, count: 3}}
+	decl := &rules.Declaration{Targets: rules.Targets{AWS: []rules.AWSTarget{{Account: "111111111111"}}}}
+	if name, value := pushGrouping(o, decl); name != "shard" || value != "2" {
+		t.Errorf("sharded grouping = %s=%q, want shard=\"2\"", name, value)
+	}
 }
 
 // gatewayRequest is what a fake Pushgateway saw.
