@@ -164,7 +164,9 @@ func (s *Sink) ranLocked(r inventory.ScannerRun) {
 func (s *Sink) Time(cloud inventory.Cloud, target, region string, domain inventory.Domain, fn func()) {
 	start := clock()
 	mark := s.mark()
-	fn()
+	if err := guard(func() error { fn(); return nil }); err != nil {
+		s.Fail(inventory.ScanError{Cloud: cloud, Target: target, Region: region, Domain: domain, Message: err.Error()})
+	}
 	elapsed := clock().Sub(start).Seconds()
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -366,7 +368,7 @@ func (g *Registry) Run(ctx context.Context, targets []Target, selected []Registr
 				defer func() { <-sem }()
 				start := clock()
 				mark := sink.mark()
-				err := reg.New().Scan(ctx, t, sink)
+				err := guard(func() error { return reg.New().Scan(ctx, t, sink) })
 				if err != nil {
 					sink.Fail(inventory.ScanError{Cloud: t.Cloud, Target: t.ID, Domain: reg.Domain,
 						Message: strings.TrimSpace(err.Error())})
@@ -410,4 +412,16 @@ func find(regs []Registration, c inventory.Cloud, d inventory.Domain) (Registrat
 		}
 	}
 	return Registration{}, false
+}
+
+// guard runs fn and turns a panic into an error, so one scanner's bug is
+// an error entry for what it was reading rather than the end of a scan, or
+// of a serve process that scans every few hours.
+func guard(fn func() error) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("scanner failed unexpectedly (a bug; please report it): %v", p)
+		}
+	}()
+	return fn()
 }

@@ -245,3 +245,33 @@ func TestSinkMergesRunsOfOneKey(t *testing.T) {
 		t.Errorf("runs = %+v, want %+v", inv.Scanners, want)
 	}
 }
+
+type panickingScanner struct{}
+
+func (panickingScanner) Scan(context.Context, Target, *Sink) error { panic("index out of range") }
+
+func TestPanickingScannerIsAnErrorEntry(t *testing.T) {
+	g := NewRegistry()
+	g.Register(Registration{Cloud: inventory.GCP, Domain: inventory.Firewall, New: func() Scanner { return panickingScanner{} }})
+	var inv inventory.Inventory
+	g.Run(context.Background(), []Target{{Cloud: inventory.GCP, ID: "p"}}, g.Registered(), 1).Fill(&inv)
+	found := false
+	for _, e := range inv.Errors {
+		if e.Domain == inventory.Firewall && strings.Contains(e.Message, "index out of range") {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("errors = %+v, want the panic recorded for gcp firewall", inv.Errors)
+	}
+	s := NewSink()
+	s.Time(inventory.AWS, "1", "eu-west-1", inventory.IAM, func() { panic("nil map") })
+	var timed inventory.Inventory
+	s.Fill(&timed)
+	if len(timed.Errors) != 1 || timed.Errors[0].Region != "eu-west-1" || !strings.Contains(timed.Errors[0].Message, "nil map") {
+		t.Errorf("errors = %+v, want the timed panic recorded for eu-west-1", timed.Errors)
+	}
+	if len(timed.Scanners) != 1 || timed.Scanners[0].Success {
+		t.Errorf("runs = %+v, want one failed run", timed.Scanners)
+	}
+}
