@@ -218,19 +218,8 @@ func TestPrometheusScrapesServe(t *testing.T) {
 	}
 
 	prom := startPrometheus(t, map[string]string{"ownaudit": listen})
-	q := `sum by (responsible_party) (ownaudit_findings{job="ownaudit",status="fail"})`
-	var got map[string]float64
-	deadline := time.Now().Add(30 * time.Second)
-	for time.Now().Before(deadline) {
-		if got = query(t, prom, q); reflect.DeepEqual(got, want) {
-			break
-		}
-		time.Sleep(500 * time.Millisecond)
-	}
-	if !reflect.DeepEqual(got, want) {
-		t.Fatalf("PromQL %s = %v, want the findings document's %v", q, got, want)
-	}
-	t.Logf("PromQL %s = %v; /findings failing per party = %v", q, got, want)
+	got := waitQuery(t, prom, failingQuery, want)
+	t.Logf("PromQL %s = %v; /findings failing per party = %v", failingQuery, got, want)
 
 	// The scan read everything: success is 1 and every scanner succeeded.
 	if v := query(t, prom, `ownaudit_scan_success{job="ownaudit"}`); len(v) != 1 || first(v) != 1 {
@@ -295,19 +284,27 @@ func TestPushgatewayReceivesScan(t *testing.T) {
 
 	// And through Prometheus scraping the gateway.
 	prom := startPrometheus(t, map[string]string{"pushgateway": gwAddr})
-	q := `sum by (responsible_party) (ownaudit_findings{job="ownaudit",status="fail"})`
+	got := waitQuery(t, prom, failingQuery, want)
+	t.Logf("PromQL %s via the Pushgateway = %v; f.json failing per party = %v", failingQuery, got, want)
+}
+
+// failingQuery sums the failing findings per responsible party.
+const failingQuery = `sum by (responsible_party) (ownaudit_findings{job="ownaudit",status="fail"})`
+
+// waitQuery polls q until Prometheus answers want (it scrapes every second)
+// and fails the test after 30 s.
+func waitQuery(t *testing.T, base, q string, want map[string]float64) map[string]float64 {
+	t.Helper()
 	var got map[string]float64
 	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {
-		if got = query(t, prom, q); reflect.DeepEqual(got, want) {
-			break
+		if got = query(t, base, q); reflect.DeepEqual(got, want) {
+			return got
 		}
 		time.Sleep(500 * time.Millisecond)
 	}
-	if !reflect.DeepEqual(got, want) {
-		t.Fatalf("PromQL %s via the gateway = %v, want %v", q, got, want)
-	}
-	t.Logf("PromQL %s via the Pushgateway = %v; f.json failing per party = %v", q, got, want)
+	t.Fatalf("PromQL %s = %v, want the findings document's %v", q, got, want)
+	return nil
 }
 
 func first(m map[string]float64) float64 {
