@@ -29,6 +29,8 @@ type Declaration struct {
 	// party responsible for the resource.
 	OwnershipTag string   `yaml:"ownershipTag,omitempty" json:"ownershipTag,omitempty"`
 	Settings     Settings `yaml:"settings,omitempty" json:"settings,omitempty"`
+	// Suppressions accept the risk of failing findings until a date.
+	Suppressions []SuppressionEntry `yaml:"suppressions,omitempty" json:"suppressions,omitempty"`
 
 	// File is the path the declaration was read from; SHA256 the hex digest
 	// of its bytes.
@@ -96,6 +98,27 @@ type Match struct {
 	Regions       []string          `yaml:"regions,omitempty" json:"regions,omitempty"`
 	ResourceTypes []string          `yaml:"resourceTypes,omitempty" json:"resourceTypes,omitempty"`
 	Tags          map[string]string `yaml:"tags,omitempty" json:"tags,omitempty"`
+}
+
+// SuppressionEntry is one accepted risk: the failing findings of Control
+// on the resources Resource matches are marked suppressed until Expires
+// (inclusive), on the word of the party AcceptedBy.
+type SuppressionEntry struct {
+	// Control is a catalogue control id; ownership findings cannot be
+	// suppressed.
+	Control string `yaml:"control" json:"control"`
+	// Resource is a resource id (the finding's resource.id), or a glob
+	// over it with * (any run of characters, "/" included) and ? (one
+	// character).
+	Resource   string `yaml:"resource" json:"resource"`
+	Reason     string `yaml:"reason" json:"reason"`
+	AcceptedBy string `yaml:"acceptedBy" json:"acceptedBy"`
+	// Expires is the last day (YYYY-MM-DD) the acceptance holds, compared
+	// with the day the inventory was collected.
+	Expires string `yaml:"expires" json:"expires"`
+
+	// Pos is where the entry starts in the file.
+	Pos Position `yaml:"-" json:"-"`
 }
 
 // Position is a place in the declaration file.

@@ -11,7 +11,10 @@ import (
 
 // Evaluate runs every registered control over the inventory, attributes
 // each finding to the party the declaration makes responsible, and appends
-// the ownership findings. The result is sorted by domain order, control id
+// the ownership findings. Failing findings that a suppression accepts on
+// the inventory's collection day are marked Suppressed; an expired
+// suppression that still matches a failing finding becomes an
+// ownership.expired_acceptance finding. The result is sorted by domain order, control id
 // and resource identity, so two evaluations of the same input are equal.
 //
 // d should not be nil; a nil d is treated as an empty declaration (every
@@ -43,6 +46,7 @@ func Evaluate(inv *inventory.Inventory, d *Declaration) []Finding {
 			out = append(out, d.controlFinding(c, r, res))
 		}
 	}
+	out = append(out, d.applySuppressions(out, ScanDay(inv.CollectedAt))...)
 	out = append(out, d.ownershipFindings(resources, controls, inv.Errors)...)
 	sortFindings(out)
 	return out

@@ -28,6 +28,24 @@ type Finding struct {
 	Message       string         `json:"message"`
 	Remediation   string         `json:"remediation,omitempty"`
 	References    []string       `json:"references,omitempty"`
+	// Suppressed is set on a failing finding an unexpired declaration
+	// suppression accepts; the finding keeps its status.
+	Suppressed *Suppression `json:"suppressed,omitempty"`
+}
+
+// Suppression says which declaration suppression accepted a finding's
+// risk, who accepted it and until when.
+type Suppression struct {
+	Reason string `json:"reason"`
+	// AcceptedBy is the id of the declared party that accepted the risk.
+	AcceptedBy string `json:"acceptedBy"`
+	// Expires is the last day the acceptance holds (YYYY-MM-DD).
+	Expires string `json:"expires"`
+	// Entry is the index in the declaration's suppressions (0-based).
+	Entry  int    `json:"entry"`
+	File   string `json:"file"`
+	Line   int    `json:"line"`
+	Column int    `json:"column"`
 }
 
 // ResourceRef identifies the resource a finding is about.
@@ -58,10 +76,12 @@ type Responsible struct {
 
 // Decision points at the declaration entry that decided ownership.
 type Decision struct {
-	// Entry is the index in responsibilities (0-based).
+	// Entry is the index in responsibilities (0-based), or in
+	// suppressions when Via is "suppression".
 	Entry int `json:"entry"`
-	// Via is "assign" (a domain assignment) or "controls" (a per-control
-	// override).
+	// Via is "assign" (a domain assignment), "controls" (a per-control
+	// override) or "suppression" (the acceptor of an expired suppression,
+	// on an ownership.expired_acceptance finding).
 	Via    string `json:"via"`
 	File   string `json:"file"`
 	Line   int    `json:"line"`

@@ -15,6 +15,9 @@ const (
 	OwnershipMisassigned = "ownership.misassigned"
 	OwnershipTagConflict = "ownership.tag_conflict"
 	OwnershipUnusedScope = "ownership.unused_scope"
+	// OwnershipExpiredAcceptance is a failing finding whose suppression
+	// expired: the accepted risk needs a new decision.
+	OwnershipExpiredAcceptance = "ownership.expired_acceptance"
 )
 
 // Ways a declaration entry can decide ownership (Decision.Via).
@@ -59,9 +62,16 @@ var ownershipControls = []*Control{
 		Rationale:   "An entry that selects nothing is usually a typo in a target, region, type or tag, and the resources it was meant for fall to another entry or to nobody.",
 		Remediation: "Fix the entry's match so that it selects the intended resources, or remove the entry.",
 	},
+	{
+		ID:          OwnershipExpiredAcceptance,
+		Title:       "Accepted risk has expired",
+		Severity:    Medium,
+		Rationale:   "A suppression records that a party accepted a failing finding until a date; once that date has passed and the finding still fails, nobody has decided to keep the risk, and the finding is counted again.",
+		Remediation: "The accepting party fixes the finding, or decides again and moves the suppression's expires date forward (with a current reason), or removes the suppression.",
+	},
 }
 
-// OwnershipControls returns the metadata of the four ownership findings for
+// OwnershipControls returns the metadata of the ownership findings for
 // listing. They have no Check and no Domain; Lookup does not return them.
 func OwnershipControls() []*Control {
 	out := make([]*Control, len(ownershipControls))

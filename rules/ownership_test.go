@@ -352,7 +352,7 @@ func TestOwnershipControls(t *testing.T) {
 			t.Errorf("Lookup(%q) = non-nil, want nil: declarations may not override ownership findings", c.ID)
 		}
 	}
-	want := []string{OwnershipUnassigned, OwnershipMisassigned, OwnershipTagConflict, OwnershipUnusedScope}
+	want := []string{OwnershipUnassigned, OwnershipMisassigned, OwnershipTagConflict, OwnershipUnusedScope, OwnershipExpiredAcceptance}
 	if !slices.Equal(ids, want) {
 		t.Errorf("OwnershipControls() ids = %v, want %v", ids, want)
 	}

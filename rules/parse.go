@@ -10,9 +10,11 @@ import (
 	"path"
 	"reflect"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/goccy/go-yaml"
@@ -98,6 +100,9 @@ func ParseDeclaration(file string, data []byte) (*Declaration, error) {
 	d.Settings = d.Settings.WithDefaults()
 	for i := range d.Responsibilities {
 		d.Responsibilities[i].Pos = p.itemPos(fmt.Sprintf("responsibilities[%d]", i))
+	}
+	for i := range d.Suppressions {
+		d.Suppressions[i].Pos = p.itemPos(fmt.Sprintf("suppressions[%d]", i))
 	}
 	return &d, nil
 }
@@ -684,6 +689,7 @@ func (p *declParser) validate(d *Declaration) {
 	parties := p.validateParties(d)
 	p.validateTargets(d)
 	p.validateResponsibilities(d, parties)
+	p.validateSuppressions(d, parties)
 	if p.has("ownershipTag") && strings.TrimSpace(d.OwnershipTag) == "" {
 		p.add(p.at("ownershipTag"), "ownershipTag is empty; name a resource tag key such as responsible-party, or remove the key")
 	}
@@ -895,6 +901,60 @@ func (p *declParser) validateResponsibilities(d *Declaration, parties []string) 
 			checkParty(e.Controls[id], kat, "control "+id)
 		}
 	}
+}
+
+// validateSuppressions checks that each suppression names a catalogue
+// control, a resource, a reason, a declared party and a real date.
+func (p *declParser) validateSuppressions(d *Declaration, parties []string) {
+	list := strings.Join(parties, ", ")
+	if list == "" {
+		list = "none"
+	}
+	for i, s := range d.Suppressions {
+		at := fmt.Sprintf("suppressions[%d]", i)
+		switch {
+		case s.Control == "":
+			p.add(p.fieldPos(at, "control"), "%s names no control; expected control: a control id listed by `ownaudit controls`", at)
+		case strings.HasPrefix(s.Control, "ownership."):
+			p.add(p.at(at+".control"), "%s in %s.control is an ownership finding, which cannot be suppressed; fix the declaration instead", s.Control, at)
+		case Lookup(s.Control) == nil:
+			msg := fmt.Sprintf("unknown control id %q in %s.control; ", s.Control, at)
+			if c := closest(s.Control, controlIDs()); c != "" {
+				msg += fmt.Sprintf("did you mean %s? ", c)
+			}
+			p.add(p.at(at+".control"), "%s`ownaudit controls` lists the ids", msg)
+		}
+		if strings.TrimSpace(s.Resource) == "" {
+			p.add(p.fieldPos(at, "resource"), "%s names no resource; expected resource: a resource id, or a glob over ids with * and ?", at)
+		}
+		if strings.TrimSpace(s.Reason) == "" {
+			p.add(p.fieldPos(at, "reason"), "%s gives no reason; expected reason: why the risk is accepted", at)
+		}
+		switch {
+		case s.AcceptedBy == "":
+			p.add(p.fieldPos(at, "acceptedBy"), "%s names no acceptedBy; expected one of the declared parties: %s", at, list)
+		case !slices.Contains(parties, s.AcceptedBy):
+			msg := fmt.Sprintf("unknown party %q in %s.acceptedBy; declared parties: %s", s.AcceptedBy, at, list)
+			if c := closest(s.AcceptedBy, parties); c != "" {
+				msg += fmt.Sprintf(" (did you mean %s?)", c)
+			}
+			p.add(p.at(at+".acceptedBy"), "%s", msg)
+		}
+		if s.Expires == "" {
+			p.add(p.fieldPos(at, "expires"), "%s has no expires; expected expires: the last day the acceptance holds, as YYYY-MM-DD", at)
+		} else if _, err := time.Parse(time.DateOnly, s.Expires); err != nil {
+			p.add(p.at(at+".expires"), "invalid date %q in %s.expires; expected a real day as YYYY-MM-DD, e.g. 2026-06-30", s.Expires, at)
+		}
+	}
+}
+
+// fieldPos is where the key field of the mapping at path is, or the item
+// itself when the key is missing.
+func (p *declParser) fieldPos(path, field string) Position {
+	if p.has(path + "." + field) {
+		return p.keyAt(path + "." + field)
+	}
+	return p.itemPos(path)
 }
 
 func controlIDs() []string {

@@ -50,6 +50,13 @@ var schemaDocs = map[string]string{
 	"Declaration.Responsibilities":        "Entries that assign owners to matched resources. Later entries override earlier ones, per domain.",
 	"Declaration.OwnershipTag":            "A resource tag whose value must name the responsible party; a disagreeing tag is an ownership.tag_conflict finding.",
 	"Declaration.Settings":                "Thresholds of some controls; anything left out takes its default.",
+	"Declaration.Suppressions":            "Accepted risks: failing findings of a control on matching resources are marked suppressed until a date, and do not count for --fail-on.",
+	"SuppressionEntry":                    "One accepted risk, by a declared party, until a date.",
+	"SuppressionEntry.Control":            "The control id whose failing findings are accepted (see `ownaudit controls`); ownership findings cannot be suppressed.",
+	"SuppressionEntry.Resource":           "The finding's resource id, or a glob over it: * matches any characters, ? one.",
+	"SuppressionEntry.Reason":             "Why the risk is accepted.",
+	"SuppressionEntry.AcceptedBy":         "The id of the declared party that accepts the risk; it owns the ownership.expired_acceptance finding once the suppression expires.",
+	"SuppressionEntry.Expires":            "The last day the acceptance holds, YYYY-MM-DD, compared with the day the inventory was collected.",
 	"Party":                               "Someone who can be responsible.",
 	"Party.ID":                            "Short id the rest of the file refers to: lowercase letters, digits, '.', '_' or '-'.",
 	"Party.Role":                          "What the party is in the shared-responsibility model.",
@@ -168,6 +175,14 @@ func refineSchema(defs jsonschema.Definitions) error {
 			}
 			p.AdditionalProperties = jsonschema.FalseSchema
 		}},
+		{"SuppressionEntry", "control", func(p *jsonschema.Schema) { p.Pattern = schemaControlID }},
+		{"SuppressionEntry", "resource", func(p *jsonschema.Schema) { p.MinLength = &one }},
+		{"SuppressionEntry", "reason", func(p *jsonschema.Schema) { p.Pattern = `\S` }},
+		{"SuppressionEntry", "acceptedBy", func(p *jsonschema.Schema) { p.Pattern = schemaPartyID }},
+		{"SuppressionEntry", "expires", func(p *jsonschema.Schema) {
+			p.Pattern = `^[0-9]{4}-[0-9]{2}-[0-9]{2}$`
+			p.Format = "date"
+		}},
 		{"Responsibility", "controls", func(p *jsonschema.Schema) {
 			p.PropertyNames = str(schemaControlID)
 			p.AdditionalProperties = str(schemaPartyID)
@@ -190,10 +205,11 @@ func refineSchema(defs jsonschema.Definitions) error {
 	}
 
 	required := map[string][]string{
-		"Declaration": {"version", "parties", "responsibilities"},
-		"Party":       {"id", "role"},
-		"AzureTarget": {"subscription"},
-		"GCPTarget":   {"project"},
+		"Declaration":      {"version", "parties", "responsibilities"},
+		"Party":            {"id", "role"},
+		"AzureTarget":      {"subscription"},
+		"GCPTarget":        {"project"},
+		"SuppressionEntry": {"control", "resource", "reason", "acceptedBy", "expires"},
 	}
 	for def, keys := range required {
 		d, ok := defs[def]

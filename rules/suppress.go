@@ -1,0 +1,117 @@
+package rules
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// ViaSuppression is the Decision.Via of an ownership.expired_acceptance
+// finding: the acceptor was named by a suppressions entry, and
+// Decision.Entry is its index in suppressions.
+const ViaSuppression = "suppression"
+
+// ScanDay is the day (YYYY-MM-DD, UTC) suppressions are judged against:
+// the day the inventory was collected, so that a saved snapshot evaluates
+// the same on any later day. A zero time gives year 1, before any expiry.
+func ScanDay(collectedAt time.Time) string {
+	return collectedAt.UTC().Format(time.DateOnly)
+}
+
+// applySuppressions marks each failing control finding that an unexpired
+// suppression matches, and returns one ownership.expired_acceptance
+// finding for each failing finding that only expired suppressions match.
+//
+// An entry holds through its expires day. When several unexpired entries
+// match, the first one in the file marks the finding; when only expired
+// ones match, the one that expired last is reported (the first of equals),
+// so a finding gets at most one expired_acceptance and its id stays stable.
+func (d *Declaration) applySuppressions(findings []Finding, day string) []Finding {
+	if d == nil || len(d.Suppressions) == 0 {
+		return nil
+	}
+	var out []Finding
+	for i := range findings {
+		f := &findings[i]
+		if f.Status != Fail || strings.HasPrefix(f.Control, "ownership.") {
+			continue
+		}
+		live, expired := -1, -1
+		for j, s := range d.Suppressions {
+			if s.Control != f.Control || !globMatch(s.Resource, f.Resource.ID) {
+				continue
+			}
+			if s.Expires >= day {
+				live = j
+				break
+			}
+			if expired < 0 || s.Expires > d.Suppressions[expired].Expires {
+				expired = j
+			}
+		}
+		switch {
+		case live >= 0:
+			s := d.Suppressions[live]
+			f.Suppressed = &Suppression{Reason: s.Reason, AcceptedBy: s.AcceptedBy, Expires: s.Expires,
+				Entry: live, File: s.Pos.File, Line: s.Pos.Line, Column: s.Pos.Column}
+		case expired >= 0:
+			out = append(out, d.expiredAcceptance(*f, expired, day))
+		}
+	}
+	return out
+}
+
+// expiredAcceptance is the ownership finding for failing finding f, whose
+// acceptance by suppressions entry i ran out before day. It is owned by
+// the party that accepted the risk, who has to renew or end it.
+func (d *Declaration) expiredAcceptance(f Finding, i int, day string) Finding {
+	s := d.Suppressions[i]
+	owner := &Responsible{
+		Party:     s.AcceptedBy,
+		DecidedBy: Decision{Entry: i, Via: ViaSuppression, File: s.Pos.File, Line: s.Pos.Line, Column: s.Pos.Column},
+	}
+	if p, ok := d.Party(s.AcceptedBy); ok {
+		owner.Role, owner.Name, owner.Contact = p.Role, p.Name, p.Contact
+	}
+	c := ownershipControl(OwnershipExpiredAcceptance)
+	at := fmt.Sprintf("%s:%d:%d", s.Pos.File, s.Pos.Line, s.Pos.Column)
+	msg := fmt.Sprintf("%q accepted %s on %s %q until %s (reason: %q; suppressions[%d] at %s), but the acceptance has expired and the finding still fails on %s",
+		s.AcceptedBy, f.Control, f.Resource.Type, f.Resource.ID, s.Expires, s.Reason, i, at, day)
+	ev := map[string]any{
+		"control": f.Control, "severity": f.Severity, "finding": f.ID, "resource": s.Resource,
+		"reason": s.Reason, "acceptedBy": s.AcceptedBy, "expires": s.Expires, "scanDay": day,
+		"file": s.Pos.File, "line": s.Pos.Line, "column": s.Pos.Column,
+	}
+	return ownershipFinding(c, f.Domain, f.Control, f.Resource, owner, []Role{}, msg, ev)
+}
+
+// globMatch reports whether name matches pattern, where * matches any run
+// of characters ("/" and ":" included, as resource ids are ARNs and paths)
+// and ? exactly one character; everything else matches itself.
+func globMatch(pattern, name string) bool {
+	p, n := []rune(pattern), []rune(name)
+	// star is the position after the last * seen and next the name
+	// position it is trying to match from; on a mismatch the * takes one
+	// more character.
+	star, next := -1, 0
+	i, j := 0, 0
+	for j < len(n) {
+		switch {
+		case i < len(p) && p[i] == '*':
+			star, next = i+1, j
+			i++
+		case i < len(p) && (p[i] == '?' || p[i] == n[j]):
+			i++
+			j++
+		case star >= 0:
+			next++
+			i, j = star, next
+		default:
+			return false
+		}
+	}
+	for i < len(p) && p[i] == '*' {
+		i++
+	}
+	return i == len(p)
+}
