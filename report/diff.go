@@ -1,0 +1,650 @@
+package report
+
+import (
+	"bufio"
+	"cmp"
+	"encoding/json"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/ownaudit/ownaudit/rules"
+)
+
+// DiffVersion is the version of the diff document DiffJSON writes; it
+// follows the rules of SchemaVersion.
+const DiffVersion = "1.0"
+
+// How a finding stood on a side of a diff where it is not open. Open
+// findings carry their own status (fail or error).
+const (
+	// WasPass: the side lists the finding as passing.
+	WasPass = "pass"
+	// WasAbsent: the side lists passed findings but not this one, so the
+	// control no longer (or not yet) applies: the resource is gone, new,
+	// or outside the scanned targets.
+	WasAbsent = "absent"
+	// WasUnlisted: the side left passed findings out (scan without
+	// --include-passed) and does not list this one: it passed or was
+	// absent, which that side cannot tell apart. Either way it was not
+	// failing.
+	WasUnlisted = "unlisted"
+)
+
+// Diff is what changed between two findings documents of the same
+// estate. Findings are matched by their stable id; only open findings
+// (status fail or error) are compared, so the result does not depend on
+// whether either scan listed its passed findings:
+//
+//   - new: open in the new document, not open in the old one (passed,
+//     absent or unlisted);
+//   - resolved: open in the old document, not open in the new one;
+//   - changed: open in both, with a different status (fail, error),
+//     severity, responsible party, role or acceptance (suppressed);
+//   - unchanged: open in both, none of those different.
+//
+// An open finding missing from the other document where that document's
+// errors[] cover it (same cloud and target, the error's region or none,
+// its resource types, and a control it lists) was not read there: it
+// counts as status error on that side, never as resolved or new.
+type Diff struct {
+	SchemaVersion string          `json:"schemaVersion"`
+	Old           DiffScan        `json:"old"`
+	New           DiffScan        `json:"new"`
+	Declaration   DeclarationDiff `json:"declaration"`
+	Counts        DiffCounts      `json:"counts"`
+	Findings      DiffFindings    `json:"findings"`
+}
+
+// DiffScan identifies one of the two documents compared.
+type DiffScan struct {
+	ScanID            string    `json:"scanId"`
+	Finished          time.Time `json:"finished"`
+	DeclarationPath   string    `json:"declarationPath,omitempty"`
+	DeclarationSHA256 string    `json:"declarationSha256"`
+	// PassesListed is false when the document left passed findings out:
+	// its summary counts more passes than its findings[] lists.
+	PassesListed bool `json:"passesListed"`
+}
+
+// DeclarationDiff is what changed in the declaration the findings were
+// judged against.
+type DeclarationDiff struct {
+	// Changed is true when the declarations' SHA-256 differ.
+	Changed        bool          `json:"changed"`
+	PartiesAdded   []rules.Party `json:"partiesAdded"`
+	PartiesRemoved []rules.Party `json:"partiesRemoved"`
+	// PartiesChanged are parties in both whose role, name or contact
+	// differ.
+	PartiesChanged []PartyChange `json:"partiesChanged"`
+}
+
+// PartyChange is a declared party present in both declarations whose
+// details changed.
+type PartyChange struct {
+	ID      string        `json:"id"`
+	Changes []FieldChange `json:"changes"`
+}
+
+// FieldChange is one field's value in the old and the new document.
+type FieldChange struct {
+	Field string `json:"field"`
+	Old   string `json:"old"`
+	New   string `json:"new"`
+}
+
+// Fields a ChangedFinding can list.
+const (
+	FieldStatus   = "status"
+	FieldSeverity = "severity"
+	FieldParty    = "party"
+	FieldRole     = "role"
+	// FieldAccepted is "true" when a suppression accepts the finding's
+	// risk, "false" otherwise.
+	FieldAccepted = "accepted"
+)
+
+// DiffCounts counts each category.
+type DiffCounts struct {
+	New       int `json:"new"`
+	Resolved  int `json:"resolved"`
+	Changed   int `json:"changed"`
+	Unchanged int `json:"unchanged"`
+}
+
+// DiffFindings are the listed categories; unchanged findings are only
+// counted.
+type DiffFindings struct {
+	New      []NewFinding      `json:"new"`
+	Resolved []ResolvedFinding `json:"resolved"`
+	Changed  []ChangedFinding  `json:"changed"`
+}
+
+// NewFinding is a finding of the new document that was not open in the
+// old one.
+type NewFinding struct {
+	rules.Finding
+	// OldStatus is WasPass, WasAbsent or WasUnlisted.
+	OldStatus string `json:"oldStatus"`
+}
+
+// ResolvedFinding is a finding of the old document that is no longer
+// open in the new one.
+type ResolvedFinding struct {
+	rules.Finding
+	// NewStatus is WasPass, WasAbsent or WasUnlisted.
+	NewStatus string `json:"newStatus"`
+}
+
+// ChangedFinding is a finding open in both documents with different
+// details; Severity, Status and Responsible are the new document's.
+type ChangedFinding struct {
+	ID          string             `json:"id"`
+	Control     string             `json:"control"`
+	Title       string             `json:"title"`
+	Severity    rules.Severity     `json:"severity"`
+	Status      rules.Status       `json:"status"`
+	Resource    rules.ResourceRef  `json:"resource"`
+	Responsible *rules.Responsible `json:"responsible"`
+	// Suppressed is the new document's acceptance of the finding's risk.
+	Suppressed *rules.Suppression `json:"suppressed,omitempty"`
+	Changes    []FieldChange      `json:"changes"`
+}
+
+// open reports whether a finding still needs attention: it failed or
+// could not be evaluated.
+func open(s rules.Status) bool { return s == rules.Fail || s == rules.Error }
+
+// passesListed reports whether doc lists every passed finding its
+// summary counts.
+func passesListed(doc *Document) bool {
+	n := 0
+	for _, f := range doc.Findings {
+		if f.Status == rules.Pass {
+			n++
+		}
+	}
+	return n >= doc.Summary.ByStatus[rules.Pass]
+}
+
+func diffScan(doc *Document) DiffScan {
+	return DiffScan{
+		ScanID: doc.Scan.ID, Finished: doc.Scan.Finished,
+		DeclarationPath: doc.Scan.Declaration.Path, DeclarationSHA256: doc.Scan.Declaration.SHA256,
+		PassesListed: passesListed(doc),
+	}
+}
+
+// side is one document indexed for a diff.
+type side struct {
+	doc    *Document
+	byID   map[string]rules.Finding
+	listed bool
+}
+
+func newSide(doc *Document) side {
+	s := side{doc: doc, byID: make(map[string]rules.Finding, len(doc.Findings)), listed: passesListed(doc)}
+	for _, f := range doc.Findings {
+		s.byID[f.ID] = f
+	}
+	return s
+}
+
+// missing says how a finding the side does not list as open stood there.
+func (s side) missing(id string) string {
+	if f, ok := s.byID[id]; ok && f.Status == rules.Pass {
+		return WasPass
+	}
+	if s.listed {
+		return WasAbsent
+	}
+	return WasUnlisted
+}
+
+// unread reports whether the side's errors cover f: the scan could not
+// read what f's control needs on f's resource.
+func (s side) unread(f rules.Finding) bool {
+	r := f.Resource
+	return slices.ContainsFunc(s.doc.Errors, func(e Error) bool {
+		return e.Cloud == r.Cloud && e.Target == r.Target &&
+			(e.Region == "" || e.Region == r.Region) &&
+			(len(e.ResourceTypes) == 0 || slices.Contains(e.ResourceTypes, r.Type)) &&
+			slices.Contains(e.Controls, f.Control)
+	})
+}
+
+// Compare diffs two findings documents of the same estate; see Diff for
+// the categories.
+func Compare(oldDoc, newDoc *Document) *Diff {
+	d := &Diff{
+		SchemaVersion: DiffVersion,
+		Old:           diffScan(oldDoc),
+		New:           diffScan(newDoc),
+		Declaration:   compareDeclarations(oldDoc, newDoc),
+		Findings:      DiffFindings{New: []NewFinding{}, Resolved: []ResolvedFinding{}, Changed: []ChangedFinding{}},
+	}
+	o, n := newSide(oldDoc), newSide(newDoc)
+	for _, nf := range newDoc.Findings {
+		if !open(nf.Status) {
+			continue
+		}
+		of, ok := o.byID[nf.ID]
+		switch {
+		case ok && open(of.Status):
+			if ch := findingChanges(of, nf); len(ch) > 0 {
+				d.Findings.Changed = append(d.Findings.Changed, changed(nf, ch))
+			} else {
+				d.Counts.Unchanged++
+			}
+		case !ok && o.unread(nf):
+			d.Findings.Changed = append(d.Findings.Changed, changed(nf, statusChange(rules.Error, nf.Status)))
+		default:
+			d.Findings.New = append(d.Findings.New, NewFinding{Finding: nf, OldStatus: o.missing(nf.ID)})
+		}
+	}
+	for _, of := range oldDoc.Findings {
+		if !open(of.Status) {
+			continue
+		}
+		nf, ok := n.byID[of.ID]
+		switch {
+		case ok && open(nf.Status):
+			// Compared above.
+		case !ok && n.unread(of):
+			// Not read in the new scan: its details are the old ones.
+			d.Findings.Changed = append(d.Findings.Changed, changed(of, statusChange(of.Status, rules.Error)))
+			d.Findings.Changed[len(d.Findings.Changed)-1].Status = rules.Error
+		default:
+			d.Findings.Resolved = append(d.Findings.Resolved, ResolvedFinding{Finding: of, NewStatus: n.missing(of.ID)})
+		}
+	}
+	// A status that is the same on both sides (error: not read, and
+	// error listed) is no change.
+	d.Findings.Changed = slices.DeleteFunc(d.Findings.Changed, func(c ChangedFinding) bool {
+		if len(c.Changes) == 0 {
+			d.Counts.Unchanged++
+			return true
+		}
+		return false
+	})
+	slices.SortFunc(d.Findings.New, func(a, b NewFinding) int { return compareFindings(a.Finding, b.Finding) })
+	slices.SortFunc(d.Findings.Resolved, func(a, b ResolvedFinding) int { return compareFindings(a.Finding, b.Finding) })
+	slices.SortFunc(d.Findings.Changed, func(a, b ChangedFinding) int {
+		return compareFindings(
+			rules.Finding{ID: a.ID, Control: a.Control, Severity: a.Severity, Resource: a.Resource},
+			rules.Finding{ID: b.ID, Control: b.Control, Severity: b.Severity, Resource: b.Resource})
+	})
+	d.Counts.New = len(d.Findings.New)
+	d.Counts.Resolved = len(d.Findings.Resolved)
+	d.Counts.Changed = len(d.Findings.Changed)
+	return d
+}
+
+// compareFindings orders the most severe first, then by control,
+// resource and place, then id, so that a diff always reads the same.
+func compareFindings(a, b rules.Finding) int {
+	return cmp.Or(
+		cmp.Compare(b.Severity.Rank(), a.Severity.Rank()),
+		cmp.Compare(a.Control, b.Control),
+		cmp.Compare(resourceLabel(a.Resource), resourceLabel(b.Resource)),
+		cmp.Compare(where(a.Resource), where(b.Resource)),
+		cmp.Compare(a.ID, b.ID))
+}
+
+func changed(f rules.Finding, ch []FieldChange) ChangedFinding {
+	return ChangedFinding{ID: f.ID, Control: f.Control, Title: f.Title, Severity: f.Severity, Status: f.Status,
+		Resource: f.Resource, Responsible: f.Responsible, Suppressed: f.Suppressed, Changes: ch}
+}
+
+func statusChange(o, n rules.Status) []FieldChange {
+	if o == n {
+		return nil
+	}
+	return []FieldChange{{Field: FieldStatus, Old: string(o), New: string(n)}}
+}
+
+// findingChanges lists the fields of one finding that differ between the
+// documents, in a fixed order.
+func findingChanges(o, n rules.Finding) []FieldChange {
+	var out []FieldChange
+	add := func(field, a, b string) {
+		if a != b {
+			out = append(out, FieldChange{Field: field, Old: a, New: b})
+		}
+	}
+	add(FieldStatus, string(o.Status), string(n.Status))
+	add(FieldSeverity, string(o.Severity), string(n.Severity))
+	add(FieldParty, partyKey(o), partyKey(n))
+	add(FieldRole, roleOf(o), roleOf(n))
+	add(FieldAccepted, fmt.Sprint(o.Suppressed != nil), fmt.Sprint(n.Suppressed != nil))
+	return out
+}
+
+// roleOf is the responsible party's role, or "" when nobody is.
+func roleOf(f rules.Finding) string {
+	if f.Responsible == nil {
+		return ""
+	}
+	return string(f.Responsible.Role)
+}
+
+// compareDeclarations compares the declarations' hashes and parties.
+func compareDeclarations(oldDoc, newDoc *Document) DeclarationDiff {
+	d := DeclarationDiff{
+		Changed:        oldDoc.Scan.Declaration.SHA256 != newDoc.Scan.Declaration.SHA256,
+		PartiesAdded:   []rules.Party{},
+		PartiesRemoved: []rules.Party{},
+		PartiesChanged: []PartyChange{},
+	}
+	index := func(ps []rules.Party) map[string]rules.Party {
+		m := make(map[string]rules.Party, len(ps))
+		for _, p := range ps {
+			m[p.ID] = p
+		}
+		return m
+	}
+	olds, news := index(oldDoc.Parties), index(newDoc.Parties)
+	for _, p := range oldDoc.Parties {
+		if _, ok := news[p.ID]; !ok {
+			d.PartiesRemoved = append(d.PartiesRemoved, p)
+		}
+	}
+	for _, p := range newDoc.Parties {
+		o, ok := olds[p.ID]
+		if !ok {
+			d.PartiesAdded = append(d.PartiesAdded, p)
+			continue
+		}
+		var ch []FieldChange
+		for _, f := range []FieldChange{
+			{Field: "role", Old: string(o.Role), New: string(p.Role)},
+			{Field: "name", Old: o.Name, New: p.Name},
+			{Field: "contact", Old: o.Contact, New: p.Contact},
+		} {
+			if f.Old != f.New {
+				ch = append(ch, f)
+			}
+		}
+		if len(ch) > 0 {
+			d.PartiesChanged = append(d.PartiesChanged, PartyChange{ID: p.ID, Changes: ch})
+		}
+	}
+	return d
+}
+
+// NewFailures counts the findings that fail in the new document at
+// severity min or above and did not fail in the old one: new findings
+// with status fail, and changed findings whose status became fail (from
+// error: the old scan could not evaluate them). A finding whose risk a
+// suppression accepts is not counted, as --fail-on does not count it.
+// It is what diff --fail-on-new compares against.
+func (d *Diff) NewFailures(min rules.Severity) int {
+	n := 0
+	for _, f := range d.Findings.New {
+		if f.Status == rules.Fail && f.Suppressed == nil && f.Severity.Rank() >= min.Rank() {
+			n++
+		}
+	}
+	for _, c := range d.Findings.Changed {
+		if c.Status != rules.Fail || c.Severity.Rank() < min.Rank() || c.Suppressed != nil {
+			continue
+		}
+		if slices.ContainsFunc(c.Changes, func(ch FieldChange) bool { return ch.Field == FieldStatus }) {
+			n++
+		}
+	}
+	return n
+}
+
+// Diff formats.
+const (
+	DiffFormatTable    = "table"
+	DiffFormatJSON     = "json"
+	DiffFormatMarkdown = "markdown"
+)
+
+// DiffFormats lists the formats WriteDiff accepts.
+func DiffFormats() []string {
+	return []string{DiffFormatTable, DiffFormatJSON, DiffFormatMarkdown}
+}
+
+// WriteDiff writes d in the named format.
+func WriteDiff(w io.Writer, format string, d *Diff) error {
+	switch format {
+	case DiffFormatTable:
+		return WriteDiffTable(w, d)
+	case DiffFormatJSON:
+		return WriteDiffJSON(w, d)
+	case DiffFormatMarkdown:
+		return WriteDiffMarkdown(w, d)
+	}
+	return fmt.Errorf("unknown diff format %q: want one of %s", format, strings.Join(DiffFormats(), ", "))
+}
+
+// WriteDiffJSON writes d as one indented JSON document.
+func WriteDiffJSON(w io.Writer, d *Diff) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(d); err != nil {
+		return fmt.Errorf("write diff json: %w", err)
+	}
+	return nil
+}
+
+// countsLine is the diff's last line: "2 new (1 failing), 1 changed, 1
+// resolved, 12 unchanged".
+func (d *Diff) countsLine() string {
+	failing := 0
+	for _, f := range d.Findings.New {
+		if f.Status == rules.Fail {
+			failing++
+		}
+	}
+	return fmt.Sprintf("%d new (%d failing), %d changed, %d resolved, %d unchanged",
+		d.Counts.New, failing, d.Counts.Changed, d.Counts.Resolved, d.Counts.Unchanged)
+}
+
+// diffScanLine describes one side of the diff.
+func diffScanLine(s DiffScan) string {
+	line := "scan " + orNone(s.ScanID)
+	if !s.Finished.IsZero() {
+		line += ", finished " + s.Finished.UTC().Format(time.DateTime) + " UTC"
+	}
+	line += ", declaration"
+	if s.DeclarationPath != "" {
+		line += " " + s.DeclarationPath
+	}
+	line += " (sha256 " + orNone(s.DeclarationSHA256) + ")"
+	if !s.PassesListed {
+		line += ", passed findings not listed"
+	}
+	return line
+}
+
+// diffPartyLabel is "id (role): name, contact".
+func diffPartyLabel(p rules.Party) string { return partyHeader(p) }
+
+// diffChangesText renders field changes as "status error → fail; party a → b".
+func diffChangesText(ch []FieldChange) string {
+	parts := make([]string, len(ch))
+	for i, c := range ch {
+		parts[i] = fmt.Sprintf("%s %s → %s", c.Field, orNone(c.Old), orNone(c.New))
+	}
+	return strings.Join(parts, "; ")
+}
+
+// declarationLines describe the declaration changes, one per line.
+func (d *Diff) declarationLines() []string {
+	dd := d.Declaration
+	var out []string
+	if dd.Changed {
+		out = append(out, fmt.Sprintf("changed (sha256 %s → %s)", orNone(d.Old.DeclarationSHA256), orNone(d.New.DeclarationSHA256)))
+	} else {
+		out = append(out, "unchanged")
+	}
+	for _, p := range dd.PartiesAdded {
+		out = append(out, "party added: "+diffPartyLabel(p))
+	}
+	for _, p := range dd.PartiesRemoved {
+		out = append(out, "party removed: "+diffPartyLabel(p))
+	}
+	for _, p := range dd.PartiesChanged {
+		out = append(out, "party changed: "+p.ID+": "+diffChangesText(p.Changes))
+	}
+	return out
+}
+
+// WriteDiffTable writes d for people: both scans, the declaration
+// changes, then the new, changed and resolved findings, most severe
+// first, and a counts line.
+func WriteDiffTable(w io.Writer, d *Diff) error {
+	bw := bufio.NewWriter(w)
+	fmt.Fprintf(bw, "old: %s\nnew: %s\n", diffScanLine(d.Old), diffScanLine(d.New))
+	decl := d.declarationLines()
+	fmt.Fprintf(bw, "declaration: %s\n", decl[0])
+	for _, l := range decl[1:] {
+		fmt.Fprintf(bw, "  %s\n", l)
+	}
+
+	rows := func(title string, head []string, cells [][]string) error {
+		fmt.Fprintf(bw, "\n%s (%d):\n", title, len(cells))
+		if len(cells) == 0 {
+			fmt.Fprintln(bw, "  none")
+			return nil
+		}
+		tw := tabwriter.NewWriter(bw, 0, 0, 2, ' ', 0)
+		fmt.Fprintf(tw, "  %s\n", strings.Join(head, "\t"))
+		for _, c := range cells {
+			fmt.Fprintf(tw, "  %s\n", strings.Join(c, "\t"))
+		}
+		return tw.Flush()
+	}
+	var cells [][]string
+	for _, f := range d.Findings.New {
+		cells = append(cells, []string{string(f.Severity), string(f.Status) + diffAcceptedMark(f.Suppressed), f.Control,
+			resourceLabel(f.Resource), where(f.Resource), partyKey(f.Finding), f.OldStatus, firstLine(f.Message)})
+	}
+	if err := rows("new", []string{"SEVERITY", "STATUS", "CONTROL", "RESOURCE", "WHERE", "PARTY", "WAS", "MESSAGE"}, cells); err != nil {
+		return err
+	}
+	cells = nil
+	for _, c := range d.Findings.Changed {
+		cells = append(cells, []string{string(c.Severity), string(c.Status) + diffAcceptedMark(c.Suppressed), c.Control,
+			resourceLabel(c.Resource), where(c.Resource), diffChangesText(c.Changes)})
+	}
+	if err := rows("changed", []string{"SEVERITY", "STATUS", "CONTROL", "RESOURCE", "WHERE", "CHANGES"}, cells); err != nil {
+		return err
+	}
+	cells = nil
+	for _, f := range d.Findings.Resolved {
+		cells = append(cells, []string{string(f.Severity), string(f.Status), f.Control,
+			resourceLabel(f.Resource), where(f.Resource), partyKey(f.Finding), f.NewStatus})
+	}
+	if err := rows("resolved", []string{"SEVERITY", "WAS", "CONTROL", "RESOURCE", "WHERE", "PARTY", "NOW"}, cells); err != nil {
+		return err
+	}
+	fmt.Fprintf(bw, "\n%s\n", d.countsLine())
+	return bw.Flush()
+}
+
+// diffAcceptedMark notes a finding whose risk a suppression accepts.
+func diffAcceptedMark(s *rules.Suppression) string {
+	if s == nil {
+		return ""
+	}
+	return " (accepted)"
+}
+
+// diffCell escapes a value for a Markdown table cell.
+func diffCell(s string) string {
+	s = strings.ReplaceAll(firstLine(s), `\`, `\\`)
+	s = strings.ReplaceAll(s, "|", `\|`)
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+// diffCode renders a value as inline code in a table cell.
+func diffCode(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return "`" + strings.ReplaceAll(s, "`", "'") + "`"
+}
+
+// WriteDiffMarkdown writes d as a Markdown document with the same
+// sections as the table.
+func WriteDiffMarkdown(w io.Writer, d *Diff) error {
+	bw := bufio.NewWriter(w)
+	yesNo := func(b bool) string {
+		if b {
+			return "yes"
+		}
+		return "no"
+	}
+	finished := func(t time.Time) string {
+		if t.IsZero() {
+			return "-"
+		}
+		return t.UTC().Format(time.DateTime) + " UTC"
+	}
+	fmt.Fprintf(bw, "# Findings diff\n\n")
+	fmt.Fprintf(bw, "**%s.**\n\n", d.countsLine())
+	fmt.Fprintf(bw, "| | old | new |\n| --- | --- | --- |\n")
+	fmt.Fprintf(bw, "| scan | %s | %s |\n", diffCode(d.Old.ScanID), diffCode(d.New.ScanID))
+	fmt.Fprintf(bw, "| finished | %s | %s |\n", finished(d.Old.Finished), finished(d.New.Finished))
+	fmt.Fprintf(bw, "| declaration | %s | %s |\n", diffCell(d.Old.DeclarationPath), diffCell(d.New.DeclarationPath))
+	fmt.Fprintf(bw, "| declaration sha256 | %s | %s |\n", diffCode(d.Old.DeclarationSHA256), diffCode(d.New.DeclarationSHA256))
+	fmt.Fprintf(bw, "| passed findings listed | %s | %s |\n", yesNo(d.Old.PassesListed), yesNo(d.New.PassesListed))
+
+	fmt.Fprintf(bw, "\n## Declaration\n\n")
+	for i, l := range d.declarationLines() {
+		if i == 0 {
+			fmt.Fprintf(bw, "The declaration is %s.\n", l)
+			if len(d.declarationLines()) > 1 {
+				fmt.Fprintln(bw)
+			}
+			continue
+		}
+		fmt.Fprintf(bw, "- %s\n", strings.ReplaceAll(l, "|", `\|`))
+	}
+
+	table := func(title string, head []string, cells [][]string) {
+		fmt.Fprintf(bw, "\n## %s (%d)\n\n", title, len(cells))
+		if len(cells) == 0 {
+			fmt.Fprintln(bw, "None.")
+			return
+		}
+		sep := make([]string, len(head))
+		for i := range sep {
+			sep[i] = "---"
+		}
+		fmt.Fprintf(bw, "| %s |\n| %s |\n", strings.Join(head, " | "), strings.Join(sep, " | "))
+		for _, c := range cells {
+			fmt.Fprintf(bw, "| %s |\n", strings.Join(c, " | "))
+		}
+	}
+	var cells [][]string
+	for _, f := range d.Findings.New {
+		cells = append(cells, []string{string(f.Severity), string(f.Status) + diffAcceptedMark(f.Suppressed), diffCode(f.Control),
+			diffCell(resourceLabel(f.Resource)), diffCell(where(f.Resource)), diffCell(partyKey(f.Finding)), f.OldStatus, diffCell(f.Message)})
+	}
+	table("New", []string{"Severity", "Status", "Control", "Resource", "Where", "Party", "Was", "Message"}, cells)
+	cells = nil
+	for _, c := range d.Findings.Changed {
+		cells = append(cells, []string{string(c.Severity), string(c.Status) + diffAcceptedMark(c.Suppressed), diffCode(c.Control),
+			diffCell(resourceLabel(c.Resource)), diffCell(where(c.Resource)), diffCell(diffChangesText(c.Changes))})
+	}
+	table("Changed", []string{"Severity", "Status", "Control", "Resource", "Where", "Changes"}, cells)
+	cells = nil
+	for _, f := range d.Findings.Resolved {
+		cells = append(cells, []string{string(f.Severity), string(f.Status), diffCode(f.Control),
+			diffCell(resourceLabel(f.Resource)), diffCell(where(f.Resource)), diffCell(partyKey(f.Finding)), f.NewStatus})
+	}
+	table("Resolved", []string{"Severity", "Was", "Control", "Resource", "Where", "Party", "Now"}, cells)
+	return bw.Flush()
+}
