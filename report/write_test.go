@@ -18,6 +18,7 @@ func TestWrite(t *testing.T) {
 		}},
 		{FormatNDJSON, func(out string) bool { return strings.HasPrefix(out, `{"type":"scan"`) }},
 		{FormatTable, func(out string) bool { return strings.Contains(out, "could not read:") }},
+		{FormatOCSF, func(out string) bool { return strings.HasPrefix(out, "[\n{\"class_uid\":2004,") }},
 	}
 	for _, tc := range tests {
 		t.Run(tc.format, func(t *testing.T) {
