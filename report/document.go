@@ -18,8 +18,9 @@ import (
 // SchemaVersion is the version of the findings document. A change that
 // removes or retypes a field bumps the major number; new fields bump the
 // minor one (1.1 added scan.resources, scan.scanners and
-// scan.apiRequests).
-const SchemaVersion = "1.1"
+// scan.apiRequests; 1.2 added findings[].suppressed and the summary's
+// suppressed counts).
+const SchemaVersion = "1.2"
 
 // ToolName is the tool named in every document.
 const ToolName = "ownaudit"

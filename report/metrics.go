@@ -19,6 +19,7 @@ import (
 const (
 	MetricFindings           = "ownaudit_findings"
 	MetricOwnershipFindings  = "ownaudit_ownership_findings"
+	MetricSuppressedFindings = "ownaudit_suppressed_findings"
 	MetricResources          = "ownaudit_resources"
 	MetricScannerSuccess     = "ownaudit_scanner_success"
 	MetricScannerDuration    = "ownaudit_scanner_duration_seconds"
@@ -41,6 +42,7 @@ var OwnershipKinds = []string{
 	strings.TrimPrefix(rules.OwnershipMisassigned, ownershipPrefix),
 	strings.TrimPrefix(rules.OwnershipTagConflict, ownershipPrefix),
 	strings.TrimPrefix(rules.OwnershipUnusedScope, ownershipPrefix),
+	strings.TrimPrefix(rules.OwnershipExpiredAcceptance, ownershipPrefix),
 }
 
 // BuildInfo labels ownaudit_build_info.
@@ -160,10 +162,13 @@ func (m *Metrics) state() state {
 // Descriptions of every metric, by name.
 var (
 	descFindings = prometheus.NewDesc(MetricFindings,
-		"Findings of the latest scan by control and status (pass, fail, error); ownership findings are in ownaudit_ownership_findings.",
+		"Findings of the latest scan by control and status (pass, fail, error); suppressed findings are in ownaudit_suppressed_findings, not in fail, and ownership findings are in ownaudit_ownership_findings.",
 		[]string{"cloud", "target", "domain", "control", "severity", "responsible_party", "responsible_role", "status"}, nil)
+	descSuppressed = prometheus.NewDesc(MetricSuppressedFindings,
+		"Failed findings of the latest scan that an unexpired declaration suppression accepts, by control.",
+		[]string{"cloud", "target", "domain", "control", "severity", "responsible_party", "responsible_role"}, nil)
 	descOwnership = prometheus.NewDesc(MetricOwnershipFindings,
-		"Ownership findings of the latest scan: resources nobody owns, owned by a party of the wrong role, tagged for another party, and declaration entries that match nothing.",
+		"Ownership findings of the latest scan: resources nobody owns, owned by a party of the wrong role, tagged for another party, declaration entries that match nothing, and accepted risks that expired.",
 		[]string{"cloud", "target", "domain", "kind"}, nil)
 	descResources = prometheus.NewDesc(MetricResources,
 		"Resources the latest scan read, by target and normalized type.",
@@ -196,7 +201,7 @@ var (
 type collector struct{ m *Metrics }
 
 func (collector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{descFindings, descOwnership, descResources, descScannerSuccess, descScannerDuration,
+	for _, d := range []*prometheus.Desc{descFindings, descSuppressed, descOwnership, descResources, descScannerSuccess, descScannerDuration,
 		descScanSuccess, descScanDuration, descLastScan, descLastSuccessfulScan, descScanInterval, descAPIRequests, descBuildInfo} {
 		ch <- d
 	}
@@ -245,8 +250,9 @@ type findingKey struct {
 	cloud, target, domain, control, severity, party, role string
 }
 
-// collectFindings emits every status, zero or not, of each (target,
-// control, severity, responsible party) that has a finding.
+// collectFindings emits every status, and the suppressed count, zero or
+// not, of each (target, control, severity, responsible party) that has a
+// finding. A suppressed finding is counted as suppressed, not as failed.
 func collectFindings(d *Document, gauge gaugeFunc) {
 	counts := map[findingKey]*StatusCounts{}
 	for _, f := range d.Findings {
@@ -263,9 +269,10 @@ func collectFindings(d *Document, gauge gaugeFunc) {
 			c = &StatusCounts{}
 			counts[k] = c
 		}
-		c.add(f.Status)
+		c.addFinding(f)
 	}
 	for k, c := range counts {
+		gauge(descSuppressed, float64(c.Suppressed), k.cloud, k.target, k.domain, k.control, k.severity, k.party, k.role)
 		for _, st := range []struct {
 			status rules.Status
 			n      int
@@ -280,7 +287,7 @@ type scopeKey struct {
 	cloud, target, domain string
 }
 
-// collectOwnership emits the four kinds, zero or not, for every domain of
+// collectOwnership emits every kind, zero or not, for every domain of
 // every target the document lists, for the declaration itself (cloud and
 // target "", where unused_scope findings belong) when there is one, and
 // for any other scope an ownership finding names.

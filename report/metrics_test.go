@@ -24,8 +24,16 @@ import (
 var testBuildInfo = BuildInfo{Version: "v0.1.0-test", GoVersion: "go1.26.0", Revision: "0123abc"}
 
 // metricsDocument is testDocument with resources, scanner runs and API
-// requests: what a real scan of testInventory's targets would carry.
+// requests: what a real scan of testInventory's targets would carry. The
+// bucket's failing insecure-transport finding is suppressed.
 func metricsDocument() *Document {
+	findings := testFindings()
+	for i, f := range findings {
+		if f.Control == "encryption.insecure_transport_allowed" {
+			findings[i].Suppressed = &rules.Suppression{Reason: "public website bucket", AcceptedBy: "acme", Expires: "2026-12-31",
+				Entry: 0, File: "declaration.yaml", Line: 30, Column: 5}
+		}
+	}
 	inv := testInventory()
 	inv.Resources = []inventory.Resource{
 		{Cloud: inventory.AWS, Target: "111111111111", Region: "eu-central-1", Type: inventory.AWSSecurityGroup, ID: "sg-0a1b2c3d"},
@@ -38,7 +46,7 @@ func metricsDocument() *Document {
 		{Cloud: inventory.AWS, Target: "111111111111", Region: "eu-west-1", Domain: inventory.Patching, Success: false, DurationSeconds: 0.5},
 		{Cloud: inventory.AWS, Target: "111111111111", Domain: inventory.IAM, Success: true, DurationSeconds: 2},
 	}
-	return Build(inv, testDeclaration(), testFindings(), Meta{
+	return Build(inv, testDeclaration(), findings, Meta{
 		ScanID: "0123456789abcdef", ToolVersion: "v0.1.0-test", Started: testStarted, Finished: testFinished, Source: SourceScan,
 		APIRequests: []APIRequestCount{
 			{Cloud: inventory.AWS, Service: "ssm", Operation: "DescribeInstancePatchStates", Code: "AccessDeniedException", Count: 1},
@@ -207,16 +215,19 @@ func TestMetricsMatchDocumentCounts(t *testing.T) {
 			for _, f := range tc.doc.Findings {
 				if strings.HasPrefix(f.Control, "ownership.") {
 					ownership++
-					bump(ownershipBy, partyKey(f), f.Status)
+					bump(ownershipBy, partyKey(f), f)
 				}
 			}
 			if got, want := sum(fams, MetricOwnershipFindings, nil), float64(ownership); got != want {
 				t.Errorf("sum(%s) = %v, want %v ownership findings", MetricOwnershipFindings, got, want)
 			}
-			if got, want := sum(fams, MetricFindings, nil)+sum(fams, MetricOwnershipFindings, nil), float64(tc.doc.Summary.Total); got != want {
-				t.Errorf("sum(findings) + sum(ownership findings) = %v, want the summary's total %v", got, want)
+			if got, want := sum(fams, MetricFindings, nil)+sum(fams, MetricSuppressedFindings, nil)+sum(fams, MetricOwnershipFindings, nil), float64(tc.doc.Summary.Total); got != want {
+				t.Errorf("sum(findings) + sum(suppressed) + sum(ownership findings) = %v, want the summary's total %v", got, want)
 			}
-			wantFail := tc.doc.Summary.ByStatus[rules.Fail]
+			if got, want := sum(fams, MetricSuppressedFindings, nil), float64(tc.doc.Summary.Suppressed); got != want {
+				t.Errorf("sum(%s) = %v, want the summary's %v", MetricSuppressedFindings, got, want)
+			}
+			wantFail := tc.doc.Summary.ByStatus[rules.Fail] - tc.doc.Summary.Suppressed
 			for _, c := range ownershipBy {
 				wantFail -= c.Fail
 			}
@@ -245,6 +256,40 @@ func TestMetricsMatchDocumentCounts(t *testing.T) {
 	}
 }
 
+// TestMetricsSuppressed checks that a suppressed failing finding leaves
+// the fail series for the suppressed one, and that a control with no
+// suppressed finding still has its suppressed series, at 0.
+func TestMetricsSuppressed(t *testing.T) {
+	m := NewMetrics(testBuildInfo)
+	m.Observe(metricsDocument())
+	fams := gather(t, m)
+	bucket := map[string]string{"cloud": "gcp", "target": "acme-prod", "domain": "encryption",
+		"control": "encryption.insecure_transport_allowed", "severity": "medium", "responsible_party": "claranet", "responsible_role": "msp"}
+	if got := sum(fams, MetricSuppressedFindings, bucket); got != 1 {
+		t.Errorf("%s%v = %v, want 1", MetricSuppressedFindings, bucket, got)
+	}
+	bucket["status"] = "fail"
+	if got := sum(fams, MetricFindings, bucket); got != 0 {
+		t.Errorf("%s%v = %v, want 0: a suppressed finding is not failing", MetricFindings, bucket, got)
+	}
+	root := map[string]string{"target": "111111111111", "control": "iam.root_mfa_disabled"}
+	n := 0
+	for _, mm := range fams[MetricSuppressedFindings].GetMetric() {
+		if l := labels(mm); l["target"] == root["target"] && l["control"] == root["control"] {
+			n++
+			if value(mm) != 0 {
+				t.Errorf("%s%v = %v, want 0", MetricSuppressedFindings, l, value(mm))
+			}
+		}
+	}
+	if n != 1 {
+		t.Errorf("%d %s series for %v, want 1 at 0", n, MetricSuppressedFindings, root)
+	}
+	if got, want := len(fams[MetricSuppressedFindings].GetMetric())*3, len(fams[MetricFindings].GetMetric()); got != want {
+		t.Errorf("%d suppressed series for %d findings series, want one per three statuses", got/3, want)
+	}
+}
+
 func TestMetricsEmitKnownSeriesAsZero(t *testing.T) {
 	m := NewMetrics(testBuildInfo)
 	m.Observe(metricsDocument())
@@ -268,9 +313,9 @@ func TestMetricsEmitKnownSeriesAsZero(t *testing.T) {
 			t.Errorf("%s%v: %d series, want 1", MetricFindings, sel, n)
 		}
 	}
-	// Every listed target and the declaration have all four kinds in all
-	// four domains: 4 targets + the declaration, times 4 x 4.
-	if got, want := len(fams[MetricOwnershipFindings].GetMetric()), (4+1)*4*4; got != want {
+	// Every listed target and the declaration have every kind in all
+	// four domains: 4 targets + the declaration, times 4 domains.
+	if got, want := len(fams[MetricOwnershipFindings].GetMetric()), (4+1)*4*len(OwnershipKinds); got != want {
 		t.Errorf("%s: %d series, want %d", MetricOwnershipFindings, got, want)
 	}
 	var zeroKinds int
@@ -280,8 +325,8 @@ func TestMetricsEmitKnownSeriesAsZero(t *testing.T) {
 			zeroKinds++
 		}
 	}
-	if zeroKinds != 16 {
-		t.Errorf("%s for 222222222222: %d zero series, want 16", MetricOwnershipFindings, zeroKinds)
+	if want := 4 * len(OwnershipKinds); zeroKinds != want {
+		t.Errorf("%s for 222222222222: %d zero series, want %d", MetricOwnershipFindings, zeroKinds, want)
 	}
 	// A resource type of the target's cloud the scan found none of is 0.
 	found := false

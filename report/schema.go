@@ -100,35 +100,42 @@ var schemaDocs = map[string]string{
 
 	"Summary":            "Finding counts.",
 	"Summary.Total":      "Number of findings.",
-	"Summary.ByStatus":   "Findings per status.",
+	"Summary.ByStatus":   "Findings per status; suppressed findings keep their status and count here as failed.",
+	"Summary.Suppressed": "Failed findings a declaration suppression accepts (accepted risk).",
 	"Summary.BySeverity": "Findings per severity and status.",
 	"Summary.ByDomain":   "Findings per domain and status.",
 	"Summary.ByParty":    "Findings per responsible party id and status; unassigned counts findings without a responsible party.",
-	"StatusCounts":       "Finding counts per status.",
+	"StatusCounts":       "Finding counts per status; fail leaves out the suppressed findings, which suppressed counts.",
 
 	"Party": "Someone who can be responsible.",
 
-	"Finding":               "One result: a control on a resource, or an ownership problem.",
-	"Finding.ID":            "Stable id: the same control on the same resource has the same id in every scan, so scans can be compared.",
-	"Finding.Control":       "The control id, e.g. firewall.admin_ports_open_to_internet or ownership.unassigned.",
-	"Finding.Title":         "The control's title.",
-	"Finding.Resource":      "The resource the finding is about.",
-	"Finding.Responsible":   "The party declared responsible, and the declaration entry that decided it; null when nobody is.",
-	"Finding.ExpectedRoles": "The roles the responsibility model allows to own this resource type and domain.",
-	"Finding.Evidence":      "The values that decided the verdict.",
-	"Finding.Message":       "What was found, in one sentence.",
-	"Finding.Remediation":   "How to fix it.",
-	"Finding.References":    "Benchmark recommendations, as benchmark:id.",
-	"ResourceRef":           "Identifies a resource: cloud, target, region, type and provider id together are unique.",
-	"ResourceRef.Target":    "The AWS account, Azure subscription or GCP project.",
-	"ResourceRef.Type":      "The normalized resource type, e.g. aws.ec2.security_group.",
-	"ResourceRef.ID":        "The provider's id of the resource.",
-	"Responsible":           "The party a finding is attributed to, and why.",
-	"Responsible.Party":     "The party id.",
-	"Responsible.DecidedBy": "The declaration entry that assigned the party.",
-	"Decision":              "A declaration entry.",
-	"Decision.Entry":        "Index in responsibilities, from 0.",
-	"Decision.Via":          "assign (a domain assignment) or controls (a per-control override).",
+	"Finding":                "One result: a control on a resource, or an ownership problem.",
+	"Finding.ID":             "Stable id: the same control on the same resource has the same id in every scan, so scans can be compared.",
+	"Finding.Control":        "The control id, e.g. firewall.admin_ports_open_to_internet or ownership.unassigned.",
+	"Finding.Title":          "The control's title.",
+	"Finding.Resource":       "The resource the finding is about.",
+	"Finding.Responsible":    "The party declared responsible, and the declaration entry that decided it; null when nobody is.",
+	"Finding.ExpectedRoles":  "The roles the responsibility model allows to own this resource type and domain.",
+	"Finding.Evidence":       "The values that decided the verdict.",
+	"Finding.Message":        "What was found, in one sentence.",
+	"Finding.Remediation":    "How to fix it.",
+	"Finding.References":     "Benchmark recommendations, as benchmark:id.",
+	"Finding.Suppressed":     "Set when a declaration suppression accepts this failing finding (accepted risk); the status stays fail, but --fail-on and the failing counts leave it out.",
+	"Suppression":            "The declaration suppression that accepted a finding's risk.",
+	"Suppression.Reason":     "Why the risk is accepted.",
+	"Suppression.AcceptedBy": "The id of the party that accepted the risk.",
+	"Suppression.Expires":    "The last day the acceptance holds, YYYY-MM-DD.",
+	"Suppression.Entry":      "Index in the declaration's suppressions, from 0.",
+	"ResourceRef":            "Identifies a resource: cloud, target, region, type and provider id together are unique.",
+	"ResourceRef.Target":     "The AWS account, Azure subscription or GCP project.",
+	"ResourceRef.Type":       "The normalized resource type, e.g. aws.ec2.security_group.",
+	"ResourceRef.ID":         "The provider's id of the resource.",
+	"Responsible":            "The party a finding is attributed to, and why.",
+	"Responsible.Party":      "The party id.",
+	"Responsible.DecidedBy":  "The declaration entry that assigned the party.",
+	"Decision":               "A declaration entry.",
+	"Decision.Entry":         "Index in responsibilities, from 0; in suppressions when via is suppression.",
+	"Decision.Via":           "assign (a domain assignment), controls (a per-control override) or suppression (the acceptor of an expired suppression).",
 }
 
 // FindingsSchema returns the JSON Schema (draft 2020-12) of the findings
@@ -205,7 +212,11 @@ func refineFindingsSchema(root *jsonschema.Schema) error {
 		{"ResourceRef", "type", func(p *jsonschema.Schema) { p.MinLength = &one }},
 		{"ResourceRef", "id", func(p *jsonschema.Schema) { p.MinLength = &one }},
 		{"Responsible", "party", func(p *jsonschema.Schema) { p.MinLength = &one }},
-		{"Decision", "via", func(p *jsonschema.Schema) { p.Enum = []any{rules.ViaAssign, rules.ViaControls} }},
+		{"Decision", "via", func(p *jsonschema.Schema) { p.Enum = []any{rules.ViaAssign, rules.ViaControls, rules.ViaSuppression} }},
+		{"Suppression", "expires", func(p *jsonschema.Schema) { p.Pattern = `^[0-9]{4}-[0-9]{2}-[0-9]{2}$` }},
+		{"Suppression", "acceptedBy", func(p *jsonschema.Schema) { p.MinLength = &one }},
+		{"Suppression", "entry", func(p *jsonschema.Schema) { p.Minimum = "0" }},
+		{"Summary", "suppressed", func(p *jsonschema.Schema) { p.Minimum = "0" }},
 		{"Decision", "entry", func(p *jsonschema.Schema) { p.Minimum = "0" }},
 		{"Summary", "total", func(p *jsonschema.Schema) { p.Minimum = "0" }},
 		{"ResourceCount", "count", func(p *jsonschema.Schema) { p.Minimum = "1" }},
@@ -225,7 +236,7 @@ func refineFindingsSchema(root *jsonschema.Schema) error {
 		}
 		s.edit(p)
 	}
-	for _, name := range []string{"pass", "fail", "error"} {
+	for _, name := range []string{"pass", "fail", "error", "suppressed"} {
 		p, err := prop("StatusCounts", name)
 		if err != nil {
 			return err

@@ -10,8 +10,13 @@ const Unassigned = "unassigned"
 
 // Summary counts the findings of a scan, passed ones included.
 type Summary struct {
-	Total      int                               `json:"total"`
-	ByStatus   map[rules.Status]int              `json:"byStatus"`
+	Total int `json:"total"`
+	// ByStatus counts each finding by its status; a suppressed finding
+	// keeps its status and so counts as failed here.
+	ByStatus map[rules.Status]int `json:"byStatus"`
+	// Suppressed counts the failed findings a declaration suppression
+	// accepts; the StatusCounts below count them here and not as Fail.
+	Suppressed int                               `json:"suppressed"`
 	BySeverity map[rules.Severity]StatusCounts   `json:"bySeverity"`
 	ByDomain   map[inventory.Domain]StatusCounts `json:"byDomain"`
 	// ByParty is keyed by party id; Unassigned holds findings without a
@@ -19,11 +24,14 @@ type Summary struct {
 	ByParty map[string]StatusCounts `json:"byParty"`
 }
 
-// StatusCounts are finding counts per status.
+// StatusCounts are finding counts per status. Fail counts the failed
+// findings that are not suppressed, Suppressed the failed ones a
+// declaration suppression accepts.
 type StatusCounts struct {
-	Pass  int `json:"pass"`
-	Fail  int `json:"fail"`
-	Error int `json:"error"`
+	Pass       int `json:"pass"`
+	Fail       int `json:"fail"`
+	Error      int `json:"error"`
+	Suppressed int `json:"suppressed"`
 }
 
 // add counts one finding of status s; statuses outside the closed set are
@@ -39,10 +47,21 @@ func (c *StatusCounts) add(s rules.Status) {
 	}
 }
 
-// Total is the number of findings counted.
-func (c StatusCounts) Total() int { return c.Pass + c.Fail + c.Error }
+// addFinding counts f: as suppressed when a suppression accepts it, else
+// by its status.
+func (c *StatusCounts) addFinding(f rules.Finding) {
+	if f.Suppressed != nil {
+		c.Suppressed++
+		return
+	}
+	c.add(f.Status)
+}
 
-// Summarize counts findings by status, severity, domain and party. Every
+// Total is the number of findings counted.
+func (c StatusCounts) Total() int { return c.Pass + c.Fail + c.Error + c.Suppressed }
+
+// Summarize counts findings by status, severity, domain and party, and
+// the suppressed ones. Every
 // status, severity and domain has an entry, zero or not, so that readers
 // can index without checking; parties appear only when they have findings.
 func Summarize(findings []rules.Finding) Summary {
@@ -64,17 +83,20 @@ func Summarize(findings []rules.Finding) Summary {
 	for _, f := range findings {
 		s.Total++
 		s.ByStatus[f.Status]++
-		bump(s.BySeverity, f.Severity, f.Status)
-		bump(s.ByDomain, f.Domain, f.Status)
-		bump(s.ByParty, partyKey(f), f.Status)
+		if f.Suppressed != nil {
+			s.Suppressed++
+		}
+		bump(s.BySeverity, f.Severity, f)
+		bump(s.ByDomain, f.Domain, f)
+		bump(s.ByParty, partyKey(f), f)
 	}
 	return s
 }
 
-// bump counts one finding of status st under key k.
-func bump[K comparable](m map[K]StatusCounts, k K, st rules.Status) {
+// bump counts finding f under key k.
+func bump[K comparable](m map[K]StatusCounts, k K, f rules.Finding) {
 	c := m[k]
-	c.add(st)
+	c.addFinding(f)
 	m[k] = c
 }
 
@@ -99,12 +121,12 @@ func (d *Document) WithoutPassed() *Document {
 	return &out
 }
 
-// Failing counts the failed findings at severity min or above; it is what
-// --fail-on compares against.
+// Failing counts the failed findings at severity min or above that no
+// suppression accepts; it is what --fail-on compares against.
 func (d *Document) Failing(min rules.Severity) int {
 	n := 0
 	for _, f := range d.Findings {
-		if f.Status == rules.Fail && f.Severity.Rank() >= min.Rank() {
+		if f.Status == rules.Fail && f.Suppressed == nil && f.Severity.Rank() >= min.Rank() {
 			n++
 		}
 	}

@@ -68,7 +68,10 @@ type group struct {
 	role    rules.Role
 	header  string
 	failing []rules.Finding
-	errors  int
+	// suppressed are failed findings a suppression accepts; they are
+	// not in failing.
+	suppressed []rules.Finding
+	errors     int
 }
 
 // groups splits doc's findings by responsible party: the unassigned group
@@ -98,19 +101,22 @@ func groups(doc *Document) []*group {
 			byKey[k] = g
 			extra = append(extra, g)
 		}
-		switch f.Status {
-		case rules.Fail:
+		switch {
+		case f.Status == rules.Fail && f.Suppressed != nil:
+			g.suppressed = append(g.suppressed, f)
+		case f.Status == rules.Fail:
 			g.failing = append(g.failing, f)
-		case rules.Error:
+		case f.Status == rules.Error:
 			g.errors++
 		}
 	}
-	if len(unassigned.failing) == 0 && unassigned.errors == 0 {
+	if len(unassigned.failing) == 0 && len(unassigned.suppressed) == 0 && unassigned.errors == 0 {
 		out = out[1:]
 	}
 	out = append(out, extra...)
 	for _, g := range out {
 		sortFindings(g.failing)
+		sortFindings(g.suppressed)
 	}
 	return out
 }
@@ -209,6 +215,7 @@ func WriteTable(w io.Writer, doc *Document, opts TableOptions) error {
 		fmt.Fprintf(bw, "\n%s\n", p.paint(ansiHeader, g.header))
 		if len(g.failing) == 0 && g.errors == 0 {
 			fmt.Fprintf(bw, "  nothing failing\n")
+			writeSuppressed(bw, g.suppressed)
 			continue
 		}
 		line := "  nothing failing"
@@ -222,6 +229,7 @@ func WriteTable(w io.Writer, doc *Document, opts TableOptions) error {
 		if len(g.failing) > 0 {
 			writeFindings(bw, p, g.failing, opts.Width)
 		}
+		writeSuppressed(bw, g.suppressed)
 	}
 
 	if len(doc.Errors) > 0 {
@@ -252,6 +260,20 @@ func WriteTable(w io.Writer, doc *Document, opts TableOptions) error {
 
 	fmt.Fprintf(bw, "\n%s\n", totals(doc))
 	return bw.Flush()
+}
+
+// writeSuppressed lists a party's accepted risks, one line each, after its
+// failing findings.
+func writeSuppressed(w io.Writer, fs []rules.Finding) {
+	if len(fs) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "  %d suppressed (accepted risk):\n", len(fs))
+	for _, f := range fs {
+		s := f.Suppressed
+		fmt.Fprintf(w, "    %s %s %s (%s): accepted by %s until %s, %s\n",
+			f.Severity, f.Control, resourceLabel(f.Resource), where(f.Resource), s.AcceptedBy, s.Expires, firstLine(s.Reason))
+	}
 }
 
 func writeScanHeader(w io.Writer, doc *Document) {
@@ -350,9 +372,12 @@ func totals(doc *Document) string {
 			sev = append(sev, fmt.Sprintf("%d %s", n, x))
 		}
 	}
-	line := fmt.Sprintf("total: %d findings, %d failing", s.Total, s.ByStatus[rules.Fail])
+	line := fmt.Sprintf("total: %d findings, %d failing", s.Total, s.ByStatus[rules.Fail]-s.Suppressed)
 	if len(sev) > 0 {
 		line += " (" + strings.Join(sev, ", ") + ")"
+	}
+	if s.Suppressed > 0 {
+		line += fmt.Sprintf(", %d suppressed", s.Suppressed)
 	}
 	line += fmt.Sprintf(", %d not evaluated, %d passed", s.ByStatus[rules.Error], s.ByStatus[rules.Pass])
 	if n := len(doc.Errors); n == 1 {
@@ -373,6 +398,12 @@ func WriteSummary(w io.Writer, doc *Document, opts TableOptions) error {
 	for _, s := range rules.Severities {
 		head = append(head, strings.ToUpper(string(s)))
 	}
+	// The SUPPRESSED column appears only when a suppression accepted
+	// something, so that declarations without any read as before.
+	withSuppressed := doc.Summary.Suppressed > 0
+	if withSuppressed {
+		head = append(head, "SUPPRESSED")
+	}
 	head = append(head, "NOT EVALUATED", "PASSED")
 	// Only the first cell is painted, so that the escape sequences do not
 	// skew the column widths.
@@ -391,6 +422,9 @@ func WriteSummary(w io.Writer, doc *Document, opts TableOptions) error {
 		cells := []string{p.paint(ansiHeader, g.key), role, fmt.Sprint(counts.Fail)}
 		for _, s := range rules.Severities {
 			cells = append(cells, fmt.Sprint(n[s]))
+		}
+		if withSuppressed {
+			cells = append(cells, fmt.Sprint(counts.Suppressed))
 		}
 		cells = append(cells, fmt.Sprint(counts.Error), fmt.Sprint(counts.Pass))
 		fmt.Fprintln(tw, strings.Join(cells, "\t"))
