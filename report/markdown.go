@@ -1,11 +1,84 @@
 package report
 
 import (
-	"errors"
+	"bufio"
+	"fmt"
 	"io"
+	"strings"
+	"text/template"
+
+	"github.com/ownaudit/ownaudit/rules"
 )
 
-// WriteMarkdown writes a handover report in Markdown (being written).
+// markdownTemplate renders the handover report as GitHub-flavoured
+// Markdown. text/template escapes nothing, so every value from the clouds
+// or the declaration goes through md or code.
+var markdownTemplate = template.Must(template.New("handover.md.tmpl").Funcs(template.FuncMap{
+	"dict":   dict,
+	"title":  title,
+	"md":     md,
+	"code":   code,
+	"cell":   mdCell,
+	"swatch": swatch,
+}).ParseFS(templates, "templates/handover.md.tmpl"))
+
+// WriteMarkdown writes the handover report in GitHub-flavoured Markdown,
+// with the same sections as the HTML report.
 func WriteMarkdown(w io.Writer, doc *Document) error {
-	return errors.New("the markdown format is not built yet")
+	bw := bufio.NewWriter(w)
+	if err := markdownTemplate.Execute(bw, BuildHandover(doc)); err != nil {
+		return err
+	}
+	return bw.Flush()
+}
+
+// mdEscaper makes text inert in Markdown: HTML-significant characters
+// become entities (GitHub would otherwise render or strip tags), Markdown
+// punctuation is backslash-escaped, and line breaks, which would end a
+// table row, become <br>.
+var mdEscaper = strings.NewReplacer(
+	"&", "&amp;", "<", "&lt;", ">", "&gt;",
+	`\`, `\\`, "`", "\\`", "*", `\*`, "_", `\_`, "[", `\[`, "]", `\]`,
+	"|", `\|`, "~", `\~`, "#", `\#`,
+	"\r\n", "<br>", "\n", "<br>", "\r", "<br>",
+)
+
+// md escapes a value for Markdown text, table cells included.
+func md(v any) string {
+	return mdEscaper.Replace(fmt.Sprint(v))
+}
+
+// code sets a value in a code span. A value a code span cannot hold (a
+// backtick or a line break) is escaped as text instead; a pipe is escaped
+// even inside the span, since GFM splits table cells before it sees spans.
+func code(v any) string {
+	s := fmt.Sprint(v)
+	if strings.ContainsAny(s, "`\r\n") {
+		return md(s)
+	}
+	return "`" + strings.ReplaceAll(s, "|", `\|`) + "`"
+}
+
+// swatches stand in for the HTML report's colours: Markdown has none, but
+// GitHub shows these in colour.
+var swatches = map[rules.Severity]string{
+	rules.Critical: "🟥", rules.High: "🟧", rules.Medium: "🟨", rules.Low: "🟦", rules.Info: "⬜",
+}
+
+// swatch is the colour of a severity; "" for none.
+func swatch(v any) string {
+	return swatches[rules.Severity(fmt.Sprint(v))]
+}
+
+// mdCell renders a matrix cell: "0" when nothing fails, else the swatch,
+// the count and the worst severity ("🟥 3 critical").
+func mdCell(c MatrixCell) string {
+	if c.Count == 0 {
+		return "0"
+	}
+	s := fmt.Sprintf("%d %s", c.Count, c.Worst)
+	if sw := swatch(c.Worst); sw != "" {
+		s = sw + " " + s
+	}
+	return s
 }
