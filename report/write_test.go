@@ -18,6 +18,10 @@ func TestWrite(t *testing.T) {
 		}},
 		{FormatNDJSON, func(out string) bool { return strings.HasPrefix(out, `{"type":"scan"`) }},
 		{FormatTable, func(out string) bool { return strings.Contains(out, "could not read:") }},
+		{FormatMarkdown, func(out string) bool { return strings.HasPrefix(out, "# Handover report\n") }},
+		{FormatHTML, func(out string) bool {
+			return strings.HasPrefix(out, "<!DOCTYPE html>") && strings.Contains(out, `id="domain-party-matrix"`)
+		}},
 		{FormatOCSF, func(out string) bool { return strings.HasPrefix(out, "[\n{\"class_uid\":2004,") }},
 	}
 	for _, tc := range tests {

@@ -1,0 +1,344 @@
+package report
+
+import (
+	"bytes"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/ownaudit/ownaudit/integration/demo"
+	"github.com/ownaudit/ownaudit/inventory"
+	"github.com/ownaudit/ownaudit/rules"
+)
+
+// handoverDemo builds the document of the demo's embedded inventory (its
+// Azure and GCP part) in-process, with fixed times, so that reports of it
+// can be compared with golden files.
+func handoverDemo(t *testing.T) *Document {
+	t.Helper()
+	d, err := demo.Declaration()
+	if err != nil {
+		t.Fatal(err)
+	}
+	inv, err := demo.Inventory()
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := Build(inv, d, rules.Evaluate(inv, d), Meta{
+		ScanID: "demo0000000000000000000000000000", ToolVersion: "v0.0.0-test",
+		Started: testStarted, Finished: testFinished, Source: SourceDemo,
+	})
+	return doc.WithoutPassed()
+}
+
+func TestHandoverGolden(t *testing.T) {
+	tests := []struct {
+		name   string
+		doc    func(*testing.T) *Document
+		write  func(*bytes.Buffer, *Document) error
+		golden string
+	}{
+		{"demo markdown", handoverDemo, func(b *bytes.Buffer, d *Document) error { return WriteMarkdown(b, d) }, "handover-demo.golden.md"},
+		{"demo html", handoverDemo, func(b *bytes.Buffer, d *Document) error { return WriteHTML(b, d) }, "handover-demo.golden.html"},
+		{"test markdown", func(*testing.T) *Document { return testDocument() }, func(b *bytes.Buffer, d *Document) error { return WriteMarkdown(b, d) }, "handover.golden.md"},
+		{"test html", func(*testing.T) *Document { return testDocument() }, func(b *bytes.Buffer, d *Document) error { return WriteHTML(b, d) }, "handover.golden.html"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var b bytes.Buffer
+			if err := tc.write(&b, tc.doc(t)); err != nil {
+				t.Fatal(err)
+			}
+			golden(t, tc.golden, b.Bytes())
+		})
+	}
+}
+
+// TestHandoverOrder checks the order the reports promise: unassigned
+// first, ownership gaps before the other failing findings, severities most
+// severe first.
+func TestHandoverOrder(t *testing.T) {
+	h := BuildHandover(handoverDemo(t))
+	if len(h.Parties) == 0 || h.Parties[0].Key != Unassigned {
+		t.Fatalf("first party = %v, want %q (the demo has unassigned findings)", partyKeys(h), Unassigned)
+	}
+	gaps := 0
+	for _, p := range h.Parties {
+		for _, it := range p.Gaps {
+			gaps++
+			if !strings.HasPrefix(it.Control, "ownership.") {
+				t.Errorf("party %s: gap %s is not an ownership finding", p.Key, it.Control)
+			}
+		}
+		last := 6
+		for _, g := range p.Failing {
+			if r := g.Severity.Rank(); r >= last {
+				t.Errorf("party %s: severity %s comes after a severity of rank %d", p.Key, g.Severity, last)
+			} else {
+				last = r
+			}
+			for _, it := range g.Items {
+				if strings.HasPrefix(it.Control, "ownership.") {
+					t.Errorf("party %s: ownership finding %s listed under %s, want it among the gaps", p.Key, it.Control, g.Severity)
+				}
+				if it.Severity != g.Severity {
+					t.Errorf("party %s: %s of severity %s listed under %s", p.Key, it.Control, it.Severity, g.Severity)
+				}
+			}
+		}
+	}
+	if gaps == 0 {
+		t.Errorf("no ownership gaps in the demo report, want some")
+	}
+	if h.Scan.SHA256 == "" || len(h.Scan.SHA256) != 64 {
+		t.Errorf("declaration sha256 = %q, want 64 hex digits", h.Scan.SHA256)
+	}
+}
+
+func partyKeys(h *Handover) []string {
+	var out []string
+	for _, p := range h.Parties {
+		out = append(out, p.Key)
+	}
+	return out
+}
+
+// TestMatrixCounts checks each matrix cell against the findings it counts,
+// and each row and column against the summary.
+func TestMatrixCounts(t *testing.T) {
+	for name, doc := range map[string]*Document{"demo": handoverDemo(t), "test": testDocument(), "suppressed": suppressedDocument()} {
+		t.Run(name, func(t *testing.T) {
+			type key struct {
+				party  string
+				domain inventory.Domain
+			}
+			want := map[key]int{}
+			worst := map[key]rules.Severity{}
+			for _, f := range doc.Findings {
+				if f.Status != rules.Fail || f.Suppressed != nil {
+					continue
+				}
+				k := key{partyKey(f), f.Domain}
+				want[k]++
+				if f.Severity.Rank() > worst[k].Rank() {
+					worst[k] = f.Severity
+				}
+			}
+			m := BuildHandover(doc).Matrix
+			if len(m.Domains) != len(inventory.Domains) {
+				t.Fatalf("matrix domains = %v, want %v", m.Domains, inventory.Domains)
+			}
+			seen := map[key]bool{}
+			byDomain := map[inventory.Domain]int{}
+			for _, row := range m.Rows {
+				sum := 0
+				for _, c := range row.Cells {
+					k := key{row.Party, c.Domain}
+					seen[k] = true
+					if c.Count != want[k] || c.Worst != worst[k] {
+						t.Errorf("cell %s × %s = %d %q, want %d %q", row.Party, c.Domain, c.Count, c.Worst, want[k], worst[k])
+					}
+					sum += c.Count
+					byDomain[c.Domain] += c.Count
+				}
+				if sum != row.Total {
+					t.Errorf("row %s total = %d, want the sum of its cells %d", row.Party, row.Total, sum)
+				}
+				if got := doc.Summary.ByParty[row.Party].Fail; sum != got {
+					t.Errorf("row %s counts %d failing, summary says %d", row.Party, sum, got)
+				}
+			}
+			for k, n := range want {
+				if !seen[k] {
+					t.Errorf("%d failing findings of %s × %s have no cell", n, k.party, k.domain)
+				}
+			}
+			for _, dom := range inventory.Domains {
+				if got := doc.Summary.ByDomain[dom].Fail; byDomain[dom] != got {
+					t.Errorf("column %s counts %d failing, summary says %d", dom, byDomain[dom], got)
+				}
+			}
+		})
+	}
+}
+
+// TestHTMLMatrixCells checks the rendered cells, as the browser test finds
+// them, against the model.
+func TestHTMLMatrixCells(t *testing.T) {
+	doc := handoverDemo(t)
+	var b bytes.Buffer
+	if err := WriteHTML(&b, doc); err != nil {
+		t.Fatal(err)
+	}
+	cellRE := regexp.MustCompile(`<td id="cell-[^"]*" data-party="([^"]*)" data-domain="([^"]*)" data-count="(\d+)" data-worst="([a-z]+)" class="sev-([a-z]+)"><span class="n">(\d+)</span>`)
+	cells := cellRE.FindAllStringSubmatch(b.String(), -1)
+	m := BuildHandover(doc).Matrix
+	if want := len(m.Rows) * len(m.Domains); len(cells) != want {
+		t.Fatalf("found %d matrix cells in the HTML, want %d", len(cells), want)
+	}
+	i := 0
+	for _, row := range m.Rows {
+		for _, c := range row.Cells {
+			got := cells[i]
+			i++
+			worst := string(c.Worst)
+			if worst == "" {
+				worst = "none"
+			}
+			n := strconv.Itoa(c.Count)
+			if got[1] != row.Party || got[2] != string(c.Domain) || got[3] != n || got[6] != n || got[4] != worst || got[5] != worst {
+				t.Errorf("cell %q, want party %s domain %s count %s worst %s", got[0], row.Party, c.Domain, n, worst)
+			}
+		}
+	}
+}
+
+// TestReportsEscape puts markup and Markdown syntax into a resource name,
+// a message and a party name; neither report may carry them through.
+func TestReportsEscape(t *testing.T) {
+	const evil = `<script>alert("x")</script>`
+	doc := testDocument()
+	doc.Parties[0].Name = `Acme <b>GmbH</b> | *bold*`
+	f := doc.Findings[0]
+	f.Resource.Name = evil
+	f.Message = "line one\nline two | " + evil
+	doc.Findings = append(doc.Findings, f)
+
+	var h bytes.Buffer
+	if err := WriteHTML(&h, doc); err != nil {
+		t.Fatal(err)
+	}
+	html := h.String()
+	for _, bad := range []string{"<script", "<b>GmbH"} {
+		if strings.Contains(html, bad) {
+			t.Errorf("HTML report contains %q unescaped", bad)
+		}
+	}
+	if !strings.Contains(html, "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;") {
+		t.Errorf("HTML report does not show the resource name escaped")
+	}
+	if strings.Contains(strings.ToLower(html), "<script") || strings.Contains(html, "src=") || strings.Contains(html, "href=\"http") {
+		t.Errorf("HTML report has a script or an external asset")
+	}
+
+	var m bytes.Buffer
+	if err := WriteMarkdown(&m, doc); err != nil {
+		t.Fatal(err)
+	}
+	mdText := m.String()
+	for _, bad := range []string{"<script", "<b>GmbH", "| *bold*", "line one\nline two"} {
+		if strings.Contains(mdText, bad) {
+			t.Errorf("Markdown report contains %q unescaped", bad)
+		}
+	}
+	for _, want := range []string{`&lt;script&gt;alert("x")&lt;/script&gt;`, `Acme &lt;b&gt;GmbH&lt;/b&gt; \| \*bold\*`, `line one<br>line two \|`} {
+		if !strings.Contains(mdText, want) {
+			t.Errorf("Markdown report lacks %q", want)
+		}
+	}
+	// Every row of every table keeps its column count: an unescaped pipe
+	// would add a cell.
+	checkTables(t, mdText)
+}
+
+// checkTables fails when a Markdown table row has a different number of
+// cells than its header.
+func checkTables(t *testing.T, text string) {
+	t.Helper()
+	cols := -1
+	for i, line := range strings.Split(text, "\n") {
+		if !strings.HasPrefix(line, "|") {
+			cols = -1
+			continue
+		}
+		n := strings.Count(strings.ReplaceAll(line, `\|`, ""), "|") - 1
+		if cols < 0 {
+			cols = n
+			continue
+		}
+		if n != cols {
+			t.Errorf("line %d has %d cells, its table %d: %s", i+1, n, cols, line)
+		}
+	}
+}
+
+func TestMarkdownTablesWellFormed(t *testing.T) {
+	var b bytes.Buffer
+	if err := WriteMarkdown(&b, handoverDemo(t)); err != nil {
+		t.Fatal(err)
+	}
+	checkTables(t, b.String())
+}
+
+func TestMarkdownCell(t *testing.T) {
+	for _, tc := range []struct {
+		cell MatrixCell
+		want string
+	}{
+		{MatrixCell{}, "0"},
+		{MatrixCell{Count: 3, Worst: rules.Critical}, "🟥 3 critical"},
+		{MatrixCell{Count: 1, Worst: rules.Low}, "🟦 1 low"},
+		{MatrixCell{Count: 2, Worst: "odd"}, "2 odd"},
+	} {
+		if got := mdCell(tc.cell); got != tc.want {
+			t.Errorf("mdCell(%+v) = %q, want %q", tc.cell, got, tc.want)
+		}
+	}
+}
+
+// suppressedDocument is testDocument with its critical failing finding
+// accepted as a risk by acme.
+func suppressedDocument() *Document {
+	fs := testFindings()
+	fs[0].Suppressed = &rules.Suppression{Reason: "break-glass account, MFA in the safe", AcceptedBy: "acme", Expires: "2027-03-31",
+		Entry: 0, File: "managed-service.yaml", Line: 40, Column: 5}
+	return Build(testInventory(), testDeclaration(), fs, Meta{
+		ScanID: "0123456789abcdef", ToolVersion: "v0.1.0-test", Started: testStarted, Finished: testFinished, Source: SourceScan,
+	})
+}
+
+// TestAcceptedRisk checks that a suppressed finding is listed as an
+// accepted risk and counted nowhere else.
+func TestAcceptedRisk(t *testing.T) {
+	doc := suppressedDocument()
+	h := BuildHandover(doc)
+	if h.Totals.Accepted != 1 || h.Totals.Failing != 4 {
+		t.Errorf("totals: %d accepted, %d failing; want 1 and 4", h.Totals.Accepted, h.Totals.Failing)
+	}
+	for _, p := range h.Parties {
+		if p.Key != "acme" {
+			if len(p.Accepted) != 0 {
+				t.Errorf("party %s has %d accepted risks, want none", p.Key, len(p.Accepted))
+			}
+			continue
+		}
+		if len(p.Accepted) != 1 || p.Accepted[0].Control != "iam.root_mfa_disabled" {
+			t.Fatalf("acme accepted risks = %+v, want iam.root_mfa_disabled", p.Accepted)
+		}
+		for _, g := range p.Failing {
+			for _, it := range g.Items {
+				if it.ID == p.Accepted[0].ID {
+					t.Errorf("accepted finding %s is also listed as failing", it.ID)
+				}
+			}
+		}
+		if want := "by acme until 2027-03-31: break-glass account, MFA in the safe (managed-service.yaml:40:5, suppression 0)"; p.Accepted[0].Acceptance != want {
+			t.Errorf("acceptance = %q, want %q", p.Accepted[0].Acceptance, want)
+		}
+	}
+	for name, write := range map[string]func(*bytes.Buffer, *Document) error{
+		"markdown": func(b *bytes.Buffer, d *Document) error { return WriteMarkdown(b, d) },
+		"html":     func(b *bytes.Buffer, d *Document) error { return WriteHTML(b, d) },
+	} {
+		var b bytes.Buffer
+		if err := write(&b, doc); err != nil {
+			t.Fatal(err)
+		}
+		for _, want := range []string{"Accepted risks (1)", "Accepted risk by acme until 2027-03-31", "1 accepted risk"} {
+			if !strings.Contains(b.String(), want) {
+				t.Errorf("%s report lacks %q", name, want)
+			}
+		}
+	}
+}
