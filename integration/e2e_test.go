@@ -326,8 +326,8 @@ func TestVersionAndControls(t *testing.T) {
 		Controls  []map[string]any `json:"controls"`
 		Ownership []map[string]any `json:"ownership"`
 	}
-	if err := json.Unmarshal([]byte(r.stdout), &v); err != nil || len(v.Controls) < 26 || len(v.Ownership) != 4 {
-		t.Errorf("controls --format json: err %v, %d controls, %d ownership checks; want >= 26 and 4", err, len(v.Controls), len(v.Ownership))
+	if err := json.Unmarshal([]byte(r.stdout), &v); err != nil || len(v.Controls) < 26 || len(v.Ownership) != 5 {
+		t.Errorf("controls --format json: err %v, %d controls, %d ownership checks; want >= 26 and 5", err, len(v.Controls), len(v.Ownership))
 	}
 	r = ownaudit(t, dir, "controls", "--model")
 	if r.code != 0 || !strings.Contains(r.stdout, "aws.ec2.instance") || !strings.Contains(r.stdout, "customer-side") || !strings.Contains(r.stdout, "https://") {
