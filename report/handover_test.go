@@ -7,29 +7,13 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ownaudit/ownaudit/integration/demo"
 	"github.com/ownaudit/ownaudit/inventory"
 	"github.com/ownaudit/ownaudit/rules"
 )
 
-// handoverDemo builds the document of the demo's embedded inventory (its
-// Azure and GCP part) in-process, with fixed times, so that reports of it
-// can be compared with golden files.
+// handoverDemo is the demo document as a handover report gets it.
 func handoverDemo(t *testing.T) *Document {
-	t.Helper()
-	d, err := demo.Declaration()
-	if err != nil {
-		t.Fatal(err)
-	}
-	inv, err := demo.Inventory()
-	if err != nil {
-		t.Fatal(err)
-	}
-	doc := Build(inv, d, rules.Evaluate(inv, d), Meta{
-		ScanID: "demo0000000000000000000000000000", ToolVersion: "v0.0.0-test",
-		Started: testStarted, Finished: testFinished, Source: SourceDemo,
-	})
-	return doc.WithoutPassed()
+	return demoDocument(t, "demo0000000000000000000000000000", "v0.0.0-test").WithoutPassed()
 }
 
 func TestHandoverGolden(t *testing.T) {

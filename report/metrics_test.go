@@ -16,7 +16,6 @@ import (
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 
-	"github.com/ownaudit/ownaudit/integration/demo"
 	"github.com/ownaudit/ownaudit/inventory"
 	"github.com/ownaudit/ownaudit/rules"
 )
@@ -54,21 +53,6 @@ func metricsDocument() *Document {
 			{Cloud: inventory.AWS, Service: "ec2", Operation: "DescribeSecurityGroups", Code: "RequestLimitExceeded", Count: 1},
 		},
 	})
-}
-
-// demoDocument is the demo estate's findings (Azure and GCP from its
-// inventory), evaluated the way a scan evaluates them.
-func demoDocument(t *testing.T) *Document {
-	t.Helper()
-	decl, err := demo.Declaration()
-	if err != nil {
-		t.Fatal(err)
-	}
-	inv, err := demo.Inventory()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return Build(inv, decl, rules.Evaluate(inv, decl), Meta{Started: testStarted, Finished: testFinished, Source: SourceDemo})
 }
 
 // gather returns what m exposes, by metric name.
@@ -180,7 +164,7 @@ func TestMetricsLintClean(t *testing.T) {
 	}{
 		{"nothing scanned", func(*testing.T, *Metrics) {}},
 		{"test document", func(_ *testing.T, m *Metrics) { m.SetInterval(time.Hour); m.Observe(metricsDocument()) }},
-		{"demo document", func(t *testing.T, m *Metrics) { m.Observe(demoDocument(t)) }},
+		{"demo document", func(t *testing.T, m *Metrics) { m.Observe(demoDocument(t, "", "")) }},
 		{"failed scan", func(*testing.T, *Metrics) {}},
 	}
 	for _, tc := range tests {
@@ -201,7 +185,7 @@ func TestMetricsMatchDocumentCounts(t *testing.T) {
 		doc  *Document
 	}{
 		{"test document", metricsDocument()},
-		{"demo document", demoDocument(t)},
+		{"demo document", demoDocument(t, "", "")},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			m := NewMetrics(testBuildInfo)

@@ -13,27 +13,13 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ownaudit/ownaudit/integration/demo"
 	"github.com/ownaudit/ownaudit/inventory"
 	"github.com/ownaudit/ownaudit/rules"
 )
 
-// ocsfDemoDocument evaluates the embedded demo estate (Azure and GCP, plus
-// the declaration's AWS entries, which match nothing here) in-process,
-// passed findings included.
+// ocsfDemoDocument is the demo document, passed findings included.
 func ocsfDemoDocument(t *testing.T) *Document {
-	t.Helper()
-	d, err := demo.Declaration()
-	if err != nil {
-		t.Fatal(err)
-	}
-	inv, err := demo.Inventory()
-	if err != nil {
-		t.Fatal(err)
-	}
-	inv.CollectedAt = demo.Epoch
-	return Build(inv, d, rules.Evaluate(inv, d), Meta{ScanID: "0123456789abcdef", ToolVersion: "test",
-		Started: testStarted, Finished: testFinished, Source: SourceDemo})
+	return demoDocument(t, "0123456789abcdef", "test")
 }
 
 // writeOCSF writes doc as OCSF and parses it back.

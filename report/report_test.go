@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ownaudit/ownaudit/integration/demo"
 	"github.com/ownaudit/ownaudit/inventory"
 	"github.com/ownaudit/ownaudit/rules"
 )
@@ -130,4 +131,23 @@ func golden(t *testing.T, name string, got []byte) {
 	if !bytes.Equal(got, want) {
 		t.Errorf("output differs from %s (run go test ./report -update and review the diff)\ngot:\n%s\nwant:\n%s", path, got, want)
 	}
+}
+
+// demoDocument is the demo estate's findings (Azure and GCP from its
+// inventory; its AWS half is scanned from the simulator, not here),
+// evaluated the way a scan evaluates them, passed findings included, with
+// fixed times so outputs can be compared with golden files.
+func demoDocument(t *testing.T, scanID, toolVersion string) *Document {
+	t.Helper()
+	decl, err := demo.Declaration()
+	if err != nil {
+		t.Fatal(err)
+	}
+	inv, err := demo.Inventory()
+	if err != nil {
+		t.Fatal(err)
+	}
+	inv.CollectedAt = demo.Epoch
+	return Build(inv, decl, rules.Evaluate(inv, decl), Meta{ScanID: scanID, ToolVersion: toolVersion,
+		Started: testStarted, Finished: testFinished, Source: SourceDemo})
 }

@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"io"
-	"os"
 	"strings"
 
 	"github.com/ownaudit/ownaudit/report"
@@ -67,11 +66,11 @@ func runDiff(g *globalOptions, o *diffOptions, oldFile, newFile string) error {
 	if err != nil {
 		return withCode(exitUsage, fmt.Errorf("--fail-on-new %q: want critical, high, medium, low, info or none", o.failOnNew))
 	}
-	oldDoc, err := readDiffInput(oldFile)
+	oldDoc, err := readFindings(oldFile, "diff")
 	if err != nil {
 		return withCode(exitUsage, err)
 	}
-	newDoc, err := readDiffInput(newFile)
+	newDoc, err := readFindings(newFile, "diff")
 	if err != nil {
 		return withCode(exitUsage, err)
 	}
@@ -99,18 +98,4 @@ func runDiff(g *globalOptions, o *diffOptions, oldFile, newFile string) error {
 		}
 	}
 	return nil
-}
-
-// readDiffInput reads one JSON findings document.
-func readDiffInput(name string) (*report.Document, error) {
-	f, err := os.Open(name)
-	if err != nil {
-		return nil, fmt.Errorf("diff: %w", err)
-	}
-	defer f.Close()
-	doc, err := report.ReadJSON(f)
-	if err != nil {
-		return nil, fmt.Errorf("diff: %s: %w (diff reads the JSON that scan --format json writes)", name, err)
-	}
-	return doc, nil
 }

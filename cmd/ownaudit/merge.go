@@ -68,7 +68,7 @@ func runMerge(g *globalOptions, o *mergeOptions, files []string) error {
 
 	inputs := make([]report.MergeInput, 0, len(files))
 	for _, name := range files {
-		doc, err := readFindings(name)
+		doc, err := readFindings(name, "merge")
 		if err != nil {
 			return withCode(exitUsage, err)
 		}
@@ -111,16 +111,17 @@ func runMerge(g *globalOptions, o *mergeOptions, files []string) error {
 	return nil
 }
 
-// readFindings reads one JSON findings document.
-func readFindings(name string) (*report.Document, error) {
+// readFindings reads one JSON findings document for a subcommand (merge,
+// diff), whose name the error carries.
+func readFindings(name, command string) (*report.Document, error) {
 	f, err := os.Open(name)
 	if err != nil {
-		return nil, fmt.Errorf("read findings: %w", err)
+		return nil, fmt.Errorf("%s: %w", command, err)
 	}
 	defer f.Close()
 	doc, err := report.ReadJSON(f)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w (merge reads the JSON that scan --format json writes)", name, err)
+		return nil, fmt.Errorf("%s: %s: %w (%s reads the JSON that scan --format json writes)", command, name, err, command)
 	}
 	return doc, nil
 }

@@ -218,7 +218,7 @@ func TestMergeCommand(t *testing.T) {
 		})
 	}
 
-	doc, err := readFindings(out)
+	doc, err := readFindings(out, "merge")
 	if err != nil {
 		t.Fatal(err)
 	}
