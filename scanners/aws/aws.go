@@ -35,6 +35,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/organizations"
 	"github.com/aws/aws-sdk-go-v2/service/rds"
+	rdstypes "github.com/aws/aws-sdk-go-v2/service/rds/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
@@ -127,6 +128,44 @@ type account struct {
 	// assumed, regions could not be listed).
 	err       error
 	operation string
+
+	// dbs holds each region's RDS instances once read: the patching and
+	// encryption scanners both need them, and one read serves both.
+	dbMu sync.Mutex
+	dbs  map[string]*dbRead
+}
+
+type dbRead struct {
+	once sync.Once
+	list []rdstypes.DBInstance
+	err  error
+}
+
+// dbInstances reads every page of the region's RDS instances, once per
+// account and region however many scanners ask.
+func (a *account) dbInstances(ctx context.Context, region string) ([]rdstypes.DBInstance, error) {
+	a.dbMu.Lock()
+	if a.dbs == nil {
+		a.dbs = map[string]*dbRead{}
+	}
+	r, ok := a.dbs[region]
+	if !ok {
+		r = &dbRead{}
+		a.dbs[region] = r
+	}
+	a.dbMu.Unlock()
+	r.once.Do(func() {
+		p := rds.NewDescribeDBInstancesPaginator(a.rds(region), &rds.DescribeDBInstancesInput{MaxRecords: sdk.Int32(rdsPageSize)})
+		for p.HasMorePages() {
+			page, err := p.NextPage(ctx)
+			if err != nil {
+				r.list, r.err = nil, err
+				return
+			}
+			r.list = append(r.list, page.DBInstances...)
+		}
+	})
+	return r.list, r.err
 }
 
 func newEnv(o Options) *env {

@@ -211,3 +211,38 @@ func keys(m map[string]*account) []string {
 	}
 	return out
 }
+
+func TestRDSIsReadOnceForPatchingAndEncryption(t *testing.T) {
+	srv, o := startSim(t, `
+aws:
+  accessKeys: {AKIASIMULATOR0000001: "111111111111"}
+  accounts:
+    - id: "111111111111"
+      regions:
+        eu-west-1:
+          dbInstances:
+            - {id: orders, engine: postgres, engineVersion: "16.4", storageEncrypted: false, autoMinorVersionUpgrade: true}
+`)
+	g := scanners.NewRegistry()
+	Register(g, o)
+	var sel []scanners.Registration
+	for _, r := range g.Registered() {
+		if r.Domain == inventory.Patching || r.Domain == inventory.Encryption {
+			sel = append(sel, r)
+		}
+	}
+	inv := &inventory.Inventory{}
+	g.Run(context.Background(), []scanners.Target{{Cloud: inventory.AWS, ID: "111111111111", Regions: []string{"eu-west-1"}}}, sel, 4).Fill(inv)
+	if n := srv.Counts()["rds:DescribeDBInstances"]; n != 1 {
+		t.Errorf("DescribeDBInstances calls = %d, want 1 for both scanners", n)
+	}
+	dbs := byType(inv, inventory.AWSDBInstance)
+	if len(dbs) != 1 {
+		t.Fatalf("RDS resources = %d, want 1", len(dbs))
+	}
+	for _, db := range dbs {
+		if db.Upgrade == nil || db.Database == nil || db.Upgrade.AutoUpgrade != inventory.True || db.Database.StorageEncrypted != inventory.False {
+			t.Errorf("orders = upgrade %+v database %+v, want both facets from the one read", db.Upgrade, db.Database)
+		}
+	}
+}

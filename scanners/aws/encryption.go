@@ -16,7 +16,6 @@ import (
 	elbtypes "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	kmstypes "github.com/aws/aws-sdk-go-v2/service/kms/types"
-	"github.com/aws/aws-sdk-go-v2/service/rds"
 	rdstypes "github.com/aws/aws-sdk-go-v2/service/rds/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
@@ -377,15 +376,10 @@ func (s *encryptionScan) ebsDefault(ctx context.Context, region string) {
 // The patching scanner records the same instances with their upgrade
 // setting; the sink merges the two by identity.
 func (s *encryptionScan) databases(ctx context.Context, region string) {
-	var dbs []rdstypes.DBInstance
-	p := rds.NewDescribeDBInstancesPaginator(s.a.rds(region), &rds.DescribeDBInstancesInput{MaxRecords: sdk.Int32(rdsPageSize)})
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
-		if err != nil {
-			s.fail(region, "rds:DescribeDBInstances", []string{inventory.AWSDBInstance}, err)
-			return
-		}
-		dbs = append(dbs, page.DBInstances...)
+	dbs, err := s.a.dbInstances(ctx, region)
+	if err != nil {
+		s.fail(region, "rds:DescribeDBInstances", []string{inventory.AWSDBInstance}, err)
+		return
 	}
 	out := make([]inventory.Resource, 0, len(dbs))
 	for _, d := range dbs {

@@ -10,7 +10,6 @@ import (
 	sdk "github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
-	"github.com/aws/aws-sdk-go-v2/service/rds"
 	rdstypes "github.com/aws/aws-sdk-go-v2/service/rds/types"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
@@ -302,28 +301,25 @@ func applyPatchState(vm *inventory.VM, s ssmtypes.InstancePatchState) {
 // scanDBUpgrades reads every page of DescribeDBInstances into
 // aws.rds.instance resources carrying the Upgrade facet only.
 func scanDBUpgrades(ctx context.Context, a *account, region string, out *scanners.Sink) {
-	p := rds.NewDescribeDBInstancesPaginator(a.rds(region), &rds.DescribeDBInstancesInput{})
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
-		if err != nil {
-			out.Fail(scanError(a.ID, region, inventory.Patching, "rds:DescribeDBInstances", []string{inventory.AWSDBInstance}, err))
-			return
+	dbs, err := a.dbInstances(ctx, region)
+	if err != nil {
+		out.Fail(scanError(a.ID, region, inventory.Patching, "rds:DescribeDBInstances", []string{inventory.AWSDBInstance}, err))
+		return
+	}
+	for _, db := range dbs {
+		name := sdk.ToString(db.DBInstanceIdentifier)
+		arn := sdk.ToString(db.DBInstanceArn)
+		if arn == "" {
+			arn = fmt.Sprintf("arn:%s:rds:%s:%s:db:%s", partition(region), region, a.ID, name)
 		}
-		for _, db := range page.DBInstances {
-			name := sdk.ToString(db.DBInstanceIdentifier)
-			arn := sdk.ToString(db.DBInstanceArn)
-			if arn == "" {
-				arn = fmt.Sprintf("arn:%s:rds:%s:%s:db:%s", partition(region), region, a.ID, name)
-			}
-			up := &inventory.ManagedUpgrade{Engine: sdk.ToString(db.Engine), Version: sdk.ToString(db.EngineVersion)}
-			if db.AutoMinorVersionUpgrade != nil {
-				up.AutoUpgrade = inventory.Known(*db.AutoMinorVersionUpgrade)
-			}
-			out.Add(inventory.Resource{
-				Cloud: inventory.AWS, Target: a.ID, Region: region, Type: inventory.AWSDBInstance,
-				ID: arn, Name: name, Tags: tags(db.TagList, func(t rdstypes.Tag) (*string, *string) { return t.Key, t.Value }),
-				Upgrade: up,
-			})
+		up := &inventory.ManagedUpgrade{Engine: sdk.ToString(db.Engine), Version: sdk.ToString(db.EngineVersion)}
+		if db.AutoMinorVersionUpgrade != nil {
+			up.AutoUpgrade = inventory.Known(*db.AutoMinorVersionUpgrade)
 		}
+		out.Add(inventory.Resource{
+			Cloud: inventory.AWS, Target: a.ID, Region: region, Type: inventory.AWSDBInstance,
+			ID: arn, Name: name, Tags: tags(db.TagList, func(t rdstypes.Tag) (*string, *string) { return t.Key, t.Value }),
+			Upgrade: up,
+		})
 	}
 }
