@@ -4,7 +4,9 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"maps"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -15,7 +17,11 @@ var elbv2Ops = map[string]awsHandler{
 	"DescribeLoadBalancers": elbDescribeLoadBalancers,
 	"DescribeListeners":     elbDescribeListeners,
 	"DescribeSSLPolicies":   elbDescribeSSLPolicies,
+	"DescribeTags":          elbDescribeTags,
 }
+
+// elbTagsPerCall is how many resources one DescribeTags may name.
+const elbTagsPerCall = 20
 
 // elbPaging is PageSize 1-400. The size ELBv2 uses when PageSize is
 // omitted is UNCONFIRMED in wire-facts; the simulator takes the maximum.
@@ -406,4 +412,52 @@ func elbSSLPolicyNamed(name string) (elbSSLPolicy, bool) {
 		}
 	}
 	return elbSSLPolicy{}, false
+}
+
+// elbDescribeTags answers the tags of up to 20 load balancers or listeners,
+// in the order asked. The world gives listeners no tags of their own, so
+// theirs are empty. One unknown ARN fails the whole call, as ELBv2 does.
+func elbDescribeTags(c *awsCall) {
+	type tag struct {
+		Key   string `xml:"Key"`
+		Value string `xml:"Value"`
+	}
+	type description struct {
+		ResourceArn string          `xml:"ResourceArn"`
+		Tags        elbMembers[tag] `xml:"Tags"`
+	}
+	arns := c.List("ResourceArns")
+	switch {
+	case len(arns) == 0:
+		c.ValidationError("1 validation error detected: Value null at 'resourceArns' failed to satisfy constraint: Member must not be null")
+		return
+	case len(arns) > elbTagsPerCall:
+		c.ValidationError(fmt.Sprintf("too many resource ARNs: %d given, at most %d per call", len(arns), elbTagsPerCall))
+		return
+	}
+	all := c.Reg().LoadBalancers
+	var out struct {
+		TagDescriptions elbMembers[description] `xml:"TagDescriptions"`
+	}
+	for _, arn := range arns {
+		d := description{ResourceArn: arn}
+		if strings.Contains(arn, ":listener/") {
+			if _, ok := elbFindListener(c, all, arn); !ok {
+				c.Fail(http.StatusBadRequest, "ListenerNotFound", fmt.Sprintf("One or more listeners not found: '%s'", arn))
+				return
+			}
+			out.TagDescriptions.Member = append(out.TagDescriptions.Member, d)
+			continue
+		}
+		lb := elbFind(c, all, arn)
+		if lb == nil || !strings.HasPrefix(arn, "arn:") {
+			c.Fail(http.StatusBadRequest, "LoadBalancerNotFound", fmt.Sprintf("Load balancers '[%s]' not found", arn))
+			return
+		}
+		for _, k := range slices.Sorted(maps.Keys(lb.Tags)) {
+			d.Tags.Member = append(d.Tags.Member, tag{k, lb.Tags[k]})
+		}
+		out.TagDescriptions.Member = append(out.TagDescriptions.Member, d)
+	}
+	c.XML(out)
 }

@@ -419,3 +419,87 @@ func TestELBv2EmptyRegion(t *testing.T) {
 		t.Errorf("requests = %+v, want one answered in eu-west-1", r)
 	}
 }
+
+// TestELBv2DescribeTags: each load balancer's tags in the order asked, up
+// to 20 resources a call; listeners answer with no tags; one unknown ARN
+// fails the call.
+func TestELBv2DescribeTags(t *testing.T) {
+	var b strings.Builder
+	fmt.Fprintf(&b, `aws:
+  accessKeys: {%s: "111111111111"}
+  accounts:
+    - id: "111111111111"
+      regions:
+        eu-central-1:
+          loadBalancers:
+            - name: web
+              tags: {team: payments, env: prod}
+              listeners: [{port: 443, protocol: HTTPS, sslPolicy: ELBSecurityPolicy-TLS13-1-2-2021-06}]
+            - {name: bare}
+`, elbTestKey)
+	for i := 0; i < 20; i++ {
+		fmt.Fprintf(&b, "            - {name: filler-%02d, tags: {n: \"%d\"}}\n", i, i)
+	}
+	w, err := Parse([]byte(b.String()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := serveWorld(t, w)
+	client := elbTestClient(srv, "eu-central-1")
+	reg := w.AWS.Accounts[0].Regions["eu-central-1"]
+	arn := func(i int) string { return LoadBalancerARN("111111111111", "eu-central-1", reg.LoadBalancers[i]) }
+	listener := ListenerARN("111111111111", "eu-central-1", reg.LoadBalancers[0], reg.LoadBalancers[0].Listeners[0])
+
+	out, err := client.DescribeTags(context.Background(), &elbv2.DescribeTagsInput{ResourceArns: []string{arn(1), arn(0), listener}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	type described struct {
+		arn  string
+		tags []string
+	}
+	var got []described
+	for _, d := range out.TagDescriptions {
+		e := described{arn: aws.ToString(d.ResourceArn)}
+		for _, tag := range d.Tags {
+			e.tags = append(e.tags, aws.ToString(tag.Key)+"="+aws.ToString(tag.Value))
+		}
+		got = append(got, e)
+	}
+	want := []described{{arn(1), nil}, {arn(0), []string{"env=prod", "team=payments"}}, {listener, nil}}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("DescribeTags = %+v, want %+v", got, want)
+	}
+
+	var twenty, twentyOne []string
+	for i := range 21 {
+		if i < 20 {
+			twenty = append(twenty, arn(i))
+		}
+		twentyOne = append(twentyOne, arn(i))
+	}
+	for _, tt := range []struct {
+		name     string
+		arns     []string
+		wantCode string
+		wantN    int
+	}{
+		{"twenty", twenty, "", 20},
+		{"twenty-one", twentyOne, "ValidationError", 0},
+		{"unknown load balancer", []string{arn(0), "arn:aws:elasticloadbalancing:eu-central-1:111111111111:loadbalancer/app/nope/0123456789abcdef"}, "LoadBalancerNotFound", 0},
+		{"another region's", []string{"arn:aws:elasticloadbalancing:eu-west-1:111111111111:loadbalancer/app/web/" + elbHexID("web")}, "LoadBalancerNotFound", 0},
+		{"a name, not an ARN", []string{"web"}, "LoadBalancerNotFound", 0},
+		{"unknown listener", []string{listener + "0"}, "ListenerNotFound", 0},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			out, err := client.DescribeTags(context.Background(), &elbv2.DescribeTagsInput{ResourceArns: tt.arns})
+			if wantCode(t, "DescribeTags", err, tt.wantCode) && len(out.TagDescriptions) != tt.wantN {
+				t.Errorf("DescribeTags = %d descriptions, want %d", len(out.TagDescriptions), tt.wantN)
+			}
+		})
+	}
+	wantRequests(t, srv, "elasticloadbalancing:DescribeTags", 7)
+	if w := srv.Writes(); len(w) != 0 {
+		t.Errorf("writes = %v, want none", w)
+	}
+}

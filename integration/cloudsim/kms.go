@@ -3,7 +3,9 @@ package cloudsim
 import (
 	"crypto/sha256"
 	"fmt"
+	"maps"
 	"net/http"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -16,6 +18,7 @@ var kmsOps = map[string]awsHandler{
 	"DescribeKey":          kmsDescribeKey,
 	"GetKeyRotationStatus": kmsGetKeyRotationStatus,
 	"ListAliases":          kmsListAliases,
+	"ListResourceTags":     kmsListResourceTags,
 }
 
 // Defaults of a world key's fields.
@@ -404,4 +407,34 @@ func kmsListAliases(c *awsCall) {
 		NextMarker string `json:",omitempty"`
 	}{Aliases: append([]alias{}, all[lo:hi]...), Truncated: next != "", NextMarker: next}
 	c.JSON(out)
+}
+
+// kmsListResourceTags answers a key's tags in key order. KMS takes a key
+// id or key ARN here, not an alias; Limit is 1-50 and defaults to 50.
+func kmsListResourceTags(c *awsCall) {
+	var in struct {
+		Limit  *int
+		Marker string
+	}
+	if !c.Decode(&in) || !c.kmsMarker(in.Marker) || !c.kmsLimit(in.Limit, 50) {
+		return
+	}
+	k, ok := c.kmsKeyParam(false)
+	if !ok {
+		return
+	}
+	type tag struct{ TagKey, TagValue string }
+	all := make([]tag, 0, len(k.Tags))
+	for _, key := range slices.Sorted(maps.Keys(k.Tags)) {
+		all = append(all, tag{key, k.Tags[key]})
+	}
+	lo, hi, next, ok := c.Page(len(all), kmsInt(in.Limit), in.Marker, Paging{Default: 50, Min: 1, Max: 50})
+	if !ok {
+		return
+	}
+	c.JSON(struct {
+		Tags       []tag
+		Truncated  bool
+		NextMarker string `json:",omitempty"`
+	}{Tags: append([]tag{}, all[lo:hi]...), Truncated: next != "", NextMarker: next})
 }

@@ -290,3 +290,70 @@ aws:
 		}
 	}
 }
+
+// TestKMSListResourceTags: a key's tags in key order, paged by Limit
+// (1-50, default 50) with Marker and Truncated; key ids and ARNs only.
+func TestKMSListResourceTags(t *testing.T) {
+	srv, cfg := startSDK(t, `
+aws:
+  accessKeys: {`+storageKey+`: "111111111111"}
+  accounts:
+    - id: "111111111111"
+      regions:
+        eu-central-1:
+          keys:
+            - {id: tagged, aliases: [payments], tags: {team: payments, env: prod, cost-center: "4711", owner: alice, tier: gold, app: ledger, data: pii}}
+            - {id: bare}
+`, storageKey, "eu-central-1")
+	client := kms.NewFromConfig(cfg)
+	var keys []string
+	p := kms.NewListResourceTagsPaginator(client, &kms.ListResourceTagsInput{KeyId: sdk.String("tagged")}, func(o *kms.ListResourceTagsPaginatorOptions) { o.Limit = 3 })
+	got := map[string]string{}
+	for _, page := range allPages(t, p) {
+		if page.Truncated != (page.NextMarker != nil) {
+			t.Errorf("Truncated = %v with NextMarker %v, want them to agree", page.Truncated, page.NextMarker)
+		}
+		for _, tag := range page.Tags {
+			keys = append(keys, sdk.ToString(tag.TagKey))
+			got[sdk.ToString(tag.TagKey)] = sdk.ToString(tag.TagValue)
+		}
+	}
+	wantKeys := []string{"app", "cost-center", "data", "env", "owner", "team", "tier"}
+	if strings.Join(keys, ",") != strings.Join(wantKeys, ",") || got["team"] != "payments" || got["cost-center"] != "4711" {
+		t.Errorf("ListResourceTags(tagged) = %v in order %v, want the world's 7 tags in order %v", got, keys, wantKeys)
+	}
+	wantRequests(t, srv, "kms:ListResourceTags", 3)
+
+	arn := "arn:aws:kms:eu-central-1:111111111111:key/tagged"
+	for _, tt := range []struct {
+		name          string
+		in            kms.ListResourceTagsInput
+		wantCode      string
+		wantN         int
+		wantTruncated bool
+	}{
+		{"default limit of 50", kms.ListResourceTagsInput{KeyId: sdk.String("tagged")}, "", 7, false},
+		{"by ARN", kms.ListResourceTagsInput{KeyId: sdk.String(arn), Limit: sdk.Int32(6)}, "", 6, true},
+		{"limit 50", kms.ListResourceTagsInput{KeyId: sdk.String("tagged"), Limit: sdk.Int32(50)}, "", 7, false},
+		{"no tags", kms.ListResourceTagsInput{KeyId: sdk.String("bare")}, "", 0, false},
+		{"limit 0", kms.ListResourceTagsInput{KeyId: sdk.String("tagged"), Limit: sdk.Int32(0)}, "ValidationException", 0, false},
+		{"limit 51", kms.ListResourceTagsInput{KeyId: sdk.String("tagged"), Limit: sdk.Int32(51)}, "ValidationException", 0, false},
+		{"bad marker", kms.ListResourceTagsInput{KeyId: sdk.String("tagged"), Marker: sdk.String("junk")}, "InvalidMarkerException", 0, false},
+		{"unknown key", kms.ListResourceTagsInput{KeyId: sdk.String("nope")}, "NotFoundException", 0, false},
+		{"alias", kms.ListResourceTagsInput{KeyId: sdk.String("alias/payments")}, "NotFoundException", 0, false},
+		{"another region's ARN", kms.ListResourceTagsInput{KeyId: sdk.String("arn:aws:kms:eu-west-1:111111111111:key/tagged")}, "NotFoundException", 0, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			out, err := client.ListResourceTags(context.Background(), &tt.in)
+			if !wantCode(t, "ListResourceTags", err, tt.wantCode) {
+				return
+			}
+			if len(out.Tags) != tt.wantN || out.Truncated != tt.wantTruncated {
+				t.Errorf("ListResourceTags = %d tags, truncated %v; want %d, %v", len(out.Tags), out.Truncated, tt.wantN, tt.wantTruncated)
+			}
+		})
+	}
+	if w := srv.Writes(); len(w) != 0 {
+		t.Errorf("writes = %v, want none", w)
+	}
+}

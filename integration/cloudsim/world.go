@@ -290,6 +290,8 @@ type LoadBalancer struct {
 	VPC       string      `yaml:"vpc"`
 	Groups    []string    `yaml:"groups"`
 	Listeners []*Listener `yaml:"listeners"`
+	// Tags are the load balancer's own; DescribeTags answers them.
+	Tags Tags `yaml:"tags"`
 }
 
 // Listener is an ELBv2 listener.
