@@ -3,6 +3,7 @@ package aws
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"sort"
 	"strconv"
@@ -31,6 +32,7 @@ var (
 	volumePageSize   int32 = 500  // ec2:DescribeVolumes MaxResults, 5-500
 	kmsKeyPageSize   int32 = 1000 // kms:ListKeys Limit, 1-1000
 	kmsAliasPageSize int32 = 100  // kms:ListAliases Limit, 1-100
+	kmsTagPageSize   int32 = 50   // kms:ListResourceTags Limit, 1-50
 	rdsPageSize      int32 = 100  // rds:DescribeDBInstances MaxRecords, 20-100
 	elbPageSize      int32 = 400  // elbv2 PageSize, 1-400
 	// bucketPageSize is S3's max-buckets; 1000 is inside both ranges the
@@ -39,6 +41,9 @@ var (
 	// sslPolicyBatch is how many policy names one DescribeSSLPolicies asks
 	// for.
 	sslPolicyBatch = 20
+	// elbTagBatch is how many load balancers one DescribeTags names: ELBv2
+	// takes at most 20 ARNs a call.
+	elbTagBatch = 20
 )
 
 // encryptionFetches bounds the per-item calls (DescribeKey, DescribeListeners,
@@ -53,7 +58,9 @@ var keyedTypes = []string{inventory.AWSKMSKey, inventory.AWSVolume, inventory.AW
 // scanEncryption reads, per account and region, the EBS volumes and the
 // region's encryption-by-default switch, the customer-managed KMS keys, the
 // RDS instances and the ELBv2 listeners; and once per account the S3
-// buckets, which S3 lists globally.
+// buckets, which S3 lists globally. Keys, listeners and buckets are read
+// with their tags, as declarations match ownership by tag; their list
+// calls do not carry them, as EC2's and RDS's do.
 //
 // The KMS keys of a region are read first into a catalogue (key id, key
 // ARN and alias → who manages the key) that volumes, databases and
@@ -297,7 +304,27 @@ func (s *encryptionScan) key(ctx context.Context, client *kms.Client, region str
 	// keys cannot rotate automatically, and disabled keys and keys pending
 	// deletion are skipped by the control by their state.
 	r.Key = key
+	r.Tags = s.keyTags(ctx, client, region, arn)
 	return &r, string(m.KeyManager), true
+}
+
+// keyTags reads a customer-managed key's tags; nil when it has none or
+// they could not be read.
+func (s *encryptionScan) keyTags(ctx context.Context, client *kms.Client, region, arn string) map[string]string {
+	var list []kmstypes.Tag
+	p := kms.NewListResourceTagsPaginator(client, &kms.ListResourceTagsInput{KeyId: sdk.String(arn)},
+		func(o *kms.ListResourceTagsPaginatorOptions) { o.Limit = kmsTagPageSize })
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			// Part of a key's tags could match a declaration entry the
+			// whole set would not: none rather than some.
+			s.fail(region, "kms:ListResourceTags", []string{inventory.AWSKMSKey}, err)
+			return nil
+		}
+		list = append(list, page.Tags...)
+	}
+	return tags(list, func(t kmstypes.Tag) (*string, *string) { return t.TagKey, t.TagValue })
 }
 
 // rotation reads a key's automatic rotation setting into key.
@@ -406,6 +433,12 @@ var tlsVersions = map[string]string{"TLSv1": "1.0", "TLSv1.1": "1.1", "TLSv1.2":
 // version their security policy accepts. Plaintext listeners are recorded
 // too, with their protocol and no TLS version: the outdated-TLS control
 // leaves them out by protocol.
+//
+// A listener carries its load balancer's tags. Listeners are parts of a
+// load balancer, created and deleted with it and rarely tagged on their
+// own; whoever the load balancer's tags name owns what it listens on, so
+// a declaration entry matching the load balancer's tags matches its
+// listeners too.
 func (s *encryptionScan) listeners(ctx context.Context, region string) {
 	client := s.a.elbv2(region)
 	var lbs []elbtypes.LoadBalancer
@@ -419,9 +452,19 @@ func (s *encryptionScan) listeners(ctx context.Context, region string) {
 		lbs = append(lbs, page.LoadBalancers...)
 	}
 
+	var (
+		lbTags map[string]map[string]string // by load balancer ARN
+		tagsWG sync.WaitGroup
+	)
+	tagsWG.Add(1)
+	go func() {
+		defer tagsWG.Done()
+		lbTags = s.loadBalancerTags(ctx, client, region, lbs)
+	}()
+
 	type listener struct {
-		lb string
-		l  elbtypes.Listener
+		lb, lbARN string
+		l         elbtypes.Listener
 	}
 	var (
 		mu        sync.Mutex
@@ -437,7 +480,7 @@ func (s *encryptionScan) listeners(ctx context.Context, region string) {
 				return
 			}
 			for _, l := range page.Listeners {
-				got = append(got, listener{sdk.ToString(lb.LoadBalancerName), l})
+				got = append(got, listener{sdk.ToString(lb.LoadBalancerName), sdk.ToString(lb.LoadBalancerArn), l})
 			}
 		}
 		mu.Lock()
@@ -453,11 +496,13 @@ func (s *encryptionScan) listeners(ctx context.Context, region string) {
 	}
 	sort.Strings(names)
 	minimum := s.sslPolicies(ctx, client, region, names)
+	tagsWG.Wait()
 
 	out := make([]inventory.Resource, 0, len(listeners))
 	for _, l := range listeners {
 		r := s.resource(region, inventory.AWSListener, sdk.ToString(l.l.ListenerArn))
 		r.Name = l.lb + ":" + strconv.Itoa(int(sdk.ToInt32(l.l.Port)))
+		r.Tags = maps.Clone(lbTags[l.lbARN])
 		tls := &inventory.TLSEndpoint{Protocol: string(l.l.Protocol), Policy: sdk.ToString(l.l.SslPolicy)}
 		if v, ok := minimum[tls.Policy]; ok && tls.Policy != "" {
 			tls.MinTLSVersion = inventory.Known(v)
@@ -466,6 +511,30 @@ func (s *encryptionScan) listeners(ctx context.Context, region string) {
 		out = append(out, r)
 	}
 	s.out.Add(out...)
+}
+
+// loadBalancerTags reads the load balancers' tags, elbTagBatch a call,
+// by load balancer ARN. A batch that could not be read leaves its load
+// balancers out of the map, and so their listeners untagged.
+func (s *encryptionScan) loadBalancerTags(ctx context.Context, client *elbv2.Client, region string, lbs []elbtypes.LoadBalancer) map[string]map[string]string {
+	out := map[string]map[string]string{}
+	for lo := 0; lo < len(lbs); lo += elbTagBatch {
+		var arns []string
+		for _, lb := range lbs[lo:min(lo+elbTagBatch, len(lbs))] {
+			arns = append(arns, sdk.ToString(lb.LoadBalancerArn))
+		}
+		res, err := client.DescribeTags(ctx, &elbv2.DescribeTagsInput{ResourceArns: arns})
+		if err != nil {
+			s.fail(region, "elasticloadbalancing:DescribeTags", []string{inventory.AWSListener}, err)
+			continue
+		}
+		for _, d := range res.TagDescriptions {
+			if t := tags(d.Tags, func(t elbtypes.Tag) (*string, *string) { return t.Key, t.Value }); t != nil {
+				out[sdk.ToString(d.ResourceArn)] = t
+			}
+		}
+	}
+	return out
 }
 
 // sslPolicies returns the lowest TLS version each named policy accepts;
@@ -614,7 +683,7 @@ func bucketRegion(c s3types.BucketLocationConstraint) string {
 	return string(c)
 }
 
-// bucket reads one bucket's default encryption and policy.
+// bucket reads one bucket's default encryption, policy and tags.
 func (s *encryptionScan) bucket(ctx context.Context, client *s3.Client, region, name string) inventory.Resource {
 	r := s.resource(region, inventory.AWSBucket, fmt.Sprintf("arn:%s:s3:::%s", partition(region), name))
 	r.Name = name
@@ -644,6 +713,16 @@ func (s *encryptionScan) bucket(ctx context.Context, client *s3.Client, region, 
 			break
 		}
 		st.Policy = inventory.Known(stmts)
+	}
+
+	tagging, err := client.GetBucketTagging(ctx, &s3.GetBucketTaggingInput{Bucket: sdk.String(name)})
+	switch {
+	case errorCode(err) == "NoSuchTagSet":
+		// S3's answer for a bucket without tags.
+	case err != nil:
+		s.fail(region, "s3:GetBucketTagging", []string{inventory.AWSBucket}, err)
+	default:
+		r.Tags = tags(tagging.TagSet, func(t s3types.Tag) (*string, *string) { return t.Key, t.Value })
 	}
 	return r
 }

@@ -36,6 +36,8 @@ func encKey(region, id string) string {
 // encrypt by default and holds one rotating customer key. Five buckets:
 // SSE-S3 with a TLS-only policy, SSE-KMS under the eu-west-1 key, none at
 // all, SSE-KMS with the aws/s3 key, and one in a region not scanned.
+// Tagged: the key orders-db (three tags, so two pages at the test's page
+// size), the load balancer web and the bucket logs.
 func encryptionWorld() string {
 	var vols, dbs strings.Builder
 	for i := 4; i < 12; i++ {
@@ -53,6 +55,7 @@ aws:
         - name: logs
           region: eu-central-1
           encryption: AES256
+          tags: {team: payments, env: prod}
           policy: |
             {"Version": "2012-10-17", "Statement": [
               {"Effect": "Deny", "Principal": {"AWS": "*"}, "Action": "s3:*",
@@ -68,7 +71,7 @@ aws:
         eu-central-1:
           ebsEncryptionByDefault: true
           keys:
-            - {id: cmk-rot, rotation: true, aliases: [orders-db]}
+            - {id: cmk-rot, rotation: true, aliases: [orders-db], tags: {team: payments, env: prod, app: orders}}
             - {id: cmk-norot, aliases: [alias/legacy]}
             - {id: cmk-730, rotation: true, rotationPeriodDays: 730}
             - {id: cmk-rsa, keySpec: RSA_2048}
@@ -88,6 +91,7 @@ aws:
 ` + dbs.String() + `
           loadBalancers:
             - name: web
+              tags: {team: web, env: prod}
               listeners:
                 - {port: 443, protocol: HTTPS, sslPolicy: ELBSecurityPolicy-2016-08}
                 - {port: 80, protocol: HTTP, redirectToHttps: true}
@@ -104,13 +108,13 @@ aws:
 // every list, and restores them after the test.
 func encSmallPages(t *testing.T) {
 	t.Helper()
-	saved := []int32{volumePageSize, kmsKeyPageSize, kmsAliasPageSize, rdsPageSize, elbPageSize, bucketPageSize}
-	savedBatch := sslPolicyBatch
-	volumePageSize, kmsKeyPageSize, kmsAliasPageSize, rdsPageSize, elbPageSize, bucketPageSize = 5, 3, 2, 20, 1, 2
-	sslPolicyBatch = 1
+	saved := []int32{volumePageSize, kmsKeyPageSize, kmsAliasPageSize, kmsTagPageSize, rdsPageSize, elbPageSize, bucketPageSize}
+	savedSSL, savedTags := sslPolicyBatch, elbTagBatch
+	volumePageSize, kmsKeyPageSize, kmsAliasPageSize, kmsTagPageSize, rdsPageSize, elbPageSize, bucketPageSize = 5, 3, 2, 2, 20, 1, 2
+	sslPolicyBatch, elbTagBatch = 1, 1
 	t.Cleanup(func() {
-		volumePageSize, kmsKeyPageSize, kmsAliasPageSize, rdsPageSize, elbPageSize, bucketPageSize = saved[0], saved[1], saved[2], saved[3], saved[4], saved[5]
-		sslPolicyBatch = savedBatch
+		volumePageSize, kmsKeyPageSize, kmsAliasPageSize, kmsTagPageSize, rdsPageSize, elbPageSize, bucketPageSize = saved[0], saved[1], saved[2], saved[3], saved[4], saved[5], saved[6]
+		sslPolicyBatch, elbTagBatch = savedSSL, savedTags
 	})
 }
 
@@ -141,13 +145,16 @@ func TestEncryptionScan(t *testing.T) {
 		"kms:ListAliases":                            2 + 1, // 4 aliases by 2; none
 		"kms:DescribeKey":                            7 + 1,
 		"kms:GetKeyRotationStatus":                   3 + 1, // cmk-rot, cmk-norot, cmk-730; cmk-west
+		"kms:ListResourceTags":                       6 + 1, // 5 customer keys, cmk-rot's 3 tags by 2; cmk-west
 		"rds:DescribeDBInstances":                    2 + 1, // 23 instances by 20; none
 		"elasticloadbalancing:DescribeLoadBalancers": 2 + 1, // 2 by 1; none
 		"elasticloadbalancing:DescribeListeners":     2 + 1, // web's 2 by 1, api's 1
 		"elasticloadbalancing:DescribeSSLPolicies":   2,     // 2 policies by 1
+		"elasticloadbalancing:DescribeTags":          2,     // 2 load balancers by 1
 		"s3:ListBuckets":                             3,     // 5 buckets by 2
 		"s3:GetBucketEncryption":                     4,     // not the bucket outside the scanned regions
 		"s3:GetBucketPolicy":                         4,
+		"s3:GetBucketTagging":                        4,
 	}
 	if got := srv.Counts(); !reflect.DeepEqual(got, wantCounts) {
 		t.Errorf("requests per operation = %v, want %v", got, wantCounts)
@@ -240,6 +247,13 @@ func TestEncryptionScan(t *testing.T) {
 			if r.Key == nil || !reflect.DeepEqual(*r.Key, w.key) || r.Name != w.name {
 				t.Errorf("key %s = %q %+v, want %q %+v", id, r.Name, r.Key, w.name, w.key)
 			}
+			var wantTags map[string]string
+			if id == encKey(central, "cmk-rot") {
+				wantTags = map[string]string{"team": "payments", "env": "prod", "app": "orders"}
+			}
+			if !reflect.DeepEqual(r.Tags, wantTags) {
+				t.Errorf("key %s tags = %v, want %v", id, r.Tags, wantTags)
+			}
 		}
 		for id := range want {
 			if !got[id] {
@@ -298,6 +312,13 @@ func TestEncryptionScan(t *testing.T) {
 				t.Errorf("listener %s = %+v, want %+v", name, r.TLS, w)
 			}
 		}
+		// Listeners carry their load balancer's tags.
+		webTags := map[string]string{"team": "web", "env": "prod"}
+		for name, want := range map[string]map[string]string{"web:443": webTags, "web:80": webTags, "api:443": nil} {
+			if got := byName[name].Tags; !reflect.DeepEqual(got, want) {
+				t.Errorf("listener %s tags = %v, want %v", name, got, want)
+			}
+		}
 	})
 
 	t.Run("buckets", func(t *testing.T) {
@@ -329,6 +350,55 @@ func TestEncryptionScan(t *testing.T) {
 			}
 			if r.Name != name || r.Region != w.region || !reflect.DeepEqual(*r.Storage, w.st) {
 				t.Errorf("bucket %s = %q in %s %+v, want %q in %s %+v", name, r.Name, r.Region, *r.Storage, name, w.region, w.st)
+			}
+			var wantTags map[string]string // NoSuchTagSet: no tags, no error
+			if name == "logs" {
+				wantTags = map[string]string{"team": "payments", "env": "prod"}
+			}
+			if !reflect.DeepEqual(r.Tags, wantTags) {
+				t.Errorf("bucket %s tags = %v, want %v", name, r.Tags, wantTags)
+			}
+		}
+	})
+
+	// A declaration entry matching by tag now reaches keys, listeners and
+	// buckets: their findings go to the party it names.
+	t.Run("ownership by tag", func(t *testing.T) {
+		decl, err := rules.ParseDeclaration("t.yaml", []byte(`version: 1
+parties:
+  - {id: acme, role: customer}
+  - {id: payments, role: customer}
+  - {id: web, role: customer}
+responsibilities:
+  - assign: {encryption: acme}
+  - match: {cloud: aws, tags: {team: payments}}
+    assign: {encryption: payments}
+  - match: {cloud: aws, tags: {team: web}}
+    assign: {encryption: web}
+`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		owner := map[string]string{}
+		for _, f := range rules.Evaluate(inv, decl) {
+			if f.Responsible != nil {
+				owner[f.Control+" "+f.Resource.ID] = f.Responsible.Party
+			}
+		}
+		listeners := map[string]string{}
+		for _, r := range byType(inv, inventory.AWSListener) {
+			listeners[r.Name] = r.ID
+		}
+		for _, tc := range []struct{ control, resource, want string }{
+			{"encryption.insecure_transport_allowed", "arn:aws:s3:::logs", "payments"},
+			{"encryption.insecure_transport_allowed", "arn:aws:s3:::open", "acme"},
+			{"encryption.key_rotation_disabled", encKey(central, "cmk-rot"), "payments"},
+			{"encryption.key_rotation_disabled", encKey(central, "cmk-norot"), "acme"},
+			{"encryption.outdated_tls", listeners["web:443"], "web"},
+			{"encryption.outdated_tls", listeners["api:443"], "acme"},
+		} {
+			if got := owner[tc.control+" "+tc.resource]; got != tc.want {
+				t.Errorf("%s on %s is assigned to %q, want %q", tc.control, tc.resource, got, tc.want)
 			}
 		}
 	})
@@ -489,6 +559,101 @@ func TestEncryptionScanKeysAndPolicyDenied(t *testing.T) {
 	}
 }
 
+// TestEncryptionScanTagsDenied: refused tag reads leave one error entry per
+// operation and region, naming the resource types whose tags are unread,
+// and those resources recorded untagged with everything else read.
+func TestEncryptionScanTagsDenied(t *testing.T) {
+	srv, inv := scanEncryptionWorld(t, &cloudsim.Faults{AccessDenied: []cloudsim.Denial{
+		{Action: "kms:ListResourceTags"}, {Action: "elasticloadbalancing:DescribeTags"}, {Action: "s3:GetBucketTagging"}}})
+	var got []string
+	for _, e := range inv.Errors {
+		got = append(got, e.Region+" "+e.Operation+" "+e.Permission+" "+strings.Join(e.ResourceTypes, ","))
+	}
+	slices.Sort(got)
+	want := []string{
+		"eu-central-1 elasticloadbalancing:DescribeTags elasticloadbalancing:DescribeTags aws.elbv2.listener",
+		"eu-central-1 kms:ListResourceTags kms:ListResourceTags aws.kms.key",
+		"eu-central-1 s3:GetBucketTagging s3:GetBucketTagging aws.s3.bucket",
+		"eu-west-1 kms:ListResourceTags kms:ListResourceTags aws.kms.key",
+		"eu-west-1 s3:GetBucketTagging s3:GetBucketTagging aws.s3.bucket",
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("errors = %q, want %q", got, want)
+	}
+	// Each refusal is made once: no retry, and no second page asked for.
+	for op, n := range map[string]int{"kms:ListResourceTags": 6, "elasticloadbalancing:DescribeTags": 2, "s3:GetBucketTagging": 4} {
+		if got := srv.Counts()[op]; got != n {
+			t.Errorf("%s requests = %d, want %d", op, got, n)
+		}
+	}
+	for _, tc := range []struct {
+		typ  string
+		n    int
+		read func(inventory.Resource) bool
+	}{
+		{inventory.AWSKMSKey, 6, func(r inventory.Resource) bool { return r.Key != nil && r.Key.KeyManager.IsKnown() }},
+		{inventory.AWSListener, 3, func(r inventory.Resource) bool { return r.TLS != nil && r.TLS.Protocol != "" }},
+		{inventory.AWSBucket, 4, func(r inventory.Resource) bool { return r.Storage != nil && r.Storage.Encrypted.IsKnown() }},
+	} {
+		rs := byType(inv, tc.typ)
+		if len(rs) != tc.n {
+			t.Errorf("read %d %s, want all %d despite the refusal", len(rs), tc.typ, tc.n)
+		}
+		for id, r := range rs {
+			if r.Tags != nil || !tc.read(r) {
+				t.Errorf("%s %s = tags %v, %+v; want it recorded untagged with the rest read", tc.typ, id, r.Tags, r)
+			}
+		}
+	}
+}
+
+// TestEncryptionScanLoadBalancerTagBatches: DescribeTags names at most 20
+// load balancers a call (the simulator refuses more, as ELBv2 does), so 45
+// take three calls, and each listener gets its own load balancer's tags.
+func TestEncryptionScanLoadBalancerTagBatches(t *testing.T) {
+	var b strings.Builder
+	b.WriteString(`
+aws:
+  accessKeys: {AKIASIMULATOR0000001: "111111111111"}
+  accounts:
+    - id: "111111111111"
+      regions:
+        eu-central-1:
+          loadBalancers:
+`)
+	for i := range 45 {
+		fmt.Fprintf(&b, "            - {name: lb-%02d, tags: {n: \"%d\"}, listeners: [{port: 80, protocol: HTTP}]}\n", i, i)
+	}
+	srv, o := startSim(t, b.String())
+	inv := scanDomain(t, o, inventory.Encryption, scanners.Target{ID: "111111111111", Regions: []string{"eu-central-1"}})
+	if len(inv.Errors) != 0 {
+		t.Errorf("errors = %+v, want none", inv.Errors)
+	}
+	counts := srv.Counts()
+	for op, n := range map[string]int{"elasticloadbalancing:DescribeTags": 3, "elasticloadbalancing:DescribeListeners": 45} {
+		if counts[op] != n {
+			t.Errorf("%s requests = %d, want %d", op, counts[op], n)
+		}
+	}
+	listeners := byType(inv, inventory.AWSListener)
+	if len(listeners) != 45 {
+		t.Errorf("read %d listeners, want 45", len(listeners))
+	}
+	for _, r := range listeners {
+		var i int
+		if _, err := fmt.Sscanf(r.Name, "lb-%d:80", &i); err != nil {
+			t.Errorf("listener name %q, want lb-NN:80", r.Name)
+			continue
+		}
+		if want := map[string]string{"n": fmt.Sprint(i)}; !reflect.DeepEqual(r.Tags, want) {
+			t.Errorf("listener %s tags = %v, want %v", r.Name, r.Tags, want)
+		}
+	}
+	if w := srv.Writes(); len(w) != 0 {
+		t.Errorf("writes = %v, want none", w)
+	}
+}
+
 // unplacedBucketsWorld has six buckets, five of which ListBuckets names no
 // region for (omitRegion, as S3-compatible endpoints answer): one each in
 // eu-central-1 and eu-west-1, one in us-east-1 named so and one in it by
@@ -547,6 +712,7 @@ func TestEncryptionScanBucketsWithoutRegion(t *testing.T) {
 				"s3:GetBucketLocation":   5, // the unplaced buckets only
 				"s3:GetBucketEncryption": 5, // not the one in ap-southeast-2
 				"s3:GetBucketPolicy":     5,
+				"s3:GetBucketTagging":    5,
 			}),
 			want: map[string]bucket{
 				"placed":           placed,
@@ -563,6 +729,7 @@ func TestEncryptionScanBucketsWithoutRegion(t *testing.T) {
 				"s3:GetBucketLocation":   5, // each refused once, no retry
 				"s3:GetBucketEncryption": 1,
 				"s3:GetBucketPolicy":     1,
+				"s3:GetBucketTagging":    1,
 			}),
 			wantErrors: []string{" s3:GetBucketLocation s3:GetBucketLocation aws.s3.bucket"},
 			want:       map[string]bucket{"placed": placed},
