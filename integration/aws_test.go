@@ -192,7 +192,10 @@ func TestAWSAccessDeniedOnSSMLeavesOnlyPatchingUnevaluated(t *testing.T) {
 
 func TestAWSThrottlingAndServerErrorsLoseNothing(t *testing.T) {
 	clean, _ := scanSimulatedAWS(t, cloudsim.Faults{})
-	faulted, srv := scanSimulatedAWS(t, cloudsim.Faults{ThrottleRate: 0.15, ServerErrorRate: 0.1, Seed: 42})
+	// Every call's first attempt is throttled and its second answered with
+	// a 500, so each one goes through the retryer; the rates are left at 0
+	// so that no call can run out of attempts by chance.
+	faulted, srv := scanSimulatedAWS(t, cloudsim.Faults{FailFirstAttempts: 2})
 	faults := 0
 	for _, r := range srv.Requests() {
 		if r.Status >= 500 || strings.Contains(r.Code, "Throttl") || r.Code == "RequestLimitExceeded" || r.Code == "SlowDown" {

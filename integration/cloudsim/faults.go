@@ -28,6 +28,11 @@ type Faults struct {
 	RateLimits map[string]TokenBucket `yaml:"rateLimits"`
 	// Seed makes the random rates repeatable.
 	Seed int64 `yaml:"seed"`
+	// FailFirstAttempts answers the first N attempts of every call (the
+	// SDK numbers them in its amz-sdk-request header) with the service's
+	// throttling error, then a 5xx, alternately: a deterministic way to
+	// make every call go through the retryer.
+	FailFirstAttempts int `yaml:"failFirstAttempts"`
 }
 
 // Denial refuses an action.
@@ -80,20 +85,32 @@ func (fs *faultState) inject(c *awsCall) bool {
 			return true
 		}
 	}
+	if n := sdkAttempt(c.r); n >= 1 && n <= fs.f.FailFirstAttempts {
+		if n%2 == 1 {
+			c.Throttle()
+		} else {
+			c.Fail(http.StatusInternalServerError, serverErrorCode(c), "we encountered an internal error; please try again")
+		}
+		return true
+	}
 	if fs.emptyBucket(c, action) || fs.roll(fs.f.ThrottleRate) {
 		c.Throttle()
 		return true
 	}
 	if fs.roll(fs.f.ServerErrorRate) {
-		code := "InternalFailure"
-		switch c.svc.protocol {
-		case ec2Query, restXML:
-			code = "InternalError"
-		}
-		c.Fail(http.StatusInternalServerError, code, "we encountered an internal error; please try again")
+		c.Fail(http.StatusInternalServerError, serverErrorCode(c), "we encountered an internal error; please try again")
 		return true
 	}
 	return false
+}
+
+// serverErrorCode is the code the service answers a 500 with.
+func serverErrorCode(c *awsCall) string {
+	switch c.svc.protocol {
+	case ec2Query, restXML:
+		return "InternalError"
+	}
+	return "InternalFailure"
 }
 
 func (fs *faultState) roll(rate float64) bool {

@@ -123,6 +123,7 @@ func TestFaults(t *testing.T) {
 		{"another region down", Faults{RegionsDown: []string{"us-east-1"}}, "AKIACORE000000000001", ""},
 		{"always throttled", Faults{ThrottleRate: 1}, "AKIACORE000000000001", "Throttling"},
 		{"always failing", Faults{ServerErrorRate: 1}, "AKIACORE000000000001", "InternalFailure"},
+		{"first attempt throttled", Faults{FailFirstAttempts: 1}, "AKIACORE000000000001", "Throttling"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			srv := startWorld(t, coreWorld)

@@ -182,9 +182,10 @@ func TestTargetsWithoutOrganization(t *testing.T) {
 
 func TestThrottlingIsRetriedBySDK(t *testing.T) {
 	srv, o := startSim(t, orgWorld)
-	// Every other request is throttled at random; the standard retryer
-	// with five attempts gets through, and nothing is lost.
-	srv.SetFaults(cloudsim.Faults{ThrottleRate: 0.3, Seed: 7})
+	// The first attempt of every call is throttled and the second answered
+	// with a 500; the standard retryer's third attempt gets through, and
+	// nothing is lost.
+	srv.SetFaults(cloudsim.Faults{FailFirstAttempts: 2})
 	accts, err := newEnv(o).accounts(context.Background(),
 		scanners.Target{Cloud: inventory.AWS, Organization: true, AssumeRoleName: "ownaudit-audit"}, scanners.NewSink())
 	if err != nil {
@@ -201,6 +202,13 @@ func TestThrottlingIsRetriedBySDK(t *testing.T) {
 	}
 	if throttled == 0 {
 		t.Error("no request was throttled; the fault knob did nothing")
+	}
+	calls := 0
+	for _, n := range srv.Counts() {
+		calls += n
+	}
+	if got := len(srv.Requests()); got != 3*calls {
+		t.Errorf("requests = %d for %d calls, want 3 attempts each", got, calls)
 	}
 }
 
