@@ -246,20 +246,26 @@ func resourceCounts(rs []inventory.Resource) []ResourceCount {
 
 // sumResources adds up the counts of each (cloud, target, type), sorted.
 func sumResources(in []ResourceCount) []ResourceCount {
-	index := map[ResourceCount]int{}
-	for _, c := range in {
-		n := c.Count
-		c.Count = 0
-		index[c] += n
-	}
-	out := make([]ResourceCount, 0, len(index))
-	for k, n := range index {
-		k.Count = n
-		out = append(out, k)
-	}
-	slices.SortFunc(out, func(a, b ResourceCount) int {
+	return sumByKey(in, func(c *ResourceCount) *int { return &c.Count }, func(a, b ResourceCount) int {
 		return cmp.Or(cmp.Compare(a.Cloud, b.Cloud), cmp.Compare(a.Target, b.Target), cmp.Compare(a.Type, b.Type))
 	})
+}
+
+// sumByKey adds up the counts of entries alike in every other field and
+// returns one entry per key, sorted by order.
+func sumByKey[T comparable](in []T, count func(*T) *int, order func(a, b T) int) []T {
+	index := map[T]int{}
+	for _, c := range in {
+		n := *count(&c)
+		*count(&c) = 0
+		index[c] += n
+	}
+	out := make([]T, 0, len(index))
+	for k, n := range index {
+		*count(&k) = n
+		out = append(out, k)
+	}
+	slices.SortFunc(out, order)
 	return out
 }
 
@@ -279,22 +285,10 @@ func scannerRuns(runs []inventory.ScannerRun) []ScannerRun {
 
 // apiRequests copies the request counts, sorted, adding up repeated keys.
 func apiRequests(in []APIRequestCount) []APIRequestCount {
-	index := map[APIRequestCount]int{}
-	for _, c := range in {
-		n := c.Count
-		c.Count = 0
-		index[c] += n
-	}
-	out := make([]APIRequestCount, 0, len(index))
-	for k, n := range index {
-		k.Count = n
-		out = append(out, k)
-	}
-	slices.SortFunc(out, func(a, b APIRequestCount) int {
+	return sumByKey(in, func(c *APIRequestCount) *int { return &c.Count }, func(a, b APIRequestCount) int {
 		return cmp.Or(cmp.Compare(a.Cloud, b.Cloud), cmp.Compare(a.Service, b.Service),
 			cmp.Compare(a.Operation, b.Operation), cmp.Compare(a.Code, b.Code))
 	})
-	return out
 }
 
 // addScanCounts adds the counts of src (resources, scanner runs, API
