@@ -41,7 +41,6 @@ type Scheduler struct {
 
 	mu      sync.Mutex
 	buckets map[string]*rate.Limiter
-	counts  map[Call]int
 	done    map[RequestCount]int
 }
 
@@ -72,7 +71,6 @@ func NewScheduler(concurrency int) *Scheduler {
 	return &Scheduler{
 		slots:   make(chan struct{}, concurrency),
 		buckets: map[string]*rate.Limiter{},
-		counts:  map[Call]int{},
 		done:    map[RequestCount]int{},
 	}
 }
@@ -90,9 +88,6 @@ func (s *Scheduler) Acquire(ctx context.Context, call Call, lim Limit) (release 
 	case <-ctx.Done():
 		return func() {}, fmt.Errorf("waiting to call %s: %w", call.Operation, ctx.Err())
 	}
-	s.mu.Lock()
-	s.counts[call]++
-	s.mu.Unlock()
 	var once sync.Once
 	return func() { once.Do(func() { <-s.slots }) }, nil
 }
@@ -135,16 +130,5 @@ func (s *Scheduler) Requests() []RequestCount {
 		return cmp.Or(cmp.Compare(a.Cloud, b.Cloud), cmp.Compare(a.Service, b.Service),
 			cmp.Compare(a.Operation, b.Operation), cmp.Compare(a.Code, b.Code))
 	})
-	return out
-}
-
-// Calls returns how many calls started, per call key.
-func (s *Scheduler) Calls() map[Call]int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	out := make(map[Call]int, len(s.counts))
-	for k, v := range s.counts {
-		out[k] = v
-	}
 	return out
 }
