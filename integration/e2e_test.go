@@ -196,7 +196,7 @@ func TestInventoryRoundTripGivesSameFindings(t *testing.T) {
 	if r := ownaudit(t, dir, "scan", "--demo", "--output", "a.json", "--save-inventory", "inv.json", "--include-passed"); r.code != 0 {
 		t.Fatalf("exit %d: %s", r.code, r.stderr)
 	}
-	decl := filepath.Join("demo", "declaration.yaml")
+	decl := filepath.Join("..", "internal", "demo", "declaration.yaml")
 	abs, _ := filepath.Abs(decl)
 	r := ownaudit(t, dir, "scan", "--declaration", abs, "--from-inventory", "inv.json", "--output", "b.json", "--include-passed")
 	if r.code != 0 {
@@ -282,7 +282,7 @@ func TestUsageErrors(t *testing.T) {
 
 func TestValidate(t *testing.T) {
 	dir, _ := os.Getwd()
-	good := []string{"../configs/declarations/self-service.yaml", "../configs/declarations/managed-service.yaml", "demo/declaration.yaml"}
+	good := []string{"../configs/declarations/self-service.yaml", "../configs/declarations/managed-service.yaml", "../internal/demo/declaration.yaml"}
 	r := ownaudit(t, dir, append([]string{"validate"}, good...)...)
 	if r.code != 0 || strings.Count(r.stdout, ": valid") != len(good) {
 		t.Errorf("validate templates: exit %d\nstdout: %s\nstderr: %s", r.code, r.stdout, r.stderr)
