@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
+	"strings"
 	"time"
 )
 
@@ -168,9 +170,46 @@ func Decode(r io.Reader) (*Inventory, error) {
 	return &inv, nil
 }
 
-// Validate checks that the resource has a header and a known type.
+// Facets returns the JSON names of the facets set on r, in the order
+// Resource declares them.
+func (r Resource) Facets() []string {
+	var out []string
+	for _, f := range []struct {
+		name string
+		set  bool
+	}{
+		{"firewall", r.Firewall != nil},
+		{"network", r.Network != nil},
+		{"vm", r.VM != nil},
+		{"upgrade", r.Upgrade != nil},
+		{"volume", r.Volume != nil},
+		{"encryptionDefault", r.EncryptionDefault != nil},
+		{"storage", r.Storage != nil},
+		{"database", r.Database != nil},
+		{"key", r.Key != nil},
+		{"tls", r.TLS != nil},
+		{"identity", r.Identity != nil},
+		{"passwordPolicy", r.PasswordPolicy != nil},
+		{"policy", r.Policy != nil},
+		{"access", r.Access != nil},
+	} {
+		if f.set {
+			out = append(out, f.name)
+		}
+	}
+	return out
+}
+
+// Validate checks that the resource has a header and a known type, and
+// carries no facet its type does not have. A facet may be missing: its
+// details were not read, and the controls that need them say so.
 func (r Resource) Validate() error {
 	t, ok := Types[r.Type]
+	for _, f := range r.Facets() {
+		if ok && !slices.Contains(t.Facets, f) {
+			return fmt.Errorf("resource %q of type %q has a %s facet, which the type does not have (it has %s)", r.ID, r.Type, f, strings.Join(t.Facets, ", "))
+		}
+	}
 	switch {
 	case !ok:
 		return fmt.Errorf("unknown resource type %q", r.Type)
