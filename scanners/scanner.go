@@ -1,13 +1,21 @@
-// Package scanners holds the scanner interface and the registry the cloud
-// packages (scanners/aws, scanners/azure, scanners/gcp) register into, the
-// way node_exporter registers collectors: one scanner per (cloud, domain),
-// each switched on or off by name. Scanners turn provider responses into the
-// normalized inventory and nothing else; they never decide a verdict.
+// Package scanners is what every cloud's scanners share: the Scanner
+// interface and the Registry they register into, one per (cloud, domain),
+// switched on or off by name the way node_exporter registers collectors;
+// the Options each cloud's Register receives; the Target a scan is asked
+// for; the Sink that gathers what scanners read (resources, error entries,
+// scanner runs); the Scheduler that bounds and paces every API call; the
+// shards of a target list; and the kit a cloud's package is built from
+// (Group, EachTarget, EachRegion, Failures, Tags; kit.go).
+//
+// A cloud is one package below this one (scanners/aws) that turns the
+// provider's responses into the normalized inventory and nothing else:
+// scanners never decide a verdict.
 package scanners
 
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"slices"
 	"sort"
 	"strings"
@@ -18,30 +26,67 @@ import (
 )
 
 // Target is one thing to scan: an AWS account, an Azure subscription or a
-// GCP project. An empty ID means "what the ambient credentials reach".
+// GCP project, or a group of them that the cloud's scanners expand when
+// they run (an AWS organization). An empty ID and Group mean "what the
+// ambient credentials reach".
 type Target struct {
-	Cloud   inventory.Cloud
-	ID      string
+	Cloud inventory.Cloud
+	ID    string
+	// Regions (or locations) to read; none means every enabled one.
 	Regions []string
-	// AWS only: the role to assume in the account, and its external id.
-	AssumeRole string
-	ExternalID string
-	// AWS only: list the organization's accounts and assume
-	// AssumeRoleName in each active one.
-	Organization   bool
-	AssumeRoleName string
+	// Group names a set of targets that is expanded at scan time, such as
+	// "organization" for an AWS organization; ID is then not used, as the
+	// accounts are only known once the scan has started.
+	Group string
+	// Params is what the cloud's package needs beyond the id, under the
+	// declaration's names (AWS: assumeRole, externalId, assumeRoleName).
+	// The cloud's package documents and reads its own.
+	Params map[string]string
 }
 
 // String names the target for logs and errors.
 func (t Target) String() string {
 	id := t.ID
-	if t.Organization {
-		id = "organization"
+	if t.Group != "" {
+		id = t.Group
 	}
 	if id == "" {
 		id = "ambient credentials"
 	}
 	return string(t.Cloud) + ":" + id
+}
+
+// Options are what the scanners of every cloud share; each cloud's
+// Register receives them.
+type Options struct {
+	// Scheduler bounds and paces every call; the cloud makes one when nil.
+	Scheduler *Scheduler
+	// CallTimeout bounds one HTTP request, response included; the
+	// cloud's retryer may try again within its budget.
+	CallTimeout time.Duration
+	// Logger receives the SDKs' own log lines; none when nil.
+	Logger *slog.Logger
+	// Endpoints point a cloud's clients at a fixed URL with fixed test
+	// credentials, ignoring the machine's own configuration: for the
+	// simulator the demo and the tests scan. A cloud not named here uses
+	// its real endpoints and the ambient credentials.
+	Endpoints map[inventory.Cloud]Endpoint
+	// Hook is for tests only: it runs at the start of every goroutine a
+	// Group starts, so that a test can make one panic and see the scan
+	// survive it.
+	Hook func(Scope)
+}
+
+// Endpoint is where a cloud's clients go instead of the provider, and who
+// they say they are there.
+type Endpoint struct {
+	// URL is the base URL every client of the cloud uses.
+	URL string
+	// Region is the region (or location) calls that name none go to.
+	Region string
+	// Identity is who the endpoint sees calling; what it is depends on
+	// the cloud (AWS: an access key id the simulator maps to an account).
+	Identity string
 }
 
 // Sink receives what a scanner reads. It is safe for concurrent use.
@@ -53,6 +98,8 @@ type Sink struct {
 	targets   map[string]inventory.Target
 	runs      []inventory.ScannerRun
 	byRun     map[runKey]int
+	// hook is Options.Hook, run by every Group of this sink.
+	hook func(Scope)
 }
 
 // clock times scanner runs; tests replace it to get exact durations.
@@ -264,10 +311,14 @@ func (r Registration) Name() string { return string(r.Cloud) + "." + string(r.Do
 type Registry struct {
 	mu   sync.Mutex
 	regs map[string]Registration
+	hook func(Scope)
 }
 
-// NewRegistry returns an empty registry.
-func NewRegistry() *Registry { return &Registry{regs: map[string]Registration{}} }
+// NewRegistry returns an empty registry for scanners registered with o;
+// Run hands o.Hook to what they record into.
+func NewRegistry(o Options) *Registry {
+	return &Registry{regs: map[string]Registration{}, hook: o.Hook}
+}
 
 // Register adds a scanner. It panics on a duplicate, which is a
 // programming error.
@@ -336,11 +387,12 @@ func (g *Registry) Run(ctx context.Context, targets []Target, selected []Registr
 		concurrency = 1
 	}
 	sink := NewSink()
+	sink.hook = g.hook
 	sem := make(chan struct{}, concurrency)
 	var wg sync.WaitGroup
 	for _, t := range targets {
-		if t.ID != "" && !t.Organization {
-			// An organization, or the ambient credentials, name their
+		if t.ID != "" && t.Group == "" {
+			// A group, such as an organization, or the ambient credentials, name their
 			// accounts only once the scanner has resolved them.
 			sink.Target(inventory.Target{Cloud: t.Cloud, ID: t.ID, Regions: t.Regions})
 		}
@@ -388,9 +440,10 @@ func (g *Registry) Run(ctx context.Context, targets []Target, selected []Registr
 func (s *Sink) ranWhole(t Target, domain inventory.Domain, mark sinkMark, d time.Duration, err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	// An organization, or the ambient credentials, name their accounts
-	// only in the scanner: any run of the cloud and domain is its own.
-	mine := func(target string) bool { return t.Organization || t.ID == "" || target == t.ID }
+	// A group, such as an organization, or the ambient credentials, name
+	// their accounts only in the scanner: any run of the cloud and domain
+	// is its own.
+	mine := func(target string) bool { return t.Group != "" || t.ID == "" || target == t.ID }
 	run := inventory.ScannerRun{Cloud: t.Cloud, Target: t.ID, Domain: domain, DurationSeconds: d.Seconds()}
 	if err == nil {
 		if slices.ContainsFunc(s.runs[mark.runs:], func(r inventory.ScannerRun) bool {

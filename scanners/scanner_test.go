@@ -28,7 +28,7 @@ func (s staticScanner) Scan(_ context.Context, t Target, out *Sink) error {
 }
 
 func TestRunRecordsResourcesErrorsAndMissingScanners(t *testing.T) {
-	g := NewRegistry()
+	g := NewRegistry(Options{})
 	g.Register(Registration{Cloud: inventory.GCP, Domain: inventory.Firewall, New: func() Scanner {
 		return staticScanner{res: []inventory.Resource{{Cloud: inventory.GCP, Type: inventory.GCPFirewall, ID: "fw-1"}}}
 	}})
@@ -78,7 +78,7 @@ func TestRunRecordsResourcesErrorsAndMissingScanners(t *testing.T) {
 }
 
 func TestSelectRejectsUnknownNames(t *testing.T) {
-	_, err := NewRegistry().Select([]string{"aws.dns"})
+	_, err := NewRegistry(Options{}).Select([]string{"aws.dns"})
 	if err == nil || !strings.Contains(err.Error(), `"aws.dns"`) {
 		t.Errorf("Select(aws.dns) error = %v, want one naming it", err)
 	}
@@ -90,7 +90,7 @@ func TestTargetString(t *testing.T) {
 		want string
 	}{
 		{Target{Cloud: inventory.AWS, ID: "111111111111"}, "aws:111111111111"},
-		{Target{Cloud: inventory.AWS, Organization: true}, "aws:organization"},
+		{Target{Cloud: inventory.AWS, Group: "organization"}, "aws:organization"},
 		{Target{Cloud: inventory.GCP}, "gcp:ambient credentials"},
 	} {
 		if got := tc.t.String(); got != tc.want {
@@ -192,7 +192,7 @@ func TestRunRecordsScannerRuns(t *testing.T) {
 		},
 		{
 			name:   "organization expanded by the scanner",
-			target: Target{Cloud: inventory.GCP, Organization: true},
+			target: Target{Cloud: inventory.GCP, Group: "organization"},
 			scan: func(_ context.Context, t Target, out *Sink) error {
 				out.Time(t.Cloud, "proj-b", "", inventory.Firewall, func() {})
 				return nil
@@ -208,7 +208,7 @@ func TestRunRecordsScannerRuns(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			tickClock(t)
-			g := NewRegistry()
+			g := NewRegistry(Options{})
 			// The other domains are registered and switched off, so only
 			// the firewall scanner (or its absence) leaves runs.
 			off := []string{"gcp.patching", "gcp.encryption", "gcp.iam"}
@@ -251,7 +251,7 @@ type panickingScanner struct{}
 func (panickingScanner) Scan(context.Context, Target, *Sink) error { panic("index out of range") }
 
 func TestPanickingScannerIsAnErrorEntry(t *testing.T) {
-	g := NewRegistry()
+	g := NewRegistry(Options{})
 	g.Register(Registration{Cloud: inventory.GCP, Domain: inventory.Firewall, New: func() Scanner { return panickingScanner{} }})
 	var inv inventory.Inventory
 	g.Run(context.Background(), []Target{{Cloud: inventory.GCP, ID: "p"}}, g.Registered(), 1).Fill(&inv)

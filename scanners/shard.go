@@ -6,12 +6,13 @@ import (
 )
 
 // ShardKey is what a target is hashed by to pick its shard: the cloud and
-// the target id, or a fixed marker for an organization and for the ambient
-// credentials, whose accounts are only known once the scan has started.
+// the target id, or the group (an AWS organization: "aws:organization"), or
+// a fixed marker for the ambient credentials, whose accounts are only known
+// once the scan has started.
 func ShardKey(t Target) string {
 	switch {
-	case t.Organization:
-		return string(t.Cloud) + ":organization"
+	case t.Group != "":
+		return string(t.Cloud) + ":" + t.Group
 	case t.ID == "":
 		return string(t.Cloud) + ":ambient"
 	}

@@ -18,7 +18,7 @@ func shardTargets() []Target {
 		ts = append(ts, Target{Cloud: inventory.GCP, ID: fmt.Sprintf("project-%d", i)})
 	}
 	return append(ts,
-		Target{Cloud: inventory.AWS, Organization: true, AssumeRoleName: "audit"},
+		Target{Cloud: inventory.AWS, Group: "organization", Params: map[string]string{"assumeRoleName": "audit"}},
 		Target{Cloud: inventory.Azure},
 		Target{Cloud: inventory.AWS},
 	)
@@ -75,7 +75,7 @@ func TestShardIsStable(t *testing.T) {
 		want   int
 	}{
 		{Target{Cloud: inventory.AWS, ID: "111111111111"}, "aws:111111111111", 5, 3},
-		{Target{Cloud: inventory.AWS, Organization: true, ID: "ignored"}, "aws:organization", 4, 3},
+		{Target{Cloud: inventory.AWS, Group: "organization", ID: "ignored"}, "aws:organization", 4, 3},
 		{Target{Cloud: inventory.Azure}, "azure:ambient", 5, 1},
 		{Target{Cloud: inventory.GCP, ID: "acme-prod"}, "gcp:acme-prod", 1, 0},
 	}

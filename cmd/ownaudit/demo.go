@@ -3,18 +3,18 @@ package main
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"github.com/ownaudit/ownaudit/internal/cloudsim"
 	"github.com/ownaudit/ownaudit/internal/demo"
 	"github.com/ownaudit/ownaudit/inventory"
 	"github.com/ownaudit/ownaudit/rules"
 	"github.com/ownaudit/ownaudit/scanners"
-	awsscan "github.com/ownaudit/ownaudit/scanners/aws"
 )
 
-// scanDemo starts the simulator with the demo world, scans its AWS
-// organization through the real SDK clients, and adds the embedded Azure
-// and GCP inventory.
+// scanDemo starts the simulator with the demo world and scans it through
+// the real SDK clients of every cloud this build has scanners for; the
+// clouds it has none for come from the demo's embedded inventory.
 func scanDemo(ctx context.Context, g *globalOptions, o *scanOptions, decl *rules.Declaration, sched *scanners.Scheduler) (*inventory.Inventory, error) {
 	world, err := demo.World()
 	if err != nil {
@@ -26,28 +26,32 @@ func scanDemo(ctx context.Context, g *globalOptions, o *scanOptions, decl *rules
 	}
 	defer srv.Close()
 
+	registry := newRegistry(scanners.Options{Scheduler: sched, CallTimeout: o.callTimeout, Logger: g.logger,
+		Endpoints: demo.Endpoints(srv.URL)})
+	selected, err := registry.Select(o.disable)
+	if err != nil {
+		return nil, withCode(exitUsage, fmt.Errorf("--disable-scanner: %w", err))
+	}
+	var scanned []inventory.Cloud
+	for _, r := range registry.Registered() {
+		if !slices.Contains(scanned, r.Cloud) {
+			scanned = append(scanned, r.Cloud)
+		}
+	}
 	inv, err := demo.Inventory()
 	if err != nil {
 		return nil, err
 	}
 	inv.CollectedAt = demo.Epoch
+	dropClouds(inv, scanned)
 
-	registry := newRegistry(sched, awsscan.Options{
-		LoadOptions: awsscan.Isolated(srv.URL, "eu-central-1", demo.AccessKey, "demo-secret-not-a-credential"),
-		CallTimeout: o.callTimeout,
-		Logger:      g.logger,
-	})
-	selected, err := registry.Select(append([]string{"azure", "gcp"}, o.disable...))
-	if err != nil {
-		return nil, withCode(exitUsage, fmt.Errorf("--disable-scanner: %w", err))
-	}
 	var targets []scanners.Target
 	for _, t := range declaredTargets(decl) {
-		if t.Cloud == inventory.AWS {
+		if slices.Contains(scanned, t.Cloud) {
 			targets = append(targets, t)
 		}
 	}
-	g.logger.Info("demo: scanning the simulated AWS organization", "endpoint", srv.URL)
+	g.logger.Info("demo: scanning the simulated clouds", "clouds", fmt.Sprint(scanned), "endpoint", srv.URL)
 	registry.Run(ctx, targets, selected, o.concurrency).Fill(inv)
 	g.logger.Info("demo: scan done", "requests", len(srv.Requests()), "operations", len(srv.Operations()))
 	counts := srv.Counts()
@@ -59,4 +63,13 @@ func scanDemo(ctx context.Context, g *globalOptions, o *scanOptions, decl *rules
 	}
 	logScanErrors(g, inv)
 	return inv, nil
+}
+
+// dropClouds removes from inv everything of the given clouds: the demo
+// scans those, and their embedded stand-ins would be counted twice.
+func dropClouds(inv *inventory.Inventory, clouds []inventory.Cloud) {
+	inv.Targets = slices.DeleteFunc(inv.Targets, func(t inventory.Target) bool { return slices.Contains(clouds, t.Cloud) })
+	inv.Resources = slices.DeleteFunc(inv.Resources, func(r inventory.Resource) bool { return slices.Contains(clouds, r.Cloud) })
+	inv.Errors = slices.DeleteFunc(inv.Errors, func(e inventory.ScanError) bool { return slices.Contains(clouds, e.Cloud) })
+	inv.Scanners = slices.DeleteFunc(inv.Scanners, func(r inventory.ScannerRun) bool { return slices.Contains(clouds, r.Cloud) })
 }

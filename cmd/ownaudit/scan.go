@@ -20,7 +20,6 @@ import (
 	"github.com/ownaudit/ownaudit/report"
 	"github.com/ownaudit/ownaudit/rules"
 	"github.com/ownaudit/ownaudit/scanners"
-	awsscan "github.com/ownaudit/ownaudit/scanners/aws"
 	"github.com/prometheus/client_golang/prometheus/push"
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
@@ -271,7 +270,7 @@ func loadInventory(ctx context.Context, g *globalOptions, o *scanOptions, decl *
 		}
 		return inv, "demo", nil
 	}
-	registry := newRegistry(sched, awsscan.Options{CallTimeout: o.callTimeout, Logger: g.logger})
+	registry := newRegistry(scanners.Options{Scheduler: sched, CallTimeout: o.callTimeout, Logger: g.logger})
 	selected, err := registry.Select(o.disable)
 	if err != nil {
 		return nil, "", withCode(exitUsage, fmt.Errorf("--disable-scanner: %w", err))
@@ -305,22 +304,6 @@ func logScanErrors(g *globalOptions, inv *inventory.Inventory) {
 	for _, e := range inv.Errors {
 		g.logger.Warn("could not read", "cloud", e.Cloud, "target", e.Target, "region", e.Region, "domain", e.Domain, "operation", e.Operation, "error", e.Message)
 	}
-}
-
-// declaredTargets turns the declaration's targets into scanner targets.
-func declaredTargets(d *rules.Declaration) []scanners.Target {
-	var out []scanners.Target
-	for _, t := range d.Targets.AWS {
-		out = append(out, scanners.Target{Cloud: inventory.AWS, ID: t.Account, Regions: t.Regions, AssumeRole: t.AssumeRole,
-			ExternalID: t.ExternalID, Organization: t.Organization, AssumeRoleName: t.AssumeRoleName})
-	}
-	for _, t := range d.Targets.Azure {
-		out = append(out, scanners.Target{Cloud: inventory.Azure, ID: t.Subscription, Regions: t.Regions})
-	}
-	for _, t := range d.Targets.GCP {
-		out = append(out, scanners.Target{Cloud: inventory.GCP, ID: t.Project, Regions: t.Regions})
-	}
-	return out
 }
 
 func contains(list []string, s string) bool {

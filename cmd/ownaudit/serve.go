@@ -18,7 +18,6 @@ import (
 	"github.com/ownaudit/ownaudit/report"
 	"github.com/ownaudit/ownaudit/rules"
 	"github.com/ownaudit/ownaudit/scanners"
-	awsscan "github.com/ownaudit/ownaudit/scanners/aws"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/spf13/cobra"
 )
@@ -93,7 +92,7 @@ func runServe(ctx context.Context, g *globalOptions, o *serveOptions) error {
 		return withCode(exitUsage, err)
 	}
 	// A misspelt scanner name would fail every scan; refuse to start.
-	if _, err := newRegistry(scanners.NewScheduler(1), awsscan.Options{}).Select(o.scan.disable); err != nil {
+	if _, err := newRegistry(scanners.Options{}).Select(o.scan.disable); err != nil {
 		return withCode(exitUsage, fmt.Errorf("--disable-scanner: %w", err))
 	}
 

@@ -15,6 +15,7 @@ import (
 
 	"github.com/ownaudit/ownaudit/inventory"
 	"github.com/ownaudit/ownaudit/rules"
+	"github.com/ownaudit/ownaudit/scanners"
 )
 
 var (
@@ -66,4 +67,12 @@ func Inventory() (*inventory.Inventory, error) {
 		return nil, fmt.Errorf("demo inventory: %w", err)
 	}
 	return inv, nil
+}
+
+// Endpoints points each cloud's scanners at the simulator serving World
+// at url, as the identities the world knows.
+func Endpoints(url string) map[inventory.Cloud]scanners.Endpoint {
+	return map[inventory.Cloud]scanners.Endpoint{
+		inventory.AWS: {URL: url, Region: "eu-central-1", Identity: AccessKey},
+	}
 }

@@ -47,33 +47,35 @@ import (
 	"github.com/ownaudit/ownaudit/scanners"
 )
 
-// Options configure the AWS scanners. The zero value scans with the
-// ambient credentials.
-type Options struct {
-	// LoadOptions are applied after the SDK defaults; tests and the demo
-	// name an endpoint and static credentials here.
-	LoadOptions []func(*config.LoadOptions) error
-	// Scheduler bounds and paces every call; one is made when nil.
-	Scheduler *scanners.Scheduler
-	// CallTimeout bounds one HTTP request, response body included
-	// (default 1m); the retryer may try again within its budget.
-	CallTimeout time.Duration
-	// MaxAttempts is the standard retryer's attempt budget (default 5).
-	MaxAttempts int
-	// ReportPoll is how long to wait between credential report polls
-	// (default 2s); ReportTimeout bounds the whole wait (default 2m).
-	ReportPoll    time.Duration
-	ReportTimeout time.Duration
-	// SessionName names the AssumeRole sessions (default "ownaudit").
-	SessionName string
-	// Logger receives the SDK's own log lines (its warnings at debug
-	// level: the scan reports what failed in errors[]); none when nil.
-	Logger *slog.Logger
-}
-
 // Register adds the four AWS scanners to g. They share one env, so a
 // target's accounts, credentials and regions are resolved once per run.
-func Register(g *scanners.Registry, o Options) {
+//
+// A target's Params may name assumeRole (a role ARN to assume in the
+// account), externalId (the external id its trust policy requires) and,
+// for the "organization" group, assumeRoleName (the role to assume in every
+// member account, OrganizationAccountAccessRole by default). An endpoint
+// for inventory.AWS in o points every client at it, with the endpoint's
+// Identity as a static access key id.
+func Register(g *scanners.Registry, o scanners.Options) { register(g, settings{Options: o}) }
+
+// settings are the shared options plus what only the AWS scanners tune;
+// tests shorten the waits.
+type settings struct {
+	scanners.Options
+	// loadOptions are applied after the SDK defaults (and after the
+	// endpoint's); tests name an endpoint and credentials here.
+	loadOptions []func(*config.LoadOptions) error
+	// maxAttempts is the standard retryer's attempt budget (default 5).
+	maxAttempts int
+	// reportPoll is how long to wait between credential report polls
+	// (default 2s); reportTimeout bounds the whole wait (default 2m).
+	reportPoll    time.Duration
+	reportTimeout time.Duration
+	// sessionName names the AssumeRole sessions (default "ownaudit").
+	sessionName string
+}
+
+func register(g *scanners.Registry, o settings) {
 	e := newEnv(o)
 	for _, d := range []struct {
 		domain inventory.Domain
@@ -84,7 +86,6 @@ func Register(g *scanners.Registry, o Options) {
 		{inventory.Encryption, scanEncryption},
 		{inventory.IAM, scanIAM},
 	} {
-		d := d
 		g.Register(scanners.Registration{Cloud: inventory.AWS, Domain: d.domain, New: func() scanners.Scanner {
 			return scanner{env: e, scan: d.scan}
 		}})
@@ -100,9 +101,18 @@ func (s scanner) Scan(ctx context.Context, t scanners.Target, out *scanners.Sink
 	return s.scan(ctx, s.env, t, out)
 }
 
+// Target parameters (scanners.Target.Params) and group the AWS scanners
+// read, under the declaration's names.
+const (
+	paramAssumeRole     = "assumeRole"
+	paramExternalID     = "externalId"
+	paramAssumeRoleName = "assumeRoleName"
+	groupOrganization   = "organization"
+)
+
 // env is what the scanners of one run share.
 type env struct {
-	o Options
+	o settings
 
 	baseOnce sync.Once
 	base     sdk.Config
@@ -168,24 +178,31 @@ func (a *account) dbInstances(ctx context.Context, region string) ([]rdstypes.DB
 	return r.list, r.err
 }
 
-func newEnv(o Options) *env {
+func newEnv(o settings) *env {
 	if o.Scheduler == nil {
 		o.Scheduler = scanners.NewScheduler(16)
 	}
 	if o.CallTimeout == 0 {
 		o.CallTimeout = time.Minute
 	}
-	if o.MaxAttempts == 0 {
-		o.MaxAttempts = 5
+	if o.maxAttempts == 0 {
+		o.maxAttempts = 5
 	}
-	if o.ReportPoll == 0 {
-		o.ReportPoll = 2 * time.Second
+	if o.reportPoll == 0 {
+		o.reportPoll = 2 * time.Second
 	}
-	if o.ReportTimeout == 0 {
-		o.ReportTimeout = 2 * time.Minute
+	if o.reportTimeout == 0 {
+		o.reportTimeout = 2 * time.Minute
 	}
-	if o.SessionName == "" {
-		o.SessionName = "ownaudit"
+	if o.sessionName == "" {
+		o.sessionName = "ownaudit"
+	}
+	if ep, ok := o.Endpoints[inventory.AWS]; ok {
+		region := ep.Region
+		if region == "" {
+			region = defaultRegion
+		}
+		o.loadOptions = append(Isolated(ep.URL, region, ep.Identity, "simulated-secret-not-a-credential"), o.loadOptions...)
 	}
 	return &env{o: o, targets: map[string]*resolution{}}
 }
@@ -209,9 +226,9 @@ func (e *env) baseConfig(ctx context.Context) (sdk.Config, error) {
 	e.baseOnce.Do(func() {
 		opts := append([]func(*config.LoadOptions) error{
 			config.WithRetryer(func() sdk.Retryer {
-				return retry.NewStandard(func(so *retry.StandardOptions) { so.MaxAttempts = e.o.MaxAttempts })
+				return retry.NewStandard(func(so *retry.StandardOptions) { so.MaxAttempts = e.o.maxAttempts })
 			}),
-		}, e.o.LoadOptions...)
+		}, e.o.loadOptions...)
 		e.base, e.baseErr = config.LoadDefaultConfig(ctx, opts...)
 		if e.baseErr == nil && e.base.Region == "" {
 			e.base.Region = defaultRegion
@@ -239,7 +256,8 @@ func (e *env) baseConfig(ctx context.Context) (sdk.Config, error) {
 // the one the ambient credentials belong to. Each account is recorded as a
 // target in out.
 func (e *env) accounts(ctx context.Context, t scanners.Target, out *scanners.Sink) ([]*account, error) {
-	key := fmt.Sprintf("%s|%s|%s|%v|%s|%s", t.ID, t.AssumeRole, t.ExternalID, t.Organization, t.AssumeRoleName, strings.Join(t.Regions, ","))
+	key := fmt.Sprintf("%s|%s|%s|%s|%s|%s", t.ID, t.Params[paramAssumeRole], t.Params[paramExternalID], t.Group,
+		t.Params[paramAssumeRoleName], strings.Join(t.Regions, ","))
 	e.mu.Lock()
 	r, ok := e.targets[key]
 	if !ok {
@@ -248,7 +266,7 @@ func (e *env) accounts(ctx context.Context, t scanners.Target, out *scanners.Sin
 	}
 	e.mu.Unlock()
 	if !ok {
-		r.accounts, r.err = e.resolve(ctx, t)
+		r.accounts, r.err = e.resolve(ctx, t, out)
 		for _, a := range r.accounts {
 			out.Target(inventory.Target{Cloud: inventory.AWS, ID: a.ID, Name: a.Name, Regions: a.Regions})
 		}
@@ -262,41 +280,52 @@ func (e *env) accounts(ctx context.Context, t scanners.Target, out *scanners.Sin
 	return r.accounts, r.err
 }
 
-func (e *env) resolve(ctx context.Context, t scanners.Target) ([]*account, error) {
+func (e *env) resolve(ctx context.Context, t scanners.Target, out *scanners.Sink) ([]*account, error) {
 	base, err := e.baseConfig(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("load AWS configuration: %w", err)
 	}
+	// A bug in resolving one account makes that account unreadable, for
+	// every domain, rather than ending the scan.
+	resolving := func(a *account) *scanners.Group {
+		return out.Group(scanners.Scope{Cloud: inventory.AWS, Target: a.ID}, 0).OnPanic(func(err error) {
+			a.err, a.operation = err, "resolve the account"
+		})
+	}
 	var accts []*account
+	assumeRole, externalID := t.Params[paramAssumeRole], t.Params[paramExternalID]
 	switch {
-	case t.Organization:
+	case t.Group == groupOrganization:
 		members, err := e.listAccounts(ctx, base)
 		if err != nil {
 			return nil, err
 		}
-		role := t.AssumeRoleName
+		role := t.Params[paramAssumeRoleName]
 		if role == "" {
 			role = "OrganizationAccountAccessRole"
 		}
-		var wg sync.WaitGroup
-		for _, m := range members {
-			a := m
+		var groups []*scanners.Group
+		for _, a := range members {
 			accts = append(accts, a)
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
+			g := resolving(a)
+			groups = append(groups, g)
+			g.Go(func() {
 				arn := fmt.Sprintf("arn:%s:iam::%s:role/%s", partition(base.Region), a.ID, role)
-				e.assume(ctx, base, a, arn, t.ExternalID)
-			}()
+				e.assume(ctx, base, a, arn, externalID)
+			})
 		}
-		wg.Wait()
-	case t.AssumeRole != "":
+		for _, g := range groups {
+			g.Wait()
+		}
+	case t.Group != "":
+		return nil, fmt.Errorf("unknown AWS target group %q: want %q", t.Group, groupOrganization)
+	case assumeRole != "":
 		id := t.ID
 		if id == "" {
-			id = accountFromARN(t.AssumeRole)
+			id = accountFromARN(assumeRole)
 		}
 		a := &account{ID: id}
-		e.assume(ctx, base, a, t.AssumeRole, t.ExternalID)
+		e.assume(ctx, base, a, assumeRole, externalID)
 		accts = append(accts, a)
 	default:
 		a := &account{ID: t.ID, cfg: e.instrument(base, t.ID)}
@@ -316,18 +345,18 @@ func (e *env) resolve(ctx context.Context, t scanners.Target) ([]*account, error
 		}
 		accts = append(accts, a)
 	}
-	var wg sync.WaitGroup
+	var groups []*scanners.Group
 	for _, a := range accts {
 		if a.err != nil {
 			continue
 		}
-		wg.Add(1)
-		go func(a *account) {
-			defer wg.Done()
-			e.regions(ctx, a, t.Regions)
-		}(a)
+		g := resolving(a)
+		groups = append(groups, g)
+		g.Go(func() { e.regions(ctx, a, t.Regions) })
 	}
-	wg.Wait()
+	for _, g := range groups {
+		g.Wait()
+	}
 	sort.Slice(accts, func(i, j int) bool { return accts[i].ID < accts[j].ID })
 	return accts, nil
 }
@@ -361,7 +390,7 @@ func (e *env) listAccounts(ctx context.Context, base sdk.Config) ([]*account, er
 func (e *env) assume(ctx context.Context, base sdk.Config, a *account, roleARN, externalID string) {
 	stsClient := sts.NewFromConfig(e.instrument(base, a.ID))
 	provider := stscreds.NewAssumeRoleProvider(stsClient, roleARN, func(o *stscreds.AssumeRoleOptions) {
-		o.RoleSessionName = e.o.SessionName
+		o.RoleSessionName = e.o.sessionName
 		if externalID != "" {
 			o.ExternalID = sdk.String(externalID)
 		}
@@ -486,53 +515,41 @@ func (a *account) iam() *iam.Client { return iam.NewFromConfig(a.cfg) }
 // region) as one scanner run. An account that could not be resolved gets
 // one error entry for the domain.
 func (e *env) eachRegion(ctx context.Context, t scanners.Target, out *scanners.Sink, domain inventory.Domain,
-	fn func(ctx context.Context, a *account, region string)) error {
-	return e.accountsDo(ctx, t, out, domain, func(ctx context.Context, a *account) {
-		var wg sync.WaitGroup
-		for _, r := range a.Regions {
-			wg.Add(1)
-			go func(r string) {
-				defer wg.Done()
-				out.Time(inventory.AWS, a.ID, r, domain, func() { fn(ctx, a, r) })
-			}(r)
-		}
-		wg.Wait()
-	})
+	fn func(a *account, region string)) error {
+	accts, err := e.accounts(ctx, t, out)
+	if err != nil {
+		return err
+	}
+	scanners.EachRegion(out, inventory.AWS, domain, accts, fn)
+	return nil
 }
 
 // eachAccount runs fn for every account of t in parallel, and records each
 // account as one scanner run (region "").
 func (e *env) eachAccount(ctx context.Context, t scanners.Target, out *scanners.Sink, domain inventory.Domain,
-	fn func(ctx context.Context, a *account)) error {
-	return e.accountsDo(ctx, t, out, domain, func(ctx context.Context, a *account) {
-		out.Time(inventory.AWS, a.ID, "", domain, func() { fn(ctx, a) })
-	})
-}
-
-// accountsDo runs fn for every account of t in parallel. An account that
-// could not be resolved gets one error entry and a failed scanner run for
-// the domain.
-func (e *env) accountsDo(ctx context.Context, t scanners.Target, out *scanners.Sink, domain inventory.Domain,
-	fn func(ctx context.Context, a *account)) error {
+	fn func(a *account)) error {
 	accts, err := e.accounts(ctx, t, out)
 	if err != nil {
 		return err
 	}
-	var wg sync.WaitGroup
-	for _, a := range accts {
-		if a.err != nil {
-			out.Fail(scanError(a.ID, "", domain, a.operation, nil, a.err))
-			out.Ran(inventory.ScannerRun{Cloud: inventory.AWS, Target: a.ID, Domain: domain})
-			continue
-		}
-		wg.Add(1)
-		go func(a *account) {
-			defer wg.Done()
-			fn(ctx, a)
-		}(a)
-	}
-	wg.Wait()
+	scanners.EachTarget(out, inventory.AWS, domain, accts, fn)
 	return nil
+}
+
+// TargetID, TargetRegions and Unreadable make an account a
+// scanners.Resolved.
+func (a *account) TargetID() string        { return a.ID }
+func (a *account) TargetRegions() []string { return a.Regions }
+func (a *account) Unreadable(domain inventory.Domain) (inventory.ScanError, bool) {
+	if a.err == nil {
+		return inventory.ScanError{}, false
+	}
+	return scanError(a.ID, "", domain, a.operation, nil, a.err), true
+}
+
+// scope names a part of the account's domain scan, for its goroutines.
+func (a *account) scope(region string, domain inventory.Domain) scanners.Scope {
+	return scanners.Scope{Cloud: inventory.AWS, Target: a.ID, Region: region, Domain: domain}
 }
 
 var notAuthorized = regexp.MustCompile(`not authorized to perform:? ([a-zA-Z0-9-]+:[A-Za-z0-9*]+)`)
@@ -587,17 +604,13 @@ func errorCode(err error) string {
 	return ""
 }
 
-// tags turns SDK tag pairs into a map.
+// tags turns SDK tag pairs, whose keys and values are pointers, into a
+// map.
 func tags[T any](list []T, kv func(T) (*string, *string)) map[string]string {
-	if len(list) == 0 {
-		return nil
-	}
-	out := make(map[string]string, len(list))
-	for _, t := range list {
+	return scanners.Tags(list, func(t T) (string, string) {
 		k, v := kv(t)
-		out[sdk.ToString(k)] = sdk.ToString(v)
-	}
-	return out
+		return sdk.ToString(k), sdk.ToString(v)
+	})
 }
 
 // Isolated returns load options for a fixed endpoint and static

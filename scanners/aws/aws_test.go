@@ -45,7 +45,7 @@ func TestOrganizationFansOutIntoActiveAccounts(t *testing.T) {
 	srv, o := startSim(t, orgWorld)
 	e := newEnv(o)
 	out := scanners.NewSink()
-	target := scanners.Target{Cloud: inventory.AWS, Organization: true, AssumeRoleName: "ownaudit-audit", ExternalID: ""}
+	target := scanners.Target{Cloud: inventory.AWS, Group: groupOrganization, Params: map[string]string{paramAssumeRoleName: "ownaudit-audit"}}
 	accts, err := e.accounts(context.Background(), target, out)
 	if err != nil {
 		t.Fatal(err)
@@ -107,10 +107,10 @@ func TestOrganizationMemberThatCannotBeAssumedIsAnErrorEntry(t *testing.T) {
 	_, o := startSim(t, orgWorld)
 	e := newEnv(o)
 	out := scanners.NewSink()
-	target := scanners.Target{Cloud: inventory.AWS, Organization: true, AssumeRoleName: "ownaudit-audit", ExternalID: "acme-7f3a"}
+	target := scanners.Target{Cloud: inventory.AWS, Group: groupOrganization, Params: map[string]string{paramAssumeRoleName: "ownaudit-audit", paramExternalID: "acme-7f3a"}}
 	var mu sync.Mutex
 	visited := map[string]bool{}
-	err := e.eachAccount(context.Background(), target, out, inventory.IAM, func(_ context.Context, a *account) {
+	err := e.eachAccount(context.Background(), target, out, inventory.IAM, func(a *account) {
 		mu.Lock()
 		defer mu.Unlock()
 		visited[a.ID] = true
@@ -151,10 +151,10 @@ func TestTargetsWithoutOrganization(t *testing.T) {
 		{"ambient credentials", scanners.Target{}, "111111111111", "", "eu-central-1,us-east-1"},
 		{"declared account matches the credentials", scanners.Target{ID: "111111111111", Regions: []string{"eu-central-1"}}, "111111111111", "", "eu-central-1"},
 		{"declared account is another one", scanners.Target{ID: "222222222222"}, "222222222222", "belong to account 111111111111", ""},
-		{"assumed role", scanners.Target{ID: "222222222222", AssumeRole: "arn:aws:iam::222222222222:role/ownaudit-audit"}, "222222222222", "", "eu-west-1"},
-		{"account taken from the role", scanners.Target{AssumeRole: "arn:aws:iam::222222222222:role/ownaudit-audit"}, "222222222222", "", "eu-west-1"},
-		{"external id demanded", scanners.Target{ID: "555555555555", AssumeRole: "arn:aws:iam::555555555555:role/ownaudit-audit"}, "555555555555", "AccessDenied", ""},
-		{"external id given", scanners.Target{ID: "555555555555", AssumeRole: "arn:aws:iam::555555555555:role/ownaudit-audit", ExternalID: "acme-7f3a"}, "555555555555", "", "eu-west-1"},
+		{"assumed role", scanners.Target{ID: "222222222222", Params: map[string]string{paramAssumeRole: "arn:aws:iam::222222222222:role/ownaudit-audit"}}, "222222222222", "", "eu-west-1"},
+		{"account taken from the role", scanners.Target{Params: map[string]string{paramAssumeRole: "arn:aws:iam::222222222222:role/ownaudit-audit"}}, "222222222222", "", "eu-west-1"},
+		{"external id demanded", scanners.Target{ID: "555555555555", Params: map[string]string{paramAssumeRole: "arn:aws:iam::555555555555:role/ownaudit-audit"}}, "555555555555", "AccessDenied", ""},
+		{"external id given", scanners.Target{ID: "555555555555", Params: map[string]string{paramAssumeRole: "arn:aws:iam::555555555555:role/ownaudit-audit", paramExternalID: "acme-7f3a"}}, "555555555555", "", "eu-west-1"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, o := startSim(t, orgWorld)
@@ -187,7 +187,7 @@ func TestThrottlingIsRetriedBySDK(t *testing.T) {
 	// nothing is lost.
 	srv.SetFaults(cloudsim.Faults{FailFirstAttempts: 2})
 	accts, err := newEnv(o).accounts(context.Background(),
-		scanners.Target{Cloud: inventory.AWS, Organization: true, AssumeRoleName: "ownaudit-audit"}, scanners.NewSink())
+		scanners.Target{Cloud: inventory.AWS, Group: groupOrganization, Params: map[string]string{paramAssumeRoleName: "ownaudit-audit"}}, scanners.NewSink())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -231,8 +231,8 @@ aws:
           dbInstances:
             - {id: orders, engine: postgres, engineVersion: "16.4", storageEncrypted: false, autoMinorVersionUpgrade: true}
 `)
-	g := scanners.NewRegistry()
-	Register(g, o)
+	g := scanners.NewRegistry(o.Options)
+	register(g, o)
 	var sel []scanners.Registration
 	for _, r := range g.Registered() {
 		if r.Domain == inventory.Patching || r.Domain == inventory.Encryption {

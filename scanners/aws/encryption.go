@@ -68,30 +68,23 @@ var keyedTypes = []string{inventory.AWSKMSKey, inventory.AWSVolume, inventory.AW
 // only DescribeKey tells an AWS-managed key from a customer's. The other
 // lists are read meanwhile and wait for the catalogue only to classify.
 func scanEncryption(ctx context.Context, e *env, t scanners.Target, out *scanners.Sink) error {
-	return e.eachAccount(ctx, t, out, inventory.Encryption, func(ctx context.Context, a *account) {
-		s := &encryptionScan{a: a, out: out, catalogs: map[string]*keyCatalog{}, failed: map[string]*failure{}}
+	return e.eachAccount(ctx, t, out, inventory.Encryption, func(a *account) {
+		s := &encryptionScan{a: a, out: out, catalogs: map[string]*keyCatalog{}}
 		for _, r := range a.Regions {
 			s.catalogs[r] = &keyCatalog{ready: make(chan struct{}), managers: map[string]string{}}
 		}
-		var wg sync.WaitGroup
-		run := func(f func()) {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				f()
-			}()
-		}
+		g := out.Group(a.scope("", inventory.Encryption), 0)
 		for _, r := range a.Regions {
-			r := r
-			run(func() { s.keys(ctx, r) })
-			run(func() { s.volumes(ctx, r) })
-			run(func() { s.ebsDefault(ctx, r) })
-			run(func() { s.databases(ctx, r) })
-			run(func() { s.listeners(ctx, r) })
+			in := g.Region(r)
+			in.Go(func() { s.keys(ctx, r) })
+			in.Go(func() { s.volumes(ctx, r) })
+			in.Go(func() { s.ebsDefault(ctx, r) })
+			in.Go(func() { s.databases(ctx, r) })
+			in.Go(func() { s.listeners(ctx, r) })
 		}
-		run(func() { s.buckets(ctx) })
-		wg.Wait()
-		s.flush()
+		g.Go(func() { s.buckets(ctx) })
+		g.Wait()
+		s.failures.Flush(out)
 	})
 }
 
@@ -100,43 +93,19 @@ type encryptionScan struct {
 	a        *account
 	out      *scanners.Sink
 	catalogs map[string]*keyCatalog // by region
-
-	mu     sync.Mutex
-	failed map[string]*failure
+	failures scanners.Failures
 }
 
-// failure is every failed call of one operation in one region: per-item
-// calls (one DescribeKey per key, one GetBucketPolicy per bucket) that are
-// refused are refused alike, and one entry with a count says so better
-// than thousands.
-type failure struct {
-	region, operation string
-	types             []string
-	first             error
-	n                 int
-}
-
-// fail notes a failed call; flush turns the notes into error entries.
+// fail notes a failed call; the scan records one error entry per region
+// and operation when it is done.
 func (s *encryptionScan) fail(region, operation string, types []string, err error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	key := region + "|" + operation
-	f, ok := s.failed[key]
-	if !ok {
-		f = &failure{region: region, operation: operation, types: types, first: err}
-		s.failed[key] = f
-	}
-	f.n++
+	s.failures.Add(scanError(s.a.ID, region, inventory.Encryption, operation, types, err))
 }
 
-func (s *encryptionScan) flush() {
-	for _, f := range s.failed {
-		e := scanError(s.a.ID, f.region, inventory.Encryption, f.operation, f.types, f.first)
-		if f.n > 1 {
-			e.Message += fmt.Sprintf(" (%d calls failed; this is the first)", f.n)
-		}
-		s.out.Fail(e)
-	}
+// fetches is a group for the per-item calls of one region ("" for S3's
+// global ones), at most encryptionFetches in flight.
+func (s *encryptionScan) fetches(region string) *scanners.Group {
+	return s.out.Group(s.a.scope(region, inventory.Encryption), encryptionFetches)
 }
 
 func (s *encryptionScan) resource(region, typ, id string) inventory.Resource {
@@ -190,13 +159,9 @@ func (s *encryptionScan) keys(ctx context.Context, region string) {
 	var (
 		aliases  map[string][]string // key id → alias names
 		aliasErr error
-		wg       sync.WaitGroup
 	)
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		aliases, aliasErr = listAliases(ctx, client)
-	}()
+	aliasRead := s.fetches(region)
+	aliasRead.Go(func() { aliases, aliasErr = listAliases(ctx, client) })
 	var keys []kmstypes.KeyListEntry
 	p := kms.NewListKeysPaginator(client, &kms.ListKeysInput{}, func(o *kms.ListKeysPaginatorOptions) { o.Limit = kmsKeyPageSize })
 	for p.HasMorePages() {
@@ -208,7 +173,7 @@ func (s *encryptionScan) keys(ctx context.Context, region string) {
 		}
 		keys = append(keys, page.Keys...)
 	}
-	wg.Wait()
+	aliasRead.Wait()
 	if aliasErr != nil {
 		// Only names are lost: classification goes by key id and ARN.
 		s.fail(region, "kms:ListAliases", []string{inventory.AWSKMSKey}, aliasErr)
@@ -216,7 +181,7 @@ func (s *encryptionScan) keys(ctx context.Context, region string) {
 
 	var mu sync.Mutex
 	var found []inventory.Resource
-	encEach(keys, encryptionFetches, func(k kmstypes.KeyListEntry) {
+	scanners.Each(s.fetches(region), keys, func(k kmstypes.KeyListEntry) {
 		r, manager, ok := s.key(ctx, client, region, k)
 		if !ok {
 			return
@@ -452,15 +417,9 @@ func (s *encryptionScan) listeners(ctx context.Context, region string) {
 		lbs = append(lbs, page.LoadBalancers...)
 	}
 
-	var (
-		lbTags map[string]map[string]string // by load balancer ARN
-		tagsWG sync.WaitGroup
-	)
-	tagsWG.Add(1)
-	go func() {
-		defer tagsWG.Done()
-		lbTags = s.loadBalancerTags(ctx, client, region, lbs)
-	}()
+	var lbTags map[string]map[string]string // by load balancer ARN
+	tagRead := s.fetches(region)
+	tagRead.Go(func() { lbTags = s.loadBalancerTags(ctx, client, region, lbs) })
 
 	type listener struct {
 		lb, lbARN string
@@ -470,7 +429,7 @@ func (s *encryptionScan) listeners(ctx context.Context, region string) {
 		mu        sync.Mutex
 		listeners []listener
 	)
-	encEach(lbs, encryptionFetches, func(lb elbtypes.LoadBalancer) {
+	scanners.Each(s.fetches(region), lbs, func(lb elbtypes.LoadBalancer) {
 		var got []listener
 		p := elbv2.NewDescribeListenersPaginator(client, &elbv2.DescribeListenersInput{LoadBalancerArn: lb.LoadBalancerArn, PageSize: sdk.Int32(elbPageSize)})
 		for p.HasMorePages() {
@@ -496,7 +455,7 @@ func (s *encryptionScan) listeners(ctx context.Context, region string) {
 	}
 	sort.Strings(names)
 	minimum := s.sslPolicies(ctx, client, region, names)
-	tagsWG.Wait()
+	tagRead.Wait()
 
 	out := make([]inventory.Resource, 0, len(listeners))
 	for _, l := range listeners {
@@ -624,7 +583,7 @@ func (s *encryptionScan) buckets(ctx context.Context) {
 		mu  sync.Mutex
 		out []inventory.Resource
 	)
-	encEach(in, encryptionFetches, func(b placed) {
+	scanners.Each(s.fetches(""), in, func(b placed) {
 		r := s.bucket(ctx, clients[b.region], b.region, b.name)
 		mu.Lock()
 		out = append(out, r)
@@ -647,7 +606,7 @@ func (s *encryptionScan) locateBuckets(ctx context.Context, client *s3.Client, n
 		failed   []string
 		firstErr error
 	)
-	encEach(names, encryptionFetches, func(name string) {
+	scanners.Each(s.fetches(""), names, func(name string) {
 		loc, err := client.GetBucketLocation(ctx, &s3.GetBucketLocationInput{Bucket: sdk.String(name)})
 		mu.Lock()
 		defer mu.Unlock()
@@ -755,19 +714,4 @@ func (s *encryptionScan) bucketEncryption(region string, cfg *s3types.ServerSide
 		return inventory.True, inventory.String{}
 	}
 	return inventory.False, inventory.String{}
-}
-
-// encEach runs fn over items, at most n at a time.
-func encEach[T any](items []T, n int, fn func(T)) {
-	sem := make(chan struct{}, n)
-	var wg sync.WaitGroup
-	for _, it := range items {
-		sem <- struct{}{}
-		wg.Add(1)
-		go func(it T) {
-			defer func() { <-sem; wg.Done() }()
-			fn(it)
-		}(it)
-	}
-	wg.Wait()
 }

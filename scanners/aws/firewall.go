@@ -6,7 +6,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 
 	sdk "github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
@@ -28,7 +27,7 @@ var firewallPageSize int32 = 1000
 // list would pass for a complete one. The interfaces only say who uses a
 // group: when they fail, the groups are kept without AttachedTo.
 func scanFirewall(ctx context.Context, e *env, t scanners.Target, out *scanners.Sink) error {
-	return e.eachRegion(ctx, t, out, inventory.Firewall, func(ctx context.Context, a *account, region string) {
+	return e.eachRegion(ctx, t, out, inventory.Firewall, func(a *account, region string) {
 		client := a.ec2(region)
 		resource := func(typ, id string) inventory.Resource {
 			return inventory.Resource{Cloud: inventory.AWS, Target: a.ID, Region: region, Type: typ, ID: id}
@@ -39,20 +38,13 @@ func scanFirewall(ctx context.Context, e *env, t scanners.Target, out *scanners.
 			acls, vpcs             []inventory.Resource
 			groupsErr, attachedErr error
 			aclErr, vpcErr         error
-			wg                     sync.WaitGroup
 		)
-		read := func(f func()) {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				f()
-			}()
-		}
-		read(func() { groups, groupsErr = listSecurityGroups(ctx, client) })
-		read(func() { attached, attachedErr = groupAttachments(ctx, client) })
-		read(func() { acls, aclErr = listNetworkACLs(ctx, client, resource) })
-		read(func() { vpcs, vpcErr = listVPCs(ctx, client, resource) })
-		wg.Wait()
+		reads := out.Group(a.scope(region, inventory.Firewall), 0)
+		reads.Go(func() { groups, groupsErr = listSecurityGroups(ctx, client) })
+		reads.Go(func() { attached, attachedErr = groupAttachments(ctx, client) })
+		reads.Go(func() { acls, aclErr = listNetworkACLs(ctx, client, resource) })
+		reads.Go(func() { vpcs, vpcErr = listVPCs(ctx, client, resource) })
+		reads.Wait()
 
 		if groupsErr != nil {
 			out.Fail(scanError(a.ID, region, inventory.Firewall, "ec2:DescribeSecurityGroups", []string{inventory.AWSSecurityGroup}, groupsErr))

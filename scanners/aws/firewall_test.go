@@ -132,7 +132,7 @@ var firewallOps = []string{
 
 // firewallSim serves firewallWorld with its generated part and makes the
 // scanner ask for pages of fwPageSize.
-func firewallSim(t *testing.T) (*cloudsim.Server, Options) {
+func firewallSim(t *testing.T) (*cloudsim.Server, settings) {
 	t.Helper()
 	srv, o := startSim(t, firewallWorld)
 	reg := srv.World().AWS.Accounts[0].Regions["eu-central-1"]

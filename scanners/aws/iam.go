@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
-	"sync"
 	"time"
 
 	sdk "github.com/aws/aws-sdk-go-v2/aws"
@@ -33,19 +32,15 @@ const iamPolicyFetches = 8
 // attached customer-managed policies. IAM is global: the resources carry
 // no region.
 func scanIAM(ctx context.Context, e *env, t scanners.Target, out *scanners.Sink) error {
-	return e.eachAccount(ctx, t, out, inventory.IAM, func(ctx context.Context, a *account) {
+	return e.eachAccount(ctx, t, out, inventory.IAM, func(a *account) {
 		client := a.iam()
-		var wg sync.WaitGroup
+		reads := out.Group(a.scope("", inventory.IAM), 0)
 		for _, read := range []func(context.Context, *env, *account, *iam.Client, *scanners.Sink){
 			iamIdentities, iamPasswordPolicy, iamPolicies,
 		} {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				read(ctx, e, a, client, out)
-			}()
+			reads.Go(func() { read(ctx, e, a, client, out) })
 		}
-		wg.Wait()
+		reads.Wait()
 	})
 }
 
@@ -116,13 +111,13 @@ func crossCheckRoot(id *inventory.Identity, summary map[string]int32, reportRead
 // complete, and fetches it. It returns the operation that failed with the
 // error.
 func (e *env) credentialReport(ctx context.Context, client *iam.Client) ([]byte, string, error) {
-	deadline := time.Now().Add(e.o.ReportTimeout)
+	deadline := time.Now().Add(e.o.reportTimeout)
 	// A small report is ready in well under a second; a large one takes
-	// longer. Poll early, then back off to ReportPoll.
-	wait := e.o.ReportPoll / 8
+	// longer. Poll early, then back off to reportPoll.
+	wait := e.o.reportPoll / 8
 	next := func() time.Duration {
 		d := wait
-		wait = min(2*wait, e.o.ReportPoll)
+		wait = min(2*wait, e.o.reportPoll)
 		return d
 	}
 	for {
@@ -134,7 +129,7 @@ func (e *env) credentialReport(ctx context.Context, client *iam.Client) ([]byte,
 			break
 		}
 		if !time.Now().Before(deadline) {
-			return nil, "iam:GenerateCredentialReport", fmt.Errorf("the credential report was still %s after %s", g.State, e.o.ReportTimeout)
+			return nil, "iam:GenerateCredentialReport", fmt.Errorf("the credential report was still %s after %s", g.State, e.o.reportTimeout)
 		}
 		if err := iamWait(ctx, next()); err != nil {
 			return nil, "iam:GenerateCredentialReport", err
@@ -359,17 +354,9 @@ func iamPolicies(ctx context.Context, _ *env, a *account, client *iam.Client, ou
 		}
 		policies = append(policies, page.Policies...)
 	}
-	sem := make(chan struct{}, iamPolicyFetches)
-	var wg sync.WaitGroup
-	for _, pol := range policies {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer func() { <-sem; wg.Done() }()
-			out.Add(iamPolicy(ctx, a, client, pol, out))
-		}()
-	}
-	wg.Wait()
+	scanners.Each(out.Group(a.scope("", inventory.IAM), iamPolicyFetches), policies, func(pol iamtypes.Policy) {
+		out.Add(iamPolicy(ctx, a, client, pol, out))
+	})
 }
 
 // iamPolicy reads one policy's default version; its statements stay

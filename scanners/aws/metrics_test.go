@@ -82,7 +82,7 @@ func TestSchedulerCountsEveryRequestOutcome(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			srv, o := startSim(t, metricsWorld)
 			srv.SetFaults(tc.faults)
-			o.MaxAttempts = 2 // one retry of the region that is down is enough
+			o.maxAttempts = 2 // one retry of the region that is down is enough
 			inv := scanDomain(t, o, tc.domain, scanners.Target{ID: acct, Regions: regions})
 
 			runs := append([]inventory.ScannerRun(nil), inv.Scanners...)

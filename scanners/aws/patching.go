@@ -36,18 +36,11 @@ const (
 // (aws.rds.instance with the Upgrade facet; the encryption scanner adds the
 // Database facet to the same resource).
 func scanPatching(ctx context.Context, e *env, t scanners.Target, out *scanners.Sink) error {
-	return e.eachRegion(ctx, t, out, inventory.Patching, func(ctx context.Context, a *account, region string) {
-		var wg sync.WaitGroup
-		wg.Add(2)
-		go func() {
-			defer wg.Done()
-			scanInstancePatching(ctx, a, region, out)
-		}()
-		go func() {
-			defer wg.Done()
-			scanDBUpgrades(ctx, a, region, out)
-		}()
-		wg.Wait()
+	return e.eachRegion(ctx, t, out, inventory.Patching, func(a *account, region string) {
+		reads := out.Group(a.scope(region, inventory.Patching), 0)
+		reads.Go(func() { scanInstancePatching(ctx, a, region, out) })
+		reads.Go(func() { scanDBUpgrades(ctx, a, region, out) })
+		reads.Wait()
 	})
 }
 
@@ -64,18 +57,13 @@ type ssmView struct {
 // managed nodes and their patch states, then joins them.
 func scanInstancePatching(ctx context.Context, a *account, region string, out *scanners.Sink) {
 	var (
-		wg        sync.WaitGroup
 		instances []ec2types.Instance
 		ec2Err    error
-		view      ssmView
 	)
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		instances, ec2Err = listInstances(ctx, a.ec2(region))
-	}()
-	view = readSSM(ctx, a, region, out)
-	wg.Wait()
+	read := out.Group(a.scope(region, inventory.Patching), 0)
+	read.Go(func() { instances, ec2Err = listInstances(ctx, a.ec2(region)) })
+	view := readSSM(ctx, a, region, out)
+	read.Wait()
 	if ec2Err != nil {
 		out.Fail(scanError(a.ID, region, inventory.Patching, "ec2:DescribeInstances", []string{inventory.AWSInstance}, ec2Err))
 		return
@@ -123,7 +111,7 @@ func readSSM(ctx context.Context, a *account, region string, out *scanners.Sink)
 	for id := range nodes {
 		ids = append(ids, id)
 	}
-	states, err := listPatchStates(ctx, client, ids)
+	states, err := listPatchStates(ctx, out.Group(a.scope(region, inventory.Patching), 0), client, ids)
 	if err != nil {
 		out.Fail(scanError(a.ID, region, inventory.Patching, "ssm:DescribeInstancePatchStates", []string{inventory.AWSInstance}, err))
 		return ssmView{nodes: nodes}
@@ -153,21 +141,18 @@ func listManagedNodes(ctx context.Context, client *ssm.Client) (map[string]ssmty
 
 // listPatchStates reads the patch states of ids, patchStateBatch ids per
 // call (the API takes at most 50) and every page of each. Batches run
-// concurrently; the scheduler paces them. Any failure fails the whole
+// concurrently in g; the scheduler paces them. Any failure fails the whole
 // read: a region where some instances have states and others silently
 // have none would pass the latter off as never assessed.
-func listPatchStates(ctx context.Context, client *ssm.Client, ids []string) (map[string]ssmtypes.InstancePatchState, error) {
+func listPatchStates(ctx context.Context, g *scanners.Group, client *ssm.Client, ids []string) (map[string]ssmtypes.InstancePatchState, error) {
 	var (
 		mu       sync.Mutex
-		wg       sync.WaitGroup
 		out      = map[string]ssmtypes.InstancePatchState{}
 		firstErr error
 	)
 	for lo := 0; lo < len(ids); lo += patchStateBatch {
 		batch := ids[lo:min(lo+patchStateBatch, len(ids))]
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		g.Go(func() {
 			p := ssm.NewDescribeInstancePatchStatesPaginator(client, &ssm.DescribeInstancePatchStatesInput{
 				InstanceIds: batch, MaxResults: sdk.Int32(patchStateBatch)})
 			for p.HasMorePages() {
@@ -185,9 +170,9 @@ func listPatchStates(ctx context.Context, client *ssm.Client, ids []string) (map
 				}
 				mu.Unlock()
 			}
-		}()
+		})
 	}
-	wg.Wait()
+	g.Wait()
 	if firstErr != nil {
 		return nil, firstErr
 	}

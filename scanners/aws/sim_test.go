@@ -18,7 +18,7 @@ const simKey = "AKIASIMULATOR0000001"
 
 // startSim serves world (YAML) on 127.0.0.1 and returns scanner options
 // that point the real SDK clients at it.
-func startSim(t *testing.T, world string) (*cloudsim.Server, Options) {
+func startSim(t *testing.T, world string) (*cloudsim.Server, settings) {
 	t.Helper()
 	w, err := cloudsim.Parse([]byte(world))
 	if err != nil {
@@ -34,20 +34,22 @@ func startSim(t *testing.T, world string) (*cloudsim.Server, Options) {
 
 // simOptions are scanner options for an endpoint with static credentials,
 // isolated from the machine's own AWS configuration.
-func simOptions(endpoint, key string) Options {
-	return Options{
-		LoadOptions: Isolated(endpoint, "eu-central-1", key, "cloudsim-secret"),
-		Scheduler:   scanners.NewScheduler(8),
-		CallTimeout: 30 * time.Second,
-		ReportPoll:  10 * time.Millisecond,
+func simOptions(endpoint, key string) settings {
+	return settings{
+		Options: scanners.Options{
+			Scheduler:   scanners.NewScheduler(8),
+			CallTimeout: 30 * time.Second,
+			Endpoints:   map[inventory.Cloud]scanners.Endpoint{inventory.AWS: {URL: endpoint, Region: "eu-central-1", Identity: key}},
+		},
+		reportPoll: 10 * time.Millisecond,
 	}
 }
 
 // scanDomain runs one domain's scanner over target and returns what it read.
-func scanDomain(t *testing.T, o Options, domain inventory.Domain, target scanners.Target) *inventory.Inventory {
+func scanDomain(t *testing.T, o settings, domain inventory.Domain, target scanners.Target) *inventory.Inventory {
 	t.Helper()
-	g := scanners.NewRegistry()
-	Register(g, o)
+	g := scanners.NewRegistry(o.Options)
+	register(g, o)
 	var sel []scanners.Registration
 	for _, r := range g.Registered() {
 		if r.Domain == domain {
