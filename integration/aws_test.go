@@ -7,8 +7,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ownaudit/ownaudit/integration/cloudsim"
-	"github.com/ownaudit/ownaudit/integration/demo"
+	"github.com/ownaudit/ownaudit/internal/cloudsim"
+	"github.com/ownaudit/ownaudit/internal/demo"
 )
 
 // awsRun is one scan of the simulated AWS organization by the binary.

@@ -8,8 +8,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ownaudit/ownaudit/integration/cloudsim"
-	"github.com/ownaudit/ownaudit/integration/demo"
+	"github.com/ownaudit/ownaudit/internal/cloudsim"
+	"github.com/ownaudit/ownaudit/internal/demo"
 )
 
 // scanWorld serves world and scans it with the binary into out (an

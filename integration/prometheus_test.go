@@ -19,7 +19,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ownaudit/ownaudit/integration/demo"
+	"github.com/ownaudit/ownaudit/internal/demo"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 )

@@ -11,7 +11,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ownaudit/ownaudit/integration/cloudsim"
+	"github.com/ownaudit/ownaudit/internal/cloudsim"
 )
 
 // shardCount is how many shards the sharding test splits the five accounts

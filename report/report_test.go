@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ownaudit/ownaudit/integration/demo"
+	"github.com/ownaudit/ownaudit/internal/demo"
 	"github.com/ownaudit/ownaudit/inventory"
 	"github.com/ownaudit/ownaudit/rules"
 )

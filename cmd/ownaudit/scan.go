@@ -15,7 +15,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/ownaudit/ownaudit/integration/demo"
+	"github.com/ownaudit/ownaudit/internal/demo"
 	"github.com/ownaudit/ownaudit/inventory"
 	"github.com/ownaudit/ownaudit/report"
 	"github.com/ownaudit/ownaudit/rules"

@@ -16,7 +16,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ownaudit/ownaudit/integration/demo"
+	"github.com/ownaudit/ownaudit/internal/demo"
 	"github.com/ownaudit/ownaudit/report"
 	"github.com/ownaudit/ownaudit/rules"
 )

@@ -11,7 +11,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/ownaudit/ownaudit/integration/cloudsim"
+	"github.com/ownaudit/ownaudit/internal/cloudsim"
 
 	"github.com/ownaudit/ownaudit/inventory"
 	"github.com/ownaudit/ownaudit/rules"
