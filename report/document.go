@@ -1,7 +1,6 @@
 // Package report holds the findings document of one scan, its summary and
-// its writers (JSON, NDJSON, a text table), and writes output files
-// atomically. It reads the inventory and rules types; it never sees a cloud
-// SDK.
+// its writers (JSON, NDJSON, a text table). It reads the inventory and
+// rules types; it never sees a cloud SDK.
 package report
 
 import (

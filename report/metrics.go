@@ -11,6 +11,7 @@ import (
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 
+	"github.com/ownaudit/ownaudit/internal/atomicfile"
 	"github.com/ownaudit/ownaudit/inventory"
 	"github.com/ownaudit/ownaudit/rules"
 )
@@ -389,7 +390,7 @@ func WriteTextfile(path string, g prometheus.Gatherer) error {
 	if err != nil {
 		return fmt.Errorf("write %s: gather metrics: %w", path, err)
 	}
-	return WriteFileAtomic(path, func(w io.Writer) error { return writeText(w, families) })
+	return atomicfile.Write(path, func(w io.Writer) error { return writeText(w, families) })
 }
 
 // writeText writes metric families in the Prometheus text format.

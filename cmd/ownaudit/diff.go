@@ -5,6 +5,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/ownaudit/ownaudit/internal/atomicfile"
 	"github.com/ownaudit/ownaudit/report"
 	"github.com/spf13/cobra"
 )
@@ -84,7 +85,7 @@ func runDiff(g *globalOptions, o *diffOptions, oldFile, newFile string) error {
 			return withCode(exitUsage, fmt.Errorf("write diff: %w", err))
 		}
 	} else {
-		if err := report.WriteFileAtomic(o.output, write); err != nil {
+		if err := atomicfile.Write(o.output, write); err != nil {
 			return withCode(exitUsage, fmt.Errorf("write diff: %w", err))
 		}
 		if !g.quiet {

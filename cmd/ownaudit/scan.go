@@ -15,6 +15,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/ownaudit/ownaudit/internal/atomicfile"
 	"github.com/ownaudit/ownaudit/internal/demo"
 	"github.com/ownaudit/ownaudit/inventory"
 	"github.com/ownaudit/ownaudit/report"
@@ -162,7 +163,7 @@ func runScan(ctx context.Context, g *globalOptions, o *scanOptions, formatSet bo
 		}
 	} else {
 		fileOpts := report.TableOptions{} // no colour codes in files
-		err := report.WriteFileAtomic(output, func(w io.Writer) error { return report.Write(w, format, out, fileOpts) })
+		err := atomicfile.Write(output, func(w io.Writer) error { return report.Write(w, format, out, fileOpts) })
 		if err != nil {
 			return withCode(exitUsage, fmt.Errorf("write findings: %w", err))
 		}
@@ -213,7 +214,7 @@ func scanOnce(ctx context.Context, g *globalOptions, o *scanOptions, decl *rules
 		return nil, err
 	}
 	if o.saveInventory != "" {
-		if err := report.WriteFileAtomic(o.saveInventory, inv.Encode); err != nil {
+		if err := atomicfile.Write(o.saveInventory, inv.Encode); err != nil {
 			return nil, withCode(exitUsage, fmt.Errorf("save inventory: %w", err))
 		}
 		g.logger.Info("inventory saved", "file", o.saveInventory, "resources", len(inv.Resources))
