@@ -406,23 +406,18 @@ const (
 	DiffFormatMarkdown = "markdown"
 )
 
-// DiffFormats lists the formats WriteDiff accepts.
-func DiffFormats() []string {
-	return []string{DiffFormatTable, DiffFormatJSON, DiffFormatMarkdown}
+// diffFormats are the diff's formats.
+var diffFormats = FormatList[*Diff]{
+	{Name: DiffFormatTable, Write: WriteDiffTable},
+	{Name: DiffFormatJSON, Write: WriteDiffJSON},
+	{Name: DiffFormatMarkdown, Write: WriteDiffMarkdown},
 }
 
+// DiffFormats lists the formats WriteDiff accepts.
+func DiffFormats() []string { return diffFormats.Names() }
+
 // WriteDiff writes d in the named format.
-func WriteDiff(w io.Writer, format string, d *Diff) error {
-	switch format {
-	case DiffFormatTable:
-		return WriteDiffTable(w, d)
-	case DiffFormatJSON:
-		return WriteDiffJSON(w, d)
-	case DiffFormatMarkdown:
-		return WriteDiffMarkdown(w, d)
-	}
-	return fmt.Errorf("unknown diff format %q: want one of %s", format, strings.Join(DiffFormats(), ", "))
-}
+func WriteDiff(w io.Writer, format string, d *Diff) error { return diffFormats.Write(w, format, d) }
 
 // WriteDiffJSON writes d as one indented JSON document.
 func WriteDiffJSON(w io.Writer, d *Diff) error {
