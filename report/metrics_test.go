@@ -17,23 +17,24 @@ import (
 	"github.com/prometheus/common/model"
 
 	"github.com/ownaudit/ownaudit/inventory"
+	"github.com/ownaudit/ownaudit/report/internal/reporttest"
 	"github.com/ownaudit/ownaudit/rules"
 )
 
 var testBuildInfo = BuildInfo{Version: "v0.1.0-test", GoVersion: "go1.26.0", Revision: "0123abc"}
 
 // metricsDocument is testDocument with resources, scanner runs and API
-// requests: what a real scan of testInventory's targets would carry. The
-// bucket's failing insecure-transport finding is suppressed.
+// requests: what a real scan of reporttest.Inventory's targets would
+// carry. The bucket's failing insecure-transport finding is suppressed.
 func metricsDocument() *Document {
-	findings := testFindings()
+	findings := reporttest.Findings()
 	for i, f := range findings {
 		if f.Control == "encryption.insecure_transport_allowed" {
 			findings[i].Suppressed = &rules.Suppression{Reason: "public website bucket", AcceptedBy: "acme", Expires: "2026-12-31",
 				Entry: 0, File: "declaration.yaml", Line: 30, Column: 5}
 		}
 	}
-	inv := testInventory()
+	inv := reporttest.Inventory()
 	inv.Resources = []inventory.Resource{
 		{Cloud: inventory.AWS, Target: "111111111111", Region: "eu-central-1", Type: inventory.AWSSecurityGroup, ID: "sg-0a1b2c3d"},
 		{Cloud: inventory.AWS, Target: "111111111111", Region: "eu-central-1", Type: inventory.AWSSecurityGroup, ID: "sg-0e0f"},
@@ -45,8 +46,8 @@ func metricsDocument() *Document {
 		{Cloud: inventory.AWS, Target: "111111111111", Region: "eu-west-1", Domain: inventory.Patching, Success: false, DurationSeconds: 0.5},
 		{Cloud: inventory.AWS, Target: "111111111111", Domain: inventory.IAM, Success: true, DurationSeconds: 2},
 	}
-	return Build(inv, testDeclaration(), findings, Meta{
-		ScanID: "0123456789abcdef", ToolVersion: "v0.1.0-test", Started: testStarted, Finished: testFinished, Source: SourceScan,
+	return Build(inv, reporttest.Declaration(), findings, Meta{
+		ScanID: "0123456789abcdef", ToolVersion: "v0.1.0-test", Started: reporttest.Started, Finished: reporttest.Finished, Source: SourceScan,
 		APIRequests: []APIRequestCount{
 			{Cloud: inventory.AWS, Service: "ssm", Operation: "DescribeInstancePatchStates", Code: "AccessDeniedException", Count: 1},
 			{Cloud: inventory.AWS, Service: "ec2", Operation: "DescribeSecurityGroups", Code: "OK", Count: 4},
@@ -129,7 +130,7 @@ func TestMetricsGolden(t *testing.T) {
 	if err := writeText(&got, mfs); err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "metrics.golden.prom", got.Bytes())
+	reporttest.Golden(t, "metrics.golden.prom", got.Bytes(), *update)
 	// The golden file is also compared as metrics, not only as text.
 	f, err := os.Open(filepath.Join("testdata", "metrics.golden.prom"))
 	if err != nil {
@@ -172,7 +173,7 @@ func TestMetricsLintClean(t *testing.T) {
 			m := NewMetrics(testBuildInfo)
 			tc.setup(t, m)
 			if tc.name == "failed scan" {
-				m.ObserveFailure(testFinished, errors.New("declaration unreadable"))
+				m.ObserveFailure(reporttest.Finished, errors.New("declaration unreadable"))
 			}
 			lint(t, m.Registry())
 		})
@@ -365,8 +366,8 @@ func TestAPIRequestsCounterAddsUpAcrossScans(t *testing.T) {
 	first, second := ok, ok
 	first.Count, second.Count = 3, 2
 	throttled.Count = 1
-	m.Observe(withRequests(testFinished, first, denied))
-	m.Observe(withRequests(testFinished.Add(time.Hour), second, throttled))
+	m.Observe(withRequests(reporttest.Finished, first, denied))
+	m.Observe(withRequests(reporttest.Finished.Add(time.Hour), second, throttled))
 
 	fams := gather(t, m)
 	for _, tc := range []struct {
@@ -389,8 +390,8 @@ func TestAPIRequestsCounterAddsUpAcrossScans(t *testing.T) {
 
 func TestObserveFailureKeepsLastSuccess(t *testing.T) {
 	m := NewMetrics(testBuildInfo)
-	m.Observe(withRequests(testFinished))
-	failedAt := testFinished.Add(6 * time.Hour)
+	m.Observe(withRequests(reporttest.Finished))
+	failedAt := reporttest.Finished.Add(6 * time.Hour)
 	m.ObserveFailure(failedAt, errors.New("scan cancelled"))
 	fams := gather(t, m)
 	for _, tc := range []struct {
@@ -399,7 +400,7 @@ func TestObserveFailureKeepsLastSuccess(t *testing.T) {
 	}{
 		{MetricScanSuccess, 0},
 		{MetricLastScan, float64(failedAt.Unix())},
-		{MetricLastSuccessfulScan, float64(testFinished.Unix())},
+		{MetricLastSuccessfulScan, float64(reporttest.Finished.Unix())},
 		{MetricScanDuration, 60}, // of the last scan that produced findings
 	} {
 		if got, ok := single(fams, tc.name); !ok || got != tc.want {
@@ -413,8 +414,8 @@ func TestObserveFailureKeepsLastSuccess(t *testing.T) {
 	partial.Scan.Finished = failedAt.Add(time.Hour)
 	m.Observe(partial)
 	fams = gather(t, m)
-	if got, _ := single(fams, MetricLastSuccessfulScan); got != float64(testFinished.Unix()) {
-		t.Errorf("%s after a partial scan = %v, want %v", MetricLastSuccessfulScan, got, float64(testFinished.Unix()))
+	if got, _ := single(fams, MetricLastSuccessfulScan); got != float64(reporttest.Finished.Unix()) {
+		t.Errorf("%s after a partial scan = %v, want %v", MetricLastSuccessfulScan, got, float64(reporttest.Finished.Unix()))
 	}
 	if got, _ := single(fams, MetricScanSuccess); got != 0 {
 		t.Errorf("%s after a partial scan = %v, want 0", MetricScanSuccess, got)
