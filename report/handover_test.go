@@ -104,7 +104,7 @@ func TestMatrixCounts(t *testing.T) {
 				if f.Status != rules.Fail || f.Suppressed != nil {
 					continue
 				}
-				k := key{partyKey(f), f.Domain}
+				k := key{PartyKey(f), f.Domain}
 				want[k]++
 				if f.Severity.Rank() > worst[k].Rank() {
 					worst[k] = f.Severity

@@ -200,7 +200,7 @@ func TestMetricsMatchDocumentCounts(t *testing.T) {
 			for _, f := range tc.doc.Findings {
 				if strings.HasPrefix(f.Control, "ownership.") {
 					ownership++
-					bump(ownershipBy, partyKey(f), f)
+					bump(ownershipBy, PartyKey(f), f)
 				}
 			}
 			if got, want := sum(fams, MetricOwnershipFindings, nil), float64(ownership); got != want {

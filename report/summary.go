@@ -88,7 +88,7 @@ func Summarize(findings []rules.Finding) Summary {
 		}
 		bump(s.BySeverity, f.Severity, f)
 		bump(s.ByDomain, f.Domain, f)
-		bump(s.ByParty, partyKey(f), f)
+		bump(s.ByParty, PartyKey(f), f)
 	}
 	return s
 }
@@ -100,8 +100,9 @@ func bump[K comparable](m map[K]StatusCounts, k K, f rules.Finding) {
 	m[k] = c
 }
 
-// partyKey is the ByParty key of a finding.
-func partyKey(f rules.Finding) string {
+// PartyKey is the ByParty key of a finding: its responsible party's id,
+// or Unassigned.
+func PartyKey(f rules.Finding) string {
 	if f.Responsible == nil || f.Responsible.Party == "" {
 		return Unassigned
 	}

@@ -1,17 +1,23 @@
-package report
+package diff
 
 import (
 	"bytes"
 	"encoding/json"
+	"flag"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/ownaudit/ownaudit/inventory"
+	"github.com/ownaudit/ownaudit/report"
 	"github.com/ownaudit/ownaudit/report/internal/reporttest"
 	"github.com/ownaudit/ownaudit/rules"
 )
+
+// update makes the golden tests rewrite their files: go test ./report/diff
+// -update.
+var update = flag.Bool("update", false, "rewrite golden files")
 
 // Resources the diff tests put findings on.
 var (
@@ -32,9 +38,9 @@ func diffFinding(control string, sev rules.Severity, st rules.Status, who *rules
 // diffDoc builds a document of fs; without passes it leaves the passed
 // findings out as scan does without --include-passed. errs are its
 // errors[].
-func diffDoc(fs []rules.Finding, passes bool, errs ...inventory.ScanError) *Document {
+func diffDoc(fs []rules.Finding, passes bool, errs ...inventory.ScanError) *report.Document {
 	inv := &inventory.Inventory{Errors: errs}
-	doc := Build(inv, reporttest.Declaration(), fs, Meta{ScanID: "0123456789abcdef", Started: reporttest.Started, Finished: reporttest.Finished})
+	doc := report.Build(inv, reporttest.Declaration(), fs, report.Meta{ScanID: "0123456789abcdef", Started: reporttest.Started, Finished: reporttest.Finished})
 	if !passes {
 		return doc.WithoutPassed()
 	}
@@ -121,7 +127,7 @@ func TestCompareCategories(t *testing.T) {
 			wantChanges: []FieldChange{{Field: FieldParty, Old: "claranet", New: "acme"}, {Field: FieldRole, Old: "msp", New: "customer"}}},
 		{name: "party became unassigned", old: []rules.Finding{fail}, new: []rules.Finding{with(fail, func(f *rules.Finding) { f.Responsible = nil })},
 			oldPasses: true, nwPass: true, want: "changed",
-			wantChanges: []FieldChange{{Field: FieldParty, Old: "claranet", New: Unassigned}, {Field: FieldRole, Old: "msp", New: ""}}},
+			wantChanges: []FieldChange{{Field: FieldParty, Old: "claranet", New: report.Unassigned}, {Field: FieldRole, Old: "msp", New: ""}}},
 		{name: "risk accepted", old: []rules.Finding{fail}, new: []rules.Finding{suppressed}, oldPasses: true, nwPass: true, want: "changed",
 			wantChanges: []FieldChange{{Field: FieldAccepted, Old: "false", New: "true"}}},
 		{name: "accepted risk is new", new: []rules.Finding{suppressed}, oldPasses: true, nwPass: true, want: "new", wantWas: WasAbsent},
@@ -167,7 +173,7 @@ func TestPassesListed(t *testing.T) {
 	fs := []rules.Finding{filler, diffFinding("iam.root_mfa_disabled", rules.Critical, rules.Fail, nil)}
 	tests := []struct {
 		name string
-		doc  *Document
+		doc  *report.Document
 		want bool
 	}{
 		{"with passes", diffDoc(fs, true), true},
@@ -298,23 +304,23 @@ func goldenDiff() *Diff {
 	return Compare(oldDoc, newDoc)
 }
 
-func TestDiffGolden(t *testing.T) {
+func TestGolden(t *testing.T) {
 	d := goldenDiff()
-	for _, format := range DiffFormats() {
+	for _, format := range Formats() {
 		t.Run(format, func(t *testing.T) {
 			var buf bytes.Buffer
-			if err := WriteDiff(&buf, format, d); err != nil {
+			if err := Write(&buf, format, d); err != nil {
 				t.Fatal(err)
 			}
-			ext := map[string]string{DiffFormatTable: "txt", DiffFormatJSON: "json", DiffFormatMarkdown: "md"}[format]
-			reporttest.Golden(t, "diff/diff.golden."+ext, buf.Bytes(), *update)
+			ext := map[string]string{FormatTable: "txt", FormatJSON: "json", FormatMarkdown: "md"}[format]
+			reporttest.Golden(t, "diff.golden."+ext, buf.Bytes(), *update)
 		})
 	}
 }
 
-func TestDiffJSONShape(t *testing.T) {
+func TestJSONShape(t *testing.T) {
 	var buf bytes.Buffer
-	if err := WriteDiffJSON(&buf, goldenDiff()); err != nil {
+	if err := WriteJSON(&buf, goldenDiff()); err != nil {
 		t.Fatal(err)
 	}
 	var got map[string]any
@@ -344,7 +350,7 @@ func TestDiffJSONShape(t *testing.T) {
 }
 
 func TestWriteDiffUnknownFormat(t *testing.T) {
-	if err := WriteDiff(&bytes.Buffer{}, "html", goldenDiff()); err == nil || !strings.Contains(err.Error(), "table, json, markdown") {
-		t.Errorf("WriteDiff(html) = %v, want an error naming the formats", err)
+	if err := Write(&bytes.Buffer{}, "html", goldenDiff()); err == nil || !strings.Contains(err.Error(), "table, json, markdown") {
+		t.Errorf("Write(html) = %v, want an error naming the formats", err)
 	}
 }
