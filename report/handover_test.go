@@ -278,9 +278,7 @@ func suppressedDocument() *Document {
 	fs := reporttest.Findings()
 	fs[0].Suppressed = &rules.Suppression{Reason: "break-glass account, MFA in the safe", AcceptedBy: "acme", Expires: "2027-03-31",
 		Entry: 0, File: "managed-service.yaml", Line: 40, Column: 5}
-	return Build(reporttest.Inventory(), reporttest.Declaration(), fs, Meta{
-		ScanID: "0123456789abcdef", ToolVersion: "v0.1.0-test", Started: reporttest.Started, Finished: reporttest.Finished, Source: SourceScan,
-	})
+	return testDocumentOf(fs)
 }
 
 // TestAcceptedRisk checks that a suppressed finding is listed as an

@@ -47,9 +47,9 @@ func (c *StatusCounts) add(s rules.Status) {
 	}
 }
 
-// addFinding counts f: as suppressed when a suppression accepts it, else
+// AddFinding counts f: as suppressed when a suppression accepts it, else
 // by its status.
-func (c *StatusCounts) addFinding(f rules.Finding) {
+func (c *StatusCounts) AddFinding(f rules.Finding) {
 	if f.Suppressed != nil {
 		c.Suppressed++
 		return
@@ -96,7 +96,7 @@ func Summarize(findings []rules.Finding) Summary {
 // bump counts finding f under key k.
 func bump[K comparable](m map[K]StatusCounts, k K, f rules.Finding) {
 	c := m[k]
-	c.addFinding(f)
+	c.AddFinding(f)
 	m[k] = c
 }
 

@@ -19,6 +19,7 @@ import (
 	"github.com/ownaudit/ownaudit/internal/demo"
 	"github.com/ownaudit/ownaudit/inventory"
 	"github.com/ownaudit/ownaudit/report"
+	"github.com/ownaudit/ownaudit/report/metrics"
 	"github.com/ownaudit/ownaudit/rules"
 	"github.com/ownaudit/ownaudit/scanners"
 	awsscan "github.com/ownaudit/ownaudit/scanners/aws"
@@ -371,8 +372,8 @@ const pushJob = "ownaudit"
 const pushTimeout = 30 * time.Second
 
 // buildInfo describes this binary for ownaudit_build_info.
-func buildInfo() report.BuildInfo {
-	info := report.BuildInfo{Version: toolVersion(), GoVersion: runtime.Version()}
+func buildInfo() metrics.BuildInfo {
+	info := metrics.BuildInfo{Version: toolVersion(), GoVersion: runtime.Version()}
 	if bi, ok := debug.ReadBuildInfo(); ok {
 		for _, s := range bi.Settings {
 			if s.Key == "vcs.revision" {
@@ -390,7 +391,7 @@ func publishMetrics(g *globalOptions, o *scanOptions, decl *rules.Declaration, d
 	if o.metricsFile == "" && o.pushgateway == "" {
 		return nil
 	}
-	m := report.NewMetrics(buildInfo())
+	m := metrics.New(buildInfo())
 	if doc != nil {
 		m.Observe(doc)
 	} else {
@@ -398,7 +399,7 @@ func publishMetrics(g *globalOptions, o *scanOptions, decl *rules.Declaration, d
 	}
 	var errs []error
 	if o.metricsFile != "" {
-		if err := report.WriteTextfile(o.metricsFile, m.Registry()); err != nil {
+		if err := metrics.WriteTextfile(o.metricsFile, m.Registry()); err != nil {
 			errs = append(errs, fmt.Errorf("--metrics-file: %w", err))
 		} else {
 			g.logger.Info("metrics written", "file", o.metricsFile)
