@@ -8,6 +8,7 @@ package metrics
 import (
 	"fmt"
 	"io"
+	"maps"
 	"strings"
 	"sync"
 	"time"
@@ -68,18 +69,8 @@ type Collector struct {
 	info     BuildInfo
 	registry *prometheus.Registry
 
-	mu sync.Mutex
-	// doc is the latest scan that produced a document; a failed scan
-	// after it leaves it in place, so findings do not vanish from
-	// dashboards when one scan fails.
-	doc *report.Document
-	// scanned is set once any scan ended, with or without a document.
-	scanned     bool
-	success     bool
-	lastScan    time.Time
-	lastSuccess time.Time
-	interval    time.Duration
-	requests    map[requestKey]float64
+	mu    sync.Mutex
+	state // guarded by mu
 }
 
 // requestKey labels one ownaudit_api_requests_total series.
@@ -90,7 +81,7 @@ type requestKey struct {
 // New returns a collector with nothing scanned yet, registered on a
 // registry of its own (never the global default one).
 func New(info BuildInfo) *Collector {
-	c := &Collector{info: info, registry: prometheus.NewRegistry(), requests: map[requestKey]float64{}}
+	c := &Collector{info: info, registry: prometheus.NewRegistry(), state: state{requests: map[requestKey]float64{}}}
 	c.registry.MustRegister(c)
 	return c
 }
@@ -144,9 +135,13 @@ func (c *Collector) SetInterval(d time.Duration) {
 	c.interval = d
 }
 
-// state is what one scrape reads, copied under the lock.
+// state is what the collector knows of the scans so far.
 type state struct {
-	doc         *report.Document
+	// doc is the latest scan that produced a document; a failed scan
+	// after it leaves it in place, so findings do not vanish from
+	// dashboards when one scan fails.
+	doc *report.Document
+	// scanned is set once any scan ended, with or without a document.
 	scanned     bool
 	success     bool
 	lastScan    time.Time
@@ -155,14 +150,12 @@ type state struct {
 	requests    map[requestKey]float64
 }
 
-func (c *Collector) state() state {
+// snapshot is a copy of the state, taken under the lock, for one scrape.
+func (c *Collector) snapshot() state {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	s := state{doc: c.doc, scanned: c.scanned, success: c.success, lastScan: c.lastScan,
-		lastSuccess: c.lastSuccess, interval: c.interval, requests: make(map[requestKey]float64, len(c.requests))}
-	for k, v := range c.requests {
-		s.requests[k] = v
-	}
+	s := c.state
+	s.requests = maps.Clone(c.requests)
 	return s
 }
 
@@ -216,7 +209,7 @@ func (*Collector) Describe(ch chan<- *prometheus.Desc) {
 // Collect builds const metrics from the state at the time of the scrape,
 // for prometheus.Collector.
 func (c *Collector) Collect(ch chan<- prometheus.Metric) {
-	s := c.state()
+	s := c.snapshot()
 	gauge := func(d *prometheus.Desc, v float64, labels ...string) {
 		ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v, labels...)
 	}
