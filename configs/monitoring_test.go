@@ -22,9 +22,9 @@ const (
 	dashboardFile  = "grafana/ownaudit.json"
 )
 
-// contractMetrics are the metric names the collector in report/ emits. An
-// expression naming anything else would never match a series and so never
-// fire or show anything.
+// contractMetrics are the metric names the collector in report/metrics
+// emits. An expression naming anything else would never match a series
+// and so never fire or show anything.
 var contractMetrics = []string{
 	"ownaudit_findings",
 	"ownaudit_ownership_findings",

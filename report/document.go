@@ -1,7 +1,9 @@
-// Package report holds the findings document of one scan, its summary and
-// its writers (JSON, NDJSON, a text table), and writes output files
-// atomically. It reads the inventory and rules types; it never sees a cloud
-// SDK.
+// Package report holds the findings document of one scan: the document
+// and its summary, its JSON Schema, the merge of shards, and its writers
+// (JSON, NDJSON, OCSF, a text table, and the Markdown and HTML handover
+// reports) with the format list they are chosen from. The scan-to-scan
+// diff is in report/diff and the Prometheus collector in report/metrics.
+// It reads the inventory and rules types; it never sees a cloud SDK.
 package report
 
 import (

@@ -7,11 +7,12 @@ import (
 	"testing"
 
 	"github.com/ownaudit/ownaudit/inventory"
+	"github.com/ownaudit/ownaudit/report/internal/reporttest"
 	"github.com/ownaudit/ownaudit/rules"
 )
 
 func TestBuild(t *testing.T) {
-	findings := testFindings()
+	findings := reporttest.Findings()
 	doc := testDocument()
 
 	if doc.SchemaVersion != SchemaVersion {
@@ -19,8 +20,8 @@ func TestBuild(t *testing.T) {
 	}
 	wantScan := Scan{
 		ID: "0123456789abcdef", Tool: Tool{Name: ToolName, Version: "v0.1.0-test"},
-		Started: testStarted, Finished: testFinished,
-		Declaration: DeclarationRef{Path: testDeclaration().File, SHA256: testDeclaration().SHA256},
+		Started: reporttest.Started, Finished: reporttest.Finished,
+		Declaration: DeclarationRef{Path: reporttest.Declaration().File, SHA256: reporttest.Declaration().SHA256},
 		Source:      SourceScan,
 		Resources:   []ResourceCount{}, Scanners: []ScannerRun{}, APIRequests: []APIRequestCount{},
 	}
@@ -29,8 +30,8 @@ func TestBuild(t *testing.T) {
 	if !reflect.DeepEqual(gotScan, wantScan) {
 		t.Errorf("Scan = %+v, want %+v", gotScan, wantScan)
 	}
-	if !reflect.DeepEqual(doc.Parties, testDeclaration().Parties) {
-		t.Errorf("Parties = %v, want the declaration's %v", doc.Parties, testDeclaration().Parties)
+	if !reflect.DeepEqual(doc.Parties, reporttest.Declaration().Parties) {
+		t.Errorf("Parties = %v, want the declaration's %v", doc.Parties, reporttest.Declaration().Parties)
 	}
 	if !reflect.DeepEqual(doc.Findings, findings) {
 		t.Errorf("Findings are not the given ones in the given order")
@@ -63,7 +64,7 @@ func TestBuildEmpty(t *testing.T) {
 }
 
 func TestBuildDoesNotAliasFindings(t *testing.T) {
-	in := testFindings()
+	in := reporttest.Findings()
 	in[0].ExpectedRoles = nil
 	doc := Build(nil, nil, in, Meta{})
 	if in[0].ExpectedRoles != nil {

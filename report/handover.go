@@ -275,8 +275,8 @@ func partyWho(doc *Document, key string) (name, contact string) {
 func handoverItem(f rules.Finding) HandoverItem {
 	it := HandoverItem{
 		ID: f.ID, Control: f.Control, Title: f.Title, Severity: f.Severity, Domain: f.Domain,
-		Resource: resourceLabel(f.Resource), ResourceID: f.Resource.ID, Type: f.Resource.Type,
-		Where: where(f.Resource), Message: f.Message, Remediation: f.Remediation,
+		Resource: ResourceLabel(f.Resource), ResourceID: f.Resource.ID, Type: f.Resource.Type,
+		Where: Location(f.Resource), Message: f.Message, Remediation: f.Remediation,
 	}
 	if r := f.Responsible; r != nil && r.DecidedBy.File != "" {
 		d := r.DecidedBy

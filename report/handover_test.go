@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/ownaudit/ownaudit/inventory"
+	"github.com/ownaudit/ownaudit/report/internal/reporttest"
 	"github.com/ownaudit/ownaudit/rules"
 )
 
@@ -34,7 +35,7 @@ func TestHandoverGolden(t *testing.T) {
 			if err := tc.write(&b, tc.doc(t)); err != nil {
 				t.Fatal(err)
 			}
-			golden(t, tc.golden, b.Bytes())
+			reporttest.Golden(t, tc.golden, b.Bytes(), *update)
 		})
 	}
 }
@@ -103,7 +104,7 @@ func TestMatrixCounts(t *testing.T) {
 				if f.Status != rules.Fail || f.Suppressed != nil {
 					continue
 				}
-				k := key{partyKey(f), f.Domain}
+				k := key{PartyKey(f), f.Domain}
 				want[k]++
 				if f.Severity.Rank() > worst[k].Rank() {
 					worst[k] = f.Severity
@@ -274,12 +275,10 @@ func TestMarkdownCell(t *testing.T) {
 // suppressedDocument is testDocument with its critical failing finding
 // accepted as a risk by acme.
 func suppressedDocument() *Document {
-	fs := testFindings()
+	fs := reporttest.Findings()
 	fs[0].Suppressed = &rules.Suppression{Reason: "break-glass account, MFA in the safe", AcceptedBy: "acme", Expires: "2027-03-31",
 		Entry: 0, File: "managed-service.yaml", Line: 40, Column: 5}
-	return Build(testInventory(), testDeclaration(), fs, Meta{
-		ScanID: "0123456789abcdef", ToolVersion: "v0.1.0-test", Started: testStarted, Finished: testFinished, Source: SourceScan,
-	})
+	return testDocumentOf(fs)
 }
 
 // TestAcceptedRisk checks that a suppressed finding is listed as an

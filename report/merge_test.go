@@ -8,32 +8,33 @@ import (
 	"time"
 
 	"github.com/ownaudit/ownaudit/inventory"
+	"github.com/ownaudit/ownaudit/report/internal/reporttest"
 	"github.com/ownaudit/ownaudit/rules"
 )
 
 // unusedScope is the unused_scope finding of declaration entry i.
 func unusedScope(i int) rules.Finding {
 	ref := rules.ResourceRef{Type: rules.DeclarationEntryType, ID: "responsibilities[" + string(rune('0'+i)) + "]"}
-	f := finding(rules.OwnershipUnusedScope, inventory.Firewall, rules.Low, rules.Fail, ref, owner("claranet", rules.MSP, i), "entry matches no scanned resource")
+	f := reporttest.Finding(rules.OwnershipUnusedScope, inventory.Firewall, rules.Low, rules.Fail, ref, reporttest.Owner("claranet", rules.MSP, i), "entry matches no scanned resource")
 	f.ID = rules.FindingID(rules.OwnershipUnusedScope+"/firewall", ref)
 	f.ExpectedRoles = []rules.Role{}
 	return f
 }
 
-// shardSplit is testInventory and testFindings split into two shards by
-// target, as two scans with --shard 0/2 and 1/2 would read them: entry 0
-// matches nothing in either shard, entry 1 matches resources of shard 1
-// only, so each shard's evaluation calls it unused.
+// shardSplit is reporttest.Inventory and reporttest.Findings split into
+// two shards by target, as two scans with --shard 0/2 and 1/2 would read
+// them: entry 0 matches nothing in either shard, entry 1 matches
+// resources of shard 1 only, so each shard's evaluation calls it unused.
 func shardSplit() (full *Document, shards [2]*Document) {
-	inv := testInventory()
-	all := append(testFindings(), unusedScope(0))
+	inv := reporttest.Inventory()
+	all := append(reporttest.Findings(), unusedScope(0))
 	sortEvaluated(all) // as rules.Evaluate returns them
-	full = Build(inv, testDeclaration(), all, Meta{ScanID: "full", Started: testStarted, Finished: testFinished})
+	full = Build(inv, reporttest.Declaration(), all, Meta{ScanID: "full", Started: reporttest.Started, Finished: reporttest.Finished})
 	inShard0 := func(cloud inventory.Cloud, target string) bool {
 		return target == "111111111111" || cloud == inventory.Azure
 	}
-	started := []time.Time{testStarted.Add(time.Minute), testStarted}
-	finished := []time.Time{testFinished, testFinished.Add(-time.Minute)}
+	started := []time.Time{reporttest.Started.Add(time.Minute), reporttest.Started}
+	finished := []time.Time{reporttest.Finished, reporttest.Finished.Add(-time.Minute)}
 	for i := range 2 {
 		part := &inventory.Inventory{SchemaVersion: inv.SchemaVersion, CollectedAt: inv.CollectedAt}
 		for _, t := range inv.Targets {
@@ -47,7 +48,7 @@ func shardSplit() (full *Document, shards [2]*Document) {
 			}
 		}
 		var fs []rules.Finding
-		for _, f := range testFindings() {
+		for _, f := range reporttest.Findings() {
 			if inShard0(f.Resource.Cloud, f.Resource.Target) == (i == 0) {
 				fs = append(fs, f)
 			}
@@ -56,7 +57,7 @@ func shardSplit() (full *Document, shards [2]*Document) {
 		if i == 0 {
 			fs = append(fs, unusedScope(1))
 		}
-		d := Build(part, testDeclaration(), fs, Meta{ScanID: "shard", Started: started[i], Finished: finished[i]})
+		d := Build(part, reporttest.Declaration(), fs, Meta{ScanID: "shard", Started: started[i], Finished: finished[i]})
 		d.SetShard(i, 2)
 		shards[i] = d
 	}
@@ -95,7 +96,7 @@ func TestSetShardHoldsBackUnusedScopes(t *testing.T) {
 		t.Errorf("summary after SetShard = %+v, want the recount %+v", got, want)
 	}
 
-	one := Build(testInventory(), testDeclaration(), append(testFindings(), unusedScope(0)), Meta{})
+	one := Build(reporttest.Inventory(), reporttest.Declaration(), append(reporttest.Findings(), unusedScope(0)), Meta{})
 	before := len(one.Findings)
 	one.SetShard(0, 1)
 	if len(one.Findings) != before || one.Scan.Shard.UnusedScopes != nil {
@@ -149,9 +150,9 @@ func TestMergeOfShardsEqualsFullScan(t *testing.T) {
 			if got.Scan.Shard != nil {
 				t.Errorf("merged Scan.Shard = %+v, want none", got.Scan.Shard)
 			}
-			if !got.Scan.Started.Equal(testStarted) || !got.Scan.Finished.Equal(testFinished) {
+			if !got.Scan.Started.Equal(reporttest.Started) || !got.Scan.Finished.Equal(reporttest.Finished) {
 				t.Errorf("merged scan ran %s to %s, want the earliest start %s and the latest finish %s",
-					got.Scan.Started, got.Scan.Finished, testStarted, testFinished)
+					got.Scan.Started, got.Scan.Finished, reporttest.Started, reporttest.Finished)
 			}
 			if got.Scan.ID == "" || got.Scan.ID == "shard" {
 				t.Errorf("merged scan id %q, want a new one", got.Scan.ID)
@@ -169,8 +170,8 @@ func ids(fs []rules.Finding) string {
 }
 
 func TestMergeDeduplicatesFindings(t *testing.T) {
-	a := Build(testInventory(), testDeclaration(), testFindings(), Meta{})
-	b := Build(testInventory(), testDeclaration(), testFindings()[:3], Meta{})
+	a := Build(reporttest.Inventory(), reporttest.Declaration(), reporttest.Findings(), Meta{})
+	b := Build(reporttest.Inventory(), reporttest.Declaration(), reporttest.Findings()[:3], Meta{})
 	got, err := Merge([]MergeInput{{"a.json", a}, {"b.json", b}})
 	if err != nil {
 		t.Fatalf("Merge: %v", err)
@@ -190,7 +191,7 @@ func TestMergeRefuses(t *testing.T) {
 	_, shards := shardSplit()
 	other := *shards[1]
 	other.Scan.Declaration.SHA256 = strings.Repeat("0", 64)
-	unsharded := Build(testInventory(), testDeclaration(), testFindings(), Meta{})
+	unsharded := Build(reporttest.Inventory(), reporttest.Declaration(), reporttest.Findings(), Meta{})
 	three := *shards[1]
 	three.Scan.Shard = &Shard{Index: 1, Count: 3}
 	edited := *shards[1]

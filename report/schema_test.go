@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
+
+	"github.com/ownaudit/ownaudit/report/internal/reporttest"
 )
 
 // schemaFile is the committed schema, relative to this package.
@@ -80,8 +82,8 @@ func TestDocumentsMatchSchema(t *testing.T) {
 		{"full", testDocument()},
 		{"without passed", testDocument().WithoutPassed()},
 		{"empty", Build(nil, nil, nil, Meta{})},
-		{"demo, no declaration", Build(testInventory(), nil, testFindings(), Meta{Source: SourceDemo})},
-		{"saved inventory", Build(testInventory(), testDeclaration(), nil, Meta{Source: SourceInventory + "snapshot.json"})},
+		{"demo, no declaration", Build(reporttest.Inventory(), nil, reporttest.Findings(), Meta{Source: SourceDemo})},
+		{"saved inventory", Build(reporttest.Inventory(), reporttest.Declaration(), nil, Meta{Source: SourceInventory + "snapshot.json"})},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -47,9 +47,9 @@ func (c *StatusCounts) add(s rules.Status) {
 	}
 }
 
-// addFinding counts f: as suppressed when a suppression accepts it, else
+// AddFinding counts f: as suppressed when a suppression accepts it, else
 // by its status.
-func (c *StatusCounts) addFinding(f rules.Finding) {
+func (c *StatusCounts) AddFinding(f rules.Finding) {
 	if f.Suppressed != nil {
 		c.Suppressed++
 		return
@@ -88,7 +88,7 @@ func Summarize(findings []rules.Finding) Summary {
 		}
 		bump(s.BySeverity, f.Severity, f)
 		bump(s.ByDomain, f.Domain, f)
-		bump(s.ByParty, partyKey(f), f)
+		bump(s.ByParty, PartyKey(f), f)
 	}
 	return s
 }
@@ -96,12 +96,13 @@ func Summarize(findings []rules.Finding) Summary {
 // bump counts finding f under key k.
 func bump[K comparable](m map[K]StatusCounts, k K, f rules.Finding) {
 	c := m[k]
-	c.addFinding(f)
+	c.AddFinding(f)
 	m[k] = c
 }
 
-// partyKey is the ByParty key of a finding.
-func partyKey(f rules.Finding) string {
+// PartyKey is the ByParty key of a finding: its responsible party's id,
+// or Unassigned.
+func PartyKey(f rules.Finding) string {
 	if f.Responsible == nil || f.Responsible.Party == "" {
 		return Unassigned
 	}

@@ -5,11 +5,12 @@ import (
 	"testing"
 
 	"github.com/ownaudit/ownaudit/inventory"
+	"github.com/ownaudit/ownaudit/report/internal/reporttest"
 	"github.com/ownaudit/ownaudit/rules"
 )
 
 func TestSummarize(t *testing.T) {
-	got := Summarize(testFindings())
+	got := Summarize(reporttest.Findings())
 	want := Summary{
 		Total:    8,
 		ByStatus: map[rules.Status]int{rules.Fail: 5, rules.Error: 1, rules.Pass: 2},
@@ -51,7 +52,7 @@ func TestSummarizeEmpty(t *testing.T) {
 }
 
 func TestSummaryTotalsAgree(t *testing.T) {
-	s := Summarize(testFindings())
+	s := Summarize(reporttest.Findings())
 	sum := func(m map[string]StatusCounts) int {
 		n := 0
 		for _, c := range m {
@@ -108,7 +109,7 @@ func TestWithoutPassed(t *testing.T) {
 
 func TestFailing(t *testing.T) {
 	doc := testDocument()
-	// testFindings fail: 1 critical, 2 high (one of them the unassigned
+	// reporttest.Findings fail: 1 critical, 2 high (one of them the unassigned
 	// finding), 2 medium; the error and the passes never count.
 	tests := []struct {
 		min  rules.Severity

@@ -5,14 +5,15 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ownaudit/ownaudit/report/internal/reporttest"
 	"github.com/ownaudit/ownaudit/rules"
 )
 
 // TestSuppressedCounts checks the summary, Failing and the text writers on
-// metricsDocument, whose only medium failing finding (claranet's bucket)
-// is suppressed.
+// reporttest.SuppressedFindings, whose only medium failing finding
+// (claranet's bucket) is suppressed.
 func TestSuppressedCounts(t *testing.T) {
-	doc := metricsDocument()
+	doc := testDocumentOf(reporttest.SuppressedFindings())
 	plain := testDocument()
 	s := doc.Summary
 

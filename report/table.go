@@ -88,16 +88,16 @@ func groups(doc *Document) []*group {
 		if _, dup := byKey[p.ID]; dup {
 			continue
 		}
-		g := &group{key: p.ID, role: p.Role, header: partyHeader(p)}
+		g := &group{key: p.ID, role: p.Role, header: PartyLabel(p)}
 		byKey[p.ID] = g
 		out = append(out, g)
 	}
 	for _, f := range doc.Findings {
-		k := partyKey(f)
+		k := PartyKey(f)
 		g, ok := byKey[k]
 		if !ok {
 			r := f.Responsible
-			g = &group{key: k, role: r.Role, header: partyHeader(rules.Party{ID: r.Party, Role: r.Role, Name: r.Name, Contact: r.Contact})}
+			g = &group{key: k, role: r.Role, header: PartyLabel(rules.Party{ID: r.Party, Role: r.Role, Name: r.Name, Contact: r.Contact})}
 			byKey[k] = g
 			extra = append(extra, g)
 		}
@@ -121,7 +121,9 @@ func groups(doc *Document) []*group {
 	return out
 }
 
-func partyHeader(p rules.Party) string {
+// PartyLabel describes a party as "id (role): name, contact", leaving
+// out what the declaration does not say.
+func PartyLabel(p rules.Party) string {
 	h := p.ID
 	if p.Role != "" {
 		h += " (" + string(p.Role) + ")"
@@ -149,23 +151,24 @@ func sortFindings(fs []rules.Finding) {
 		if a.Control != b.Control {
 			return a.Control < b.Control
 		}
-		if ra, rb := resourceLabel(a.Resource), resourceLabel(b.Resource); ra != rb {
+		if ra, rb := ResourceLabel(a.Resource), ResourceLabel(b.Resource); ra != rb {
 			return ra < rb
 		}
-		return where(a.Resource) < where(b.Resource)
+		return Location(a.Resource) < Location(b.Resource)
 	})
 }
 
-func resourceLabel(r rules.ResourceRef) string {
+// ResourceLabel is a resource's name, or its id when it has none.
+func ResourceLabel(r rules.ResourceRef) string {
 	if r.Name != "" {
 		return r.Name
 	}
 	return r.ID
 }
 
-// where names the cloud, target and region of a resource; declaration
+// Location names the cloud, target and region of a resource; declaration
 // entries, which live in no cloud, have none.
-func where(r rules.ResourceRef) string {
+func Location(r rules.ResourceRef) string {
 	var b strings.Builder
 	b.WriteString(string(r.Cloud))
 	if r.Target != "" {
@@ -244,7 +247,7 @@ func WriteTable(w io.Writer, doc *Document, opts TableOptions) error {
 			if op == "" {
 				op = "-"
 			}
-			msg := firstLine(e.Message)
+			msg := FirstLine(e.Message)
 			if e.Permission != "" {
 				msg += " (needs " + e.Permission + ")"
 			}
@@ -272,7 +275,7 @@ func writeSuppressed(w io.Writer, fs []rules.Finding) {
 	for _, f := range fs {
 		s := f.Suppressed
 		fmt.Fprintf(w, "    %s %s %s (%s): accepted by %s until %s, %s\n",
-			f.Severity, f.Control, resourceLabel(f.Resource), where(f.Resource), s.AcceptedBy, s.Expires, firstLine(s.Reason))
+			f.Severity, f.Control, ResourceLabel(f.Resource), Location(f.Resource), s.AcceptedBy, s.Expires, FirstLine(s.Reason))
 	}
 }
 
@@ -322,7 +325,7 @@ func writeFindings(w io.Writer, p painter, fs []rules.Finding, width int) {
 	}
 	rows := make([][]string, len(fs))
 	for i, f := range fs {
-		rows[i] = []string{string(f.Severity), f.Control, resourceLabel(f.Resource), where(f.Resource), firstLine(f.Message)}
+		rows[i] = []string{string(f.Severity), f.Control, ResourceLabel(f.Resource), Location(f.Resource), FirstLine(f.Message)}
 		for c := range cols {
 			cols[c] = max(cols[c], utf8.RuneCountInString(rows[i][c]))
 		}
@@ -436,8 +439,8 @@ func WriteSummary(w io.Writer, doc *Document, opts TableOptions) error {
 	return bw.Flush()
 }
 
-// firstLine keeps a message to one line for a table cell.
-func firstLine(s string) string {
+// FirstLine keeps a message to one line for a table cell.
+func FirstLine(s string) string {
 	if i := strings.IndexByte(s, '\n'); i >= 0 {
 		return strings.TrimSpace(s[:i]) + " ..."
 	}

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"unicode/utf8"
 
+	"github.com/ownaudit/ownaudit/report/internal/reporttest"
 	"github.com/ownaudit/ownaudit/rules"
 )
 
@@ -15,7 +16,7 @@ func TestWriteTableGolden(t *testing.T) {
 	if err := WriteTable(&buf, testDocument(), TableOptions{}); err != nil {
 		t.Fatalf("WriteTable: %v", err)
 	}
-	golden(t, "table.golden", buf.Bytes())
+	reporttest.Golden(t, "table.golden", buf.Bytes(), *update)
 }
 
 func TestWriteSummaryGolden(t *testing.T) {
@@ -23,7 +24,7 @@ func TestWriteSummaryGolden(t *testing.T) {
 	if err := WriteSummary(&buf, testDocument(), TableOptions{}); err != nil {
 		t.Fatalf("WriteSummary: %v", err)
 	}
-	golden(t, "summary.golden", buf.Bytes())
+	reporttest.Golden(t, "summary.golden", buf.Bytes(), *update)
 }
 
 func TestWriteTableGrouping(t *testing.T) {
@@ -136,9 +137,9 @@ func TestTruncate(t *testing.T) {
 }
 
 func TestWriteTableUndeclaredParty(t *testing.T) {
-	f := testFindings()[0]
-	f.Responsible = owner("ghost", "", 0)
-	doc := Build(nil, testDeclaration(), []rules.Finding{f}, Meta{ScanID: "x"})
+	f := reporttest.Findings()[0]
+	f.Responsible = reporttest.Owner("ghost", "", 0)
+	doc := Build(nil, reporttest.Declaration(), []rules.Finding{f}, Meta{ScanID: "x"})
 	var buf bytes.Buffer
 	if err := WriteTable(&buf, doc, TableOptions{}); err != nil {
 		t.Fatal(err)

@@ -5,7 +5,8 @@ import (
 	"io"
 	"strings"
 
-	"github.com/ownaudit/ownaudit/report"
+	"github.com/ownaudit/ownaudit/internal/atomicfile"
+	"github.com/ownaudit/ownaudit/report/diff"
 	"github.com/spf13/cobra"
 )
 
@@ -52,15 +53,15 @@ not a findings document.`,
 		},
 	}
 	f := cmd.Flags()
-	f.StringVarP(&o.format, "format", "f", report.DiffFormatTable, "output format: "+strings.Join(report.DiffFormats(), ", "))
+	f.StringVarP(&o.format, "format", "f", diff.FormatTable, "output format: "+strings.Join(diff.Formats(), ", "))
 	f.StringVar(&o.failOnNew, "fail-on-new", "none", "exit 1 when a new failing finding has at least this severity: critical, high, medium, low, info or none")
 	f.StringVarP(&o.output, "output", "o", "", "write the diff to this file (atomically) instead of stdout")
 	return cmd
 }
 
 func runDiff(g *globalOptions, o *diffOptions, oldFile, newFile string) error {
-	if !contains(report.DiffFormats(), o.format) {
-		return withCode(exitUsage, fmt.Errorf("--format %q: want one of %s", o.format, strings.Join(report.DiffFormats(), ", ")))
+	if !contains(diff.Formats(), o.format) {
+		return withCode(exitUsage, fmt.Errorf("--format %q: want one of %s", o.format, strings.Join(diff.Formats(), ", ")))
 	}
 	minSev, err := parseFailOn(o.failOnNew)
 	if err != nil {
@@ -74,17 +75,17 @@ func runDiff(g *globalOptions, o *diffOptions, oldFile, newFile string) error {
 	if err != nil {
 		return withCode(exitUsage, err)
 	}
-	d := report.Compare(oldDoc, newDoc)
+	d := diff.Compare(oldDoc, newDoc)
 	g.logger.Debug("compared", "old", oldFile, "new", newFile, "new_findings", d.Counts.New,
 		"resolved", d.Counts.Resolved, "changed", d.Counts.Changed, "unchanged", d.Counts.Unchanged)
 
-	write := func(w io.Writer) error { return report.WriteDiff(w, o.format, d) }
+	write := func(w io.Writer) error { return diff.Write(w, o.format, d) }
 	if o.output == "" {
 		if err := write(g.stdout); err != nil {
 			return withCode(exitUsage, fmt.Errorf("write diff: %w", err))
 		}
 	} else {
-		if err := report.WriteFileAtomic(o.output, write); err != nil {
+		if err := atomicfile.Write(o.output, write); err != nil {
 			return withCode(exitUsage, fmt.Errorf("write diff: %w", err))
 		}
 		if !g.quiet {

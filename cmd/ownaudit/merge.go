@@ -6,6 +6,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/ownaudit/ownaudit/internal/atomicfile"
 	"github.com/ownaudit/ownaudit/report"
 	"github.com/spf13/cobra"
 )
@@ -86,7 +87,7 @@ func runMerge(g *globalOptions, o *mergeOptions, files []string) error {
 			return withCode(exitUsage, fmt.Errorf("write findings: %w", err))
 		}
 	} else {
-		err := report.WriteFileAtomic(o.output, func(w io.Writer) error { return report.Write(w, format, doc, report.TableOptions{}) })
+		err := atomicfile.Write(o.output, func(w io.Writer) error { return report.Write(w, format, doc, report.TableOptions{}) })
 		if err != nil {
 			return withCode(exitUsage, fmt.Errorf("write findings: %w", err))
 		}

@@ -15,9 +15,11 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/ownaudit/ownaudit/internal/atomicfile"
 	"github.com/ownaudit/ownaudit/internal/demo"
 	"github.com/ownaudit/ownaudit/inventory"
 	"github.com/ownaudit/ownaudit/report"
+	"github.com/ownaudit/ownaudit/report/metrics"
 	"github.com/ownaudit/ownaudit/rules"
 	"github.com/ownaudit/ownaudit/scanners"
 	"github.com/prometheus/client_golang/prometheus/push"
@@ -161,7 +163,7 @@ func runScan(ctx context.Context, g *globalOptions, o *scanOptions, formatSet bo
 		}
 	} else {
 		fileOpts := report.TableOptions{} // no colour codes in files
-		err := report.WriteFileAtomic(output, func(w io.Writer) error { return report.Write(w, format, out, fileOpts) })
+		err := atomicfile.Write(output, func(w io.Writer) error { return report.Write(w, format, out, fileOpts) })
 		if err != nil {
 			return withCode(exitUsage, fmt.Errorf("write findings: %w", err))
 		}
@@ -212,7 +214,7 @@ func scanOnce(ctx context.Context, g *globalOptions, o *scanOptions, decl *rules
 		return nil, err
 	}
 	if o.saveInventory != "" {
-		if err := report.WriteFileAtomic(o.saveInventory, inv.Encode); err != nil {
+		if err := atomicfile.Write(o.saveInventory, inv.Encode); err != nil {
 			return nil, withCode(exitUsage, fmt.Errorf("save inventory: %w", err))
 		}
 		g.logger.Info("inventory saved", "file", o.saveInventory, "resources", len(inv.Resources))
@@ -353,8 +355,8 @@ const pushJob = "ownaudit"
 const pushTimeout = 30 * time.Second
 
 // buildInfo describes this binary for ownaudit_build_info.
-func buildInfo() report.BuildInfo {
-	info := report.BuildInfo{Version: toolVersion(), GoVersion: runtime.Version()}
+func buildInfo() metrics.BuildInfo {
+	info := metrics.BuildInfo{Version: toolVersion(), GoVersion: runtime.Version()}
 	if bi, ok := debug.ReadBuildInfo(); ok {
 		for _, s := range bi.Settings {
 			if s.Key == "vcs.revision" {
@@ -372,7 +374,7 @@ func publishMetrics(g *globalOptions, o *scanOptions, decl *rules.Declaration, d
 	if o.metricsFile == "" && o.pushgateway == "" {
 		return nil
 	}
-	m := report.NewMetrics(buildInfo())
+	m := metrics.New(buildInfo())
 	if doc != nil {
 		m.Observe(doc)
 	} else {
@@ -380,7 +382,7 @@ func publishMetrics(g *globalOptions, o *scanOptions, decl *rules.Declaration, d
 	}
 	var errs []error
 	if o.metricsFile != "" {
-		if err := report.WriteTextfile(o.metricsFile, m.Registry()); err != nil {
+		if err := metrics.WriteTextfile(o.metricsFile, m.Registry()); err != nil {
 			errs = append(errs, fmt.Errorf("--metrics-file: %w", err))
 		} else {
 			g.logger.Info("metrics written", "file", o.metricsFile)

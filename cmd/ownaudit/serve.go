@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/ownaudit/ownaudit/report"
+	"github.com/ownaudit/ownaudit/report/metrics"
 	"github.com/ownaudit/ownaudit/rules"
 	"github.com/ownaudit/ownaudit/scanners"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -96,9 +97,9 @@ func runServe(ctx context.Context, g *globalOptions, o *serveOptions) error {
 		return withCode(exitUsage, fmt.Errorf("--disable-scanner: %w", err))
 	}
 
-	metrics := report.NewMetrics(buildInfo())
-	metrics.SetInterval(o.interval)
-	s := newServer(metrics, g.logger, func(ctx context.Context) (*report.Document, error) {
+	m := metrics.New(buildInfo())
+	m.SetInterval(o.interval)
+	s := newServer(m, g.logger, func(ctx context.Context) (*report.Document, error) {
 		return scanOnce(ctx, g, &o.scan, decl)
 	})
 
@@ -151,7 +152,7 @@ func runServe(ctx context.Context, g *globalOptions, o *serveOptions) error {
 // server runs serve mode's scans and answers HTTP with their results.
 type server struct {
 	scan    func(context.Context) (*report.Document, error)
-	metrics *report.Metrics
+	metrics *metrics.Collector
 	logger  *slog.Logger
 
 	// running is held by the scan in progress, so that two never overlap
@@ -162,7 +163,7 @@ type server struct {
 	latest []byte // the latest document as JSON; nil until the first
 }
 
-func newServer(m *report.Metrics, logger *slog.Logger, scan func(context.Context) (*report.Document, error)) *server {
+func newServer(m *metrics.Collector, logger *slog.Logger, scan func(context.Context) (*report.Document, error)) *server {
 	return &server{scan: scan, metrics: m, logger: logger}
 }
 

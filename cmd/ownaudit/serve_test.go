@@ -18,6 +18,7 @@ import (
 
 	"github.com/ownaudit/ownaudit/internal/demo"
 	"github.com/ownaudit/ownaudit/report"
+	"github.com/ownaudit/ownaudit/report/metrics"
 	"github.com/ownaudit/ownaudit/rules"
 )
 
@@ -64,7 +65,7 @@ func (s *syncBuffer) String() string {
 func testServer(t *testing.T, scan func(context.Context) (*report.Document, error)) (*server, *httptest.Server, *syncBuffer) {
 	t.Helper()
 	logs := &syncBuffer{}
-	m := report.NewMetrics(report.BuildInfo{Version: "test", GoVersion: "go", Revision: "abc"})
+	m := metrics.New(metrics.BuildInfo{Version: "test", GoVersion: "go", Revision: "abc"})
 	m.SetInterval(time.Hour)
 	s := newServer(m, slog.New(slog.NewTextHandler(logs, nil)), scan)
 	hs := httptest.NewServer(s.handler())

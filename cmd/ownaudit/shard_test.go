@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ownaudit/ownaudit/internal/atomicfile"
 	"github.com/ownaudit/ownaudit/inventory"
 	"github.com/ownaudit/ownaudit/report"
 	"github.com/ownaudit/ownaudit/rules"
@@ -171,7 +172,7 @@ func writeDoc(t *testing.T, dir, name, sha string, index, count int, target stri
 		doc.SetShard(index, count)
 	}
 	path := filepath.Join(dir, name)
-	if err := report.WriteFileAtomic(path, func(w io.Writer) error { return report.WriteJSON(w, doc) }); err != nil {
+	if err := atomicfile.Write(path, func(w io.Writer) error { return report.WriteJSON(w, doc) }); err != nil {
 		t.Fatal(err)
 	}
 	return path

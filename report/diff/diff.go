@@ -1,4 +1,8 @@
-package report
+// Package diff compares two findings documents of the same estate (the
+// evidence taken at a handover and a later scan, say): which findings are
+// new, resolved or changed, and whose they are, and what changed in the
+// declaration. It writes the result as a table, JSON or Markdown.
+package diff
 
 import (
 	"bufio"
@@ -11,12 +15,13 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/ownaudit/ownaudit/report"
 	"github.com/ownaudit/ownaudit/rules"
 )
 
-// DiffVersion is the version of the diff document DiffJSON writes; it
-// follows the rules of SchemaVersion.
-const DiffVersion = "1.0"
+// SchemaVersion is the version of the diff document WriteJSON writes; it
+// follows the rules of report.SchemaVersion.
+const SchemaVersion = "1.0"
 
 // How a finding stood on a side of a diff where it is not open. Open
 // findings carry their own status (fail or error).
@@ -51,16 +56,16 @@ const (
 // its resource types, and a control it lists) was not read there: it
 // counts as status error on that side, never as resolved or new.
 type Diff struct {
-	SchemaVersion string          `json:"schemaVersion"`
-	Old           DiffScan        `json:"old"`
-	New           DiffScan        `json:"new"`
-	Declaration   DeclarationDiff `json:"declaration"`
-	Counts        DiffCounts      `json:"counts"`
-	Findings      DiffFindings    `json:"findings"`
+	SchemaVersion string      `json:"schemaVersion"`
+	Old           Scan        `json:"old"`
+	New           Scan        `json:"new"`
+	Declaration   Declaration `json:"declaration"`
+	Counts        Counts      `json:"counts"`
+	Findings      Findings    `json:"findings"`
 }
 
-// DiffScan identifies one of the two documents compared.
-type DiffScan struct {
+// Scan identifies one of the two documents compared.
+type Scan struct {
 	ScanID            string    `json:"scanId"`
 	Finished          time.Time `json:"finished"`
 	DeclarationPath   string    `json:"declarationPath,omitempty"`
@@ -70,9 +75,9 @@ type DiffScan struct {
 	PassesListed bool `json:"passesListed"`
 }
 
-// DeclarationDiff is what changed in the declaration the findings were
+// Declaration is what changed in the declaration the findings were
 // judged against.
-type DeclarationDiff struct {
+type Declaration struct {
 	// Changed is true when the declarations' SHA-256 differ.
 	Changed        bool          `json:"changed"`
 	PartiesAdded   []rules.Party `json:"partiesAdded"`
@@ -107,17 +112,17 @@ const (
 	FieldAccepted = "accepted"
 )
 
-// DiffCounts counts each category.
-type DiffCounts struct {
+// Counts counts each category.
+type Counts struct {
 	New       int `json:"new"`
 	Resolved  int `json:"resolved"`
 	Changed   int `json:"changed"`
 	Unchanged int `json:"unchanged"`
 }
 
-// DiffFindings are the listed categories; unchanged findings are only
+// Findings are the listed categories; unchanged findings are only
 // counted.
-type DiffFindings struct {
+type Findings struct {
 	New      []NewFinding      `json:"new"`
 	Resolved []ResolvedFinding `json:"resolved"`
 	Changed  []ChangedFinding  `json:"changed"`
@@ -160,7 +165,7 @@ func open(s rules.Status) bool { return s == rules.Fail || s == rules.Error }
 
 // passesListed reports whether doc lists every passed finding its
 // summary counts.
-func passesListed(doc *Document) bool {
+func passesListed(doc *report.Document) bool {
 	n := 0
 	for _, f := range doc.Findings {
 		if f.Status == rules.Pass {
@@ -170,8 +175,8 @@ func passesListed(doc *Document) bool {
 	return n >= doc.Summary.ByStatus[rules.Pass]
 }
 
-func diffScan(doc *Document) DiffScan {
-	return DiffScan{
+func scanOf(doc *report.Document) Scan {
+	return Scan{
 		ScanID: doc.Scan.ID, Finished: doc.Scan.Finished,
 		DeclarationPath: doc.Scan.Declaration.Path, DeclarationSHA256: doc.Scan.Declaration.SHA256,
 		PassesListed: passesListed(doc),
@@ -180,12 +185,12 @@ func diffScan(doc *Document) DiffScan {
 
 // side is one document indexed for a diff.
 type side struct {
-	doc    *Document
+	doc    *report.Document
 	byID   map[string]rules.Finding
 	listed bool
 }
 
-func newSide(doc *Document) side {
+func newSide(doc *report.Document) side {
 	s := side{doc: doc, byID: make(map[string]rules.Finding, len(doc.Findings)), listed: passesListed(doc)}
 	for _, f := range doc.Findings {
 		s.byID[f.ID] = f
@@ -208,7 +213,7 @@ func (s side) missing(id string) string {
 // read what f's control needs on f's resource.
 func (s side) unread(f rules.Finding) bool {
 	r := f.Resource
-	return slices.ContainsFunc(s.doc.Errors, func(e Error) bool {
+	return slices.ContainsFunc(s.doc.Errors, func(e report.Error) bool {
 		return e.Cloud == r.Cloud && e.Target == r.Target &&
 			(e.Region == "" || e.Region == r.Region) &&
 			(len(e.ResourceTypes) == 0 || slices.Contains(e.ResourceTypes, r.Type)) &&
@@ -218,13 +223,13 @@ func (s side) unread(f rules.Finding) bool {
 
 // Compare diffs two findings documents of the same estate; see Diff for
 // the categories.
-func Compare(oldDoc, newDoc *Document) *Diff {
+func Compare(oldDoc, newDoc *report.Document) *Diff {
 	d := &Diff{
-		SchemaVersion: DiffVersion,
-		Old:           diffScan(oldDoc),
-		New:           diffScan(newDoc),
+		SchemaVersion: SchemaVersion,
+		Old:           scanOf(oldDoc),
+		New:           scanOf(newDoc),
 		Declaration:   compareDeclarations(oldDoc, newDoc),
-		Findings:      DiffFindings{New: []NewFinding{}, Resolved: []ResolvedFinding{}, Changed: []ChangedFinding{}},
+		Findings:      Findings{New: []NewFinding{}, Resolved: []ResolvedFinding{}, Changed: []ChangedFinding{}},
 	}
 	o, n := newSide(oldDoc), newSide(newDoc)
 	for _, nf := range newDoc.Findings {
@@ -289,8 +294,8 @@ func compareFindings(a, b rules.Finding) int {
 	return cmp.Or(
 		cmp.Compare(b.Severity.Rank(), a.Severity.Rank()),
 		cmp.Compare(a.Control, b.Control),
-		cmp.Compare(resourceLabel(a.Resource), resourceLabel(b.Resource)),
-		cmp.Compare(where(a.Resource), where(b.Resource)),
+		cmp.Compare(report.ResourceLabel(a.Resource), report.ResourceLabel(b.Resource)),
+		cmp.Compare(report.Location(a.Resource), report.Location(b.Resource)),
 		cmp.Compare(a.ID, b.ID))
 }
 
@@ -317,7 +322,7 @@ func findingChanges(o, n rules.Finding) []FieldChange {
 	}
 	add(FieldStatus, string(o.Status), string(n.Status))
 	add(FieldSeverity, string(o.Severity), string(n.Severity))
-	add(FieldParty, partyKey(o), partyKey(n))
+	add(FieldParty, report.PartyKey(o), report.PartyKey(n))
 	add(FieldRole, roleOf(o), roleOf(n))
 	add(FieldAccepted, fmt.Sprint(o.Suppressed != nil), fmt.Sprint(n.Suppressed != nil))
 	return out
@@ -332,8 +337,8 @@ func roleOf(f rules.Finding) string {
 }
 
 // compareDeclarations compares the declarations' hashes and parties.
-func compareDeclarations(oldDoc, newDoc *Document) DeclarationDiff {
-	d := DeclarationDiff{
+func compareDeclarations(oldDoc, newDoc *report.Document) Declaration {
+	d := Declaration{
 		Changed:        oldDoc.Scan.Declaration.SHA256 != newDoc.Scan.Declaration.SHA256,
 		PartiesAdded:   []rules.Party{},
 		PartiesRemoved: []rules.Party{},
@@ -399,33 +404,28 @@ func (d *Diff) NewFailures(min rules.Severity) int {
 	return n
 }
 
-// Diff formats.
+// Diff formats, named as the document's.
 const (
-	DiffFormatTable    = "table"
-	DiffFormatJSON     = "json"
-	DiffFormatMarkdown = "markdown"
+	FormatTable    = report.FormatTable
+	FormatJSON     = report.FormatJSON
+	FormatMarkdown = report.FormatMarkdown
 )
 
-// DiffFormats lists the formats WriteDiff accepts.
-func DiffFormats() []string {
-	return []string{DiffFormatTable, DiffFormatJSON, DiffFormatMarkdown}
+// formats are the diff's formats.
+var formats = report.FormatList[*Diff]{
+	{Name: FormatTable, Write: WriteTable},
+	{Name: FormatJSON, Write: WriteJSON},
+	{Name: FormatMarkdown, Write: WriteMarkdown},
 }
 
-// WriteDiff writes d in the named format.
-func WriteDiff(w io.Writer, format string, d *Diff) error {
-	switch format {
-	case DiffFormatTable:
-		return WriteDiffTable(w, d)
-	case DiffFormatJSON:
-		return WriteDiffJSON(w, d)
-	case DiffFormatMarkdown:
-		return WriteDiffMarkdown(w, d)
-	}
-	return fmt.Errorf("unknown diff format %q: want one of %s", format, strings.Join(DiffFormats(), ", "))
-}
+// Formats lists the formats Write accepts.
+func Formats() []string { return formats.Names() }
 
-// WriteDiffJSON writes d as one indented JSON document.
-func WriteDiffJSON(w io.Writer, d *Diff) error {
+// Write writes d in the named format.
+func Write(w io.Writer, format string, d *Diff) error { return formats.Write(w, format, d) }
+
+// WriteJSON writes d as one indented JSON document.
+func WriteJSON(w io.Writer, d *Diff) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	if err := enc.Encode(d); err != nil {
@@ -447,8 +447,11 @@ func (d *Diff) countsLine() string {
 		d.Counts.New, failing, d.Counts.Changed, d.Counts.Resolved, d.Counts.Unchanged)
 }
 
-// diffScanLine describes one side of the diff.
-func diffScanLine(s DiffScan) string {
+// orNone is s, or "none" when it is empty.
+func orNone(s string) string { return cmp.Or(s, "none") }
+
+// scanLine describes one side of the diff.
+func scanLine(s Scan) string {
 	line := "scan " + orNone(s.ScanID)
 	if !s.Finished.IsZero() {
 		line += ", finished " + s.Finished.UTC().Format(time.DateTime) + " UTC"
@@ -464,11 +467,8 @@ func diffScanLine(s DiffScan) string {
 	return line
 }
 
-// diffPartyLabel is "id (role): name, contact".
-func diffPartyLabel(p rules.Party) string { return partyHeader(p) }
-
-// diffChangesText renders field changes as "status error → fail; party a → b".
-func diffChangesText(ch []FieldChange) string {
+// changesText renders field changes as "status error → fail; party a → b".
+func changesText(ch []FieldChange) string {
 	parts := make([]string, len(ch))
 	for i, c := range ch {
 		parts[i] = fmt.Sprintf("%s %s → %s", c.Field, orNone(c.Old), orNone(c.New))
@@ -486,23 +486,23 @@ func (d *Diff) declarationLines() []string {
 		out = append(out, "unchanged")
 	}
 	for _, p := range dd.PartiesAdded {
-		out = append(out, "party added: "+diffPartyLabel(p))
+		out = append(out, "party added: "+report.PartyLabel(p))
 	}
 	for _, p := range dd.PartiesRemoved {
-		out = append(out, "party removed: "+diffPartyLabel(p))
+		out = append(out, "party removed: "+report.PartyLabel(p))
 	}
 	for _, p := range dd.PartiesChanged {
-		out = append(out, "party changed: "+p.ID+": "+diffChangesText(p.Changes))
+		out = append(out, "party changed: "+p.ID+": "+changesText(p.Changes))
 	}
 	return out
 }
 
-// WriteDiffTable writes d for people: both scans, the declaration
+// WriteTable writes d for people: both scans, the declaration
 // changes, then the new, changed and resolved findings, most severe
 // first, and a counts line.
-func WriteDiffTable(w io.Writer, d *Diff) error {
+func WriteTable(w io.Writer, d *Diff) error {
 	bw := bufio.NewWriter(w)
-	fmt.Fprintf(bw, "old: %s\nnew: %s\n", diffScanLine(d.Old), diffScanLine(d.New))
+	fmt.Fprintf(bw, "old: %s\nnew: %s\n", scanLine(d.Old), scanLine(d.New))
 	decl := d.declarationLines()
 	fmt.Fprintf(bw, "declaration: %s\n", decl[0])
 	for _, l := range decl[1:] {
@@ -524,16 +524,16 @@ func WriteDiffTable(w io.Writer, d *Diff) error {
 	}
 	var cells [][]string
 	for _, f := range d.Findings.New {
-		cells = append(cells, []string{string(f.Severity), string(f.Status) + diffAcceptedMark(f.Suppressed), f.Control,
-			resourceLabel(f.Resource), where(f.Resource), partyKey(f.Finding), f.OldStatus, firstLine(f.Message)})
+		cells = append(cells, []string{string(f.Severity), string(f.Status) + acceptedMark(f.Suppressed), f.Control,
+			report.ResourceLabel(f.Resource), report.Location(f.Resource), report.PartyKey(f.Finding), f.OldStatus, report.FirstLine(f.Message)})
 	}
 	if err := rows("new", []string{"SEVERITY", "STATUS", "CONTROL", "RESOURCE", "WHERE", "PARTY", "WAS", "MESSAGE"}, cells); err != nil {
 		return err
 	}
 	cells = nil
 	for _, c := range d.Findings.Changed {
-		cells = append(cells, []string{string(c.Severity), string(c.Status) + diffAcceptedMark(c.Suppressed), c.Control,
-			resourceLabel(c.Resource), where(c.Resource), diffChangesText(c.Changes)})
+		cells = append(cells, []string{string(c.Severity), string(c.Status) + acceptedMark(c.Suppressed), c.Control,
+			report.ResourceLabel(c.Resource), report.Location(c.Resource), changesText(c.Changes)})
 	}
 	if err := rows("changed", []string{"SEVERITY", "STATUS", "CONTROL", "RESOURCE", "WHERE", "CHANGES"}, cells); err != nil {
 		return err
@@ -541,7 +541,7 @@ func WriteDiffTable(w io.Writer, d *Diff) error {
 	cells = nil
 	for _, f := range d.Findings.Resolved {
 		cells = append(cells, []string{string(f.Severity), string(f.Status), f.Control,
-			resourceLabel(f.Resource), where(f.Resource), partyKey(f.Finding), f.NewStatus})
+			report.ResourceLabel(f.Resource), report.Location(f.Resource), report.PartyKey(f.Finding), f.NewStatus})
 	}
 	if err := rows("resolved", []string{"SEVERITY", "WAS", "CONTROL", "RESOURCE", "WHERE", "PARTY", "NOW"}, cells); err != nil {
 		return err
@@ -550,17 +550,17 @@ func WriteDiffTable(w io.Writer, d *Diff) error {
 	return bw.Flush()
 }
 
-// diffAcceptedMark notes a finding whose risk a suppression accepts.
-func diffAcceptedMark(s *rules.Suppression) string {
+// acceptedMark notes a finding whose risk a suppression accepts.
+func acceptedMark(s *rules.Suppression) string {
 	if s == nil {
 		return ""
 	}
 	return " (accepted)"
 }
 
-// diffCell escapes a value for a Markdown table cell.
-func diffCell(s string) string {
-	s = strings.ReplaceAll(firstLine(s), `\`, `\\`)
+// cell escapes a value for a Markdown table cell.
+func cell(s string) string {
+	s = strings.ReplaceAll(report.FirstLine(s), `\`, `\\`)
 	s = strings.ReplaceAll(s, "|", `\|`)
 	if s == "" {
 		return "-"
@@ -568,17 +568,17 @@ func diffCell(s string) string {
 	return s
 }
 
-// diffCode renders a value as inline code in a table cell.
-func diffCode(s string) string {
+// code renders a value as inline code in a table cell.
+func code(s string) string {
 	if s == "" {
 		return "-"
 	}
 	return "`" + strings.ReplaceAll(s, "`", "'") + "`"
 }
 
-// WriteDiffMarkdown writes d as a Markdown document with the same
+// WriteMarkdown writes d as a Markdown document with the same
 // sections as the table.
-func WriteDiffMarkdown(w io.Writer, d *Diff) error {
+func WriteMarkdown(w io.Writer, d *Diff) error {
 	bw := bufio.NewWriter(w)
 	yesNo := func(b bool) string {
 		if b {
@@ -595,10 +595,10 @@ func WriteDiffMarkdown(w io.Writer, d *Diff) error {
 	fmt.Fprintf(bw, "# Findings diff\n\n")
 	fmt.Fprintf(bw, "**%s.**\n\n", d.countsLine())
 	fmt.Fprintf(bw, "| | old | new |\n| --- | --- | --- |\n")
-	fmt.Fprintf(bw, "| scan | %s | %s |\n", diffCode(d.Old.ScanID), diffCode(d.New.ScanID))
+	fmt.Fprintf(bw, "| scan | %s | %s |\n", code(d.Old.ScanID), code(d.New.ScanID))
 	fmt.Fprintf(bw, "| finished | %s | %s |\n", finished(d.Old.Finished), finished(d.New.Finished))
-	fmt.Fprintf(bw, "| declaration | %s | %s |\n", diffCell(d.Old.DeclarationPath), diffCell(d.New.DeclarationPath))
-	fmt.Fprintf(bw, "| declaration sha256 | %s | %s |\n", diffCode(d.Old.DeclarationSHA256), diffCode(d.New.DeclarationSHA256))
+	fmt.Fprintf(bw, "| declaration | %s | %s |\n", cell(d.Old.DeclarationPath), cell(d.New.DeclarationPath))
+	fmt.Fprintf(bw, "| declaration sha256 | %s | %s |\n", code(d.Old.DeclarationSHA256), code(d.New.DeclarationSHA256))
 	fmt.Fprintf(bw, "| passed findings listed | %s | %s |\n", yesNo(d.Old.PassesListed), yesNo(d.New.PassesListed))
 
 	fmt.Fprintf(bw, "\n## Declaration\n\n")
@@ -630,20 +630,20 @@ func WriteDiffMarkdown(w io.Writer, d *Diff) error {
 	}
 	var cells [][]string
 	for _, f := range d.Findings.New {
-		cells = append(cells, []string{string(f.Severity), string(f.Status) + diffAcceptedMark(f.Suppressed), diffCode(f.Control),
-			diffCell(resourceLabel(f.Resource)), diffCell(where(f.Resource)), diffCell(partyKey(f.Finding)), f.OldStatus, diffCell(f.Message)})
+		cells = append(cells, []string{string(f.Severity), string(f.Status) + acceptedMark(f.Suppressed), code(f.Control),
+			cell(report.ResourceLabel(f.Resource)), cell(report.Location(f.Resource)), cell(report.PartyKey(f.Finding)), f.OldStatus, cell(f.Message)})
 	}
 	table("New", []string{"Severity", "Status", "Control", "Resource", "Where", "Party", "Was", "Message"}, cells)
 	cells = nil
 	for _, c := range d.Findings.Changed {
-		cells = append(cells, []string{string(c.Severity), string(c.Status) + diffAcceptedMark(c.Suppressed), diffCode(c.Control),
-			diffCell(resourceLabel(c.Resource)), diffCell(where(c.Resource)), diffCell(diffChangesText(c.Changes))})
+		cells = append(cells, []string{string(c.Severity), string(c.Status) + acceptedMark(c.Suppressed), code(c.Control),
+			cell(report.ResourceLabel(c.Resource)), cell(report.Location(c.Resource)), cell(changesText(c.Changes))})
 	}
 	table("Changed", []string{"Severity", "Status", "Control", "Resource", "Where", "Changes"}, cells)
 	cells = nil
 	for _, f := range d.Findings.Resolved {
-		cells = append(cells, []string{string(f.Severity), string(f.Status), diffCode(f.Control),
-			diffCell(resourceLabel(f.Resource)), diffCell(where(f.Resource)), diffCell(partyKey(f.Finding)), f.NewStatus})
+		cells = append(cells, []string{string(f.Severity), string(f.Status), code(f.Control),
+			cell(report.ResourceLabel(f.Resource)), cell(report.Location(f.Resource)), cell(report.PartyKey(f.Finding)), f.NewStatus})
 	}
 	table("Resolved", []string{"Severity", "Was", "Control", "Resource", "Where", "Party", "Now"}, cells)
 	return bw.Flush()

@@ -1,4 +1,7 @@
-package report
+// Package atomicfile writes output files atomically (a temporary file,
+// then a rename): the findings, diffs, saved inventories and
+// node_exporter textfiles the binary writes.
+package atomicfile
 
 import (
 	"fmt"
@@ -7,13 +10,13 @@ import (
 	"path/filepath"
 )
 
-// WriteFileAtomic writes a file through write so that readers see either
-// the old content or the whole new content, never a half-written file: it
-// writes a temporary file in the same directory (a rename is atomic only
-// within one file system), syncs it, makes it 0644 and renames it over
-// path. On any error the temporary file is removed and an existing file at
-// path is left untouched.
-func WriteFileAtomic(path string, write func(io.Writer) error) (err error) {
+// Write writes a file through write so that readers see either the old
+// content or the whole new content, never a half-written file: it writes
+// a temporary file in the same directory (a rename is atomic only within
+// one file system), syncs it, makes it 0644 and renames it over path. On
+// any error the temporary file is removed and an existing file at path is
+// left untouched.
+func Write(path string, write func(io.Writer) error) (err error) {
 	dir, base := filepath.Split(path)
 	if dir == "" {
 		dir = "."

@@ -1,4 +1,4 @@
-package report
+package atomicfile
 
 import (
 	"errors"
@@ -8,7 +8,7 @@ import (
 	"testing"
 )
 
-func TestWriteFileAtomic(t *testing.T) {
+func TestWrite(t *testing.T) {
 	errWrite := errors.New("disk on fire")
 	tests := []struct {
 		name    string
@@ -53,12 +53,12 @@ func TestWriteFileAtomic(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			err := WriteFileAtomic(path, tc.write)
+			err := Write(path, tc.write)
 			if gotErr := err != nil; gotErr != tc.wantErr {
-				t.Fatalf("WriteFileAtomic() error = %v, want error %v", err, tc.wantErr)
+				t.Fatalf("Write() error = %v, want error %v", err, tc.wantErr)
 			}
 			if tc.wantErr && !errors.Is(err, errWrite) {
-				t.Errorf("WriteFileAtomic() error = %v, want it to wrap %v", err, errWrite)
+				t.Errorf("Write() error = %v, want it to wrap %v", err, errWrite)
 			}
 
 			b, err := os.ReadFile(path)
@@ -91,12 +91,12 @@ func TestWriteFileAtomic(t *testing.T) {
 	}
 }
 
-func TestWriteFileAtomicMissingDir(t *testing.T) {
+func TestWriteMissingDir(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "no", "such", "dir", "findings.json")
 	called := false
-	err := WriteFileAtomic(path, func(io.Writer) error { called = true; return nil })
+	err := Write(path, func(io.Writer) error { called = true; return nil })
 	if err == nil {
-		t.Fatal("WriteFileAtomic into a missing directory succeeded, want an error")
+		t.Fatal("Write into a missing directory succeeded, want an error")
 	}
 	if called {
 		t.Errorf("write was called although no temporary file could be created")

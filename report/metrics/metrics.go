@@ -1,8 +1,14 @@
-package report
+// Package metrics exposes the latest scan to Prometheus: a collector that
+// turns the findings document into const metrics at scrape time, on a
+// registry of its own, for serve's /metrics, a Pushgateway push and
+// node_exporter's textfile collector. Metric names, labels and help texts
+// are part of the interface that alert rules and dashboards rely on.
+package metrics
 
 import (
 	"fmt"
 	"io"
+	"maps"
 	"strings"
 	"sync"
 	"time"
@@ -11,25 +17,27 @@ import (
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 
+	"github.com/ownaudit/ownaudit/internal/atomicfile"
 	"github.com/ownaudit/ownaudit/inventory"
+	"github.com/ownaudit/ownaudit/report"
 	"github.com/ownaudit/ownaudit/rules"
 )
 
 // Metric names; docs/metrics.md describes each.
 const (
-	MetricFindings           = "ownaudit_findings"
-	MetricOwnershipFindings  = "ownaudit_ownership_findings"
-	MetricSuppressedFindings = "ownaudit_suppressed_findings"
-	MetricResources          = "ownaudit_resources"
-	MetricScannerSuccess     = "ownaudit_scanner_success"
-	MetricScannerDuration    = "ownaudit_scanner_duration_seconds"
-	MetricScanSuccess        = "ownaudit_scan_success"
-	MetricScanDuration       = "ownaudit_scan_duration_seconds"
-	MetricLastScan           = "ownaudit_last_scan_timestamp_seconds"
-	MetricLastSuccessfulScan = "ownaudit_last_successful_scan_timestamp_seconds"
-	MetricScanInterval       = "ownaudit_scan_interval_seconds"
-	MetricAPIRequests        = "ownaudit_api_requests_total"
-	MetricBuildInfo          = "ownaudit_build_info"
+	metricFindings           = "ownaudit_findings"
+	metricOwnershipFindings  = "ownaudit_ownership_findings"
+	metricSuppressedFindings = "ownaudit_suppressed_findings"
+	metricResources          = "ownaudit_resources"
+	metricScannerSuccess     = "ownaudit_scanner_success"
+	metricScannerDuration    = "ownaudit_scanner_duration_seconds"
+	metricScanSuccess        = "ownaudit_scan_success"
+	metricScanDuration       = "ownaudit_scan_duration_seconds"
+	metricLastScan           = "ownaudit_last_scan_timestamp_seconds"
+	metricLastSuccessfulScan = "ownaudit_last_successful_scan_timestamp_seconds"
+	metricScanInterval       = "ownaudit_scan_interval_seconds"
+	metricAPIRequests        = "ownaudit_api_requests_total"
+	metricBuildInfo          = "ownaudit_build_info"
 )
 
 // ownershipPrefix starts the ids of the ownership controls.
@@ -52,20 +60,87 @@ type BuildInfo struct {
 	Revision  string
 }
 
-// Metrics exposes the state of the latest scan to Prometheus. It keeps the
-// latest findings document and a few facts about the scans so far; its
-// collector turns them into const metrics when scraped, so the document
-// knows nothing about Prometheus and a scrape always sees one consistent
-// scan. It is safe for concurrent use.
-type Metrics struct {
+// Collector exposes the state of the latest scan to Prometheus. It keeps
+// the latest findings document and a few facts about the scans so far,
+// and turns them into const metrics when scraped, so the document knows
+// nothing about Prometheus and a scrape always sees one consistent scan.
+// It is safe for concurrent use.
+type Collector struct {
 	info     BuildInfo
 	registry *prometheus.Registry
 
-	mu sync.Mutex
+	mu    sync.Mutex
+	state // guarded by mu
+}
+
+// requestKey labels one ownaudit_api_requests_total series.
+type requestKey struct {
+	cloud, service, operation, code string
+}
+
+// New returns a collector with nothing scanned yet, registered on a
+// registry of its own (never the global default one).
+func New(info BuildInfo) *Collector {
+	c := &Collector{info: info, registry: prometheus.NewRegistry(), state: state{requests: map[requestKey]float64{}}}
+	c.registry.MustRegister(c)
+	return c
+}
+
+// Registry returns the registry holding only this collector, for
+// promhttp.HandlerFor, a Pushgateway push or WriteTextfile.
+func (c *Collector) Registry() *prometheus.Registry { return c.registry }
+
+// Observe records a scan that produced doc, complete or partial. Pass the
+// whole document, passed findings included (not WithoutPassed), and call
+// it once per scan: the document's API requests are added to the running
+// totals of ownaudit_api_requests_total.
+func (c *Collector) Observe(doc *report.Document) {
+	at := doc.Scan.Finished
+	if at.IsZero() {
+		at = time.Now()
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.doc = doc
+	c.scanned = true
+	c.lastScan = at
+	// A scan is successful when it read everything: no errors entry.
+	c.success = len(doc.Errors) == 0
+	if c.success {
+		c.lastSuccess = at
+	}
+	for _, r := range doc.Scan.APIRequests {
+		c.requests[requestKey{string(r.Cloud), r.Service, r.Operation, r.Code}] += float64(r.Count)
+	}
+}
+
+// ObserveFailure records a scan that ended at at without a document (the
+// declaration could not be read, the scan was cancelled, ...). The scan
+// counts as unsuccessful; the findings of the last document stay exposed
+// and ownaudit_last_successful_scan_timestamp_seconds keeps its value. err
+// is the caller's to log; metrics carry no free text.
+func (c *Collector) ObserveFailure(at time.Time, err error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.scanned = true
+	c.success = false
+	c.lastScan = at
+}
+
+// SetInterval records the interval serve mode scans at
+// (ownaudit_scan_interval_seconds); zero leaves the metric out.
+func (c *Collector) SetInterval(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.interval = d
+}
+
+// state is what the collector knows of the scans so far.
+type state struct {
 	// doc is the latest scan that produced a document; a failed scan
 	// after it leaves it in place, so findings do not vanish from
 	// dashboards when one scan fails.
-	doc *Document
+	doc *report.Document
 	// scanned is set once any scan ended, with or without a document.
 	scanned     bool
 	success     bool
@@ -75,144 +150,70 @@ type Metrics struct {
 	requests    map[requestKey]float64
 }
 
-// requestKey labels one ownaudit_api_requests_total series.
-type requestKey struct {
-	cloud, service, operation, code string
-}
-
-// NewMetrics returns metrics with nothing scanned yet, registered on a
-// registry of their own (never the global default one).
-func NewMetrics(info BuildInfo) *Metrics {
-	m := &Metrics{info: info, registry: prometheus.NewRegistry(), requests: map[requestKey]float64{}}
-	m.registry.MustRegister(collector{m})
-	return m
-}
-
-// Registry returns the registry holding only ownaudit's collector, for
-// promhttp.HandlerFor, a Pushgateway push or WriteTextfile.
-func (m *Metrics) Registry() *prometheus.Registry { return m.registry }
-
-// Observe records a scan that produced doc, complete or partial. Pass the
-// whole document, passed findings included (not WithoutPassed), and call
-// it once per scan: the document's API requests are added to the running
-// totals of ownaudit_api_requests_total.
-func (m *Metrics) Observe(doc *Document) {
-	at := doc.Scan.Finished
-	if at.IsZero() {
-		at = time.Now()
-	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.doc = doc
-	m.scanned = true
-	m.lastScan = at
-	// A scan is successful when it read everything: no errors entry.
-	m.success = len(doc.Errors) == 0
-	if m.success {
-		m.lastSuccess = at
-	}
-	for _, r := range doc.Scan.APIRequests {
-		m.requests[requestKey{string(r.Cloud), r.Service, r.Operation, r.Code}] += float64(r.Count)
-	}
-}
-
-// ObserveFailure records a scan that ended at at without a document (the
-// declaration could not be read, the scan was cancelled, ...). The scan
-// counts as unsuccessful; the findings of the last document stay exposed
-// and ownaudit_last_successful_scan_timestamp_seconds keeps its value. err
-// is the caller's to log; metrics carry no free text.
-func (m *Metrics) ObserveFailure(at time.Time, err error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.scanned = true
-	m.success = false
-	m.lastScan = at
-}
-
-// SetInterval records the interval serve mode scans at
-// (ownaudit_scan_interval_seconds); zero leaves the metric out.
-func (m *Metrics) SetInterval(d time.Duration) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.interval = d
-}
-
-// state is what one scrape reads, copied under the lock.
-type state struct {
-	doc         *Document
-	scanned     bool
-	success     bool
-	lastScan    time.Time
-	lastSuccess time.Time
-	interval    time.Duration
-	requests    map[requestKey]float64
-}
-
-func (m *Metrics) state() state {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	s := state{doc: m.doc, scanned: m.scanned, success: m.success, lastScan: m.lastScan,
-		lastSuccess: m.lastSuccess, interval: m.interval, requests: make(map[requestKey]float64, len(m.requests))}
-	for k, v := range m.requests {
-		s.requests[k] = v
-	}
+// snapshot is a copy of the state, taken under the lock, for one scrape.
+func (c *Collector) snapshot() state {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	s := c.state
+	s.requests = maps.Clone(c.requests)
 	return s
 }
 
 // Descriptions of every metric, by name.
 var (
-	descFindings = prometheus.NewDesc(MetricFindings,
+	descFindings = prometheus.NewDesc(metricFindings,
 		"Findings of the latest scan by control and status (pass, fail, error); suppressed findings are in ownaudit_suppressed_findings, not in fail, and ownership findings are in ownaudit_ownership_findings.",
 		[]string{"cloud", "target", "domain", "control", "severity", "responsible_party", "responsible_role", "status"}, nil)
-	descSuppressed = prometheus.NewDesc(MetricSuppressedFindings,
+	descSuppressed = prometheus.NewDesc(metricSuppressedFindings,
 		"Failed findings of the latest scan that an unexpired declaration suppression accepts, by control.",
 		[]string{"cloud", "target", "domain", "control", "severity", "responsible_party", "responsible_role"}, nil)
-	descOwnership = prometheus.NewDesc(MetricOwnershipFindings,
+	descOwnership = prometheus.NewDesc(metricOwnershipFindings,
 		"Ownership findings of the latest scan: resources nobody owns, owned by a party of the wrong role, tagged for another party, declaration entries that match nothing, and accepted risks that expired.",
 		[]string{"cloud", "target", "domain", "kind"}, nil)
-	descResources = prometheus.NewDesc(MetricResources,
+	descResources = prometheus.NewDesc(metricResources,
 		"Resources the latest scan read, by target and normalized type.",
 		[]string{"cloud", "target", "type"}, nil)
-	descScannerSuccess = prometheus.NewDesc(MetricScannerSuccess,
+	descScannerSuccess = prometheus.NewDesc(metricScannerSuccess,
 		"1 when the domain scanner read everything in the target and region during the latest scan, else 0.",
 		[]string{"cloud", "target", "region", "scanner"}, nil)
-	descScannerDuration = prometheus.NewDesc(MetricScannerDuration,
+	descScannerDuration = prometheus.NewDesc(metricScannerDuration,
 		"How long the domain scanner took over the target and region during the latest scan.",
 		[]string{"cloud", "target", "region", "scanner"}, nil)
-	descScanSuccess = prometheus.NewDesc(MetricScanSuccess,
+	descScanSuccess = prometheus.NewDesc(metricScanSuccess,
 		"1 when the latest scan read everything (no errors), else 0.", nil, nil)
-	descScanDuration = prometheus.NewDesc(MetricScanDuration,
+	descScanDuration = prometheus.NewDesc(metricScanDuration,
 		"How long the latest scan that produced findings took.", nil, nil)
-	descLastScan = prometheus.NewDesc(MetricLastScan,
+	descLastScan = prometheus.NewDesc(metricLastScan,
 		"When the latest scan ended, successful or not, as a Unix time.", nil, nil)
-	descLastSuccessfulScan = prometheus.NewDesc(MetricLastSuccessfulScan,
+	descLastSuccessfulScan = prometheus.NewDesc(metricLastSuccessfulScan,
 		"When the latest scan that read everything ended, as a Unix time.", nil, nil)
-	descScanInterval = prometheus.NewDesc(MetricScanInterval,
+	descScanInterval = prometheus.NewDesc(metricScanInterval,
 		"The interval ownaudit serve scans at.", nil, nil)
-	descAPIRequests = prometheus.NewDesc(MetricAPIRequests,
+	descAPIRequests = prometheus.NewDesc(metricAPIRequests,
 		"API requests made to the clouds by outcome: OK, the provider's error code, or NetworkError; every attempt counts.",
 		[]string{"cloud", "service", "operation", "code"}, nil)
-	descBuildInfo = prometheus.NewDesc(MetricBuildInfo,
+	descBuildInfo = prometheus.NewDesc(metricBuildInfo,
 		"Always 1; the labels name the ownaudit build.",
 		[]string{"version", "goversion", "revision"}, nil)
 )
 
-// collector builds const metrics from the state of Metrics at each scrape.
-type collector struct{ m *Metrics }
-
-func (collector) Describe(ch chan<- *prometheus.Desc) {
+// Describe sends the descriptions of every metric the collector can
+// emit, for prometheus.Collector.
+func (*Collector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{descFindings, descSuppressed, descOwnership, descResources, descScannerSuccess, descScannerDuration,
 		descScanSuccess, descScanDuration, descLastScan, descLastSuccessfulScan, descScanInterval, descAPIRequests, descBuildInfo} {
 		ch <- d
 	}
 }
 
-func (c collector) Collect(ch chan<- prometheus.Metric) {
-	s := c.m.state()
+// Collect builds const metrics from the state at the time of the scrape,
+// for prometheus.Collector.
+func (c *Collector) Collect(ch chan<- prometheus.Metric) {
+	s := c.snapshot()
 	gauge := func(d *prometheus.Desc, v float64, labels ...string) {
 		ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v, labels...)
 	}
-	info := c.m.info
+	info := c.info
 	gauge(descBuildInfo, 1, info.Version, info.GoVersion, info.Revision)
 	if s.interval > 0 {
 		gauge(descScanInterval, s.interval.Seconds())
@@ -253,23 +254,23 @@ type findingKey struct {
 // collectFindings emits every status, and the suppressed count, zero or
 // not, of each (target, control, severity, responsible party) that has a
 // finding. A suppressed finding is counted as suppressed, not as failed.
-func collectFindings(d *Document, gauge gaugeFunc) {
-	counts := map[findingKey]*StatusCounts{}
+func collectFindings(d *report.Document, gauge gaugeFunc) {
+	counts := map[findingKey]*report.StatusCounts{}
 	for _, f := range d.Findings {
 		if strings.HasPrefix(f.Control, ownershipPrefix) {
 			continue
 		}
 		k := findingKey{cloud: string(f.Resource.Cloud), target: f.Resource.Target, domain: string(f.Domain),
-			control: f.Control, severity: string(f.Severity), party: Unassigned}
+			control: f.Control, severity: string(f.Severity), party: report.Unassigned}
 		if f.Responsible != nil && f.Responsible.Party != "" {
 			k.party, k.role = f.Responsible.Party, string(f.Responsible.Role)
 		}
 		c, ok := counts[k]
 		if !ok {
-			c = &StatusCounts{}
+			c = &report.StatusCounts{}
 			counts[k] = c
 		}
-		c.addFinding(f)
+		c.AddFinding(f)
 	}
 	for k, c := range counts {
 		gauge(descSuppressed, float64(c.Suppressed), k.cloud, k.target, k.domain, k.control, k.severity, k.party, k.role)
@@ -291,7 +292,7 @@ type scopeKey struct {
 // every target the document lists, for the declaration itself (cloud and
 // target "", where unused_scope findings belong) when there is one, and
 // for any other scope an ownership finding names.
-func collectOwnership(d *Document, gauge gaugeFunc) {
+func collectOwnership(d *report.Document, gauge gaugeFunc) {
 	counts := map[scopeKey]map[string]int{}
 	cover := func(k scopeKey) map[string]int {
 		c, ok := counts[k]
@@ -325,7 +326,7 @@ func collectOwnership(d *Document, gauge gaugeFunc) {
 
 // collectResources emits every resource type of each listed target's
 // cloud, zero when the scan found none.
-func collectResources(d *Document, gauge gaugeFunc) {
+func collectResources(d *report.Document, gauge gaugeFunc) {
 	type key struct{ cloud, target, typ string }
 	counts := map[key]int{}
 	for _, t := range d.Scan.Targets {
@@ -346,7 +347,7 @@ func collectResources(d *Document, gauge gaugeFunc) {
 // collectScanners emits each scanner run; a run recorded twice (only a
 // hand-edited or badly merged document has that) counts as failed if
 // either failed, for as long as the longer one.
-func collectScanners(d *Document, gauge gaugeFunc) {
+func collectScanners(d *report.Document, gauge gaugeFunc) {
 	type key struct{ cloud, target, region, scanner string }
 	type run struct {
 		ok  bool
@@ -389,7 +390,7 @@ func WriteTextfile(path string, g prometheus.Gatherer) error {
 	if err != nil {
 		return fmt.Errorf("write %s: gather metrics: %w", path, err)
 	}
-	return WriteFileAtomic(path, func(w io.Writer) error { return writeText(w, families) })
+	return atomicfile.Write(path, func(w io.Writer) error { return writeText(w, families) })
 }
 
 // writeText writes metric families in the Prometheus text format.

@@ -1,8 +1,9 @@
-package report
+package metrics
 
 import (
 	"bytes"
 	"errors"
+	"flag"
 	"os"
 	"path/filepath"
 	"strings"
@@ -17,23 +18,30 @@ import (
 	"github.com/prometheus/common/model"
 
 	"github.com/ownaudit/ownaudit/inventory"
+	"github.com/ownaudit/ownaudit/report"
+	"github.com/ownaudit/ownaudit/report/internal/reporttest"
 	"github.com/ownaudit/ownaudit/rules"
 )
 
+// update makes the golden test rewrite its file: go test ./report/metrics
+// -update.
+var update = flag.Bool("update", false, "rewrite golden files")
+
 var testBuildInfo = BuildInfo{Version: "v0.1.0-test", GoVersion: "go1.26.0", Revision: "0123abc"}
 
-// metricsDocument is testDocument with resources, scanner runs and API
-// requests: what a real scan of testInventory's targets would carry. The
-// bucket's failing insecure-transport finding is suppressed.
-func metricsDocument() *Document {
-	findings := testFindings()
-	for i, f := range findings {
-		if f.Control == "encryption.insecure_transport_allowed" {
-			findings[i].Suppressed = &rules.Suppression{Reason: "public website bucket", AcceptedBy: "acme", Expires: "2026-12-31",
-				Entry: 0, File: "declaration.yaml", Line: 30, Column: 5}
-		}
-	}
-	inv := testInventory()
+// demoDocument is the demo estate's findings document, passed findings
+// included.
+func demoDocument(t *testing.T) *report.Document {
+	t.Helper()
+	inv, decl, findings := reporttest.Demo(t)
+	return report.Build(inv, decl, findings, report.Meta{Started: reporttest.Started, Finished: reporttest.Finished, Source: report.SourceDemo})
+}
+
+// metricsDocument is the document of reporttest.SuppressedFindings with
+// resources, scanner runs and API requests: what a real scan of
+// reporttest.Inventory's targets would carry.
+func metricsDocument() *report.Document {
+	inv := reporttest.Inventory()
 	inv.Resources = []inventory.Resource{
 		{Cloud: inventory.AWS, Target: "111111111111", Region: "eu-central-1", Type: inventory.AWSSecurityGroup, ID: "sg-0a1b2c3d"},
 		{Cloud: inventory.AWS, Target: "111111111111", Region: "eu-central-1", Type: inventory.AWSSecurityGroup, ID: "sg-0e0f"},
@@ -45,9 +53,9 @@ func metricsDocument() *Document {
 		{Cloud: inventory.AWS, Target: "111111111111", Region: "eu-west-1", Domain: inventory.Patching, Success: false, DurationSeconds: 0.5},
 		{Cloud: inventory.AWS, Target: "111111111111", Domain: inventory.IAM, Success: true, DurationSeconds: 2},
 	}
-	return Build(inv, testDeclaration(), findings, Meta{
-		ScanID: "0123456789abcdef", ToolVersion: "v0.1.0-test", Started: testStarted, Finished: testFinished, Source: SourceScan,
-		APIRequests: []APIRequestCount{
+	return report.Build(inv, reporttest.Declaration(), reporttest.SuppressedFindings(), report.Meta{
+		ScanID: "0123456789abcdef", ToolVersion: "v0.1.0-test", Started: reporttest.Started, Finished: reporttest.Finished, Source: report.SourceScan,
+		APIRequests: []report.APIRequestCount{
 			{Cloud: inventory.AWS, Service: "ssm", Operation: "DescribeInstancePatchStates", Code: "AccessDeniedException", Count: 1},
 			{Cloud: inventory.AWS, Service: "ec2", Operation: "DescribeSecurityGroups", Code: "OK", Count: 4},
 			{Cloud: inventory.AWS, Service: "ec2", Operation: "DescribeSecurityGroups", Code: "RequestLimitExceeded", Count: 1},
@@ -56,7 +64,7 @@ func metricsDocument() *Document {
 }
 
 // gather returns what m exposes, by metric name.
-func gather(t *testing.T, m *Metrics) map[string]*dto.MetricFamily {
+func gather(t *testing.T, m *Collector) map[string]*dto.MetricFamily {
 	t.Helper()
 	mfs, err := m.Registry().Gather()
 	if err != nil {
@@ -118,7 +126,7 @@ func single(fams map[string]*dto.MetricFamily, name string) (float64, bool) {
 }
 
 func TestMetricsGolden(t *testing.T) {
-	m := NewMetrics(testBuildInfo)
+	m := New(testBuildInfo)
 	m.SetInterval(6 * time.Hour)
 	m.Observe(metricsDocument())
 	mfs, err := m.Registry().Gather()
@@ -129,7 +137,7 @@ func TestMetricsGolden(t *testing.T) {
 	if err := writeText(&got, mfs); err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "metrics.golden.prom", got.Bytes())
+	reporttest.Golden(t, "metrics.golden.prom", got.Bytes(), *update)
 	// The golden file is also compared as metrics, not only as text.
 	f, err := os.Open(filepath.Join("testdata", "metrics.golden.prom"))
 	if err != nil {
@@ -160,19 +168,19 @@ func lint(t *testing.T, g prometheus.Gatherer) {
 func TestMetricsLintClean(t *testing.T) {
 	tests := []struct {
 		name  string
-		setup func(t *testing.T, m *Metrics)
+		setup func(t *testing.T, m *Collector)
 	}{
-		{"nothing scanned", func(*testing.T, *Metrics) {}},
-		{"test document", func(_ *testing.T, m *Metrics) { m.SetInterval(time.Hour); m.Observe(metricsDocument()) }},
-		{"demo document", func(t *testing.T, m *Metrics) { m.Observe(demoDocument(t, "", "")) }},
-		{"failed scan", func(*testing.T, *Metrics) {}},
+		{"nothing scanned", func(*testing.T, *Collector) {}},
+		{"test document", func(_ *testing.T, m *Collector) { m.SetInterval(time.Hour); m.Observe(metricsDocument()) }},
+		{"demo document", func(t *testing.T, m *Collector) { m.Observe(demoDocument(t)) }},
+		{"failed scan", func(*testing.T, *Collector) {}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			m := NewMetrics(testBuildInfo)
+			m := New(testBuildInfo)
 			tc.setup(t, m)
 			if tc.name == "failed scan" {
-				m.ObserveFailure(testFinished, errors.New("declaration unreadable"))
+				m.ObserveFailure(reporttest.Finished, errors.New("declaration unreadable"))
 			}
 			lint(t, m.Registry())
 		})
@@ -182,41 +190,40 @@ func TestMetricsLintClean(t *testing.T) {
 func TestMetricsMatchDocumentCounts(t *testing.T) {
 	for _, tc := range []struct {
 		name string
-		doc  *Document
+		doc  *report.Document
 	}{
 		{"test document", metricsDocument()},
-		{"demo document", demoDocument(t, "", "")},
+		{"demo document", demoDocument(t)},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			m := NewMetrics(testBuildInfo)
+			m := New(testBuildInfo)
 			m.Observe(tc.doc)
 			fams := gather(t, m)
 
 			// What the summary counts, minus the ownership findings, which
 			// have a metric of their own without party labels.
-			ownership := 0
-			ownershipBy := map[string]StatusCounts{}
+			var ownership []rules.Finding
 			for _, f := range tc.doc.Findings {
 				if strings.HasPrefix(f.Control, "ownership.") {
-					ownership++
-					bump(ownershipBy, partyKey(f), f)
+					ownership = append(ownership, f)
 				}
 			}
-			if got, want := sum(fams, MetricOwnershipFindings, nil), float64(ownership); got != want {
-				t.Errorf("sum(%s) = %v, want %v ownership findings", MetricOwnershipFindings, got, want)
+			ownershipBy := report.Summarize(ownership).ByParty
+			if got, want := sum(fams, metricOwnershipFindings, nil), float64(len(ownership)); got != want {
+				t.Errorf("sum(%s) = %v, want %v ownership findings", metricOwnershipFindings, got, want)
 			}
-			if got, want := sum(fams, MetricFindings, nil)+sum(fams, MetricSuppressedFindings, nil)+sum(fams, MetricOwnershipFindings, nil), float64(tc.doc.Summary.Total); got != want {
+			if got, want := sum(fams, metricFindings, nil)+sum(fams, metricSuppressedFindings, nil)+sum(fams, metricOwnershipFindings, nil), float64(tc.doc.Summary.Total); got != want {
 				t.Errorf("sum(findings) + sum(suppressed) + sum(ownership findings) = %v, want the summary's total %v", got, want)
 			}
-			if got, want := sum(fams, MetricSuppressedFindings, nil), float64(tc.doc.Summary.Suppressed); got != want {
-				t.Errorf("sum(%s) = %v, want the summary's %v", MetricSuppressedFindings, got, want)
+			if got, want := sum(fams, metricSuppressedFindings, nil), float64(tc.doc.Summary.Suppressed); got != want {
+				t.Errorf("sum(%s) = %v, want the summary's %v", metricSuppressedFindings, got, want)
 			}
 			wantFail := tc.doc.Summary.ByStatus[rules.Fail] - tc.doc.Summary.Suppressed
 			for _, c := range ownershipBy {
 				wantFail -= c.Fail
 			}
-			if got := sum(fams, MetricFindings, map[string]string{"status": "fail"}); got != float64(wantFail) {
-				t.Errorf(`sum(%s{status="fail"}) = %v, want %v`, MetricFindings, got, wantFail)
+			if got := sum(fams, metricFindings, map[string]string{"status": "fail"}); got != float64(wantFail) {
+				t.Errorf(`sum(%s{status="fail"}) = %v, want %v`, metricFindings, got, wantFail)
 			}
 			if wantFail == 0 {
 				t.Fatal("the document has no failing control finding; the test proves nothing")
@@ -227,14 +234,14 @@ func TestMetricsMatchDocumentCounts(t *testing.T) {
 					status string
 					want   int
 				}{{"pass", c.Pass - o.Pass}, {"fail", c.Fail - o.Fail}, {"error", c.Error - o.Error}} {
-					got := sum(fams, MetricFindings, map[string]string{"responsible_party": party, "status": st.status})
+					got := sum(fams, metricFindings, map[string]string{"responsible_party": party, "status": st.status})
 					if got != float64(st.want) {
-						t.Errorf(`sum(%s{responsible_party=%q,status=%q}) = %v, want %v`, MetricFindings, party, st.status, got, st.want)
+						t.Errorf(`sum(%s{responsible_party=%q,status=%q}) = %v, want %v`, metricFindings, party, st.status, got, st.want)
 					}
 				}
 			}
-			if v, ok := single(fams, MetricScanSuccess); !ok || v != boolValue(len(tc.doc.Errors) == 0) {
-				t.Errorf("%s = %v (exposed %v), want %v", MetricScanSuccess, v, ok, boolValue(len(tc.doc.Errors) == 0))
+			if v, ok := single(fams, metricScanSuccess); !ok || v != boolValue(len(tc.doc.Errors) == 0) {
+				t.Errorf("%s = %v (exposed %v), want %v", metricScanSuccess, v, ok, boolValue(len(tc.doc.Errors) == 0))
 			}
 		})
 	}
@@ -244,38 +251,38 @@ func TestMetricsMatchDocumentCounts(t *testing.T) {
 // the fail series for the suppressed one, and that a control with no
 // suppressed finding still has its suppressed series, at 0.
 func TestMetricsSuppressed(t *testing.T) {
-	m := NewMetrics(testBuildInfo)
+	m := New(testBuildInfo)
 	m.Observe(metricsDocument())
 	fams := gather(t, m)
 	bucket := map[string]string{"cloud": "gcp", "target": "acme-prod", "domain": "encryption",
 		"control": "encryption.insecure_transport_allowed", "severity": "medium", "responsible_party": "claranet", "responsible_role": "msp"}
-	if got := sum(fams, MetricSuppressedFindings, bucket); got != 1 {
-		t.Errorf("%s%v = %v, want 1", MetricSuppressedFindings, bucket, got)
+	if got := sum(fams, metricSuppressedFindings, bucket); got != 1 {
+		t.Errorf("%s%v = %v, want 1", metricSuppressedFindings, bucket, got)
 	}
 	bucket["status"] = "fail"
-	if got := sum(fams, MetricFindings, bucket); got != 0 {
-		t.Errorf("%s%v = %v, want 0: a suppressed finding is not failing", MetricFindings, bucket, got)
+	if got := sum(fams, metricFindings, bucket); got != 0 {
+		t.Errorf("%s%v = %v, want 0: a suppressed finding is not failing", metricFindings, bucket, got)
 	}
 	root := map[string]string{"target": "111111111111", "control": "iam.root_mfa_disabled"}
 	n := 0
-	for _, mm := range fams[MetricSuppressedFindings].GetMetric() {
+	for _, mm := range fams[metricSuppressedFindings].GetMetric() {
 		if l := labels(mm); l["target"] == root["target"] && l["control"] == root["control"] {
 			n++
 			if value(mm) != 0 {
-				t.Errorf("%s%v = %v, want 0", MetricSuppressedFindings, l, value(mm))
+				t.Errorf("%s%v = %v, want 0", metricSuppressedFindings, l, value(mm))
 			}
 		}
 	}
 	if n != 1 {
-		t.Errorf("%d %s series for %v, want 1 at 0", n, MetricSuppressedFindings, root)
+		t.Errorf("%d %s series for %v, want 1 at 0", n, metricSuppressedFindings, root)
 	}
-	if got, want := len(fams[MetricSuppressedFindings].GetMetric())*3, len(fams[MetricFindings].GetMetric()); got != want {
+	if got, want := len(fams[metricSuppressedFindings].GetMetric())*3, len(fams[metricFindings].GetMetric()); got != want {
 		t.Errorf("%d suppressed series for %d findings series, want one per three statuses", got/3, want)
 	}
 }
 
 func TestMetricsEmitKnownSeriesAsZero(t *testing.T) {
-	m := NewMetrics(testBuildInfo)
+	m := New(testBuildInfo)
 	m.Observe(metricsDocument())
 	fams := gather(t, m)
 
@@ -284,89 +291,89 @@ func TestMetricsEmitKnownSeriesAsZero(t *testing.T) {
 	for status, want := range map[string]float64{"fail": 1, "pass": 0, "error": 0} {
 		sel := map[string]string{"target": "111111111111", "control": "iam.root_mfa_disabled", "status": status}
 		n := 0
-		for _, mm := range fams[MetricFindings].GetMetric() {
+		for _, mm := range fams[metricFindings].GetMetric() {
 			l := labels(mm)
 			if l["target"] == sel["target"] && l["control"] == sel["control"] && l["status"] == status {
 				n++
 				if value(mm) != want {
-					t.Errorf("%s%v = %v, want %v", MetricFindings, sel, value(mm), want)
+					t.Errorf("%s%v = %v, want %v", metricFindings, sel, value(mm), want)
 				}
 			}
 		}
 		if n != 1 {
-			t.Errorf("%s%v: %d series, want 1", MetricFindings, sel, n)
+			t.Errorf("%s%v: %d series, want 1", metricFindings, sel, n)
 		}
 	}
 	// Every listed target and the declaration have every kind in all
 	// four domains: 4 targets + the declaration, times 4 domains.
-	if got, want := len(fams[MetricOwnershipFindings].GetMetric()), (4+1)*4*len(OwnershipKinds); got != want {
-		t.Errorf("%s: %d series, want %d", MetricOwnershipFindings, got, want)
+	if got, want := len(fams[metricOwnershipFindings].GetMetric()), (4+1)*4*len(OwnershipKinds); got != want {
+		t.Errorf("%s: %d series, want %d", metricOwnershipFindings, got, want)
 	}
 	var zeroKinds int
-	for _, mm := range fams[MetricOwnershipFindings].GetMetric() {
+	for _, mm := range fams[metricOwnershipFindings].GetMetric() {
 		l := labels(mm)
 		if l["target"] == "222222222222" && value(mm) == 0 {
 			zeroKinds++
 		}
 	}
 	if want := 4 * len(OwnershipKinds); zeroKinds != want {
-		t.Errorf("%s for 222222222222: %d zero series, want %d", MetricOwnershipFindings, zeroKinds, want)
+		t.Errorf("%s for 222222222222: %d zero series, want %d", metricOwnershipFindings, zeroKinds, want)
 	}
 	// A resource type of the target's cloud the scan found none of is 0.
 	found := false
-	for _, mm := range fams[MetricResources].GetMetric() {
+	for _, mm := range fams[metricResources].GetMetric() {
 		l := labels(mm)
 		if l["target"] == "222222222222" && l["type"] == inventory.AWSSecurityGroup {
 			found = true
 			if value(mm) != 0 {
-				t.Errorf("%s{target=222222222222,type=%s} = %v, want 0", MetricResources, inventory.AWSSecurityGroup, value(mm))
+				t.Errorf("%s{target=222222222222,type=%s} = %v, want 0", metricResources, inventory.AWSSecurityGroup, value(mm))
 			}
 		}
 		if l["cloud"] == "aws" && strings.HasPrefix(l["type"], "gcp.") {
-			t.Errorf("%s has a GCP type for an AWS target: %v", MetricResources, l)
+			t.Errorf("%s has a GCP type for an AWS target: %v", metricResources, l)
 		}
 	}
 	if !found {
-		t.Errorf("%s{target=222222222222,type=%s} is missing, want 0", MetricResources, inventory.AWSSecurityGroup)
+		t.Errorf("%s{target=222222222222,type=%s} is missing, want 0", metricResources, inventory.AWSSecurityGroup)
 	}
-	if got := sum(fams, MetricResources, map[string]string{"target": "111111111111", "type": inventory.AWSSecurityGroup}); got != 2 {
-		t.Errorf("%s{target=111111111111,type=%s} = %v, want 2", MetricResources, inventory.AWSSecurityGroup, got)
+	if got := sum(fams, metricResources, map[string]string{"target": "111111111111", "type": inventory.AWSSecurityGroup}); got != 2 {
+		t.Errorf("%s{target=111111111111,type=%s} = %v, want 2", metricResources, inventory.AWSSecurityGroup, got)
 	}
 }
 
 func TestMetricsBeforeAnyScan(t *testing.T) {
-	m := NewMetrics(testBuildInfo)
+	m := New(testBuildInfo)
 	fams := gather(t, m)
-	if len(fams) != 1 || fams[MetricBuildInfo] == nil {
+	if len(fams) != 1 || fams[metricBuildInfo] == nil {
 		names := []string{}
 		for n := range fams {
 			names = append(names, n)
 		}
-		t.Errorf("metrics before any scan = %v, want only %s", names, MetricBuildInfo)
+		t.Errorf("metrics before any scan = %v, want only %s", names, metricBuildInfo)
 	}
-	l := labels(fams[MetricBuildInfo].GetMetric()[0])
+	l := labels(fams[metricBuildInfo].GetMetric()[0])
 	if l["version"] != testBuildInfo.Version || l["goversion"] != testBuildInfo.GoVersion || l["revision"] != testBuildInfo.Revision {
-		t.Errorf("%s labels = %v, want %+v", MetricBuildInfo, l, testBuildInfo)
+		t.Errorf("%s labels = %v, want %+v", metricBuildInfo, l, testBuildInfo)
 	}
 }
 
 // withRequests is a successful document with the given request counts.
-func withRequests(finished time.Time, reqs ...APIRequestCount) *Document {
-	return Build(nil, nil, nil, Meta{Started: finished.Add(-time.Minute), Finished: finished, APIRequests: reqs})
+func withRequests(finished time.Time, reqs ...report.APIRequestCount) *report.Document {
+	return report.Build(nil, nil, nil, report.Meta{Started: finished.Add(-time.Minute), Finished: finished, APIRequests: reqs})
 }
 
 func TestAPIRequestsCounterAddsUpAcrossScans(t *testing.T) {
-	m := NewMetrics(testBuildInfo)
-	ok := APIRequestCount{Cloud: inventory.AWS, Service: "ec2", Operation: "DescribeVolumes", Code: "OK"}
+	m := New(testBuildInfo)
+	ok := report.APIRequestCount{Cloud: inventory.AWS, Service: "ec2", Operation: "DescribeVolumes", Code: "OK"}
 	throttled := ok
 	throttled.Code = "RequestLimitExceeded"
-	denied := APIRequestCount{Cloud: inventory.AWS, Service: "iam", Operation: "ListUsers", Code: "AccessDenied", Count: 1}
+	denied := report.APIRequestCount{Cloud: inventory.AWS, Service: "iam", Operation: "ListUsers", Code: "AccessDenied", Count: 1}
 
 	first, second := ok, ok
 	first.Count, second.Count = 3, 2
 	throttled.Count = 1
-	m.Observe(withRequests(testFinished, first, denied))
-	m.Observe(withRequests(testFinished.Add(time.Hour), second, throttled))
+	m.Observe(withRequests(reporttest.Finished, first, denied))
+	m.Observe(withRequests(reporttest.Finished.Add(time.Hour), second, throttled))
 
 	fams := gather(t, m)
 	for _, tc := range []struct {
@@ -378,29 +385,29 @@ func TestAPIRequestsCounterAddsUpAcrossScans(t *testing.T) {
 		// A series the latest scan did not touch keeps its total.
 		{map[string]string{"operation": "ListUsers", "code": "AccessDenied"}, 1},
 	} {
-		if got := sum(fams, MetricAPIRequests, tc.sel); got != tc.want {
-			t.Errorf("%s%v = %v, want %v", MetricAPIRequests, tc.sel, got, tc.want)
+		if got := sum(fams, metricAPIRequests, tc.sel); got != tc.want {
+			t.Errorf("%s%v = %v, want %v", metricAPIRequests, tc.sel, got, tc.want)
 		}
 	}
-	if mf := fams[MetricAPIRequests]; mf.GetType() != dto.MetricType_COUNTER || len(mf.GetMetric()) != 3 {
-		t.Errorf("%s: type %v, %d series; want a counter with 3", MetricAPIRequests, mf.GetType(), len(mf.GetMetric()))
+	if mf := fams[metricAPIRequests]; mf.GetType() != dto.MetricType_COUNTER || len(mf.GetMetric()) != 3 {
+		t.Errorf("%s: type %v, %d series; want a counter with 3", metricAPIRequests, mf.GetType(), len(mf.GetMetric()))
 	}
 }
 
 func TestObserveFailureKeepsLastSuccess(t *testing.T) {
-	m := NewMetrics(testBuildInfo)
-	m.Observe(withRequests(testFinished))
-	failedAt := testFinished.Add(6 * time.Hour)
+	m := New(testBuildInfo)
+	m.Observe(withRequests(reporttest.Finished))
+	failedAt := reporttest.Finished.Add(6 * time.Hour)
 	m.ObserveFailure(failedAt, errors.New("scan cancelled"))
 	fams := gather(t, m)
 	for _, tc := range []struct {
 		name string
 		want float64
 	}{
-		{MetricScanSuccess, 0},
-		{MetricLastScan, float64(failedAt.Unix())},
-		{MetricLastSuccessfulScan, float64(testFinished.Unix())},
-		{MetricScanDuration, 60}, // of the last scan that produced findings
+		{metricScanSuccess, 0},
+		{metricLastScan, float64(failedAt.Unix())},
+		{metricLastSuccessfulScan, float64(reporttest.Finished.Unix())},
+		{metricScanDuration, 60}, // of the last scan that produced findings
 	} {
 		if got, ok := single(fams, tc.name); !ok || got != tc.want {
 			t.Errorf("%s = %v (exposed %v), want %v", tc.name, got, ok, tc.want)
@@ -413,22 +420,22 @@ func TestObserveFailureKeepsLastSuccess(t *testing.T) {
 	partial.Scan.Finished = failedAt.Add(time.Hour)
 	m.Observe(partial)
 	fams = gather(t, m)
-	if got, _ := single(fams, MetricLastSuccessfulScan); got != float64(testFinished.Unix()) {
-		t.Errorf("%s after a partial scan = %v, want %v", MetricLastSuccessfulScan, got, float64(testFinished.Unix()))
+	if got, _ := single(fams, metricLastSuccessfulScan); got != float64(reporttest.Finished.Unix()) {
+		t.Errorf("%s after a partial scan = %v, want %v", metricLastSuccessfulScan, got, float64(reporttest.Finished.Unix()))
 	}
-	if got, _ := single(fams, MetricScanSuccess); got != 0 {
-		t.Errorf("%s after a partial scan = %v, want 0", MetricScanSuccess, got)
+	if got, _ := single(fams, metricScanSuccess); got != 0 {
+		t.Errorf("%s after a partial scan = %v, want 0", metricScanSuccess, got)
 	}
 
 	// With no successful scan ever, the timestamp is not exposed at all.
-	never := NewMetrics(testBuildInfo)
+	never := New(testBuildInfo)
 	never.ObserveFailure(failedAt, errors.New("no credentials"))
 	fams = gather(t, never)
-	if _, ok := fams[MetricLastSuccessfulScan]; ok {
-		t.Errorf("%s exposed before any successful scan", MetricLastSuccessfulScan)
+	if _, ok := fams[metricLastSuccessfulScan]; ok {
+		t.Errorf("%s exposed before any successful scan", metricLastSuccessfulScan)
 	}
-	if got, ok := single(fams, MetricScanSuccess); !ok || got != 0 {
-		t.Errorf("%s = %v (exposed %v), want 0", MetricScanSuccess, got, ok)
+	if got, ok := single(fams, metricScanSuccess); !ok || got != 0 {
+		t.Errorf("%s = %v (exposed %v), want 0", metricScanSuccess, got, ok)
 	}
 }
 
@@ -438,7 +445,7 @@ func TestWriteTextfile(t *testing.T) {
 	if err := os.WriteFile(path, []byte("# an older file\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	m := NewMetrics(testBuildInfo)
+	m := New(testBuildInfo)
 	m.Observe(metricsDocument())
 	if err := WriteTextfile(path, m.Registry()); err != nil {
 		t.Fatalf("WriteTextfile: %v", err)

@@ -1,16 +1,23 @@
-package report
+package diff
 
 import (
 	"bytes"
 	"encoding/json"
+	"flag"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/ownaudit/ownaudit/inventory"
+	"github.com/ownaudit/ownaudit/report"
+	"github.com/ownaudit/ownaudit/report/internal/reporttest"
 	"github.com/ownaudit/ownaudit/rules"
 )
+
+// update makes the golden tests rewrite their files: go test ./report/diff
+// -update.
+var update = flag.Bool("update", false, "rewrite golden files")
 
 // Resources the diff tests put findings on.
 var (
@@ -25,15 +32,15 @@ func diffFinding(control string, sev rules.Severity, st rules.Status, who *rules
 	if strings.HasPrefix(control, "iam.") {
 		res, dom = diffRoot, inventory.IAM
 	}
-	return finding(control, dom, sev, st, res, who, control+" is "+string(st))
+	return reporttest.Finding(control, dom, sev, st, res, who, control+" is "+string(st))
 }
 
 // diffDoc builds a document of fs; without passes it leaves the passed
 // findings out as scan does without --include-passed. errs are its
 // errors[].
-func diffDoc(fs []rules.Finding, passes bool, errs ...inventory.ScanError) *Document {
+func diffDoc(fs []rules.Finding, passes bool, errs ...inventory.ScanError) *report.Document {
 	inv := &inventory.Inventory{Errors: errs}
-	doc := Build(inv, testDeclaration(), fs, Meta{ScanID: "0123456789abcdef", Started: testStarted, Finished: testFinished})
+	doc := report.Build(inv, reporttest.Declaration(), fs, report.Meta{ScanID: "0123456789abcdef", Started: reporttest.Started, Finished: reporttest.Finished})
 	if !passes {
 		return doc.WithoutPassed()
 	}
@@ -59,8 +66,8 @@ func category(d *Diff, control string) string {
 var filler = diffFinding("firewall.all_ports_open_to_internet", rules.Critical, rules.Pass, nil)
 
 func TestCompareCategories(t *testing.T) {
-	acme := owner("acme", rules.Customer, 2)
-	claranet := owner("claranet", rules.MSP, 0)
+	acme := reporttest.Owner("acme", rules.Customer, 2)
+	claranet := reporttest.Owner("claranet", rules.MSP, 0)
 	const c = "firewall.admin_ports_open_to_internet"
 	fail := diffFinding(c, rules.High, rules.Fail, claranet)
 	with := func(f rules.Finding, edit func(*rules.Finding)) rules.Finding {
@@ -120,7 +127,7 @@ func TestCompareCategories(t *testing.T) {
 			wantChanges: []FieldChange{{Field: FieldParty, Old: "claranet", New: "acme"}, {Field: FieldRole, Old: "msp", New: "customer"}}},
 		{name: "party became unassigned", old: []rules.Finding{fail}, new: []rules.Finding{with(fail, func(f *rules.Finding) { f.Responsible = nil })},
 			oldPasses: true, nwPass: true, want: "changed",
-			wantChanges: []FieldChange{{Field: FieldParty, Old: "claranet", New: Unassigned}, {Field: FieldRole, Old: "msp", New: ""}}},
+			wantChanges: []FieldChange{{Field: FieldParty, Old: "claranet", New: report.Unassigned}, {Field: FieldRole, Old: "msp", New: ""}}},
 		{name: "risk accepted", old: []rules.Finding{fail}, new: []rules.Finding{suppressed}, oldPasses: true, nwPass: true, want: "changed",
 			wantChanges: []FieldChange{{Field: FieldAccepted, Old: "false", New: "true"}}},
 		{name: "accepted risk is new", new: []rules.Finding{suppressed}, oldPasses: true, nwPass: true, want: "new", wantWas: WasAbsent},
@@ -166,7 +173,7 @@ func TestPassesListed(t *testing.T) {
 	fs := []rules.Finding{filler, diffFinding("iam.root_mfa_disabled", rules.Critical, rules.Fail, nil)}
 	tests := []struct {
 		name string
-		doc  *Document
+		doc  *report.Document
 		want bool
 	}{
 		{"with passes", diffDoc(fs, true), true},
@@ -181,7 +188,7 @@ func TestPassesListed(t *testing.T) {
 }
 
 func TestNewFailuresBySeverity(t *testing.T) {
-	claranet := owner("claranet", rules.MSP, 0)
+	claranet := reporttest.Owner("claranet", rules.MSP, 0)
 	oldDoc := diffDoc([]rules.Finding{
 		diffFinding("firewall.database_ports_open_to_internet", rules.High, rules.Error, claranet),
 	}, true)
@@ -263,31 +270,31 @@ func TestCompareDeclarations(t *testing.T) {
 // goldenDiff is a diff with every category, a declaration change, and a
 // new document that left its passes out.
 func goldenDiff() *Diff {
-	acme := owner("acme", rules.Customer, 2)
-	claranet := owner("claranet", rules.MSP, 0)
+	acme := reporttest.Owner("acme", rules.Customer, 2)
+	claranet := reporttest.Owner("claranet", rules.MSP, 0)
 	root1 := rules.ResourceRef{Cloud: inventory.AWS, Target: "111111111111", Type: inventory.AWSRoot, ID: "arn:aws:iam::111111111111:root", Name: "root"}
 	db := rules.ResourceRef{Cloud: inventory.AWS, Target: "111111111111", Region: "eu-central-1", Type: inventory.AWSSecurityGroup, ID: "sg-0a13", Name: "db"}
 	bucket := rules.ResourceRef{Cloud: inventory.GCP, Target: "acme-prod", Type: inventory.GCPBucket, ID: "acme-prod-logs"}
 
 	oldFs := []rules.Finding{
-		finding("iam.root_mfa_disabled", inventory.IAM, rules.Critical, rules.Fail, root1, acme, "root user has no MFA device"),
-		finding("iam.root_mfa_disabled", inventory.IAM, rules.Critical, rules.Fail, diffRoot, acme, "root user has no MFA device"),
-		finding("firewall.admin_ports_open_to_internet", inventory.Firewall, rules.High, rules.Fail, diffSG, claranet, "tcp 22 open to 0.0.0.0/0"),
-		finding("firewall.admin_ports_open_to_internet", inventory.Firewall, rules.High, rules.Pass, db, claranet, "no admin port open"),
-		finding("encryption.insecure_transport_allowed", inventory.Encryption, rules.Medium, rules.Error, bucket, claranet, "bucket policy could not be read"),
+		reporttest.Finding("iam.root_mfa_disabled", inventory.IAM, rules.Critical, rules.Fail, root1, acme, "root user has no MFA device"),
+		reporttest.Finding("iam.root_mfa_disabled", inventory.IAM, rules.Critical, rules.Fail, diffRoot, acme, "root user has no MFA device"),
+		reporttest.Finding("firewall.admin_ports_open_to_internet", inventory.Firewall, rules.High, rules.Fail, diffSG, claranet, "tcp 22 open to 0.0.0.0/0"),
+		reporttest.Finding("firewall.admin_ports_open_to_internet", inventory.Firewall, rules.High, rules.Pass, db, claranet, "no admin port open"),
+		reporttest.Finding("encryption.insecure_transport_allowed", inventory.Encryption, rules.Medium, rules.Error, bucket, claranet, "bucket policy could not be read"),
 	}
 	newFs := []rules.Finding{
-		finding("iam.root_mfa_disabled", inventory.IAM, rules.Critical, rules.Fail, root1, acme, "root user has no MFA device"),
-		finding("iam.root_mfa_disabled", inventory.IAM, rules.Critical, rules.Pass, diffRoot, acme, "root user has MFA enabled"),
-		finding("firewall.admin_ports_open_to_internet", inventory.Firewall, rules.High, rules.Fail, diffSG, acme, "tcp 22 open to 0.0.0.0/0"),
-		finding("firewall.admin_ports_open_to_internet", inventory.Firewall, rules.High, rules.Fail, db, claranet,
+		reporttest.Finding("iam.root_mfa_disabled", inventory.IAM, rules.Critical, rules.Fail, root1, acme, "root user has no MFA device"),
+		reporttest.Finding("iam.root_mfa_disabled", inventory.IAM, rules.Critical, rules.Pass, diffRoot, acme, "root user has MFA enabled"),
+		reporttest.Finding("firewall.admin_ports_open_to_internet", inventory.Firewall, rules.High, rules.Fail, diffSG, acme, "tcp 22 open to 0.0.0.0/0"),
+		reporttest.Finding("firewall.admin_ports_open_to_internet", inventory.Firewall, rules.High, rules.Fail, db, claranet,
 			"ingress/1 allows tcp 3389 from 0.0.0.0/0, which lets anyone on the internet try to log in to every instance in the group"),
-		finding("encryption.insecure_transport_allowed", inventory.Encryption, rules.Medium, rules.Fail, bucket, claranet, "bucket accepts plaintext HTTP"),
+		reporttest.Finding("encryption.insecure_transport_allowed", inventory.Encryption, rules.Medium, rules.Fail, bucket, claranet, "bucket accepts plaintext HTTP"),
 	}
 	oldDoc := diffDoc(oldFs, true)
 	newDoc := diffDoc(newFs, false)
 	newDoc.Scan.ID = "fedcba9876543210"
-	newDoc.Scan.Finished = testFinished.Add(7 * 24 * time.Hour)
+	newDoc.Scan.Finished = reporttest.Finished.Add(7 * 24 * time.Hour)
 	newDoc.Scan.Declaration.SHA256 = strings.Repeat("0123456789abcdef", 4)
 	newDoc.Parties = []rules.Party{
 		{ID: "acme", Role: rules.Customer, Name: "Acme GmbH", Contact: "cloud@acme.example"},
@@ -297,23 +304,23 @@ func goldenDiff() *Diff {
 	return Compare(oldDoc, newDoc)
 }
 
-func TestDiffGolden(t *testing.T) {
+func TestGolden(t *testing.T) {
 	d := goldenDiff()
-	for _, format := range DiffFormats() {
+	for _, format := range Formats() {
 		t.Run(format, func(t *testing.T) {
 			var buf bytes.Buffer
-			if err := WriteDiff(&buf, format, d); err != nil {
+			if err := Write(&buf, format, d); err != nil {
 				t.Fatal(err)
 			}
-			ext := map[string]string{DiffFormatTable: "txt", DiffFormatJSON: "json", DiffFormatMarkdown: "md"}[format]
-			golden(t, "diff/diff.golden."+ext, buf.Bytes())
+			ext := map[string]string{FormatTable: "txt", FormatJSON: "json", FormatMarkdown: "md"}[format]
+			reporttest.Golden(t, "diff.golden."+ext, buf.Bytes(), *update)
 		})
 	}
 }
 
-func TestDiffJSONShape(t *testing.T) {
+func TestJSONShape(t *testing.T) {
 	var buf bytes.Buffer
-	if err := WriteDiffJSON(&buf, goldenDiff()); err != nil {
+	if err := WriteJSON(&buf, goldenDiff()); err != nil {
 		t.Fatal(err)
 	}
 	var got map[string]any
@@ -343,7 +350,7 @@ func TestDiffJSONShape(t *testing.T) {
 }
 
 func TestWriteDiffUnknownFormat(t *testing.T) {
-	if err := WriteDiff(&bytes.Buffer{}, "html", goldenDiff()); err == nil || !strings.Contains(err.Error(), "table, json, markdown") {
-		t.Errorf("WriteDiff(html) = %v, want an error naming the formats", err)
+	if err := Write(&bytes.Buffer{}, "html", goldenDiff()); err == nil || !strings.Contains(err.Error(), "table, json, markdown") {
+		t.Errorf("Write(html) = %v, want an error naming the formats", err)
 	}
 }
