@@ -58,11 +58,10 @@ func TestCISTitle(t *testing.T) {
 	}
 }
 
-// TestCISReferences checks every reference of every control, ownership
-// controls included, against the embedded benchmark extract.
+// TestCISReferences checks every reference of every control against the
+// embedded benchmark extract.
 func TestCISReferences(t *testing.T) {
-	controls := append(Controls(), OwnershipControls()...)
-	for _, c := range controls {
+	for _, c := range Controls() {
 		t.Run(c.ID, func(t *testing.T) {
 			clouds := map[inventory.Cloud]bool{}
 			for _, typ := range c.ResourceTypes {

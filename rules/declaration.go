@@ -5,19 +5,6 @@ import "github.com/ownaudit/ownaudit/inventory"
 // DeclarationVersion is the only declaration format version supported.
 const DeclarationVersion = 1
 
-// Role is what a party is in the shared-responsibility model.
-type Role string
-
-// Roles.
-const (
-	Customer Role = "customer"
-	MSP      Role = "msp"
-	Provider Role = "provider"
-)
-
-// Roles lists the roles in a fixed order.
-var Roles = []Role{Customer, MSP, Provider}
-
 // Declaration says which party owns which domain (or control) for which
 // targets and resources.
 type Declaration struct {

@@ -43,11 +43,11 @@ func Evaluate(inv *inventory.Inventory, d *Declaration) []Finding {
 			if res.Status == NotApplicable {
 				continue
 			}
-			out = append(out, d.controlFinding(c, r, res))
+			out = append(out, controlFinding(d, c, r, res))
 		}
 	}
-	out = append(out, d.applySuppressions(out, ScanDay(inv.CollectedAt))...)
-	out = append(out, d.ownershipFindings(resources, controls, inv.Errors)...)
+	out = append(out, applySuppressions(d, out, ScanDay(inv.CollectedAt))...)
+	out = append(out, ownershipFindings(d, resources, controls, inv.Errors)...)
 	sortFindings(out)
 	return out
 }
@@ -81,13 +81,13 @@ func runCheck(c *Control, env Env, r inventory.Resource) (res Result) {
 }
 
 // controlFinding turns a check's result on r into a finding.
-func (d *Declaration) controlFinding(c *Control, r inventory.Resource, res Result) Finding {
+func controlFinding(d *Declaration, c *Control, r inventory.Resource, res Result) Finding {
 	ref := Ref(r)
 	expected := []Role{}
 	if cell, ok := CellFor(r.Type, c.Domain); ok {
 		expected = cell.Kind.ExpectedRoles()
 	}
-	owner, _ := d.Resolve(r, c.Domain, c.ID)
+	owner, _ := Resolve(d, r, c.Domain, c.ID)
 	return Finding{
 		ID:            FindingID(c.ID, ref),
 		Control:       c.ID,

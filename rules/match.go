@@ -43,6 +43,15 @@ func (m Match) Matches(r inventory.Resource) bool {
 	return true
 }
 
+// MayCover reports whether what the scan error e left unread could hold
+// resources m selects: an error without a target or region may concern
+// any.
+func (m Match) MayCover(e inventory.ScanError) bool {
+	return (m.Cloud == "" || m.Cloud == e.Cloud) &&
+		(len(m.Targets) == 0 || e.Target == "" || slices.Contains(m.Targets, e.Target)) &&
+		(len(m.Regions) == 0 || e.Region == "" || slices.Contains(m.Regions, e.Region))
+}
+
 func matchesType(patterns []string, typ string) bool {
 	for _, p := range patterns {
 		if ok, err := path.Match(p, typ); err == nil && ok {

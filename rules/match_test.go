@@ -54,3 +54,35 @@ func TestMatchMatches(t *testing.T) {
 		})
 	}
 }
+
+func TestMatchMayCover(t *testing.T) {
+	region := inventory.ScanError{Cloud: inventory.AWS, Target: "111111111111", Region: "eu-central-1", Domain: inventory.Patching}
+	account := inventory.ScanError{Cloud: inventory.AWS, Target: "111111111111", Domain: inventory.IAM}
+	cloud := inventory.ScanError{Cloud: inventory.Azure, Domain: inventory.Firewall}
+	cases := []struct {
+		name string
+		m    Match
+		e    inventory.ScanError
+		want bool
+	}{
+		{"empty match", Match{}, region, true},
+		{"cloud equal", Match{Cloud: inventory.AWS}, region, true},
+		{"cloud differs", Match{Cloud: inventory.GCP}, region, false},
+		{"target listed", Match{Targets: []string{"111111111111"}}, region, true},
+		{"target not listed", Match{Targets: []string{"222222222222"}}, region, false},
+		{"error without a target", Match{Targets: []string{"00000000-0000-0000-0000-000000000000"}}, cloud, true},
+		{"region listed", Match{Regions: []string{"eu-central-1"}}, region, true},
+		{"region not listed", Match{Regions: []string{"us-east-1"}}, region, false},
+		{"error without a region", Match{Regions: []string{"us-east-1"}}, account, true},
+		// Types and tags are not in a scan error: what was not read may
+		// hold resources of any type with any tags.
+		{"types and tags", Match{ResourceTypes: []string{inventory.AWSUser}, Tags: map[string]string{"env": "prod"}}, region, true},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := tc.m.MayCover(tc.e); got != tc.want {
+				t.Errorf("%+v.MayCover(%+v) = %v, want %v", tc.m, tc.e, got, tc.want)
+			}
+		})
+	}
+}

@@ -172,17 +172,6 @@ func CellFor(resourceType string, d inventory.Domain) (Cell, bool) {
 	return c, ok
 }
 
-// cellsOf returns the cells of one resource type in domain order.
-func cellsOf(resourceType string) []Cell {
-	var out []Cell
-	for _, d := range inventory.Domains {
-		if c, ok := CellFor(resourceType, d); ok {
-			out = append(out, c)
-		}
-	}
-	return out
-}
-
 // Model returns every cell sorted by cloud, resource type and domain order.
 func Model() []Cell {
 	out := make([]Cell, 0, len(cells))

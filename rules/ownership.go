@@ -91,13 +91,13 @@ func ownershipControl(id string) *Control {
 	panic("rules: unknown ownership control " + id)
 }
 
-// Resolve returns the party responsible for control on r in domain, and the
-// entry that decided it. Entries are walked in order and every matching one
-// that names an owner replaces the previous owner, so later entries win;
-// within one entry a controls[control] override beats assign[domain]. Pass
-// an empty control to resolve the domain alone. It returns nil, false when
-// no entry assigns anything.
-func (d *Declaration) Resolve(r inventory.Resource, domain inventory.Domain, control string) (*Responsible, bool) {
+// Resolve returns the party d makes responsible for control on r in
+// domain, and the entry that decided it. Entries are walked in order and
+// every matching one that names an owner replaces the previous owner, so
+// later entries win; within one entry a controls[control] override beats
+// assign[domain]. Pass an empty control to resolve the domain alone. It
+// returns nil, false when no entry assigns anything (or d is nil).
+func Resolve(d *Declaration, r inventory.Resource, domain inventory.Domain, control string) (*Responsible, bool) {
 	if d == nil {
 		return nil, false
 	}
@@ -114,7 +114,7 @@ func (d *Declaration) Resolve(r inventory.Resource, domain inventory.Domain, con
 		} else {
 			continue
 		}
-		out = d.responsible(party, i, via)
+		out = responsible(d, party, i, via)
 	}
 	return out, out != nil
 }
@@ -122,7 +122,7 @@ func (d *Declaration) Resolve(r inventory.Resource, domain inventory.Domain, con
 // responsible builds the attribution to party by entry i. A party the
 // declaration does not list (the parser rejects those) keeps an empty role,
 // which no cell expects.
-func (d *Declaration) responsible(party string, entry int, via string) *Responsible {
+func responsible(d *Declaration, party string, entry int, via string) *Responsible {
 	pos := d.Responsibilities[entry].Pos
 	out := &Responsible{
 		Party:     party,
@@ -140,23 +140,34 @@ func (d *Declaration) responsible(party string, entry int, via string) *Responsi
 // ownershipFindings checks the declaration against the model and the
 // scanned resources. It expects resources already filtered to known types
 // and without duplicates.
-func (d *Declaration) ownershipFindings(resources []inventory.Resource, controls []*Control, unread []inventory.ScanError) []Finding {
+func ownershipFindings(d *Declaration, resources []inventory.Resource, controls []*Control, unread []inventory.ScanError) []Finding {
 	var out []Finding
 	for _, r := range resources {
 		for _, cell := range cellsOf(r.Type) {
-			out = append(out, d.cellFindings(r, cell, controls)...)
+			out = append(out, cellFindings(d, r, cell, controls)...)
 		}
 	}
-	return append(out, d.unusedScopes(resources, unread)...)
+	return append(out, unusedScopes(d, resources, unread)...)
+}
+
+// cellsOf returns the cells of one resource type in domain order.
+func cellsOf(resourceType string) []Cell {
+	var out []Cell
+	for _, d := range inventory.Domains {
+		if c, ok := CellFor(resourceType, d); ok {
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 // cellFindings are the unassigned, misassigned and tag_conflict findings of
 // one resource in one cell of the model.
-func (d *Declaration) cellFindings(r inventory.Resource, cell Cell, controls []*Control) []Finding {
+func cellFindings(d *Declaration, r inventory.Resource, cell Cell, controls []*Control) []Finding {
 	var out []Finding
 	expected := cell.Kind.ExpectedRoles()
 	ref := Ref(r)
-	owner, assigned := d.Resolve(r, cell.Domain, "")
+	owner, assigned := Resolve(d, r, cell.Domain, "")
 	if !assigned && cell.Kind != ProviderOnly {
 		c := ownershipControl(OwnershipUnassigned)
 		out = append(out, ownershipFinding(c, cell.Domain, "", ref, nil, expected,
@@ -178,7 +189,7 @@ func (d *Declaration) cellFindings(r inventory.Resource, cell Cell, controls []*
 		if c.Domain != cell.Domain || !c.Applies(r.Type) {
 			continue
 		}
-		if o, ok := d.Resolve(r, cell.Domain, c.ID); ok && o.DecidedBy.Via == ViaControls {
+		if o, ok := Resolve(d, r, cell.Domain, c.ID); ok && o.DecidedBy.Via == ViaControls {
 			claims = append(claims, claim{o, c.ID})
 		}
 	}
@@ -222,17 +233,17 @@ func (d *Declaration) cellFindings(r inventory.Resource, cell Cell, controls []*
 // scanner failed on may match what could not be read, so it is not called
 // unused),
 // once per domain the entry assigns.
-func (d *Declaration) unusedScopes(resources []inventory.Resource, unread []inventory.ScanError) []Finding {
+func unusedScopes(d *Declaration, resources []inventory.Resource, unread []inventory.ScanError) []Finding {
 	var out []Finding
 	c := ownershipControl(OwnershipUnusedScope)
 	for i, e := range d.Responsibilities {
-		if slices.ContainsFunc(resources, e.Match.Matches) || slices.ContainsFunc(unread, e.Match.mayCover) {
+		if slices.ContainsFunc(resources, e.Match.Matches) || slices.ContainsFunc(unread, e.Match.MayCover) {
 			continue
 		}
 		ref := ResourceRef{Type: DeclarationEntryType, ID: fmt.Sprintf("responsibilities[%d]", i)}
 		at := fmt.Sprintf("%s:%d:%d", e.Pos.File, e.Pos.Line, e.Pos.Column)
 		for _, domain := range entryDomains(e) {
-			owner := d.entryOwner(i, domain)
+			owner := entryOwner(d, i, domain)
 			out = append(out, ownershipFinding(c, domain, "", ref, owner, []Role{},
 				fmt.Sprintf("responsibilities[%d] at %s matches no scanned resource, so its %s assignment decides nothing", i, at, domain),
 				map[string]any{"file": e.Pos.File, "line": e.Pos.Line, "column": e.Pos.Column, "match": e.Match}))
@@ -264,10 +275,10 @@ func entryDomains(e Responsibility) []inventory.Domain {
 
 // entryOwner is the party entry i gives domain: its assignment, else the
 // override of the first of its controls in the domain.
-func (d *Declaration) entryOwner(i int, domain inventory.Domain) *Responsible {
+func entryOwner(d *Declaration, i int, domain inventory.Domain) *Responsible {
 	e := d.Responsibilities[i]
 	if p, ok := e.Assign[domain]; ok {
-		return d.responsible(p, i, ViaAssign)
+		return responsible(d, p, i, ViaAssign)
 	}
 	ids := make([]string, 0, len(e.Controls))
 	for id := range e.Controls {
@@ -279,7 +290,7 @@ func (d *Declaration) entryOwner(i int, domain inventory.Domain) *Responsible {
 		return nil
 	}
 	sort.Strings(ids)
-	return d.responsible(e.Controls[ids[0]], i, ViaControls)
+	return responsible(d, e.Controls[ids[0]], i, ViaControls)
 }
 
 // ownershipFinding builds one failing ownership finding. Several ownership
@@ -319,12 +330,4 @@ func roleList(rs []Role) string {
 		s += string(r)
 	}
 	return s
-}
-
-// mayCover reports whether what the scan error left unread could hold
-// resources the match selects.
-func (m Match) mayCover(e inventory.ScanError) bool {
-	return (m.Cloud == "" || m.Cloud == e.Cloud) &&
-		(len(m.Targets) == 0 || e.Target == "" || slices.Contains(m.Targets, e.Target)) &&
-		(len(m.Regions) == 0 || e.Region == "" || slices.Contains(m.Regions, e.Region))
 }

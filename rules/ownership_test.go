@@ -90,7 +90,7 @@ func TestResolve(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			got, ok := d.Resolve(tc.r, tc.domain, tc.control)
+			got, ok := Resolve(d, tc.r, tc.domain, tc.control)
 			if tc.party == "" {
 				if ok || got != nil {
 					t.Fatalf("Resolve(%s, %s, %q) = %+v, %v, want nil, false", tc.r.ID, tc.domain, tc.control, got, ok)
@@ -111,15 +111,15 @@ func TestResolve(t *testing.T) {
 	}
 
 	t.Run("contact", func(t *testing.T) {
-		got, _ := d.Resolve(ec2, inventory.IAM, "")
+		got, _ := Resolve(d, ec2, inventory.IAM, "")
 		if got == nil || got.Contact != "secops@acme.example" {
 			t.Errorf("Resolve(i-1, iam) = %+v, want acme's contact", got)
 		}
 	})
 	t.Run("nil declaration", func(t *testing.T) {
 		var nd *Declaration
-		if got, ok := nd.Resolve(ec2, inventory.Patching, ""); ok || got != nil {
-			t.Errorf("(*Declaration)(nil).Resolve() = %+v, %v, want nil, false", got, ok)
+		if got, ok := Resolve(nd, ec2, inventory.Patching, ""); ok || got != nil {
+			t.Errorf("Resolve(nil, i-1, patching) = %+v, %v, want nil, false", got, ok)
 		}
 	})
 }
@@ -137,7 +137,7 @@ func findingFor(fs []Finding, control, resourceID string, domain inventory.Domai
 
 // ownershipOf runs the ownership checks of d over resources.
 func ownershipOf(d *Declaration, resources ...inventory.Resource) []Finding {
-	return d.ownershipFindings(evaluable(resources), Controls(), nil)
+	return ownershipFindings(d, evaluable(resources), Controls(), nil)
 }
 
 func TestOwnershipUnassigned(t *testing.T) {
@@ -351,6 +351,11 @@ func TestOwnershipControls(t *testing.T) {
 		if Lookup(c.ID) != nil {
 			t.Errorf("Lookup(%q) = non-nil, want nil: declarations may not override ownership findings", c.ID)
 		}
+		// A benchmark reference belongs to a cloud, and an ownership
+		// finding checks no resource type of any.
+		if len(c.References) > 0 {
+			t.Errorf("ownership control %s has references %v, want none", c.ID, c.References)
+		}
 	}
 	want := []string{OwnershipUnassigned, OwnershipMisassigned, OwnershipTagConflict, OwnershipUnusedScope, OwnershipExpiredAcceptance}
 	if !slices.Equal(ids, want) {
@@ -376,7 +381,7 @@ func TestOwnershipUnusedScopeNotClaimedOverUnreadScope(t *testing.T) {
 		{Cloud: inventory.Azure, Target: "sub", Domain: inventory.Firewall, Message: "denied"},
 		{Cloud: inventory.AWS, Target: "111111111111", Region: "eu-central-1", Domain: inventory.Patching, Message: "denied"},
 	}
-	fs := d.ownershipFindings(nil, Controls(), unread)
+	fs := ownershipFindings(d, nil, Controls(), unread)
 	var got []string
 	for _, f := range fs {
 		if f.Control == OwnershipUnusedScope {

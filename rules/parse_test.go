@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -281,6 +282,23 @@ func TestDeclarationErrorOrder(t *testing.T) {
 	want := "f.yaml:2:3: a\nf.yaml:2:7: b\nf.yaml:9:2: c"
 	if got != want {
 		t.Errorf("Error() = %q, want %q", got, want)
+	}
+}
+
+func TestParseSuppressions(t *testing.T) {
+	d, err := parseFile(t, filepath.Join(declDir, "good", "suppressions.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []SuppressionEntry{
+		{Control: "iam.root_mfa_disabled", Resource: "arn:aws:iam::111111111111:root",
+			Reason: "hardware token on order, break-glass procedure in place", AcceptedBy: "acme", Expires: "2026-06-30",
+			Pos: Position{File: "suppressions.yaml", Line: 9, Column: 3}},
+		{Control: "firewall.admin_ports_open_to_internet", Resource: "sg-0bastion*", Reason: "bastion host",
+			AcceptedBy: "claranet", Expires: "2026-12-31", Pos: Position{File: "suppressions.yaml", Line: 14, Column: 3}},
+	}
+	if !reflect.DeepEqual(d.Suppressions, want) {
+		t.Errorf("Suppressions = %+v, want %+v", d.Suppressions, want)
 	}
 }
 

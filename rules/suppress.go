@@ -26,7 +26,7 @@ func ScanDay(collectedAt time.Time) string {
 // match, the first one in the file marks the finding; when only expired
 // ones match, the one that expired last is reported (the first of equals),
 // so a finding gets at most one expired_acceptance and its id stays stable.
-func (d *Declaration) applySuppressions(findings []Finding, day string) []Finding {
+func applySuppressions(d *Declaration, findings []Finding, day string) []Finding {
 	if d == nil || len(d.Suppressions) == 0 {
 		return nil
 	}
@@ -55,7 +55,7 @@ func (d *Declaration) applySuppressions(findings []Finding, day string) []Findin
 			f.Suppressed = &Suppression{Reason: s.Reason, AcceptedBy: s.AcceptedBy, Expires: s.Expires,
 				Entry: live, File: s.Pos.File, Line: s.Pos.Line, Column: s.Pos.Column}
 		case expired >= 0:
-			out = append(out, d.expiredAcceptance(*f, expired, day))
+			out = append(out, expiredAcceptance(d, *f, expired, day))
 		}
 	}
 	return out
@@ -64,7 +64,7 @@ func (d *Declaration) applySuppressions(findings []Finding, day string) []Findin
 // expiredAcceptance is the ownership finding for failing finding f, whose
 // acceptance by suppressions entry i ran out before day. It is owned by
 // the party that accepted the risk, who has to renew or end it.
-func (d *Declaration) expiredAcceptance(f Finding, i int, day string) Finding {
+func expiredAcceptance(d *Declaration, f Finding, i int, day string) Finding {
 	s := d.Suppressions[i]
 	owner := &Responsible{
 		Party:     s.AcceptedBy,

@@ -2,7 +2,6 @@ package rules
 
 import (
 	"fmt"
-	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -10,23 +9,6 @@ import (
 
 	"github.com/ownaudit/ownaudit/inventory"
 )
-
-func TestParseSuppressions(t *testing.T) {
-	d, err := parseFile(t, filepath.Join(declDir, "good", "suppressions.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := []SuppressionEntry{
-		{Control: "iam.root_mfa_disabled", Resource: "arn:aws:iam::111111111111:root",
-			Reason: "hardware token on order, break-glass procedure in place", AcceptedBy: "acme", Expires: "2026-06-30",
-			Pos: Position{File: "suppressions.yaml", Line: 9, Column: 3}},
-		{Control: "firewall.admin_ports_open_to_internet", Resource: "sg-0bastion*", Reason: "bastion host",
-			AcceptedBy: "claranet", Expires: "2026-12-31", Pos: Position{File: "suppressions.yaml", Line: 14, Column: 3}},
-	}
-	if !reflect.DeepEqual(d.Suppressions, want) {
-		t.Errorf("Suppressions = %+v, want %+v", d.Suppressions, want)
-	}
-}
 
 func TestGlobMatch(t *testing.T) {
 	cases := []struct {
