@@ -11,6 +11,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/ownaudit/ownaudit/controls"
 	"github.com/ownaudit/ownaudit/rules"
 )
 
@@ -145,8 +146,8 @@ type ChangedFinding struct {
 	ID          string             `json:"id"`
 	Control     string             `json:"control"`
 	Title       string             `json:"title"`
-	Severity    rules.Severity     `json:"severity"`
-	Status      rules.Status       `json:"status"`
+	Severity    controls.Severity  `json:"severity"`
+	Status      controls.Status    `json:"status"`
 	Resource    rules.ResourceRef  `json:"resource"`
 	Responsible *rules.Responsible `json:"responsible"`
 	// Suppressed is the new document's acceptance of the finding's risk.
@@ -156,18 +157,18 @@ type ChangedFinding struct {
 
 // open reports whether a finding still needs attention: it failed or
 // could not be evaluated.
-func open(s rules.Status) bool { return s == rules.Fail || s == rules.Error }
+func open(s controls.Status) bool { return s == controls.Fail || s == controls.Error }
 
 // passesListed reports whether doc lists every passed finding its
 // summary counts.
 func passesListed(doc *Document) bool {
 	n := 0
 	for _, f := range doc.Findings {
-		if f.Status == rules.Pass {
+		if f.Status == controls.Pass {
 			n++
 		}
 	}
-	return n >= doc.Summary.ByStatus[rules.Pass]
+	return n >= doc.Summary.ByStatus[controls.Pass]
 }
 
 func diffScan(doc *Document) DiffScan {
@@ -195,7 +196,7 @@ func newSide(doc *Document) side {
 
 // missing says how a finding the side does not list as open stood there.
 func (s side) missing(id string) string {
-	if f, ok := s.byID[id]; ok && f.Status == rules.Pass {
+	if f, ok := s.byID[id]; ok && f.Status == controls.Pass {
 		return WasPass
 	}
 	if s.listed {
@@ -240,7 +241,7 @@ func Compare(oldDoc, newDoc *Document) *Diff {
 				d.Counts.Unchanged++
 			}
 		case !ok && o.unread(nf):
-			d.Findings.Changed = append(d.Findings.Changed, changed(nf, statusChange(rules.Error, nf.Status)))
+			d.Findings.Changed = append(d.Findings.Changed, changed(nf, statusChange(controls.Error, nf.Status)))
 		default:
 			d.Findings.New = append(d.Findings.New, NewFinding{Finding: nf, OldStatus: o.missing(nf.ID)})
 		}
@@ -255,8 +256,8 @@ func Compare(oldDoc, newDoc *Document) *Diff {
 			// Compared above.
 		case !ok && n.unread(of):
 			// Not read in the new scan: its details are the old ones.
-			d.Findings.Changed = append(d.Findings.Changed, changed(of, statusChange(of.Status, rules.Error)))
-			d.Findings.Changed[len(d.Findings.Changed)-1].Status = rules.Error
+			d.Findings.Changed = append(d.Findings.Changed, changed(of, statusChange(of.Status, controls.Error)))
+			d.Findings.Changed[len(d.Findings.Changed)-1].Status = controls.Error
 		default:
 			d.Findings.Resolved = append(d.Findings.Resolved, ResolvedFinding{Finding: of, NewStatus: n.missing(of.ID)})
 		}
@@ -299,7 +300,7 @@ func changed(f rules.Finding, ch []FieldChange) ChangedFinding {
 		Resource: f.Resource, Responsible: f.Responsible, Suppressed: f.Suppressed, Changes: ch}
 }
 
-func statusChange(o, n rules.Status) []FieldChange {
+func statusChange(o, n controls.Status) []FieldChange {
 	if o == n {
 		return nil
 	}
@@ -381,15 +382,15 @@ func compareDeclarations(oldDoc, newDoc *Document) DeclarationDiff {
 // error: the old scan could not evaluate them). A finding whose risk a
 // suppression accepts is not counted, as --fail-on does not count it.
 // It is what diff --fail-on-new compares against.
-func (d *Diff) NewFailures(min rules.Severity) int {
+func (d *Diff) NewFailures(min controls.Severity) int {
 	n := 0
 	for _, f := range d.Findings.New {
-		if f.Status == rules.Fail && f.Suppressed == nil && f.Severity.Rank() >= min.Rank() {
+		if f.Status == controls.Fail && f.Suppressed == nil && f.Severity.Rank() >= min.Rank() {
 			n++
 		}
 	}
 	for _, c := range d.Findings.Changed {
-		if c.Status != rules.Fail || c.Severity.Rank() < min.Rank() || c.Suppressed != nil {
+		if c.Status != controls.Fail || c.Severity.Rank() < min.Rank() || c.Suppressed != nil {
 			continue
 		}
 		if slices.ContainsFunc(c.Changes, func(ch FieldChange) bool { return ch.Field == FieldStatus }) {
@@ -439,7 +440,7 @@ func WriteDiffJSON(w io.Writer, d *Diff) error {
 func (d *Diff) countsLine() string {
 	failing := 0
 	for _, f := range d.Findings.New {
-		if f.Status == rules.Fail {
+		if f.Status == controls.Fail {
 			failing++
 		}
 	}

@@ -1,6 +1,6 @@
 // Package report holds the findings document of one scan, its summary and
 // its writers (JSON, NDJSON, a text table), and writes output files
-// atomically. It reads the inventory and rules types; it never sees a cloud
+// atomically. It reads the inventory, controls and rules types; it never sees a cloud
 // SDK.
 package report
 
@@ -11,6 +11,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/ownaudit/ownaudit/controls"
 	"github.com/ownaudit/ownaudit/inventory"
 	"github.com/ownaudit/ownaudit/rules"
 )
@@ -207,10 +208,10 @@ func Build(inv *inventory.Inventory, d *rules.Declaration, findings []rules.Find
 	for i := range doc.Findings {
 		// Readers of the JSON get an array, never null.
 		if doc.Findings[i].ExpectedRoles == nil {
-			doc.Findings[i].ExpectedRoles = []rules.Role{}
+			doc.Findings[i].ExpectedRoles = []controls.Role{}
 		}
 	}
-	controls := rules.Controls()
+	catalogue := controls.Controls()
 	for _, e := range inv.Errors {
 		doc.Errors = append(doc.Errors, Error{
 			Cloud:         e.Cloud,
@@ -221,7 +222,7 @@ func Build(inv *inventory.Inventory, d *rules.Declaration, findings []rules.Find
 			ResourceTypes: e.ResourceTypes,
 			Message:       e.Message,
 			Permission:    e.Permission,
-			Controls:      unevaluated(controls, e),
+			Controls:      unevaluated(catalogue, e),
 		})
 	}
 	doc.Summary = Summarize(doc.Findings)
@@ -324,7 +325,7 @@ func addScanCounts(dst *Scan, src Scan) {
 
 // unevaluated lists the controls of e's domain over the resource types e
 // left unread; an error naming no types affects every type of its cloud.
-func unevaluated(controls []*rules.Control, e inventory.ScanError) []string {
+func unevaluated(catalogue []*controls.Control, e inventory.ScanError) []string {
 	types := e.ResourceTypes
 	if len(types) == 0 {
 		for _, name := range inventory.TypeNames() {
@@ -334,7 +335,7 @@ func unevaluated(controls []*rules.Control, e inventory.ScanError) []string {
 		}
 	}
 	out := []string{}
-	for _, c := range controls {
+	for _, c := range catalogue {
 		if c.Domain != e.Domain {
 			continue
 		}

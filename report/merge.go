@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/ownaudit/ownaudit/controls"
 	"github.com/ownaudit/ownaudit/inventory"
 	"github.com/ownaudit/ownaudit/rules"
 )
@@ -181,7 +182,7 @@ func Merge(inputs []MergeInput) (*Document, error) {
 	}
 	for i := range out.Findings {
 		if out.Findings[i].ExpectedRoles == nil {
-			out.Findings[i].ExpectedRoles = []rules.Role{}
+			out.Findings[i].ExpectedRoles = []controls.Role{}
 		}
 	}
 	sortEvaluated(out.Findings)
@@ -290,7 +291,7 @@ func mergeTargets(a, b []TargetStatus) []TargetStatus {
 func (s *Summary) add(o Summary, sign int) {
 	s.Total += sign * o.Total
 	if s.ByStatus == nil {
-		s.ByStatus = map[rules.Status]int{}
+		s.ByStatus = map[controls.Status]int{}
 	}
 	for k, v := range o.ByStatus {
 		s.ByStatus[k] += sign * v

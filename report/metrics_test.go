@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 
+	"github.com/ownaudit/ownaudit/controls"
 	"github.com/ownaudit/ownaudit/inventory"
 	"github.com/ownaudit/ownaudit/rules"
 )
@@ -211,7 +212,7 @@ func TestMetricsMatchDocumentCounts(t *testing.T) {
 			if got, want := sum(fams, MetricSuppressedFindings, nil), float64(tc.doc.Summary.Suppressed); got != want {
 				t.Errorf("sum(%s) = %v, want the summary's %v", MetricSuppressedFindings, got, want)
 			}
-			wantFail := tc.doc.Summary.ByStatus[rules.Fail] - tc.doc.Summary.Suppressed
+			wantFail := tc.doc.Summary.ByStatus[controls.Fail] - tc.doc.Summary.Suppressed
 			for _, c := range ownershipBy {
 				wantFail -= c.Fail
 			}

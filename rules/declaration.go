@@ -1,6 +1,9 @@
 package rules
 
-import "github.com/ownaudit/ownaudit/inventory"
+import (
+	"github.com/ownaudit/ownaudit/controls"
+	"github.com/ownaudit/ownaudit/inventory"
+)
 
 // DeclarationVersion is the only declaration format version supported.
 const DeclarationVersion = 1
@@ -14,8 +17,8 @@ type Declaration struct {
 	Responsibilities []Responsibility `yaml:"responsibilities" json:"responsibilities"`
 	// OwnershipTag names a resource tag whose value must be the id of the
 	// party responsible for the resource.
-	OwnershipTag string   `yaml:"ownershipTag,omitempty" json:"ownershipTag,omitempty"`
-	Settings     Settings `yaml:"settings,omitempty" json:"settings,omitempty"`
+	OwnershipTag string            `yaml:"ownershipTag,omitempty" json:"ownershipTag,omitempty"`
+	Settings     controls.Settings `yaml:"settings,omitempty" json:"settings,omitempty"`
 	// Suppressions accept the risk of failing findings until a date.
 	Suppressions []SuppressionEntry `yaml:"suppressions,omitempty" json:"suppressions,omitempty"`
 
@@ -27,10 +30,10 @@ type Declaration struct {
 
 // Party is someone who can be responsible.
 type Party struct {
-	ID      string `yaml:"id" json:"id" jsonschema:"pattern=^[a-z0-9][a-z0-9_.-]*$"`
-	Role    Role   `yaml:"role" json:"role" jsonschema:"enum=customer,enum=msp,enum=provider"`
-	Name    string `yaml:"name,omitempty" json:"name,omitempty"`
-	Contact string `yaml:"contact,omitempty" json:"contact,omitempty"`
+	ID      string        `yaml:"id" json:"id" jsonschema:"pattern=^[a-z0-9][a-z0-9_.-]*$"`
+	Role    controls.Role `yaml:"role" json:"role" jsonschema:"enum=customer,enum=msp,enum=provider"`
+	Name    string        `yaml:"name,omitempty" json:"name,omitempty"`
+	Contact string        `yaml:"contact,omitempty" json:"contact,omitempty"`
 }
 
 // Targets are what is scanned, per cloud.

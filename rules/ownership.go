@@ -5,6 +5,7 @@ import (
 	"slices"
 	"sort"
 
+	"github.com/ownaudit/ownaudit/controls"
 	"github.com/ownaudit/ownaudit/inventory"
 )
 
@@ -33,39 +34,39 @@ const DeclarationEntryType = "declaration.responsibility"
 // ownershipControls hold the metadata of the ownership findings. They are
 // not registered: they have no Check, span every domain, and Lookup must
 // not return them so that a declaration cannot reassign them.
-var ownershipControls = []*Control{
+var ownershipControls = []*controls.Control{
 	{
 		ID:          OwnershipUnassigned,
 		Title:       "Nobody is declared responsible",
-		Severity:    High,
+		Severity:    controls.High,
 		Rationale:   "A customer-side or shared responsibility that no declaration entry assigns is work every party can assume another one does; findings in it reach nobody.",
 		Remediation: "Add or widen a responsibilities entry whose match selects the resource and whose assign names a party for the domain.",
 	},
 	{
 		ID:          OwnershipMisassigned,
 		Title:       "Declared party cannot own this responsibility",
-		Severity:    High,
+		Severity:    controls.High,
 		Rationale:   "The providers' shared-responsibility models say which side can act on each resource type and domain; a party of the wrong role will never do the work it is declared to own.",
 		Remediation: "Assign the domain (or control) for these resources to a party whose role the responsibility model expects.",
 	},
 	{
 		ID:          OwnershipTagConflict,
 		Title:       "Ownership tag disagrees with the declaration",
-		Severity:    Medium,
+		Severity:    controls.Medium,
 		Rationale:   "When the resource's ownership tag and the declaration name different parties, people reading either one act on the wrong owner.",
 		Remediation: "Correct the resource's ownership tag, or the declaration entry that decided ownership, so that both name the same party.",
 	},
 	{
 		ID:          OwnershipUnusedScope,
 		Title:       "Declaration entry matches no resource",
-		Severity:    Low,
+		Severity:    controls.Low,
 		Rationale:   "An entry that selects nothing is usually a typo in a target, region, type or tag, and the resources it was meant for fall to another entry or to nobody.",
 		Remediation: "Fix the entry's match so that it selects the intended resources, or remove the entry.",
 	},
 	{
 		ID:          OwnershipExpiredAcceptance,
 		Title:       "Accepted risk has expired",
-		Severity:    Medium,
+		Severity:    controls.Medium,
 		Rationale:   "A suppression records that a party accepted a failing finding until a date; once that date has passed and the finding still fails, nobody has decided to keep the risk, and the finding is counted again.",
 		Remediation: "The accepting party fixes the finding, or decides again and moves the suppression's expires date forward (with a current reason), or removes the suppression.",
 	},
@@ -73,8 +74,8 @@ var ownershipControls = []*Control{
 
 // OwnershipControls returns the metadata of the ownership findings for
 // listing. They have no Check and no Domain; Lookup does not return them.
-func OwnershipControls() []*Control {
-	out := make([]*Control, len(ownershipControls))
+func OwnershipControls() []*controls.Control {
+	out := make([]*controls.Control, len(ownershipControls))
 	for i, c := range ownershipControls {
 		cp := *c
 		out[i] = &cp
@@ -82,7 +83,7 @@ func OwnershipControls() []*Control {
 	return out
 }
 
-func ownershipControl(id string) *Control {
+func ownershipControl(id string) *controls.Control {
 	for _, c := range ownershipControls {
 		if c.ID == id {
 			return c
@@ -140,21 +141,21 @@ func responsible(d *Declaration, party string, entry int, via string) *Responsib
 // ownershipFindings checks the declaration against the model and the
 // scanned resources. It expects resources already filtered to known types
 // and without duplicates.
-func ownershipFindings(d *Declaration, resources []inventory.Resource, controls []*Control, unread []inventory.ScanError) []Finding {
+func ownershipFindings(d *Declaration, resources []inventory.Resource, catalogue []*controls.Control, unread []inventory.ScanError) []Finding {
 	var out []Finding
 	for _, r := range resources {
 		for _, cell := range cellsOf(r.Type) {
-			out = append(out, cellFindings(d, r, cell, controls)...)
+			out = append(out, cellFindings(d, r, cell, catalogue)...)
 		}
 	}
 	return append(out, unusedScopes(d, resources, unread)...)
 }
 
 // cellsOf returns the cells of one resource type in domain order.
-func cellsOf(resourceType string) []Cell {
-	var out []Cell
+func cellsOf(resourceType string) []controls.Cell {
+	var out []controls.Cell
 	for _, d := range inventory.Domains {
-		if c, ok := CellFor(resourceType, d); ok {
+		if c, ok := controls.CellFor(resourceType, d); ok {
 			out = append(out, c)
 		}
 	}
@@ -163,12 +164,12 @@ func cellsOf(resourceType string) []Cell {
 
 // cellFindings are the unassigned, misassigned and tag_conflict findings of
 // one resource in one cell of the model.
-func cellFindings(d *Declaration, r inventory.Resource, cell Cell, controls []*Control) []Finding {
+func cellFindings(d *Declaration, r inventory.Resource, cell controls.Cell, catalogue []*controls.Control) []Finding {
 	var out []Finding
 	expected := cell.Kind.ExpectedRoles()
 	ref := Ref(r)
 	owner, assigned := Resolve(d, r, cell.Domain, "")
-	if !assigned && cell.Kind != ProviderOnly {
+	if !assigned && cell.Kind != controls.ProviderOnly {
 		c := ownershipControl(OwnershipUnassigned)
 		out = append(out, ownershipFinding(c, cell.Domain, "", ref, nil, expected,
 			fmt.Sprintf("no declaration entry assigns %s of %s %q (a %s responsibility)", cell.Domain, r.Type, r.ID, cell.Kind),
@@ -185,7 +186,7 @@ func cellFindings(d *Declaration, r inventory.Resource, cell Cell, controls []*C
 	if assigned {
 		claims = append(claims, claim{owner, ""})
 	}
-	for _, c := range controls {
+	for _, c := range catalogue {
 		if c.Domain != cell.Domain || !c.Applies(r.Type) {
 			continue
 		}
@@ -216,7 +217,7 @@ func cellFindings(d *Declaration, r inventory.Resource, cell Cell, controls []*C
 	// The ownership tag names who on the customer side answers for the
 	// resource; a domain the provider is declared to own is not compared,
 	// since nobody tags a resource with its cloud provider.
-	if d.OwnershipTag != "" && assigned && owner.Role != Provider {
+	if d.OwnershipTag != "" && assigned && owner.Role != controls.Provider {
 		if v, ok := r.Tags[d.OwnershipTag]; ok && v != owner.Party {
 			c := ownershipControl(OwnershipTagConflict)
 			out = append(out, ownershipFinding(c, cell.Domain, "", ref, owner, expected,
@@ -244,7 +245,7 @@ func unusedScopes(d *Declaration, resources []inventory.Resource, unread []inven
 		at := fmt.Sprintf("%s:%d:%d", e.Pos.File, e.Pos.Line, e.Pos.Column)
 		for _, domain := range entryDomains(e) {
 			owner := entryOwner(d, i, domain)
-			out = append(out, ownershipFinding(c, domain, "", ref, owner, []Role{},
+			out = append(out, ownershipFinding(c, domain, "", ref, owner, []controls.Role{},
 				fmt.Sprintf("responsibilities[%d] at %s matches no scanned resource, so its %s assignment decides nothing", i, at, domain),
 				map[string]any{"file": e.Pos.File, "line": e.Pos.Line, "column": e.Pos.Column, "match": e.Match}))
 		}
@@ -260,7 +261,7 @@ func entryDomains(e Responsibility) []inventory.Domain {
 		set[dom] = true
 	}
 	for id := range e.Controls {
-		if c := Lookup(id); c != nil {
+		if c := controls.Lookup(id); c != nil {
 			set[c.Domain] = true
 		}
 	}
@@ -282,7 +283,7 @@ func entryOwner(d *Declaration, i int, domain inventory.Domain) *Responsible {
 	}
 	ids := make([]string, 0, len(e.Controls))
 	for id := range e.Controls {
-		if c := Lookup(id); c != nil && c.Domain == domain {
+		if c := controls.Lookup(id); c != nil && c.Domain == domain {
 			ids = append(ids, id)
 		}
 	}
@@ -296,7 +297,7 @@ func entryOwner(d *Declaration, i int, domain inventory.Domain) *Responsible {
 // ownershipFinding builds one failing ownership finding. Several ownership
 // findings of one kind can concern the same resource (one per domain, one
 // per overridden control), so the domain and control are part of the id.
-func ownershipFinding(c *Control, domain inventory.Domain, control string, ref ResourceRef, owner *Responsible, expected []Role, msg string, ev map[string]any) Finding {
+func ownershipFinding(c *controls.Control, domain inventory.Domain, control string, ref ResourceRef, owner *Responsible, expected []controls.Role, msg string, ev map[string]any) Finding {
 	key := c.ID + "/" + string(domain)
 	if control != "" {
 		key += "/" + control
@@ -307,7 +308,7 @@ func ownershipFinding(c *Control, domain inventory.Domain, control string, ref R
 		Title:         c.Title,
 		Domain:        domain,
 		Severity:      c.Severity,
-		Status:        Fail,
+		Status:        controls.Fail,
 		Resource:      ref,
 		Responsible:   owner,
 		ExpectedRoles: expected,
@@ -317,7 +318,7 @@ func ownershipFinding(c *Control, domain inventory.Domain, control string, ref R
 	}
 }
 
-func roleList(rs []Role) string {
+func roleList(rs []controls.Role) string {
 	s := ""
 	for i, r := range rs {
 		switch {

@@ -4,6 +4,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/ownaudit/ownaudit/controls"
 	"github.com/ownaudit/ownaudit/inventory"
 )
 
@@ -13,15 +14,15 @@ const testFile = "testdata/declaration.yaml"
 
 // testParties are the parties of the hand-built declarations.
 var testParties = []Party{
-	{ID: "acme", Role: Customer, Name: "Acme GmbH", Contact: "secops@acme.example"},
-	{ID: "claranet", Role: MSP, Name: "Claranet", Contact: "soc@claranet.example"},
-	{ID: "aws", Role: Provider},
-	{ID: "google", Role: Provider},
+	{ID: "acme", Role: controls.Customer, Name: "Acme GmbH", Contact: "secops@acme.example"},
+	{ID: "claranet", Role: controls.MSP, Name: "Claranet", Contact: "soc@claranet.example"},
+	{ID: "aws", Role: controls.Provider},
+	{ID: "google", Role: controls.Provider},
 }
 
 // entry builds a responsibilities entry declared at line.
-func entry(line int, m Match, assign map[inventory.Domain]string, controls map[string]string) Responsibility {
-	return Responsibility{Match: m, Assign: assign, Controls: controls, Pos: Position{File: testFile, Line: line, Column: 5}}
+func entry(line int, m Match, assign map[inventory.Domain]string, overrides map[string]string) Responsibility {
+	return Responsibility{Match: m, Assign: assign, Controls: overrides, Pos: Position{File: testFile, Line: line, Column: 5}}
 }
 
 // res builds a resource header.
@@ -67,23 +68,23 @@ func TestResolve(t *testing.T) {
 		domain   inventory.Domain
 		control  string
 		party    string // "" when nothing assigns
-		role     Role
+		role     controls.Role
 		via      string
 		line     int
 		wantName string
 	}{
-		{"broad entry", ec2, inventory.Patching, "", "claranet", MSP, ViaAssign, 10, "Claranet"},
-		{"later entry overrides earlier", rds, inventory.Patching, "", "aws", Provider, ViaAssign, 14, ""},
-		{"later entry leaves other domains alone", rds, inventory.Encryption, "", "claranet", MSP, ViaAssign, 10, "Claranet"},
-		{"untagged resource", sg, inventory.Firewall, "", "claranet", MSP, ViaAssign, 10, "Claranet"},
-		{"tag match", sgTagged, inventory.Firewall, "", "acme", Customer, ViaAssign, 17, "Acme GmbH"},
-		{"control override beats the entry's assign", sgTagged, inventory.Firewall, "firewall.admin_ports_open_to_internet", "claranet", MSP, ViaControls, 17, "Claranet"},
-		{"other control keeps the entry's assign", sgTagged, inventory.Firewall, "firewall.all_ports_open_to_internet", "acme", Customer, ViaAssign, 17, "Acme GmbH"},
-		{"later entry beats an earlier control override", sgTaggedWest, inventory.Firewall, "firewall.admin_ports_open_to_internet", "acme", Customer, ViaAssign, 21, "Acme GmbH"},
-		{"region entry skips other regions", sg, inventory.Firewall, "", "claranet", MSP, ViaAssign, 10, "Claranet"},
-		{"region entry skips regionless resources", user, inventory.IAM, "", "claranet", MSP, ViaAssign, 28, "Claranet"},
-		{"glob type", gce, inventory.Patching, "", "claranet", MSP, ViaAssign, 24, "Claranet"},
-		{"glob type with control override", gce, inventory.Patching, "patching.vm_unmanaged", "acme", Customer, ViaControls, 24, "Acme GmbH"},
+		{"broad entry", ec2, inventory.Patching, "", "claranet", controls.MSP, ViaAssign, 10, "Claranet"},
+		{"later entry overrides earlier", rds, inventory.Patching, "", "aws", controls.Provider, ViaAssign, 14, ""},
+		{"later entry leaves other domains alone", rds, inventory.Encryption, "", "claranet", controls.MSP, ViaAssign, 10, "Claranet"},
+		{"untagged resource", sg, inventory.Firewall, "", "claranet", controls.MSP, ViaAssign, 10, "Claranet"},
+		{"tag match", sgTagged, inventory.Firewall, "", "acme", controls.Customer, ViaAssign, 17, "Acme GmbH"},
+		{"control override beats the entry's assign", sgTagged, inventory.Firewall, "firewall.admin_ports_open_to_internet", "claranet", controls.MSP, ViaControls, 17, "Claranet"},
+		{"other control keeps the entry's assign", sgTagged, inventory.Firewall, "firewall.all_ports_open_to_internet", "acme", controls.Customer, ViaAssign, 17, "Acme GmbH"},
+		{"later entry beats an earlier control override", sgTaggedWest, inventory.Firewall, "firewall.admin_ports_open_to_internet", "acme", controls.Customer, ViaAssign, 21, "Acme GmbH"},
+		{"region entry skips other regions", sg, inventory.Firewall, "", "claranet", controls.MSP, ViaAssign, 10, "Claranet"},
+		{"region entry skips regionless resources", user, inventory.IAM, "", "claranet", controls.MSP, ViaAssign, 28, "Claranet"},
+		{"glob type", gce, inventory.Patching, "", "claranet", controls.MSP, ViaAssign, 24, "Claranet"},
+		{"glob type with control override", gce, inventory.Patching, "patching.vm_unmanaged", "acme", controls.Customer, ViaControls, 24, "Acme GmbH"},
 		{"unmatched cloud", nsg, inventory.Firewall, "", "", "", "", 0, ""},
 		{"matched entry without the domain", gce, inventory.Firewall, "", "", "", "", 0, ""},
 		{"undeclared party keeps an empty role", vm, inventory.Patching, "", "nobody", "", ViaAssign, 31, ""},
@@ -137,7 +138,7 @@ func findingFor(fs []Finding, control, resourceID string, domain inventory.Domai
 
 // ownershipOf runs the ownership checks of d over resources.
 func ownershipOf(d *Declaration, resources ...inventory.Resource) []Finding {
-	return ownershipFindings(d, evaluable(resources), Controls(), nil)
+	return ownershipFindings(d, evaluable(resources), controls.Controls(), nil)
 }
 
 func TestOwnershipUnassigned(t *testing.T) {
@@ -173,8 +174,8 @@ func TestOwnershipUnassigned(t *testing.T) {
 			if f == nil {
 				return
 			}
-			cell, _ := CellFor(tc.r.Type, tc.domain)
-			if f.Status != Fail || f.Severity != High || f.Responsible != nil || !slices.Equal(f.ExpectedRoles, cell.Kind.ExpectedRoles()) {
+			cell, _ := controls.CellFor(tc.r.Type, tc.domain)
+			if f.Status != controls.Fail || f.Severity != controls.High || f.Responsible != nil || !slices.Equal(f.ExpectedRoles, cell.Kind.ExpectedRoles()) {
 				t.Errorf("finding = status %q severity %q responsible %+v expected %v, want fail, high, nil, %v",
 					f.Status, f.Severity, f.Responsible, f.ExpectedRoles, cell.Kind.ExpectedRoles())
 			}
@@ -235,7 +236,7 @@ func TestOwnershipMisassigned(t *testing.T) {
 			if f.Responsible == nil || f.Responsible.Party != tc.party || f.Responsible.DecidedBy.Line != tc.line {
 				t.Errorf("finding responsible = %+v, want %s decided at line %d", f.Responsible, tc.party, tc.line)
 			}
-			if f.Severity != High || f.Status != Fail {
+			if f.Severity != controls.High || f.Status != controls.Fail {
 				t.Errorf("finding = %q %q, want high fail", f.Severity, f.Status)
 			}
 			if got, _ := f.Evidence["control"].(string); got != tc.control {
@@ -275,7 +276,7 @@ func TestOwnershipTagConflict(t *testing.T) {
 		if f == nil {
 			t.Fatal("tag_conflict finding for sg-1 missing")
 		}
-		if f.Severity != Medium || f.Evidence["tagValue"] != "acme" || f.Evidence["declaredParty"] != "claranet" || f.Responsible.Party != "claranet" {
+		if f.Severity != controls.Medium || f.Evidence["tagValue"] != "acme" || f.Evidence["declaredParty"] != "claranet" || f.Responsible.Party != "claranet" {
 			t.Errorf("finding = severity %q evidence %v responsible %+v, want medium, acme vs claranet", f.Severity, f.Evidence, f.Responsible)
 		}
 		for _, c := range []struct {
@@ -322,7 +323,7 @@ func TestOwnershipUnusedScope(t *testing.T) {
 		if f.Responsible != nil {
 			k.party, k.line = f.Responsible.Party, f.Responsible.DecidedBy.Line
 		}
-		if f.Resource.Type != DeclarationEntryType || f.Severity != Low || f.Evidence["line"] != k.line || f.Evidence["file"] != testFile {
+		if f.Resource.Type != DeclarationEntryType || f.Severity != controls.Low || f.Evidence["line"] != k.line || f.Evidence["file"] != testFile {
 			t.Errorf("unused_scope finding = %+v, want type %s, low, file:line in evidence", f, DeclarationEntryType)
 		}
 		got = append(got, k)
@@ -348,7 +349,7 @@ func TestOwnershipControls(t *testing.T) {
 		if c.Title == "" || c.Rationale == "" || c.Remediation == "" || c.Severity.Rank() == 0 || c.Domain != "" {
 			t.Errorf("ownership control %+v, want title, rationale, remediation, severity and no domain", c)
 		}
-		if Lookup(c.ID) != nil {
+		if controls.Lookup(c.ID) != nil {
 			t.Errorf("Lookup(%q) = non-nil, want nil: declarations may not override ownership findings", c.ID)
 		}
 		// A benchmark reference belongs to a cloud, and an ownership
@@ -381,7 +382,7 @@ func TestOwnershipUnusedScopeNotClaimedOverUnreadScope(t *testing.T) {
 		{Cloud: inventory.Azure, Target: "sub", Domain: inventory.Firewall, Message: "denied"},
 		{Cloud: inventory.AWS, Target: "111111111111", Region: "eu-central-1", Domain: inventory.Patching, Message: "denied"},
 	}
-	fs := ownershipFindings(d, nil, Controls(), unread)
+	fs := ownershipFindings(d, nil, controls.Controls(), unread)
 	var got []string
 	for _, f := range fs {
 		if f.Control == OwnershipUnusedScope {

@@ -22,6 +22,7 @@ import (
 	"github.com/goccy/go-yaml/parser"
 	"github.com/goccy/go-yaml/token"
 
+	"github.com/ownaudit/ownaudit/controls"
 	"github.com/ownaudit/ownaudit/inventory"
 )
 
@@ -662,8 +663,8 @@ func domainNames() string {
 }
 
 func roleNames() string {
-	names := make([]string, len(Roles))
-	for i, r := range Roles {
+	names := make([]string, len(controls.Roles))
+	for i, r := range controls.Roles {
 		names[i] = string(r)
 	}
 	return orList(names)
@@ -735,8 +736,8 @@ func (p *declParser) validateParties(d *Declaration) []string {
 	return ids
 }
 
-func validRole(r Role) bool {
-	for _, x := range Roles {
+func validRole(r controls.Role) bool {
+	for _, x := range controls.Roles {
 		if x == r {
 			return true
 		}
@@ -883,7 +884,7 @@ func (p *declParser) validateResponsibilities(d *Declaration, parties []string) 
 		}
 		for _, id := range sortedKeys(e.Controls) {
 			kat := keyPath(at+".controls", id)
-			c := Lookup(id)
+			c := controls.Lookup(id)
 			switch {
 			case strings.HasPrefix(id, "ownership."):
 				p.add(p.keyAt(kat), "%s in %s.controls is an ownership finding, which cannot be assigned; expected a control id listed by `ownaudit controls`", id, at)
@@ -917,7 +918,7 @@ func (p *declParser) validateSuppressions(d *Declaration, parties []string) {
 			p.add(p.fieldPos(at, "control"), "%s names no control; expected control: a control id listed by `ownaudit controls`", at)
 		case strings.HasPrefix(s.Control, "ownership."):
 			p.add(p.at(at+".control"), "%s in %s.control is an ownership finding, which cannot be suppressed; fix the declaration instead", s.Control, at)
-		case Lookup(s.Control) == nil:
+		case controls.Lookup(s.Control) == nil:
 			msg := fmt.Sprintf("unknown control id %q in %s.control; ", s.Control, at)
 			if c := closest(s.Control, controlIDs()); c != "" {
 				msg += fmt.Sprintf("did you mean %s? ", c)
@@ -959,14 +960,14 @@ func (p *declParser) fieldPos(path, field string) Position {
 
 func controlIDs() []string {
 	var ids []string
-	for _, c := range Controls() {
+	for _, c := range controls.Controls() {
 		ids = append(ids, c.ID)
 	}
 	return ids
 }
 
 // controlCovers reports whether c checks any resource type of cloud.
-func controlCovers(c *Control, cloud inventory.Cloud) bool {
+func controlCovers(c *controls.Control, cloud inventory.Cloud) bool {
 	for _, t := range c.ResourceTypes {
 		if inventory.Types[t].Cloud == cloud {
 			return true
@@ -1061,9 +1062,9 @@ func (p *declParser) validateMatch(m Match, at string) {
 // validateSettings rejects thresholds below 1 that were written out; an
 // absent threshold takes its default.
 func (p *declParser) validateSettings(d *Declaration) {
-	names, fields := yamlFields(reflect.TypeFor[Settings]())
+	names, fields := yamlFields(reflect.TypeFor[controls.Settings]())
 	got := reflect.ValueOf(d.Settings)
-	def := reflect.ValueOf(DefaultSettings)
+	def := reflect.ValueOf(controls.DefaultSettings)
 	for _, n := range names {
 		f := fields[n]
 		if f.Type.Kind() != reflect.Int {

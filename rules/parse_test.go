@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ownaudit/ownaudit/controls"
 	"github.com/ownaudit/ownaudit/inventory"
 )
 
@@ -153,7 +154,7 @@ func TestDeclarationContent(t *testing.T) {
 		}
 	})
 	t.Run("settings", func(t *testing.T) {
-		want := DefaultSettings
+		want := controls.DefaultSettings
 		want.AccessKeyMaxAgeDays = 30
 		want.RequireCustomerManagedKeys = true
 		if d.Settings != want {
@@ -162,10 +163,10 @@ func TestDeclarationContent(t *testing.T) {
 	})
 	t.Run("parties", func(t *testing.T) {
 		p, ok := d.Party("globex")
-		if !ok || p.Role != Customer || p.Name != "Globex Corporation" || p.Contact != "cloud-team@globex.example" {
+		if !ok || p.Role != controls.Customer || p.Name != "Globex Corporation" || p.Contact != "cloud-team@globex.example" {
 			t.Errorf("Party(globex) = %+v, %v; want the customer Globex Corporation", p, ok)
 		}
-		if p, ok := d.Party("initech.msp"); !ok || p.Role != MSP {
+		if p, ok := d.Party("initech.msp"); !ok || p.Role != controls.MSP {
 			t.Errorf("Party(initech.msp) = %+v, %v; want an msp", p, ok)
 		}
 		if p, ok := d.Party("acme"); ok {
@@ -334,11 +335,11 @@ func TestTemplates(t *testing.T) {
 					t.Errorf("template has no example %s target", c)
 				}
 			}
-			roles := map[Role]bool{}
+			roles := map[controls.Role]bool{}
 			for _, p := range d.Parties {
 				roles[p.Role] = true
 			}
-			if !roles[Customer] || !roles[Provider] {
+			if !roles[controls.Customer] || !roles[controls.Provider] {
 				t.Errorf("template parties have roles %v, want at least a customer and a provider", roles)
 			}
 		})

@@ -2,6 +2,7 @@ package rules
 
 import (
 	"fmt"
+	"github.com/ownaudit/ownaudit/controls"
 	"strings"
 	"time"
 )
@@ -33,7 +34,7 @@ func applySuppressions(d *Declaration, findings []Finding, day string) []Finding
 	var out []Finding
 	for i := range findings {
 		f := &findings[i]
-		if f.Status != Fail || strings.HasPrefix(f.Control, "ownership.") {
+		if f.Status != controls.Fail || strings.HasPrefix(f.Control, "ownership.") {
 			continue
 		}
 		live, expired := -1, -1
@@ -82,7 +83,7 @@ func expiredAcceptance(d *Declaration, f Finding, i int, day string) Finding {
 		"reason": s.Reason, "acceptedBy": s.AcceptedBy, "expires": s.Expires, "scanDay": day,
 		"file": s.Pos.File, "line": s.Pos.Line, "column": s.Pos.Column,
 	}
-	return ownershipFinding(c, f.Domain, f.Control, f.Resource, owner, []Role{}, msg, ev)
+	return ownershipFinding(c, f.Domain, f.Control, f.Resource, owner, []controls.Role{}, msg, ev)
 }
 
 // globMatch reports whether name matches pattern, where * matches any run

@@ -15,6 +15,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/ownaudit/ownaudit/controls"
 	"github.com/ownaudit/ownaudit/internal/demo"
 	"github.com/ownaudit/ownaudit/inventory"
 	"github.com/ownaudit/ownaudit/report"
@@ -228,11 +229,11 @@ func scanOnce(ctx context.Context, g *globalOptions, o *scanOptions, decl *rules
 }
 
 // parseFailOn turns --fail-on into a severity; "none" is the empty one.
-func parseFailOn(s string) (rules.Severity, error) {
+func parseFailOn(s string) (controls.Severity, error) {
 	if s == "none" || s == "" {
 		return "", nil
 	}
-	sev := rules.Severity(strings.ToLower(s))
+	sev := controls.Severity(strings.ToLower(s))
 	if sev.Rank() == 0 {
 		return "", fmt.Errorf("--fail-on %q: want critical, high, medium, low, info or none", s)
 	}

@@ -15,8 +15,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/ownaudit/ownaudit/controls"
 	"github.com/ownaudit/ownaudit/report"
-	"github.com/ownaudit/ownaudit/rules"
 	"github.com/ownaudit/ownaudit/scanners"
 	awsscan "github.com/ownaudit/ownaudit/scanners/aws"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -225,7 +225,7 @@ func (s *server) runOnce(ctx context.Context) bool {
 	s.mu.Lock()
 	s.latest = body.Bytes()
 	s.mu.Unlock()
-	s.logger.Info("scan done", "took", took, "findings", len(doc.Findings), "failing", doc.Summary.ByStatus[rules.Fail],
+	s.logger.Info("scan done", "took", took, "findings", len(doc.Findings), "failing", doc.Summary.ByStatus[controls.Fail],
 		"errors", len(doc.Errors))
 	return true
 }
