@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/ownaudit/ownaudit/controls"
+	"github.com/ownaudit/ownaudit/declaration"
 	"github.com/ownaudit/ownaudit/rules"
 )
 
@@ -75,9 +76,9 @@ type DiffScan struct {
 // judged against.
 type DeclarationDiff struct {
 	// Changed is true when the declarations' SHA-256 differ.
-	Changed        bool          `json:"changed"`
-	PartiesAdded   []rules.Party `json:"partiesAdded"`
-	PartiesRemoved []rules.Party `json:"partiesRemoved"`
+	Changed        bool                `json:"changed"`
+	PartiesAdded   []declaration.Party `json:"partiesAdded"`
+	PartiesRemoved []declaration.Party `json:"partiesRemoved"`
 	// PartiesChanged are parties in both whose role, name or contact
 	// differ.
 	PartiesChanged []PartyChange `json:"partiesChanged"`
@@ -336,12 +337,12 @@ func roleOf(f rules.Finding) string {
 func compareDeclarations(oldDoc, newDoc *Document) DeclarationDiff {
 	d := DeclarationDiff{
 		Changed:        oldDoc.Scan.Declaration.SHA256 != newDoc.Scan.Declaration.SHA256,
-		PartiesAdded:   []rules.Party{},
-		PartiesRemoved: []rules.Party{},
+		PartiesAdded:   []declaration.Party{},
+		PartiesRemoved: []declaration.Party{},
 		PartiesChanged: []PartyChange{},
 	}
-	index := func(ps []rules.Party) map[string]rules.Party {
-		m := make(map[string]rules.Party, len(ps))
+	index := func(ps []declaration.Party) map[string]declaration.Party {
+		m := make(map[string]declaration.Party, len(ps))
 		for _, p := range ps {
 			m[p.ID] = p
 		}
@@ -466,7 +467,7 @@ func diffScanLine(s DiffScan) string {
 }
 
 // diffPartyLabel is "id (role): name, contact".
-func diffPartyLabel(p rules.Party) string { return partyHeader(p) }
+func diffPartyLabel(p declaration.Party) string { return partyHeader(p) }
 
 // diffChangesText renders field changes as "status error → fail; party a → b".
 func diffChangesText(ch []FieldChange) string {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/ownaudit/ownaudit/controls"
+	"github.com/ownaudit/ownaudit/declaration"
 	"github.com/ownaudit/ownaudit/inventory"
 	"github.com/ownaudit/ownaudit/rules"
 )
@@ -217,7 +218,7 @@ func TestCompareDeclarations(t *testing.T) {
 	newDoc.Scan.Declaration.SHA256 = strings.Repeat("ab", 32)
 	// claranet leaves, acme becomes the MSP's customer under a new
 	// contact, and datadog joins.
-	newDoc.Parties = []rules.Party{
+	newDoc.Parties = []declaration.Party{
 		{ID: "acme", Role: controls.Customer, Name: "Acme GmbH", Contact: "cloud@acme.example"},
 		{ID: "aws", Role: controls.Provider},
 		{ID: "nordcloud", Role: controls.MSP, Name: "Nordcloud"},
@@ -226,7 +227,7 @@ func TestCompareDeclarations(t *testing.T) {
 	if !d.Changed {
 		t.Error("declaration changed = false, want true")
 	}
-	ids := func(ps []rules.Party) []string {
+	ids := func(ps []declaration.Party) []string {
 		var out []string
 		for _, p := range ps {
 			out = append(out, p.ID)
@@ -290,7 +291,7 @@ func goldenDiff() *Diff {
 	newDoc.Scan.ID = "fedcba9876543210"
 	newDoc.Scan.Finished = testFinished.Add(7 * 24 * time.Hour)
 	newDoc.Scan.Declaration.SHA256 = strings.Repeat("0123456789abcdef", 4)
-	newDoc.Parties = []rules.Party{
+	newDoc.Parties = []declaration.Party{
 		{ID: "acme", Role: controls.Customer, Name: "Acme GmbH", Contact: "cloud@acme.example"},
 		{ID: "claranet", Role: controls.MSP, Name: "Claranet"},
 		{ID: "nordcloud", Role: controls.MSP, Name: "Nordcloud", Contact: "noc@nordcloud.example"},

@@ -1,7 +1,7 @@
 // Package report holds the findings document of one scan, its summary and
 // its writers (JSON, NDJSON, a text table), and writes output files
-// atomically. It reads the inventory, controls and rules types; it never sees a cloud
-// SDK.
+// atomically. It reads the inventory, controls, declaration and rules
+// types; it never sees a cloud SDK.
 package report
 
 import (
@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/ownaudit/ownaudit/controls"
+	"github.com/ownaudit/ownaudit/declaration"
 	"github.com/ownaudit/ownaudit/inventory"
 	"github.com/ownaudit/ownaudit/rules"
 )
@@ -43,9 +44,9 @@ const (
 // Document is the findings of one scan: what was scanned, every finding,
 // what could not be read, and the counts.
 type Document struct {
-	SchemaVersion string        `json:"schemaVersion"`
-	Scan          Scan          `json:"scan"`
-	Parties       []rules.Party `json:"parties"`
+	SchemaVersion string              `json:"schemaVersion"`
+	Scan          Scan                `json:"scan"`
+	Parties       []declaration.Party `json:"parties"`
 	// Findings keep the order they were given to Build in.
 	Findings []rules.Finding `json:"findings"`
 	Errors   []Error         `json:"errors"`
@@ -171,7 +172,7 @@ type Meta struct {
 
 // Build assembles the document of one scan. inv and d may be nil (nothing
 // scanned, no declaration). The findings are copied, not reordered.
-func Build(inv *inventory.Inventory, d *rules.Declaration, findings []rules.Finding, meta Meta) *Document {
+func Build(inv *inventory.Inventory, d *declaration.Declaration, findings []rules.Finding, meta Meta) *Document {
 	if inv == nil {
 		inv = &inventory.Inventory{}
 	}
@@ -196,7 +197,7 @@ func Build(inv *inventory.Inventory, d *rules.Declaration, findings []rules.Find
 			Scanners:    scannerRuns(inv.Scanners),
 			APIRequests: apiRequests(meta.APIRequests),
 		},
-		Parties:  []rules.Party{},
+		Parties:  []declaration.Party{},
 		Findings: make([]rules.Finding, len(findings)),
 		Errors:   make([]Error, 0, len(inv.Errors)),
 	}

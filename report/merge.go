@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/ownaudit/ownaudit/controls"
+	"github.com/ownaudit/ownaudit/declaration"
 	"github.com/ownaudit/ownaudit/inventory"
 	"github.com/ownaudit/ownaudit/rules"
 )
@@ -52,7 +53,7 @@ func (d *Document) SetShard(index, count int) {
 
 // summarize counts findings as Build does: every declared party has an
 // entry, zero or not.
-func summarize(findings []rules.Finding, parties []rules.Party) Summary {
+func summarize(findings []rules.Finding, parties []declaration.Party) Summary {
 	s := Summarize(findings)
 	for _, p := range parties {
 		if _, ok := s.ByParty[p.ID]; !ok {
@@ -120,12 +121,12 @@ func Merge(inputs []MergeInput) (*Document, error) {
 			Declaration: first.Scan.Declaration,
 			Source:      first.Scan.Source,
 		},
-		Parties:  append([]rules.Party{}, first.Parties...),
+		Parties:  append([]declaration.Party{}, first.Parties...),
 		Findings: []rules.Finding{},
 		Errors:   []Error{},
 	}
 	if out.Parties == nil {
-		out.Parties = []rules.Party{}
+		out.Parties = []declaration.Party{}
 	}
 
 	seen := map[string]bool{}

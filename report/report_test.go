@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/ownaudit/ownaudit/controls"
+	"github.com/ownaudit/ownaudit/declaration"
 	"github.com/ownaudit/ownaudit/internal/demo"
 	"github.com/ownaudit/ownaudit/inventory"
 	"github.com/ownaudit/ownaudit/rules"
@@ -24,10 +25,10 @@ var (
 
 // testDeclaration has a customer and an MSP; only the parts the report
 // reads are filled in.
-func testDeclaration() *rules.Declaration {
-	return &rules.Declaration{
-		Version: rules.DeclarationVersion,
-		Parties: []rules.Party{
+func testDeclaration() *declaration.Declaration {
+	return &declaration.Declaration{
+		Version: declaration.Version,
+		Parties: []declaration.Party{
 			{ID: "acme", Role: controls.Customer, Name: "Acme GmbH", Contact: "secops@acme.example"},
 			{ID: "claranet", Role: controls.MSP, Name: "Claranet"},
 			{ID: "aws", Role: controls.Provider},

@@ -8,6 +8,7 @@ import (
 	"github.com/invopop/jsonschema"
 
 	"github.com/ownaudit/ownaudit/controls"
+	"github.com/ownaudit/ownaudit/declaration"
 	"github.com/ownaudit/ownaudit/inventory"
 	"github.com/ownaudit/ownaudit/rules"
 )
@@ -146,7 +147,7 @@ func FindingsSchema() ([]byte, error) {
 	enums := schemaEnums()
 	r := &jsonschema.Reflector{
 		ExpandedStruct: true,
-		LookupComment:  rules.SchemaComments(schemaDocs),
+		LookupComment:  declaration.SchemaComments(schemaDocs),
 		Mapper: func(t reflect.Type) *jsonschema.Schema {
 			if e, ok := enums[t]; ok {
 				return &jsonschema.Schema{Ref: "#/$defs/" + e.name}

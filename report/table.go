@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/ownaudit/ownaudit/controls"
+	"github.com/ownaudit/ownaudit/declaration"
 	"github.com/ownaudit/ownaudit/rules"
 )
 
@@ -98,7 +99,7 @@ func groups(doc *Document) []*group {
 		g, ok := byKey[k]
 		if !ok {
 			r := f.Responsible
-			g = &group{key: k, role: r.Role, header: partyHeader(rules.Party{ID: r.Party, Role: r.Role, Name: r.Name, Contact: r.Contact})}
+			g = &group{key: k, role: r.Role, header: partyHeader(declaration.Party{ID: r.Party, Role: r.Role, Name: r.Name, Contact: r.Contact})}
 			byKey[k] = g
 			extra = append(extra, g)
 		}
@@ -122,7 +123,7 @@ func groups(doc *Document) []*group {
 	return out
 }
 
-func partyHeader(p rules.Party) string {
+func partyHeader(p declaration.Party) string {
 	h := p.ID
 	if p.Role != "" {
 		h += " (" + string(p.Role) + ")"

@@ -1,9 +1,9 @@
-// Package rules holds the declaration and evaluates an inventory into
-// findings: it runs the catalogue's controls over every resource,
-// attributes each finding to the party the declaration makes responsible,
-// checks the declaration itself against the responsibility model (the
-// ownership findings) and applies its suppressions. It reads the inventory
-// model only; it never sees a cloud SDK.
+// Package rules evaluates an inventory into findings: it runs the
+// catalogue's controls over every resource, attributes each finding to the
+// party the declaration makes responsible, checks the declaration itself
+// against the responsibility model (the ownership findings) and applies its
+// suppressions. It reads the inventory model only; it never sees a cloud
+// SDK.
 package rules
 
 import (
@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/ownaudit/ownaudit/controls"
+	"github.com/ownaudit/ownaudit/declaration"
 	"github.com/ownaudit/ownaudit/inventory"
 )
 
@@ -29,9 +30,9 @@ import (
 // up as findings rather than a crash. Resources of a type the inventory
 // model does not know, or of the wrong cloud for their type, are skipped,
 // as are repeats of a resource already seen (same UID).
-func Evaluate(inv *inventory.Inventory, d *Declaration) []Finding {
+func Evaluate(inv *inventory.Inventory, d *declaration.Declaration) []Finding {
 	if d == nil {
-		d = &Declaration{}
+		d = &declaration.Declaration{}
 	}
 	if inv == nil {
 		return nil
@@ -88,7 +89,7 @@ func runCheck(c *controls.Control, env controls.Env, r inventory.Resource) (res 
 }
 
 // controlFinding turns a check's result on r into a finding.
-func controlFinding(d *Declaration, c *controls.Control, r inventory.Resource, res controls.Result) Finding {
+func controlFinding(d *declaration.Declaration, c *controls.Control, r inventory.Resource, res controls.Result) Finding {
 	ref := Ref(r)
 	expected := []controls.Role{}
 	if cell, ok := controls.CellFor(r.Type, c.Domain); ok {

@@ -8,22 +8,23 @@ import (
 	"time"
 
 	"github.com/ownaudit/ownaudit/controls"
+	"github.com/ownaudit/ownaudit/declaration"
 	"github.com/ownaudit/ownaudit/inventory"
 )
 
 // evalDeclaration spans the three clouds: AWS firewall/patching/encryption
 // to the MSP and IAM to the customer, RDS patching to AWS, Azure patching
 // to the MSP (its firewall left unassigned), GCP patching to the MSP.
-func evalDeclaration() *Declaration {
-	return &Declaration{
+func evalDeclaration() *declaration.Declaration {
+	return &declaration.Declaration{
 		Version: 1,
 		Parties: testParties,
-		Responsibilities: []Responsibility{
-			entry(10, Match{Cloud: inventory.AWS}, map[inventory.Domain]string{
+		Responsibilities: []declaration.Responsibility{
+			entry(10, declaration.Match{Cloud: inventory.AWS}, map[inventory.Domain]string{
 				inventory.Firewall: "claranet", inventory.Patching: "claranet", inventory.Encryption: "claranet", inventory.IAM: "acme"}, nil),
-			entry(14, Match{Cloud: inventory.AWS, ResourceTypes: []string{inventory.AWSDBInstance}}, map[inventory.Domain]string{inventory.Patching: "aws"}, nil),
-			entry(17, Match{Cloud: inventory.Azure}, map[inventory.Domain]string{inventory.Patching: "claranet"}, nil),
-			entry(20, Match{Cloud: inventory.GCP}, map[inventory.Domain]string{inventory.Patching: "claranet"}, nil),
+			entry(14, declaration.Match{Cloud: inventory.AWS, ResourceTypes: []string{inventory.AWSDBInstance}}, map[inventory.Domain]string{inventory.Patching: "aws"}, nil),
+			entry(17, declaration.Match{Cloud: inventory.Azure}, map[inventory.Domain]string{inventory.Patching: "claranet"}, nil),
+			entry(20, declaration.Match{Cloud: inventory.GCP}, map[inventory.Domain]string{inventory.Patching: "claranet"}, nil),
 		},
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"sort"
 
 	"github.com/ownaudit/ownaudit/controls"
+	"github.com/ownaudit/ownaudit/declaration"
 	"github.com/ownaudit/ownaudit/inventory"
 )
 
@@ -98,7 +99,7 @@ func ownershipControl(id string) *controls.Control {
 // later entries win; within one entry a controls[control] override beats
 // assign[domain]. Pass an empty control to resolve the domain alone. It
 // returns nil, false when no entry assigns anything (or d is nil).
-func Resolve(d *Declaration, r inventory.Resource, domain inventory.Domain, control string) (*Responsible, bool) {
+func Resolve(d *declaration.Declaration, r inventory.Resource, domain inventory.Domain, control string) (*Responsible, bool) {
 	if d == nil {
 		return nil, false
 	}
@@ -123,7 +124,7 @@ func Resolve(d *Declaration, r inventory.Resource, domain inventory.Domain, cont
 // responsible builds the attribution to party by entry i. A party the
 // declaration does not list (the parser rejects those) keeps an empty role,
 // which no cell expects.
-func responsible(d *Declaration, party string, entry int, via string) *Responsible {
+func responsible(d *declaration.Declaration, party string, entry int, via string) *Responsible {
 	pos := d.Responsibilities[entry].Pos
 	out := &Responsible{
 		Party:     party,
@@ -141,7 +142,7 @@ func responsible(d *Declaration, party string, entry int, via string) *Responsib
 // ownershipFindings checks the declaration against the model and the
 // scanned resources. It expects resources already filtered to known types
 // and without duplicates.
-func ownershipFindings(d *Declaration, resources []inventory.Resource, catalogue []*controls.Control, unread []inventory.ScanError) []Finding {
+func ownershipFindings(d *declaration.Declaration, resources []inventory.Resource, catalogue []*controls.Control, unread []inventory.ScanError) []Finding {
 	var out []Finding
 	for _, r := range resources {
 		for _, cell := range cellsOf(r.Type) {
@@ -164,7 +165,7 @@ func cellsOf(resourceType string) []controls.Cell {
 
 // cellFindings are the unassigned, misassigned and tag_conflict findings of
 // one resource in one cell of the model.
-func cellFindings(d *Declaration, r inventory.Resource, cell controls.Cell, catalogue []*controls.Control) []Finding {
+func cellFindings(d *declaration.Declaration, r inventory.Resource, cell controls.Cell, catalogue []*controls.Control) []Finding {
 	var out []Finding
 	expected := cell.Kind.ExpectedRoles()
 	ref := Ref(r)
@@ -234,7 +235,7 @@ func cellFindings(d *Declaration, r inventory.Resource, cell controls.Cell, cata
 // scanner failed on may match what could not be read, so it is not called
 // unused),
 // once per domain the entry assigns.
-func unusedScopes(d *Declaration, resources []inventory.Resource, unread []inventory.ScanError) []Finding {
+func unusedScopes(d *declaration.Declaration, resources []inventory.Resource, unread []inventory.ScanError) []Finding {
 	var out []Finding
 	c := ownershipControl(OwnershipUnusedScope)
 	for i, e := range d.Responsibilities {
@@ -255,7 +256,7 @@ func unusedScopes(d *Declaration, resources []inventory.Resource, unread []inven
 
 // entryDomains are the domains an entry assigns: its assign keys and the
 // domains of the controls it overrides, in domain order.
-func entryDomains(e Responsibility) []inventory.Domain {
+func entryDomains(e declaration.Responsibility) []inventory.Domain {
 	set := map[inventory.Domain]bool{}
 	for dom := range e.Assign {
 		set[dom] = true
@@ -276,7 +277,7 @@ func entryDomains(e Responsibility) []inventory.Domain {
 
 // entryOwner is the party entry i gives domain: its assignment, else the
 // override of the first of its controls in the domain.
-func entryOwner(d *Declaration, i int, domain inventory.Domain) *Responsible {
+func entryOwner(d *declaration.Declaration, i int, domain inventory.Domain) *Responsible {
 	e := d.Responsibilities[i]
 	if p, ok := e.Assign[domain]; ok {
 		return responsible(d, p, i, ViaAssign)

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/ownaudit/ownaudit/controls"
+	"github.com/ownaudit/ownaudit/declaration"
 	"github.com/ownaudit/ownaudit/inventory"
 )
 
@@ -13,7 +14,7 @@ import (
 const testFile = "testdata/declaration.yaml"
 
 // testParties are the parties of the hand-built declarations.
-var testParties = []Party{
+var testParties = []declaration.Party{
 	{ID: "acme", Role: controls.Customer, Name: "Acme GmbH", Contact: "secops@acme.example"},
 	{ID: "claranet", Role: controls.MSP, Name: "Claranet", Contact: "soc@claranet.example"},
 	{ID: "aws", Role: controls.Provider},
@@ -21,8 +22,8 @@ var testParties = []Party{
 }
 
 // entry builds a responsibilities entry declared at line.
-func entry(line int, m Match, assign map[inventory.Domain]string, overrides map[string]string) Responsibility {
-	return Responsibility{Match: m, Assign: assign, Controls: overrides, Pos: Position{File: testFile, Line: line, Column: 5}}
+func entry(line int, m declaration.Match, assign map[inventory.Domain]string, overrides map[string]string) declaration.Responsibility {
+	return declaration.Responsibility{Match: m, Assign: assign, Controls: overrides, Pos: declaration.Position{File: testFile, Line: line, Column: 5}}
 }
 
 // res builds a resource header.
@@ -31,23 +32,23 @@ func res(cloud inventory.Cloud, target, region, typ, id string, tags map[string]
 }
 
 func TestResolve(t *testing.T) {
-	d := &Declaration{
+	d := &declaration.Declaration{
 		Version: 1,
 		Parties: testParties,
-		Responsibilities: []Responsibility{
-			entry(10, Match{Cloud: inventory.AWS},
+		Responsibilities: []declaration.Responsibility{
+			entry(10, declaration.Match{Cloud: inventory.AWS},
 				map[inventory.Domain]string{inventory.Firewall: "claranet", inventory.Patching: "claranet", inventory.Encryption: "claranet", inventory.IAM: "acme"}, nil),
-			entry(14, Match{Cloud: inventory.AWS, ResourceTypes: []string{inventory.AWSDBInstance}},
+			entry(14, declaration.Match{Cloud: inventory.AWS, ResourceTypes: []string{inventory.AWSDBInstance}},
 				map[inventory.Domain]string{inventory.Patching: "aws"}, nil),
-			entry(17, Match{Tags: map[string]string{"managed-by": "customer"}},
+			entry(17, declaration.Match{Tags: map[string]string{"managed-by": "customer"}},
 				map[inventory.Domain]string{inventory.Firewall: "acme"}, map[string]string{"firewall.admin_ports_open_to_internet": "claranet"}),
-			entry(21, Match{Cloud: inventory.AWS, Regions: []string{"eu-west-1"}},
+			entry(21, declaration.Match{Cloud: inventory.AWS, Regions: []string{"eu-west-1"}},
 				map[inventory.Domain]string{inventory.Firewall: "acme"}, nil),
-			entry(24, Match{Cloud: inventory.GCP, ResourceTypes: []string{"gcp.compute.*"}},
+			entry(24, declaration.Match{Cloud: inventory.GCP, ResourceTypes: []string{"gcp.compute.*"}},
 				map[inventory.Domain]string{inventory.Patching: "claranet"}, map[string]string{"patching.vm_unmanaged": "acme"}),
-			entry(28, Match{Cloud: inventory.AWS, ResourceTypes: []string{"aws.iam.*"}},
+			entry(28, declaration.Match{Cloud: inventory.AWS, ResourceTypes: []string{"aws.iam.*"}},
 				map[inventory.Domain]string{inventory.IAM: "claranet"}, nil),
-			entry(31, Match{Cloud: inventory.Azure}, map[inventory.Domain]string{inventory.Patching: "nobody"}, nil),
+			entry(31, declaration.Match{Cloud: inventory.Azure}, map[inventory.Domain]string{inventory.Patching: "nobody"}, nil),
 		},
 	}
 	const acct = "111111111111"
@@ -102,7 +103,7 @@ func TestResolve(t *testing.T) {
 				t.Fatalf("Resolve(%s, %s, %q) = nil, %v, want %s", tc.r.ID, tc.domain, tc.control, ok, tc.party)
 			}
 			want := Responsible{Party: tc.party, Role: tc.role, Name: tc.wantName,
-				DecidedBy: Decision{Entry: slices.IndexFunc(d.Responsibilities, func(e Responsibility) bool { return e.Pos.Line == tc.line }),
+				DecidedBy: Decision{Entry: slices.IndexFunc(d.Responsibilities, func(e declaration.Responsibility) bool { return e.Pos.Line == tc.line }),
 					Via: tc.via, File: testFile, Line: tc.line, Column: 5}}
 			got.Contact = ""
 			if *got != want {
@@ -118,7 +119,7 @@ func TestResolve(t *testing.T) {
 		}
 	})
 	t.Run("nil declaration", func(t *testing.T) {
-		var nd *Declaration
+		var nd *declaration.Declaration
 		if got, ok := Resolve(nd, ec2, inventory.Patching, ""); ok || got != nil {
 			t.Errorf("Resolve(nil, i-1, patching) = %+v, %v, want nil, false", got, ok)
 		}
@@ -137,13 +138,13 @@ func findingFor(fs []Finding, control, resourceID string, domain inventory.Domai
 }
 
 // ownershipOf runs the ownership checks of d over resources.
-func ownershipOf(d *Declaration, resources ...inventory.Resource) []Finding {
+func ownershipOf(d *declaration.Declaration, resources ...inventory.Resource) []Finding {
 	return ownershipFindings(d, evaluable(resources), controls.Controls(), nil)
 }
 
 func TestOwnershipUnassigned(t *testing.T) {
-	d := &Declaration{Parties: testParties, Responsibilities: []Responsibility{
-		entry(10, Match{Cloud: inventory.AWS}, map[inventory.Domain]string{inventory.Patching: "claranet"}, nil),
+	d := &declaration.Declaration{Parties: testParties, Responsibilities: []declaration.Responsibility{
+		entry(10, declaration.Match{Cloud: inventory.AWS}, map[inventory.Domain]string{inventory.Patching: "claranet"}, nil),
 	}}
 	ec2 := res(inventory.AWS, "111111111111", "eu-central-1", inventory.AWSInstance, "i-1", nil)
 	sg := res(inventory.AWS, "111111111111", "eu-central-1", inventory.AWSSecurityGroup, "sg-1", nil)
@@ -190,11 +191,11 @@ func TestOwnershipUnassigned(t *testing.T) {
 }
 
 func TestOwnershipMisassigned(t *testing.T) {
-	d := &Declaration{Parties: testParties, Responsibilities: []Responsibility{
-		entry(10, Match{Cloud: inventory.AWS}, map[inventory.Domain]string{inventory.Patching: "aws", inventory.IAM: "acme"}, nil),
-		entry(12, Match{Cloud: inventory.AWS, Tags: map[string]string{"team": "ops"}}, map[inventory.Domain]string{inventory.Patching: "claranet"}, nil),
-		entry(14, Match{Cloud: inventory.AWS, Tags: map[string]string{"team": "ops", "root": "yes"}}, nil, map[string]string{"iam.root_mfa_disabled": "aws"}),
-		entry(16, Match{Cloud: inventory.GCP}, map[inventory.Domain]string{inventory.Encryption: "claranet", inventory.Patching: "google"}, nil),
+	d := &declaration.Declaration{Parties: testParties, Responsibilities: []declaration.Responsibility{
+		entry(10, declaration.Match{Cloud: inventory.AWS}, map[inventory.Domain]string{inventory.Patching: "aws", inventory.IAM: "acme"}, nil),
+		entry(12, declaration.Match{Cloud: inventory.AWS, Tags: map[string]string{"team": "ops"}}, map[inventory.Domain]string{inventory.Patching: "claranet"}, nil),
+		entry(14, declaration.Match{Cloud: inventory.AWS, Tags: map[string]string{"team": "ops", "root": "yes"}}, nil, map[string]string{"iam.root_mfa_disabled": "aws"}),
+		entry(16, declaration.Match{Cloud: inventory.GCP}, map[inventory.Domain]string{inventory.Encryption: "claranet", inventory.Patching: "google"}, nil),
 	}}
 	ec2 := res(inventory.AWS, "111111111111", "eu-central-1", inventory.AWSInstance, "i-1", nil)
 	ec2Ops := res(inventory.AWS, "111111111111", "eu-central-1", inventory.AWSInstance, "i-2", map[string]string{"team": "ops"})
@@ -257,9 +258,9 @@ func TestOwnershipMisassigned(t *testing.T) {
 }
 
 func TestOwnershipTagConflict(t *testing.T) {
-	entries := []Responsibility{
-		entry(10, Match{Cloud: inventory.AWS}, map[inventory.Domain]string{inventory.Firewall: "claranet", inventory.Patching: "claranet"}, nil),
-		entry(12, Match{Cloud: inventory.AWS, ResourceTypes: []string{inventory.AWSDBInstance}}, map[inventory.Domain]string{inventory.Patching: "aws"}, nil),
+	entries := []declaration.Responsibility{
+		entry(10, declaration.Match{Cloud: inventory.AWS}, map[inventory.Domain]string{inventory.Firewall: "claranet", inventory.Patching: "claranet"}, nil),
+		entry(12, declaration.Match{Cloud: inventory.AWS, ResourceTypes: []string{inventory.AWSDBInstance}}, map[inventory.Domain]string{inventory.Patching: "aws"}, nil),
 	}
 	tagged := func(id, typ, v string) inventory.Resource {
 		return res(inventory.AWS, "111111111111", "eu-central-1", typ, id, map[string]string{"responsible-party": v})
@@ -271,7 +272,7 @@ func TestOwnershipTagConflict(t *testing.T) {
 	all := []inventory.Resource{sgOther, sgSame, sgNone, rds}
 
 	t.Run("tag names another party", func(t *testing.T) {
-		fs := ownershipOf(&Declaration{Parties: testParties, Responsibilities: entries, OwnershipTag: "responsible-party"}, all...)
+		fs := ownershipOf(&declaration.Declaration{Parties: testParties, Responsibilities: entries, OwnershipTag: "responsible-party"}, all...)
 		f := findingFor(fs, OwnershipTagConflict, "sg-1", inventory.Firewall)
 		if f == nil {
 			t.Fatal("tag_conflict finding for sg-1 missing")
@@ -289,7 +290,7 @@ func TestOwnershipTagConflict(t *testing.T) {
 		}
 	})
 	t.Run("no ownership tag declared", func(t *testing.T) {
-		fs := ownershipOf(&Declaration{Parties: testParties, Responsibilities: entries}, all...)
+		fs := ownershipOf(&declaration.Declaration{Parties: testParties, Responsibilities: entries}, all...)
 		if f := findingFor(fs, OwnershipTagConflict, "sg-1", inventory.Firewall); f != nil {
 			t.Errorf("tag_conflict finding = %+v, want none without ownershipTag", f)
 		}
@@ -297,10 +298,10 @@ func TestOwnershipTagConflict(t *testing.T) {
 }
 
 func TestOwnershipUnusedScope(t *testing.T) {
-	d := &Declaration{Parties: testParties, Responsibilities: []Responsibility{
-		entry(10, Match{Cloud: inventory.AWS}, map[inventory.Domain]string{inventory.Firewall: "claranet"}, nil),
-		entry(12, Match{Cloud: inventory.Azure}, map[inventory.Domain]string{inventory.IAM: "acme", inventory.Firewall: "claranet"}, nil),
-		entry(15, Match{Cloud: inventory.AWS, Targets: []string{"999999999999"}}, nil, map[string]string{"iam.root_mfa_disabled": "acme"}),
+	d := &declaration.Declaration{Parties: testParties, Responsibilities: []declaration.Responsibility{
+		entry(10, declaration.Match{Cloud: inventory.AWS}, map[inventory.Domain]string{inventory.Firewall: "claranet"}, nil),
+		entry(12, declaration.Match{Cloud: inventory.Azure}, map[inventory.Domain]string{inventory.IAM: "acme", inventory.Firewall: "claranet"}, nil),
+		entry(15, declaration.Match{Cloud: inventory.AWS, Targets: []string{"999999999999"}}, nil, map[string]string{"iam.root_mfa_disabled": "acme"}),
 	}}
 	sg := res(inventory.AWS, "111111111111", "eu-central-1", inventory.AWSSecurityGroup, "sg-1", nil)
 	fs := ownershipOf(d, sg)
@@ -369,10 +370,10 @@ func TestOwnershipControls(t *testing.T) {
 }
 
 func TestOwnershipUnusedScopeNotClaimedOverUnreadScope(t *testing.T) {
-	d := &Declaration{Parties: testParties, Responsibilities: []Responsibility{
-		entry(10, Match{Cloud: inventory.Azure}, map[inventory.Domain]string{inventory.Firewall: "claranet"}, nil),
-		entry(12, Match{Cloud: inventory.AWS, Targets: []string{"222222222222"}}, map[inventory.Domain]string{inventory.Patching: "claranet"}, nil),
-		entry(14, Match{Cloud: inventory.AWS, Regions: []string{"us-east-1"}}, map[inventory.Domain]string{inventory.Patching: "claranet"}, nil),
+	d := &declaration.Declaration{Parties: testParties, Responsibilities: []declaration.Responsibility{
+		entry(10, declaration.Match{Cloud: inventory.Azure}, map[inventory.Domain]string{inventory.Firewall: "claranet"}, nil),
+		entry(12, declaration.Match{Cloud: inventory.AWS, Targets: []string{"222222222222"}}, map[inventory.Domain]string{inventory.Patching: "claranet"}, nil),
+		entry(14, declaration.Match{Cloud: inventory.AWS, Regions: []string{"us-east-1"}}, map[inventory.Domain]string{inventory.Patching: "claranet"}, nil),
 	}}
 	// Azure's firewall could not be read, so entry 0 may match what was
 	// missed. AWS failed only in account 1111.../eu-central-1: entry 1 is

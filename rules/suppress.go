@@ -3,6 +3,7 @@ package rules
 import (
 	"fmt"
 	"github.com/ownaudit/ownaudit/controls"
+	"github.com/ownaudit/ownaudit/declaration"
 	"strings"
 	"time"
 )
@@ -27,7 +28,7 @@ func ScanDay(collectedAt time.Time) string {
 // match, the first one in the file marks the finding; when only expired
 // ones match, the one that expired last is reported (the first of equals),
 // so a finding gets at most one expired_acceptance and its id stays stable.
-func applySuppressions(d *Declaration, findings []Finding, day string) []Finding {
+func applySuppressions(d *declaration.Declaration, findings []Finding, day string) []Finding {
 	if d == nil || len(d.Suppressions) == 0 {
 		return nil
 	}
@@ -65,7 +66,7 @@ func applySuppressions(d *Declaration, findings []Finding, day string) []Finding
 // expiredAcceptance is the ownership finding for failing finding f, whose
 // acceptance by suppressions entry i ran out before day. It is owned by
 // the party that accepted the risk, who has to renew or end it.
-func expiredAcceptance(d *Declaration, f Finding, i int, day string) Finding {
+func expiredAcceptance(d *declaration.Declaration, f Finding, i int, day string) Finding {
 	s := d.Suppressions[i]
 	owner := &Responsible{
 		Party:     s.AcceptedBy,

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/ownaudit/ownaudit/controls"
+	"github.com/ownaudit/ownaudit/declaration"
 	"github.com/ownaudit/ownaudit/inventory"
 )
 
@@ -42,15 +43,15 @@ func TestGlobMatch(t *testing.T) {
 }
 
 // suppression builds a suppressions entry declared at line.
-func suppression(line int, control, resource, party, expires string) SuppressionEntry {
-	return SuppressionEntry{Control: control, Resource: resource, Reason: fmt.Sprintf("reason at line %d", line),
-		AcceptedBy: party, Expires: expires, Pos: Position{File: testFile, Line: line, Column: 3}}
+func suppression(line int, control, resource, party, expires string) declaration.SuppressionEntry {
+	return declaration.SuppressionEntry{Control: control, Resource: resource, Reason: fmt.Sprintf("reason at line %d", line),
+		AcceptedBy: party, Expires: expires, Pos: declaration.Position{File: testFile, Line: line, Column: 3}}
 }
 
 func TestEvaluateSuppressions(t *testing.T) {
 	// evalInventory is collected on 2026-11-01.
 	d := evalDeclaration()
-	d.Suppressions = []SuppressionEntry{
+	d.Suppressions = []declaration.SuppressionEntry{
 		// 0: live on its last day.
 		suppression(30, controls.RootMFADisabled.ID, "arn:aws:iam::111111111111:root", "acme", "2026-11-01"),
 		// 1: expired the day before: both sg-1 (two accounts) fail again.

@@ -4,10 +4,10 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/ownaudit/ownaudit/declaration"
 	"github.com/ownaudit/ownaudit/internal/cloudsim"
 	"github.com/ownaudit/ownaudit/internal/demo"
 	"github.com/ownaudit/ownaudit/inventory"
-	"github.com/ownaudit/ownaudit/rules"
 	"github.com/ownaudit/ownaudit/scanners"
 	awsscan "github.com/ownaudit/ownaudit/scanners/aws"
 )
@@ -15,7 +15,7 @@ import (
 // scanDemo starts the simulator with the demo world, scans its AWS
 // organization through the real SDK clients, and adds the embedded Azure
 // and GCP inventory.
-func scanDemo(ctx context.Context, g *globalOptions, o *scanOptions, decl *rules.Declaration, sched *scanners.Scheduler) (*inventory.Inventory, error) {
+func scanDemo(ctx context.Context, g *globalOptions, o *scanOptions, decl *declaration.Declaration, sched *scanners.Scheduler) (*inventory.Inventory, error) {
 	world, err := demo.World()
 	if err != nil {
 		return nil, err

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/ownaudit/ownaudit/controls"
+	"github.com/ownaudit/ownaudit/declaration"
 	"github.com/ownaudit/ownaudit/internal/demo"
 	"github.com/ownaudit/ownaudit/inventory"
 	"github.com/ownaudit/ownaudit/report"
@@ -206,7 +207,7 @@ func checkSourceOptions(o *scanOptions) error {
 // estate or the clouds), evaluates every control and builds the findings
 // document. Every call builds its own scheduler and scanner registry, so
 // serve can call it again and again with nothing carried over.
-func scanOnce(ctx context.Context, g *globalOptions, o *scanOptions, decl *rules.Declaration) (*report.Document, error) {
+func scanOnce(ctx context.Context, g *globalOptions, o *scanOptions, decl *declaration.Declaration) (*report.Document, error) {
 	started := time.Now().UTC()
 	sched := scanners.NewScheduler(o.concurrency)
 	inv, source, err := loadInventory(ctx, g, o, decl, sched)
@@ -240,10 +241,10 @@ func parseFailOn(s string) (controls.Severity, error) {
 	return sev, nil
 }
 
-func loadScanDeclaration(o *scanOptions) (*rules.Declaration, error) {
+func loadScanDeclaration(o *scanOptions) (*declaration.Declaration, error) {
 	switch {
 	case o.declaration != "":
-		return rules.LoadDeclaration(o.declaration)
+		return declaration.Load(o.declaration)
 	case o.demo:
 		return demo.Declaration()
 	default:
@@ -252,7 +253,7 @@ func loadScanDeclaration(o *scanOptions) (*rules.Declaration, error) {
 }
 
 // loadInventory reads the saved snapshot, the demo estate, or the clouds.
-func loadInventory(ctx context.Context, g *globalOptions, o *scanOptions, decl *rules.Declaration, sched *scanners.Scheduler) (*inventory.Inventory, string, error) {
+func loadInventory(ctx context.Context, g *globalOptions, o *scanOptions, decl *declaration.Declaration, sched *scanners.Scheduler) (*inventory.Inventory, string, error) {
 	switch {
 	case o.fromInventory != "":
 		f, err := os.Open(o.fromInventory)
@@ -309,7 +310,7 @@ func logScanErrors(g *globalOptions, inv *inventory.Inventory) {
 }
 
 // declaredTargets turns the declaration's targets into scanner targets.
-func declaredTargets(d *rules.Declaration) []scanners.Target {
+func declaredTargets(d *declaration.Declaration) []scanners.Target {
 	var out []scanners.Target
 	for _, t := range d.Targets.AWS {
 		out = append(out, scanners.Target{Cloud: inventory.AWS, ID: t.Account, Regions: t.Regions, AssumeRole: t.AssumeRole,
@@ -386,7 +387,7 @@ func buildInfo() report.BuildInfo {
 // publishMetrics writes --metrics-file and pushes to --pushgateway, when
 // asked: the metrics of doc, or, when the scan produced no document, of the
 // failure scanErr. It tries both and returns their errors joined.
-func publishMetrics(g *globalOptions, o *scanOptions, decl *rules.Declaration, doc *report.Document, scanErr error) error {
+func publishMetrics(g *globalOptions, o *scanOptions, decl *declaration.Declaration, doc *report.Document, scanErr error) error {
 	if o.metricsFile == "" && o.pushgateway == "" {
 		return nil
 	}
@@ -438,7 +439,7 @@ func publishMetrics(g *globalOptions, o *scanOptions, decl *rules.Declaration, d
 // instance="<the declared targets>" (or "all" when the declaration names
 // none). The label cannot be "target": the metrics carry a target label of
 // their own, which a grouping label must not repeat.
-func pushGrouping(o *scanOptions, decl *rules.Declaration) (name, value string) {
+func pushGrouping(o *scanOptions, decl *declaration.Declaration) (name, value string) {
 	if i, ok := shardIndex(o); ok {
 		return "shard", strconv.Itoa(i)
 	}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/ownaudit/ownaudit/controls"
+	"github.com/ownaudit/ownaudit/declaration"
 	"github.com/ownaudit/ownaudit/inventory"
 	"github.com/ownaudit/ownaudit/report"
 	"github.com/ownaudit/ownaudit/rules"
@@ -162,7 +163,7 @@ func TestShardUsageErrorsExit2(t *testing.T) {
 // digest sha, as shard index of count when count > 0.
 func writeDoc(t *testing.T, dir, name, sha string, index, count int, target string) string {
 	t.Helper()
-	decl := &rules.Declaration{File: "d.yaml", SHA256: sha, Parties: []rules.Party{{ID: "acme", Role: controls.Customer}}}
+	decl := &declaration.Declaration{File: "d.yaml", SHA256: sha, Parties: []declaration.Party{{ID: "acme", Role: controls.Customer}}}
 	inv := &inventory.Inventory{Targets: []inventory.Target{{Cloud: inventory.AWS, ID: target}}}
 	ref := rules.ResourceRef{Cloud: inventory.AWS, Target: target, Type: inventory.AWSRoot, ID: "arn:aws:iam::" + target + ":root"}
 	f := rules.Finding{ID: rules.FindingID("iam.root_mfa_disabled", ref), Control: "iam.root_mfa_disabled", Domain: inventory.IAM,

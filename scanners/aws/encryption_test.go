@@ -11,6 +11,7 @@ import (
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 
 	"github.com/ownaudit/ownaudit/controls"
+	"github.com/ownaudit/ownaudit/declaration"
 	"github.com/ownaudit/ownaudit/internal/cloudsim"
 	"github.com/ownaudit/ownaudit/inventory"
 	"github.com/ownaudit/ownaudit/rules"
@@ -365,7 +366,7 @@ func TestEncryptionScan(t *testing.T) {
 	// A declaration entry matching by tag now reaches keys, listeners and
 	// buckets: their findings go to the party it names.
 	t.Run("ownership by tag", func(t *testing.T) {
-		decl, err := rules.ParseDeclaration("t.yaml", []byte(`version: 1
+		decl, err := declaration.Parse("t.yaml", []byte(`version: 1
 parties:
   - {id: acme, role: customer}
   - {id: payments, role: customer}
@@ -405,7 +406,7 @@ responsibilities:
 	})
 
 	t.Run("controls", func(t *testing.T) {
-		decl, err := rules.ParseDeclaration("t.yaml", []byte(`version: 1
+		decl, err := declaration.Parse("t.yaml", []byte(`version: 1
 parties:
   - id: acme
     role: customer
@@ -502,7 +503,7 @@ func TestEncryptionScanRotationDenied(t *testing.T) {
 		t.Errorf("GetKeyRotationStatus requests = %d, want 4 (one per eligible key, no retry of a refusal)", n)
 	}
 	// The control reports the unread setting as an error, never a pass.
-	decl, err := rules.ParseDeclaration("t.yaml", []byte("version: 1\nparties: [{id: acme, role: customer}]\nresponsibilities: [{assign: {encryption: acme}}]\n"))
+	decl, err := declaration.Parse("t.yaml", []byte("version: 1\nparties: [{id: acme, role: customer}]\nresponsibilities: [{assign: {encryption: acme}}]\n"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/ownaudit/ownaudit/controls"
+	"github.com/ownaudit/ownaudit/declaration"
 	"github.com/ownaudit/ownaudit/internal/cloudsim"
 	"github.com/ownaudit/ownaudit/inventory"
 	"github.com/ownaudit/ownaudit/rules"
@@ -86,7 +87,7 @@ responsibilities:
 // "control resource-id"; a check that does not apply leaves no finding.
 func findings(t *testing.T, inv *inventory.Inventory, prefix string) map[string]controls.Status {
 	t.Helper()
-	decl, err := rules.ParseDeclaration("ownaudit.yaml", []byte(ownAll))
+	decl, err := declaration.Parse("ownaudit.yaml", []byte(ownAll))
 	if err != nil {
 		t.Fatal(err)
 	}

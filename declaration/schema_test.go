@@ -1,4 +1,4 @@
-package rules
+package declaration
 
 import (
 	"bytes"
@@ -14,8 +14,8 @@ import (
 
 var schemaFile = filepath.Join("..", "configs", "schema", "declaration.schema.json")
 
-func TestDeclarationSchemaUpToDate(t *testing.T) {
-	got, err := DeclarationSchema()
+func TestSchemaUpToDate(t *testing.T) {
+	got, err := Schema()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -37,7 +37,7 @@ func TestDeclarationSchemaUpToDate(t *testing.T) {
 		t.Fatalf("%s is not JSON: %v", schemaFile, err)
 	}
 	if !reflect.DeepEqual(g, w) {
-		t.Errorf("%s is out of date with the Go types; run go test ./rules -run TestDeclarationSchema -update and commit it", schemaFile)
+		t.Errorf("%s is out of date with the Go types; run go test ./declaration -run TestSchema -update and commit it", schemaFile)
 	}
 }
 
@@ -53,10 +53,10 @@ func compileSchema(t *testing.T) *jsonschema.Schema {
 		t.Fatal(err)
 	}
 	c := jsonschema.NewCompiler()
-	if err := c.AddResource(DeclarationSchemaID, doc); err != nil {
+	if err := c.AddResource(SchemaID, doc); err != nil {
 		t.Fatal(err)
 	}
-	s, err := c.Compile(DeclarationSchemaID)
+	s, err := c.Compile(SchemaID)
 	if err != nil {
 		t.Fatalf("compile %s: %v", schemaFile, err)
 	}
@@ -82,7 +82,7 @@ func yamlInstance(t *testing.T, path string) any {
 	return v
 }
 
-func TestDeclarationSchemaAccepts(t *testing.T) {
+func TestSchemaAccepts(t *testing.T) {
 	s := compileSchema(t)
 	files := declFiles(t, "good")
 	templates, err := filepath.Glob(filepath.Join("..", "configs", "declarations", "*.yaml"))
@@ -101,9 +101,9 @@ func TestDeclarationSchemaAccepts(t *testing.T) {
 	}
 }
 
-// TestDeclarationSchemaRejects checks that the schema catches the mistakes
+// TestSchemaRejects checks that the schema catches the mistakes
 // it can see without following references between parties and entries.
-func TestDeclarationSchemaRejects(t *testing.T) {
+func TestSchemaRejects(t *testing.T) {
 	s := compileSchema(t)
 	for _, name := range []string{
 		"assume-role",

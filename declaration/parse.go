@@ -1,4 +1,4 @@
-package rules
+package declaration
 
 import (
 	"crypto/sha256"
@@ -40,14 +40,14 @@ func (i Issue) String() string {
 	return fmt.Sprintf("%s:%d:%d: %s", i.Pos.File, i.Pos.Line, i.Pos.Column, i.Message)
 }
 
-// DeclarationError lists every problem found in a declaration, sorted by
-// position. Positions are 1-based; an empty file is reported at 1:1.
-type DeclarationError struct {
+// Error lists every problem found in a declaration, sorted by position.
+// Positions are 1-based; an empty file is reported at 1:1.
+type Error struct {
 	Issues []Issue
 }
 
 // Error renders one line per issue.
-func (e *DeclarationError) Error() string {
+func (e *Error) Error() string {
 	lines := make([]string, len(e.Issues))
 	for i, is := range e.Issues {
 		lines[i] = is.String()
@@ -55,26 +55,25 @@ func (e *DeclarationError) Error() string {
 	return strings.Join(lines, "\n")
 }
 
-// LoadDeclaration reads and parses the declaration at path.
-func LoadDeclaration(path string) (*Declaration, error) {
+// Load reads and parses the declaration at path.
+func Load(path string) (*Declaration, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("read declaration: %w", err)
 	}
-	return ParseDeclaration(path, data)
+	return Parse(path, data)
 }
 
-// ParseDeclaration parses and validates a declaration read from file. On
-// success File, SHA256, Settings (with defaults) and every
-// Responsibility.Pos are set. On failure the error is a *DeclarationError
-// naming every problem found.
+// Parse parses and validates a declaration read from file. On success
+// File, SHA256, Settings (with defaults) and every Responsibility.Pos are
+// set. On failure the error is an *Error naming every problem found.
 //
 // Parsing happens in three passes: YAML syntax; structure (keys and value
 // kinds, checked against the Go types so that every unknown key is reported
 // at once, not just the first); and meaning (parties, ids, references).
 // A pass runs only when the one before it found nothing, because meaning
 // cannot be checked on a document whose shape is wrong.
-func ParseDeclaration(file string, data []byte) (*Declaration, error) {
+func Parse(file string, data []byte) (*Declaration, error) {
 	p := &declParser{file: file, idx: map[string]loc{}}
 	body := p.syntax(data)
 	if body == nil || len(p.issues) > 0 {
@@ -153,7 +152,7 @@ func (p *declParser) err() error {
 		}
 		out = append(out, is)
 	}
-	return &DeclarationError{Issues: out}
+	return &Error{Issues: out}
 }
 
 // start is the beginning of the file, where file-wide problems are
@@ -396,7 +395,7 @@ func (p *declParser) walk(n ast.Node, t reflect.Type, path string) {
 			p.add(p.nodePos(n), "expected true or false for %s, found %s", path, kind(n))
 		}
 	default:
-		panic("rules: declaration field of unsupported kind " + t.Kind().String())
+		panic("declaration: field of unsupported kind " + t.Kind().String())
 	}
 }
 
@@ -683,9 +682,9 @@ func orList(xs []string) string {
 func (p *declParser) validate(d *Declaration) {
 	switch {
 	case !p.has("version"):
-		p.add(p.start(), "missing version; add `version: %d` at the top", DeclarationVersion)
-	case d.Version != DeclarationVersion:
-		p.add(p.at("version"), "unsupported version %d; this ownaudit reads version %d", d.Version, DeclarationVersion)
+		p.add(p.start(), "missing version; add `version: %d` at the top", Version)
+	case d.Version != Version:
+		p.add(p.at("version"), "unsupported version %d; this ownaudit reads version %d", d.Version, Version)
 	}
 	parties := p.validateParties(d)
 	p.validateTargets(d)

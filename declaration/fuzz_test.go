@@ -1,4 +1,4 @@
-package rules
+package declaration
 
 import (
 	"encoding/json"
@@ -10,11 +10,11 @@ import (
 	"github.com/goccy/go-yaml"
 )
 
-// FuzzParseDeclaration feeds the parser arbitrary bytes. It must never
-// panic; a failure must be a *DeclarationError whose issues all have a
-// position (an empty file is reported at 1:1, so line 0 never occurs); a
-// success must survive a marshal and re-parse unchanged.
-func FuzzParseDeclaration(f *testing.F) {
+// FuzzParse feeds the parser arbitrary bytes. It must never panic; a
+// failure must be an *Error whose issues all have a position (an empty
+// file is reported at 1:1, so line 0 never occurs); a success must survive
+// a marshal and re-parse unchanged.
+func FuzzParse(f *testing.F) {
 	var seeds []string
 	for _, dir := range []string{"good", "bad"} {
 		seeds = append(seeds, declFiles(f, dir)...)
@@ -31,14 +31,14 @@ func FuzzParseDeclaration(f *testing.F) {
 		f.Add(data)
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		d, err := ParseDeclaration("fuzz.yaml", data)
+		d, err := Parse("fuzz.yaml", data)
 		if err != nil {
-			var de *DeclarationError
+			var de *Error
 			if !errors.As(err, &de) {
-				t.Fatalf("error is %T, want *DeclarationError: %v", err, err)
+				t.Fatalf("error is %T, want *Error: %v", err, err)
 			}
 			if len(de.Issues) == 0 {
-				t.Fatal("DeclarationError with no issues")
+				t.Fatal("*Error with no issues")
 			}
 			for _, is := range de.Issues {
 				if is.Pos.Line < 1 || is.Pos.Column < 1 || is.Pos.File != "fuzz.yaml" || is.Message == "" {
@@ -56,7 +56,7 @@ func FuzzParseDeclaration(f *testing.F) {
 		if err != nil {
 			t.Fatalf("marshal parsed declaration: %v", err)
 		}
-		again, err := ParseDeclaration("again.yaml", out)
+		again, err := Parse("again.yaml", out)
 		if err != nil {
 			t.Fatalf("re-parse of marshalled declaration failed:\n%v\nmarshalled:\n%s", err, out)
 		}
@@ -87,7 +87,7 @@ func TestDeclarationRoundTrip(t *testing.T) {
 	}
 	for _, f := range append(files, templates...) {
 		t.Run(filepath.Base(f), func(t *testing.T) {
-			d, err := LoadDeclaration(f)
+			d, err := Load(f)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -95,7 +95,7 @@ func TestDeclarationRoundTrip(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			again, err := ParseDeclaration("again.yaml", out)
+			again, err := Parse("again.yaml", out)
 			if err != nil {
 				t.Fatalf("re-parse failed:\n%v\nmarshalled:\n%s", err, out)
 			}

@@ -1,12 +1,18 @@
-package rules
+// Package declaration reads the YAML file that says which party owns which
+// domain (or control) for which targets and resources: its Go types, Load
+// and Parse (three passes, every problem reported at file:line:col), the
+// JSON Schema generated from the types, and how an entry's match selects
+// resources. It looks controls up in the catalogue to check the ids a
+// declaration names; it never sees a cloud SDK or a finding.
+package declaration
 
 import (
 	"github.com/ownaudit/ownaudit/controls"
 	"github.com/ownaudit/ownaudit/inventory"
 )
 
-// DeclarationVersion is the only declaration format version supported.
-const DeclarationVersion = 1
+// Version is the only declaration format version this ownaudit reads.
+const Version = 1
 
 // Declaration says which party owns which domain (or control) for which
 // targets and resources.

@@ -1,4 +1,4 @@
-package rules
+package declaration
 
 import (
 	"encoding/json"
@@ -11,16 +11,15 @@ import (
 	"github.com/ownaudit/ownaudit/inventory"
 )
 
-// DeclarationSchemaID is the $id of the declaration's JSON Schema.
-const DeclarationSchemaID = "https://github.com/ownaudit/ownaudit/configs/schema/declaration.schema.json"
+// SchemaID is the $id of the declaration's JSON Schema.
+const SchemaID = "https://github.com/ownaudit/ownaudit/configs/schema/declaration.schema.json"
 
-// DeclarationSchema returns the JSON Schema (draft 2020-12) of the
-// declaration, generated from the Go types and refined where a Go type
-// cannot say enough (id shapes, the four domain keys, either assign or
-// controls). Editors use it for completion; the parser remains the
-// authority, as the schema cannot check references between parties and
-// entries.
-func DeclarationSchema() ([]byte, error) {
+// Schema returns the JSON Schema (draft 2020-12) of the declaration,
+// generated from the Go types and refined where a Go type cannot say
+// enough (id shapes, the four domain keys, either assign or controls).
+// Editors use it for completion; the parser remains the authority, as the
+// schema cannot check references between parties and entries.
+func Schema() ([]byte, error) {
 	r := &jsonschema.Reflector{
 		FieldNameTag: "yaml",
 		// Required keys are set below: a missing match is allowed, which
@@ -29,7 +28,7 @@ func DeclarationSchema() ([]byte, error) {
 		LookupComment:              SchemaComments(schemaDocs),
 	}
 	s := r.Reflect(&Declaration{})
-	s.ID = DeclarationSchemaID
+	s.ID = SchemaID
 	s.Title = "ownaudit declaration"
 	if err := refineSchema(s.Definitions); err != nil {
 		return nil, err

@@ -1,4 +1,4 @@
-package rules
+package declaration
 
 import (
 	"crypto/sha256"
@@ -15,7 +15,7 @@ import (
 	"github.com/ownaudit/ownaudit/inventory"
 )
 
-const declDir = "testdata/declarations"
+const declDir = "testdata"
 
 // declFiles returns the .yaml files of a testdata folder, sorted.
 func declFiles(t testing.TB, dir string) []string {
@@ -38,7 +38,7 @@ func parseFile(t *testing.T, path string) (*Declaration, error) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return ParseDeclaration(filepath.Base(path), data)
+	return Parse(filepath.Base(path), data)
 }
 
 func TestBadDeclarations(t *testing.T) {
@@ -51,14 +51,14 @@ func TestBadDeclarations(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			d, err := parseFile(t, f)
 			if err == nil {
-				t.Fatalf("ParseDeclaration(%s) = %+v, nil; want an error", f, d)
+				t.Fatalf("Parse(%s) = %+v, nil; want an error", f, d)
 			}
-			var de *DeclarationError
+			var de *Error
 			if !errors.As(err, &de) {
-				t.Fatalf("ParseDeclaration(%s) error is %T, want *DeclarationError", f, err)
+				t.Fatalf("Parse(%s) error is %T, want *Error", f, err)
 			}
 			if d != nil {
-				t.Errorf("ParseDeclaration(%s) returned a declaration with its error", f)
+				t.Errorf("Parse(%s) returned a declaration with its error", f)
 			}
 			for _, is := range de.Issues {
 				if is.Pos.File != filepath.Base(f) || is.Pos.Line < 1 || is.Pos.Column < 1 {
@@ -75,10 +75,10 @@ func TestBadDeclarations(t *testing.T) {
 			}
 			want, err := os.ReadFile(golden)
 			if err != nil {
-				t.Fatalf("%v (run go test ./rules -run TestBadDeclarations -update)", err)
+				t.Fatalf("%v (run go test ./declaration -run TestBadDeclarations -update)", err)
 			}
 			if got != string(want) {
-				t.Errorf("ParseDeclaration(%s) error:\n%s\nwant:\n%s", f, got, want)
+				t.Errorf("Parse(%s) error:\n%s\nwant:\n%s", f, got, want)
 			}
 		})
 	}
@@ -103,16 +103,16 @@ func TestGoodDeclarations(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			d, err := ParseDeclaration(f, data)
+			d, err := Parse(f, data)
 			if err != nil {
-				t.Fatalf("ParseDeclaration(%s) error:\n%v", f, err)
+				t.Fatalf("Parse(%s) error:\n%v", f, err)
 			}
 			sum := sha256.Sum256(data)
 			if d.File != f || d.SHA256 != hex.EncodeToString(sum[:]) {
 				t.Errorf("File, SHA256 = %q, %q; want %q, %q", d.File, d.SHA256, f, hex.EncodeToString(sum[:]))
 			}
-			if d.Version != DeclarationVersion {
-				t.Errorf("Version = %d, want %d", d.Version, DeclarationVersion)
+			if d.Version != Version {
+				t.Errorf("Version = %d, want %d", d.Version, Version)
 			}
 			for i, r := range d.Responsibilities {
 				if r.Pos.File != f || r.Pos.Line < 1 || r.Pos.Column < 1 {
@@ -238,13 +238,13 @@ func TestDeclarationIssues(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := ParseDeclaration("", []byte(tc.yaml))
-			var de *DeclarationError
+			_, err := Parse("", []byte(tc.yaml))
+			var de *Error
 			if !errors.As(err, &de) {
-				t.Fatalf("ParseDeclaration(%q) error = %v, want a *DeclarationError", tc.yaml, err)
+				t.Fatalf("Parse(%q) error = %v, want an *Error", tc.yaml, err)
 			}
 			if len(de.Issues) != 1 || !strings.HasPrefix(de.Issues[0].String(), tc.want) {
-				t.Errorf("ParseDeclaration(%q) error:\n%v\nwant one issue starting %q", tc.yaml, err, tc.want)
+				t.Errorf("Parse(%q) error:\n%v\nwant one issue starting %q", tc.yaml, err, tc.want)
 			}
 		})
 	}
@@ -262,9 +262,9 @@ func TestDeclarationYAMLForms(t *testing.T) {
 	}
 	for name, yaml := range cases {
 		t.Run(name, func(t *testing.T) {
-			d, err := ParseDeclaration("forms.yaml", []byte(yaml))
+			d, err := Parse("forms.yaml", []byte(yaml))
 			if err != nil {
-				t.Fatalf("ParseDeclaration(%q) error:\n%v", yaml, err)
+				t.Fatalf("Parse(%q) error:\n%v", yaml, err)
 			}
 			if got := d.Responsibilities[0].Assign[inventory.IAM]; got != "acme" {
 				t.Errorf("assign.iam = %q, want acme", got)
@@ -273,7 +273,7 @@ func TestDeclarationYAMLForms(t *testing.T) {
 	}
 }
 
-func TestDeclarationErrorOrder(t *testing.T) {
+func TestErrorOrder(t *testing.T) {
 	e := (&declParser{file: "f.yaml"})
 	e.add(Position{File: "f.yaml", Line: 9, Column: 2}, "c")
 	e.add(Position{File: "f.yaml", Line: 2, Column: 7}, "b")
@@ -303,21 +303,21 @@ func TestParseSuppressions(t *testing.T) {
 	}
 }
 
-func TestLoadDeclaration(t *testing.T) {
+func TestLoad(t *testing.T) {
 	t.Run("file", func(t *testing.T) {
 		path := filepath.Join(declDir, "good", "minimal.yaml")
-		d, err := LoadDeclaration(path)
+		d, err := Load(path)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if d.File != path || d.Responsibilities[0].Pos != (Position{File: path, Line: 6, Column: 3}) {
-			t.Errorf("LoadDeclaration(%s): File %q, first entry at %+v", path, d.File, d.Responsibilities[0].Pos)
+			t.Errorf("Load(%s): File %q, first entry at %+v", path, d.File, d.Responsibilities[0].Pos)
 		}
 	})
 	t.Run("missing", func(t *testing.T) {
-		_, err := LoadDeclaration(filepath.Join(t.TempDir(), "nope.yaml"))
+		_, err := Load(filepath.Join(t.TempDir(), "nope.yaml"))
 		if !errors.Is(err, os.ErrNotExist) {
-			t.Errorf("LoadDeclaration(missing) error = %v, want one wrapping os.ErrNotExist", err)
+			t.Errorf("Load(missing) error = %v, want one wrapping os.ErrNotExist", err)
 		}
 	})
 }
@@ -325,7 +325,7 @@ func TestLoadDeclaration(t *testing.T) {
 func TestTemplates(t *testing.T) {
 	for _, name := range []string{"self-service.yaml", "managed-service.yaml"} {
 		t.Run(name, func(t *testing.T) {
-			d, err := LoadDeclaration(filepath.Join("..", "configs", "declarations", name))
+			d, err := Load(filepath.Join("..", "configs", "declarations", name))
 			if err != nil {
 				t.Fatalf("template does not parse:\n%v", err)
 			}
