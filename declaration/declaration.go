@@ -34,6 +34,16 @@ type Declaration struct {
 	SHA256 string `yaml:"-" json:"-"`
 }
 
+// Party returns the declared party with the given id.
+func (d *Declaration) Party(id string) (Party, bool) {
+	for _, p := range d.Parties {
+		if p.ID == id {
+			return p, true
+		}
+	}
+	return Party{}, false
+}
+
 // Party is someone who can be responsible.
 type Party struct {
 	ID      string        `yaml:"id" json:"id" jsonschema:"pattern=^[a-z0-9][a-z0-9_.-]*$"`
