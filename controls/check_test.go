@@ -19,6 +19,47 @@ type checkCase struct {
 	want     Status
 }
 
+// tables holds the table test of each control, by control id. A control's
+// _test.go file adds its own with table, as the control file registers the
+// control with register; it is read-only once the test binary starts.
+var tables = map[string]func(t *testing.T) []checkCase{}
+
+// table adds the table test of control c: cases returns its rows, and may
+// use t to assert what a row cannot (a message, the evidence).
+// TestControlTables runs the rows through checkCases. A second table for
+// the same control panics, which fails the test binary at start.
+func table(c *Control, cases func(t *testing.T) []checkCase) bool {
+	if _, dup := tables[c.ID]; dup {
+		panic("controls: two table tests for " + c.ID)
+	}
+	tables[c.ID] = cases
+	return true
+}
+
+// TestControlTables runs the table test of every registered control, so a
+// control without one fails here rather than going untested, and so does a
+// table without a pass, a fail and an error row (checkCases). A table for
+// an id the catalogue does not hold fails too. It walks the catalogue
+// itself instead of trusting each test file to call checkCases, so the
+// check holds whatever else -run selects; -run
+// 'TestControlTables/<control id>' runs one control's table.
+func TestControlTables(t *testing.T) {
+	for _, c := range Controls() {
+		t.Run(c.ID, func(t *testing.T) {
+			cases, ok := tables[c.ID]
+			if !ok {
+				t.Fatalf("control %s has no table test; add one to its _test.go file with table(), with pass, fail and error rows", c.ID)
+			}
+			checkCases(t, c, cases(t))
+		})
+	}
+	for id := range tables {
+		if Lookup(id) == nil {
+			t.Errorf("table test for %q, which is no registered control", id)
+		}
+	}
+}
+
 // checkCases runs a control's Check over each case and compares the status.
 func checkCases(t *testing.T, c *Control, cases []checkCase) {
 	t.Helper()

@@ -11,15 +11,15 @@ func encDB(typ string, d inventory.Database) inventory.Resource {
 	return inventory.Resource{Cloud: inventory.Types[typ].Cloud, Target: "t", Region: "eu-central-1", Type: typ, ID: "orders-db", Database: &d}
 }
 
-func TestEncryptionDatabaseUnencrypted(t *testing.T) {
-	checkCases(t, DatabaseUnencrypted, []checkCase{
+var _ = table(DatabaseUnencrypted, func(t *testing.T) []checkCase {
+	cases := []checkCase{
 		{name: "rds encrypted", res: encDB(inventory.AWSDBInstance, inventory.Database{Engine: "postgres", StorageEncrypted: inventory.True}), want: Pass},
 		{name: "rds unencrypted", res: encDB(inventory.AWSDBInstance, inventory.Database{Engine: "mysql", StorageEncrypted: inventory.False}), want: Fail},
 		{name: "azure sql tde on", res: encDB(inventory.AzureSQLServer, inventory.Database{StorageEncrypted: inventory.True}), want: Pass},
 		{name: "azure sql tde off", res: encDB(inventory.AzureSQLServer, inventory.Database{StorageEncrypted: inventory.False}), want: Fail},
 		{name: "tde unknown", res: encDB(inventory.AzureSQLServer, inventory.Database{RequireTLS: inventory.True}), want: Error},
 		{name: "facet missing", res: inventory.Resource{Type: inventory.AWSDBInstance, ID: "db"}, want: Error},
-	})
+	}
 
 	env := Env{Settings: DefaultSettings, Now: testNow}
 	got := DatabaseUnencrypted.Check(env, encDB(inventory.AzureSQLServer, inventory.Database{StorageEncrypted: inventory.False}))
@@ -30,4 +30,5 @@ func TestEncryptionDatabaseUnencrypted(t *testing.T) {
 	if got.Evidence["storageEncrypted"] != false || got.Evidence["engine"] != "mysql" {
 		t.Errorf("Check(rds unencrypted).Evidence = %v, want storageEncrypted false and engine mysql", got.Evidence)
 	}
-}
+	return cases
+})

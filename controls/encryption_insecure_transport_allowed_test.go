@@ -28,7 +28,7 @@ func secureTransport(v string) inventory.Condition {
 	return inventory.Condition{Operator: "Bool", Key: "aws:SecureTransport", Values: []string{v}}
 }
 
-func TestEncryptionInsecureTransportAllowed(t *testing.T) {
+var _ = table(InsecureTransportAllowed, func(t *testing.T) []checkCase {
 	everyone := []string{"*"}
 	denyHTTP := func(actions ...string) inventory.Statement {
 		return s3Stmt("Deny", everyone, actions, secureTransport("false"))
@@ -40,7 +40,7 @@ func TestEncryptionInsecureTransportAllowed(t *testing.T) {
 	sql := func(d *inventory.Database) inventory.Resource {
 		return inventory.Resource{Cloud: inventory.GCP, Target: "acme-prod", Type: inventory.GCPSQLInstance, ID: "orders", Database: d}
 	}
-	checkCases(t, InsecureTransportAllowed, []checkCase{
+	return []checkCase{
 		// S3 bucket policies.
 		{name: "deny s3:* over http", res: s3Bucket(publicRead, denyHTTP("s3:*")), want: Pass},
 		{name: "deny * over http", res: s3Bucket(denyHTTP("*")), want: Pass},
@@ -85,8 +85,8 @@ func TestEncryptionInsecureTransportAllowed(t *testing.T) {
 		{name: "cloud sql allows plaintext", res: sql(&inventory.Database{RequireTLS: inventory.False}), want: Fail},
 		{name: "cloud sql ssl unknown", res: sql(&inventory.Database{}), want: Error},
 		{name: "cloud sql facet missing", res: sql(nil), want: Error},
-	})
-}
+	}
+})
 
 func TestEncryptionInsecureTransportMessages(t *testing.T) {
 	everyone := []string{"*"}

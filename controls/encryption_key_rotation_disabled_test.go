@@ -6,7 +6,7 @@ import (
 	"github.com/ownaudit/ownaudit/inventory"
 )
 
-func TestEncryptionKeyRotationDisabled(t *testing.T) {
+var _ = table(KeyRotationDisabled, func(t *testing.T) []checkCase {
 	customer, provider := inventory.Known(inventory.KeyCustomer), inventory.Known(inventory.KeyProvider)
 	key := func(typ string, k inventory.Key) inventory.Resource {
 		return inventory.Resource{Cloud: inventory.Types[typ].Cloud, Target: "t", Region: "eu-central-1", Type: typ, ID: "key-1", Key: &k}
@@ -17,7 +17,7 @@ func TestEncryptionKeyRotationDisabled(t *testing.T) {
 	}
 	noRotation := inventory.Key{KeyManager: customer, State: "Enabled", Symmetric: inventory.True, RotationEnabled: inventory.False}
 	withState := func(k inventory.Key, state string) inventory.Key { k.State = state; return k }
-	checkCases(t, KeyRotationDisabled, []checkCase{
+	cases := []checkCase{
 		{name: "kms yearly", res: rotating(inventory.AWSKMSKey, 365), want: Pass},
 		{name: "gcp 90 days", res: rotating(inventory.GCPCryptoKey, 90), want: Pass},
 		{name: "azure 90 days", res: rotating(inventory.AzureKeyVaultKey, 90), want: Pass},
@@ -40,7 +40,7 @@ func TestEncryptionKeyRotationDisabled(t *testing.T) {
 		{name: "key manager unknown", res: key(inventory.AzureKeyVaultKey, inventory.Key{RotationEnabled: inventory.False}), want: Error},
 		{name: "kms symmetry unknown", res: key(inventory.AWSKMSKey, inventory.Key{KeyManager: customer, RotationEnabled: inventory.False}), want: Error},
 		{name: "key facet missing", res: inventory.Resource{Type: inventory.AWSKMSKey, ID: "k"}, want: Error},
-	})
+	}
 
 	env := Env{Settings: DefaultSettings, Now: testNow}
 	got := KeyRotationDisabled.Check(env, rotating(inventory.AWSKMSKey, 730))
@@ -54,4 +54,5 @@ func TestEncryptionKeyRotationDisabled(t *testing.T) {
 	if got.Message != "automatic rotation is off for the customer-managed key" || got.Evidence["rotationEnabled"] != false {
 		t.Errorf("Check(rotation off) = %q %v, want the rotation named off", got.Message, got.Evidence)
 	}
-}
+	return cases
+})

@@ -6,7 +6,7 @@ import (
 	"github.com/ownaudit/ownaudit/inventory"
 )
 
-func TestEncryptionOutdatedTLS(t *testing.T) {
+var _ = table(OutdatedTLS, func(t *testing.T) []checkCase {
 	listener := func(protocol, policy string, min inventory.String) inventory.Resource {
 		return inventory.Resource{Cloud: inventory.AWS, Target: "111111111111", Region: "eu-central-1", Type: inventory.AWSListener,
 			ID: "arn:aws:elasticloadbalancing:eu-central-1:111111111111:listener/app/web/1/2", TLS: &inventory.TLSEndpoint{Protocol: protocol, Policy: policy, MinTLSVersion: min}}
@@ -18,7 +18,7 @@ func TestEncryptionOutdatedTLS(t *testing.T) {
 		return inventory.Resource{Cloud: inventory.Azure, Target: "sub", Type: inventory.AzureStorageAccount, ID: "acmedata", Storage: &inventory.Storage{MinTLSVersion: min}}
 	}
 	v := inventory.Known[string]
-	checkCases(t, OutdatedTLS, []checkCase{
+	cases := []checkCase{
 		{name: "https listener tls 1.2", res: listener("HTTPS", "ELBSecurityPolicy-TLS13-1-2-2021-06", v("1.2")), want: Pass},
 		{name: "tls listener tls 1.3", res: listener("TLS", "ELBSecurityPolicy-TLS13-1-3-2021-06", v("1.3")), want: Pass},
 		{name: "https listener tls 1.0", res: listener("HTTPS", "ELBSecurityPolicy-2016-08", v("1.0")), want: Fail},
@@ -33,7 +33,7 @@ func TestEncryptionOutdatedTLS(t *testing.T) {
 		{name: "ssl policy tls 1.2", res: sslPolicy(v("1.2")), want: Pass},
 		{name: "ssl policy tls 1.1", res: sslPolicy(v("1.1")), want: Fail},
 		{name: "ssl policy version not normalized", res: sslPolicy(v("TLS_1_2")), want: Error},
-	})
+	}
 
 	env := Env{Settings: DefaultSettings, Now: testNow}
 	got := OutdatedTLS.Check(env, listener("HTTPS", "ELBSecurityPolicy-2016-08", v("1.0")))
@@ -51,4 +51,5 @@ func TestEncryptionOutdatedTLS(t *testing.T) {
 	if want := "the storage account accepts TLS 1.1, below 1.2"; got.Message != want {
 		t.Errorf("Check(storage tls 1.1).Message = %q, want %q", got.Message, want)
 	}
-}
+	return cases
+})

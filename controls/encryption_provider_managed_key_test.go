@@ -6,7 +6,7 @@ import (
 	"github.com/ownaudit/ownaudit/inventory"
 )
 
-func TestEncryptionProviderManagedKey(t *testing.T) {
+var _ = table(ProviderManagedKey, func(t *testing.T) []checkCase {
 	cmk := Settings{RequireCustomerManagedKeys: true}
 	customer, provider := inventory.Known(inventory.KeyCustomer), inventory.Known(inventory.KeyProvider)
 	bucket := func(typ string, s inventory.Storage) inventory.Resource {
@@ -15,7 +15,7 @@ func TestEncryptionProviderManagedKey(t *testing.T) {
 	db := func(typ string, d inventory.Database) inventory.Resource {
 		return inventory.Resource{Cloud: inventory.Types[typ].Cloud, Target: "t", Type: typ, ID: "db", Database: &d}
 	}
-	checkCases(t, ProviderManagedKey, []checkCase{
+	cases := []checkCase{
 		{name: "setting off", res: encVolume(inventory.AWSVolume, inventory.Volume{Encrypted: inventory.True, KeyManager: provider}), want: NotApplicable},
 		{name: "setting off and key unknown", res: encVolume(inventory.AWSVolume, inventory.Volume{}), want: NotApplicable},
 		{name: "ebs with cmk", res: encVolume(inventory.AWSVolume, inventory.Volume{Encrypted: inventory.True, KeyManager: customer, KeyID: "arn:aws:kms:eu-central-1:111111111111:key/1"}), settings: cmk, want: Pass},
@@ -35,7 +35,7 @@ func TestEncryptionProviderManagedKey(t *testing.T) {
 		{name: "volume facet missing", res: inventory.Resource{Type: inventory.AzureDisk, ID: "d"}, settings: cmk, want: Error},
 		{name: "storage facet missing", res: inventory.Resource{Type: inventory.GCPBucket, ID: "b"}, settings: cmk, want: Error},
 		{name: "database facet missing", res: inventory.Resource{Type: inventory.AWSDBInstance, ID: "db"}, settings: cmk, want: Error},
-	})
+	}
 
 	env := Env{Settings: cmk.WithDefaults(), Now: testNow}
 	got := ProviderManagedKey.Check(env, encVolume(inventory.AWSVolume, inventory.Volume{Encrypted: inventory.True, KeyManager: provider, KeyID: "alias/aws/ebs"}))
@@ -45,4 +45,5 @@ func TestEncryptionProviderManagedKey(t *testing.T) {
 	if got.Evidence["keyManager"] != inventory.KeyProvider || got.Evidence["keyId"] != "alias/aws/ebs" {
 		t.Errorf("Check(aws/ebs).Evidence = %v, want keyManager provider and keyId alias/aws/ebs", got.Evidence)
 	}
-}
+	return cases
+})

@@ -13,16 +13,16 @@ func encVolume(typ string, v inventory.Volume) inventory.Resource {
 	return inventory.Resource{Cloud: cloud, Target: "111111111111", Region: "eu-central-1", Type: typ, ID: "vol-0123456789abcdef0", Volume: &v}
 }
 
-func TestEncryptionVolumeUnencrypted(t *testing.T) {
-	checkCases(t, VolumeUnencrypted, []checkCase{
+var _ = table(VolumeUnencrypted, func(t *testing.T) []checkCase {
+	return []checkCase{
 		{name: "ebs encrypted", res: encVolume(inventory.AWSVolume, inventory.Volume{Encrypted: inventory.True, KeyID: "alias/aws/ebs"}), want: Pass},
 		{name: "azure disk encrypted", res: encVolume(inventory.AzureDisk, inventory.Volume{Encrypted: inventory.True}), want: Pass},
 		{name: "ebs unencrypted", res: encVolume(inventory.AWSVolume, inventory.Volume{Encrypted: inventory.False, AttachedTo: []string{"i-0abc"}}), want: Fail},
 		{name: "azure disk unencrypted", res: encVolume(inventory.AzureDisk, inventory.Volume{Encrypted: inventory.False}), want: Fail},
 		{name: "encryption unknown", res: encVolume(inventory.AWSVolume, inventory.Volume{KeyManager: inventory.Known(inventory.KeyProvider)}), want: Error},
 		{name: "volume facet missing", res: inventory.Resource{Type: inventory.AWSVolume, ID: "vol-1"}, want: Error},
-	})
-}
+	}
+})
 
 func TestEncryptionVolumeUnencryptedMessages(t *testing.T) {
 	env := Env{Settings: DefaultSettings, Now: testNow}

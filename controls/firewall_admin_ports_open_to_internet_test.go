@@ -8,10 +8,10 @@ import (
 	"github.com/ownaudit/ownaudit/inventory"
 )
 
-func TestFirewallAdminPortsOpenToInternet(t *testing.T) {
+var _ = table(AdminPortsOpenToInternet, func(t *testing.T) []checkCase {
 	v4, v6 := fwCIDR("0.0.0.0/0"), fwCIDR("::/0")
 	sg, nacl, nsg, gcp := inventory.AWSSecurityGroup, inventory.AWSNetworkACL, inventory.AzureNSG, inventory.GCPFirewall
-	checkCases(t, AdminPortsOpenToInternet, []checkCase{
+	return []checkCase{
 		{name: "sg https only", res: fwRes(sg, fwAllow("ingress/0", "tcp", fwPR(443, 443), v4, v6)), want: Pass},
 		{name: "sg ssh from 0.0.0.0/0", res: fwRes(sg, fwAllow("ingress/0", "tcp", fwPR(22, 22), v4)), want: Fail},
 		{name: "sg rdp from ::/0", res: fwRes(sg, fwAllow("ingress/0", "tcp", fwPR(3389, 3389), v6)), want: Fail},
@@ -47,8 +47,8 @@ func TestFirewallAdminPortsOpenToInternet(t *testing.T) {
 		{name: "gcp iap range", res: fwRes(gcp, fwAt(1000, fwAllow("allow-iap", "tcp", fwPR(22, 22), fwCIDR("35.235.240.0/20")))), want: Pass},
 		{name: "firewall missing", res: inventory.Resource{Type: sg, ID: "sg-1"}, want: Error},
 		{name: "rules unknown", res: inventory.Resource{Type: gcp, ID: "fw-1", Firewall: &inventory.FirewallRules{}}, want: Error},
-	})
-}
+	}
+})
 
 func TestFirewallAdminPortsMessages(t *testing.T) {
 	v4, v6 := fwCIDR("0.0.0.0/0"), fwCIDR("::/0")

@@ -6,10 +6,10 @@ import (
 	"github.com/ownaudit/ownaudit/inventory"
 )
 
-func TestFirewallAllPortsOpenToInternet(t *testing.T) {
+var _ = table(AllPortsOpenToInternet, func(t *testing.T) []checkCase {
 	v4, v6 := fwCIDR("0.0.0.0/0"), fwCIDR("::/0")
 	sg, nacl, nsg, gcp := inventory.AWSSecurityGroup, inventory.AWSNetworkACL, inventory.AzureNSG, inventory.GCPFirewall
-	checkCases(t, AllPortsOpenToInternet, []checkCase{
+	return []checkCase{
 		{name: "sg https only", res: fwRes(sg, fwAllow("ingress/0", "tcp", fwPR(443, 443), v4, v6)), want: Pass},
 		{name: "sg no rules", res: fwRes(sg), want: Pass},
 		{name: "sg protocol -1", res: fwRes(sg, fwAllow("ingress/0", "-1", nil, v4)), want: Fail},
@@ -49,8 +49,8 @@ func TestFirewallAllPortsOpenToInternet(t *testing.T) {
 		{name: "gcp deny wins a tie", res: fwRes(gcp, fwAt(1000, fwAllow("allow-all", "all", nil, v4)), fwAt(1000, fwDeny("deny-all", "all", nil, v4))), want: Pass},
 		{name: "firewall missing", res: inventory.Resource{Type: sg, ID: "sg-1"}, want: Error},
 		{name: "rules unknown", res: inventory.Resource{Type: nsg, ID: "nsg-1", Firewall: &inventory.FirewallRules{}}, want: Error},
-	})
-}
+	}
+})
 
 func TestFirewallAllPortsOpenToInternetMessages(t *testing.T) {
 	v4, v6 := fwCIDR("0.0.0.0/0"), fwCIDR("::/0")

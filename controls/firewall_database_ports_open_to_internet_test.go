@@ -7,10 +7,10 @@ import (
 	"github.com/ownaudit/ownaudit/inventory"
 )
 
-func TestFirewallDatabasePortsOpenToInternet(t *testing.T) {
+var _ = table(DatabasePortsOpenToInternet, func(t *testing.T) []checkCase {
 	v4, v6 := fwCIDR("0.0.0.0/0"), fwCIDR("::/0")
 	sg, nsg, gcp := inventory.AWSSecurityGroup, inventory.AzureNSG, inventory.GCPFirewall
-	checkCases(t, DatabasePortsOpenToInternet, []checkCase{
+	return []checkCase{
 		{name: "sg https only", res: fwRes(sg, fwAllow("ingress/0", "tcp", fwPR(443, 443), v4)), want: Pass},
 		{name: "sg postgres from 0.0.0.0/0", res: fwRes(sg, fwAllow("ingress/0", "tcp", fwPR(5432, 5432), v4)), want: Fail},
 		{name: "sg mongodb from ::/0", res: fwRes(sg, fwAllow("ingress/0", "tcp", fwPR(27017, 27017), v6)), want: Fail},
@@ -29,8 +29,8 @@ func TestFirewallDatabasePortsOpenToInternet(t *testing.T) {
 		{name: "gcp disabled memcached rule", res: fwRes(gcp, inventory.Rule{ID: "mc", Direction: inventory.Ingress, Action: inventory.Allow, Priority: 1000, Protocol: "tcp", Ports: fwPR(11211, 11211), Sources: []inventory.Source{v4}, Disabled: true}), want: Pass},
 		{name: "firewall missing", res: inventory.Resource{Type: sg, ID: "sg-1"}, want: Error},
 		{name: "rules unknown", res: inventory.Resource{Type: sg, ID: "sg-1", Firewall: &inventory.FirewallRules{}}, want: Error},
-	})
-}
+	}
+})
 
 func TestFirewallDatabasePortsMessages(t *testing.T) {
 	env := Env{Settings: DefaultSettings, Now: testNow}

@@ -6,7 +6,7 @@ import (
 	"github.com/ownaudit/ownaudit/inventory"
 )
 
-func TestFirewallDefaultNetworkAllowsTraffic(t *testing.T) {
+var _ = table(DefaultNetworkAllowsTraffic, func(t *testing.T) []checkCase {
 	sg := func(name string, isDefault inventory.Bool, rules ...inventory.Rule) inventory.Resource {
 		r := fwRes(inventory.AWSSecurityGroup, rules...)
 		r.Name = name
@@ -22,7 +22,7 @@ func TestFirewallDefaultNetworkAllowsTraffic(t *testing.T) {
 	unreadRules := sg("default", inventory.True)
 	unreadRules.Firewall.Rules = inventory.Opt[[]inventory.Rule]{}
 
-	checkCases(t, DefaultNetworkAllowsTraffic, []checkCase{
+	return []checkCase{
 		{name: "default sg without rules", res: sg("default", inventory.True), want: Pass},
 		{name: "default sg with aws's initial rules", res: sg("default", inventory.True, selfRef, egress), want: Fail},
 		{name: "default sg with only egress", res: sg("default", inventory.True, egress), want: Fail},
@@ -36,8 +36,8 @@ func TestFirewallDefaultNetworkAllowsTraffic(t *testing.T) {
 		{name: "gcp custom network", res: network("prod-vpc", inventory.False), want: NotApplicable},
 		{name: "gcp default flag unread, other name", res: network("prod-vpc", inventory.Bool{}), want: Error},
 		{name: "gcp network facet missing", res: inventory.Resource{Type: inventory.GCPNetwork, ID: "n-1"}, want: Error},
-	})
-}
+	}
+})
 
 func TestFirewallDefaultNetworkMessages(t *testing.T) {
 	r := fwRes(inventory.AWSSecurityGroup, fwAllow("ingress/0", "-1", nil, inventory.Source{Kind: inventory.SourceSecurityGroup, Value: "sg-default"}))

@@ -47,11 +47,11 @@ func gcpKey(id string, userManaged inventory.Bool, created inventory.Time) inven
 	return inventory.AccessKey{ID: id, Active: inventory.True, UserManaged: userManaged, Created: created, LastUsed: iamDaysAgo(1)}
 }
 
-func TestIAMAccessKeyRotation(t *testing.T) {
+var _ = table(AccessKeyRotation, func(t *testing.T) []checkCase {
 	on, off := inventory.True, inventory.False
 	user, sa, acct := inventory.AWSUser, inventory.GCPServiceAccount, inventory.AzureStorageAccount
 	recent := iamDaysAgo(1)
-	checkCases(t, AccessKeyRotation, []checkCase{
+	return []checkCase{
 		{name: "aws key 30 days old", res: iamKeys(user, iamKey("AKIA1", on, iamDaysAgo(30), recent)), want: Pass},
 		{name: "aws key exactly 90 days old", res: iamKeys(user, iamKey("AKIA1", on, iamDaysAgo(90), recent)), want: Pass},
 		{name: "aws key 90 days and a second old", res: iamKeys(user, iamKey("AKIA1", on, iamDaysAgo(90, time.Second), recent)), want: Fail},
@@ -76,8 +76,8 @@ func TestIAMAccessKeyRotation(t *testing.T) {
 		{name: "gcp google-managed key 100 days old", res: iamKeys(sa, gcpKey("9a1b", off, iamDaysAgo(100))), want: Pass},
 		{name: "gcp user-managed key 10 days old", res: iamKeys(sa, gcpKey("3f9c", on, iamDaysAgo(10))), want: Pass},
 		{name: "gcp key management unknown", res: iamKeys(sa, gcpKey("3f9c", inventory.Bool{}, iamDaysAgo(10))), want: Error},
-	})
-}
+	}
+})
 
 func TestIAMAccessKeyRotationMessages(t *testing.T) {
 	env := Env{Settings: DefaultSettings, Now: testNow}

@@ -33,7 +33,7 @@ func iamBindings(typ string, bs ...inventory.Binding) inventory.Resource {
 	return r
 }
 
-func TestIAMAdminPrivileges(t *testing.T) {
+var _ = table(AdminPrivileges, func(t *testing.T) []checkCase {
 	on, off := inventory.True, inventory.False
 	allow := func(actions, resources []string) inventory.Statement {
 		return inventory.Statement{Effect: "Allow", Actions: actions, Resources: resources}
@@ -45,7 +45,7 @@ func TestIAMAdminPrivileges(t *testing.T) {
 	}
 	proj := func(bs ...inventory.Binding) inventory.Resource { return iamBindings(inventory.GCPProject, bs...) }
 	sa := "serviceAccount:etl@acme-prod.iam.gserviceaccount.com"
-	checkCases(t, AdminPrivileges, []checkCase{
+	return []checkCase{
 		// AWS customer-managed policies.
 		{name: "aws read-only policy", res: iamPolicy(inventory.AWSPolicy, on, readOnly), want: Pass},
 		{name: "aws * on *", res: iamPolicy(inventory.AWSPolicy, on, readOnly, allow(star, star)), want: Fail},
@@ -75,8 +75,8 @@ func TestIAMAdminPrivileges(t *testing.T) {
 		{name: "gcp service agent admin", res: proj(inventory.Binding{Role: "roles/container.admin", Members: []string{"serviceAccount:service-123456789012@container-engine-robot.iam.gserviceaccount.com"}}), want: Pass},
 		{name: "gcp bindings unknown", res: proj(), want: Error},
 		{name: "gcp access facet missing", res: inventory.Resource{Type: inventory.GCPProject, ID: "projects/p"}, want: Error},
-	})
-}
+	}
+})
 
 func TestIAMAdminPrivilegesMessages(t *testing.T) {
 	env := Env{Settings: DefaultSettings, Now: testNow}

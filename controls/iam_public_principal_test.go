@@ -6,7 +6,7 @@ import (
 	"github.com/ownaudit/ownaudit/inventory"
 )
 
-func TestIAMPublicPrincipal(t *testing.T) {
+var _ = table(PublicPrincipal, func(t *testing.T) []checkCase {
 	everyone := []string{"*"}
 	read := []string{"s3:GetObject"}
 	orgOnly := inventory.Condition{Operator: "StringEquals", Key: "aws:PrincipalOrgID", Values: []string{"o-abc123"}}
@@ -14,7 +14,7 @@ func TestIAMPublicPrincipal(t *testing.T) {
 		return inventory.Resource{Cloud: inventory.Azure, Target: "sub", Type: inventory.AzureStorageAccount, ID: "acmedata", Storage: &inventory.Storage{PublicAccess: public}}
 	}
 	bucket, proj := inventory.GCPBucket, inventory.GCPProject
-	checkCases(t, PublicPrincipal, []checkCase{
+	return []checkCase{
 		// S3 bucket policies.
 		{name: "s3 no policy", res: s3Bucket([]inventory.Statement{}...), want: Pass},
 		{name: "s3 grant to one account", res: s3Bucket(s3Stmt("Allow", []string{"arn:aws:iam::222222222222:root"}, read)), want: Pass},
@@ -38,8 +38,8 @@ func TestIAMPublicPrincipal(t *testing.T) {
 		{name: "project allAuthenticatedUsers viewer", res: iamBindings(proj, inventory.Binding{Role: "roles/viewer", Members: []string{"user:ana@acme.example", "allAuthenticatedUsers"}}), want: Fail},
 		{name: "project private", res: iamBindings(proj, inventory.Binding{Role: "roles/viewer", Members: []string{"user:ana@acme.example"}}), want: Pass},
 		{name: "project bindings unknown", res: iamBindings(proj), want: Error},
-	})
-}
+	}
+})
 
 func TestIAMPublicPrincipalMessages(t *testing.T) {
 	env := Env{Settings: DefaultSettings, Now: testNow}

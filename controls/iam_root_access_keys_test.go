@@ -20,10 +20,10 @@ func credReportRoot(password, mfa inventory.Bool, keys ...inventory.AccessKey) i
 	return r
 }
 
-func TestIAMRootAccessKeys(t *testing.T) {
+var _ = table(RootAccessKeys, func(t *testing.T) []checkCase {
 	on, off := inventory.True, inventory.False
 	root := func(keys ...inventory.AccessKey) inventory.Resource { return iamKeys(inventory.AWSRoot, keys...) }
-	checkCases(t, RootAccessKeys, []checkCase{
+	cases := []checkCase{
 		{name: "no keys", res: root(), want: Pass},
 		{name: "inactive key", res: root(iamKey("AKIAROOT1", off, iamDaysAgo(900), iamDaysAgo(800))), want: Pass},
 		{name: "active key", res: root(iamKey("AKIAROOT1", on, iamDaysAgo(900), iamDaysAgo(1))), want: Fail},
@@ -41,7 +41,7 @@ func TestIAMRootAccessKeys(t *testing.T) {
 			iamKey("access_key_1", on, iamNever, iamNever)), want: Fail},
 		{name: "key list unknown", res: iamIdentity(inventory.AWSRoot, inventory.Identity{Kind: inventory.IdentityRoot, MFAEnabled: on}), want: Error},
 		{name: "identity facet missing", res: inventory.Resource{Type: inventory.AWSRoot, ID: "r"}, want: Error},
-	})
+	}
 
 	env := Env{Settings: DefaultSettings, Now: testNow}
 	got := RootAccessKeys.Check(env, root(iamKey("AKIAROOT1", on, iamDaysAgo(914), iamDaysAgo(1))))
@@ -55,4 +55,5 @@ func TestIAMRootAccessKeys(t *testing.T) {
 	if want := "the root user's access key AKIAROOT1 is inactive"; got.Message != want {
 		t.Errorf("Check(inactive key).Message = %q, want %q", got.Message, want)
 	}
-}
+	return cases
+})

@@ -6,12 +6,12 @@ import (
 	"github.com/ownaudit/ownaudit/inventory"
 )
 
-func TestRootMFADisabled(t *testing.T) {
+var _ = table(RootMFADisabled, func(t *testing.T) []checkCase {
 	root := func(mfa inventory.Bool) inventory.Resource {
 		return inventory.Resource{Cloud: inventory.AWS, Target: "111111111111", Type: inventory.AWSRoot, ID: "arn:aws:iam::111111111111:root",
 			Identity: &inventory.Identity{Kind: inventory.IdentityRoot, MFAEnabled: mfa}}
 	}
-	checkCases(t, RootMFADisabled, []checkCase{
+	return []checkCase{
 		{name: "mfa on", res: root(inventory.True), want: Pass},
 		{name: "mfa off", res: root(inventory.False), want: Fail},
 		{name: "mfa unknown", res: root(inventory.Bool{}), want: Error},
@@ -22,5 +22,5 @@ func TestRootMFADisabled(t *testing.T) {
 		{name: "credential report root, mfa on, active key never used", res: credReportRoot(inventory.True, inventory.True,
 			iamKey("access_key_1", inventory.True, iamDaysAgo(10), iamNever)), want: Pass},
 		{name: "identity missing", res: inventory.Resource{Type: inventory.AWSRoot}, want: Error},
-	})
-}
+	}
+})

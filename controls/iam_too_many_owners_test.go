@@ -6,7 +6,7 @@ import (
 	"github.com/ownaudit/ownaudit/inventory"
 )
 
-func TestIAMTooManyOwners(t *testing.T) {
+var _ = table(TooManyOwners, func(t *testing.T) []checkCase {
 	sub := func(bs ...inventory.Binding) inventory.Resource {
 		r := iamBindings(inventory.AzureSubscription, bs...)
 		r.ID = "/subscriptions/00000000-0000-0000-0000-000000000000"
@@ -18,7 +18,7 @@ func TestIAMTooManyOwners(t *testing.T) {
 	}
 	three := []string{"user:ana@acme.example", "user:bo@acme.example", "group:ops@acme.example"}
 	four := append(three[:3:3], "serviceAccount:ci@acme-prod.iam.gserviceaccount.com")
-	checkCases(t, TooManyOwners, []checkCase{
+	cases := []checkCase{
 		{name: "gcp three owners", res: proj(owners("roles/owner", three...)), want: Pass},
 		{name: "gcp four owners", res: proj(owners("roles/owner", four...)), want: Fail},
 		{name: "gcp four across a conditional binding", res: proj(owners("roles/owner", three...),
@@ -33,7 +33,7 @@ func TestIAMTooManyOwners(t *testing.T) {
 		{name: "azure owner by role id", res: sub(owners("/subscriptions/00000000-0000-0000-0000-000000000000/providers/Microsoft.Authorization/roleDefinitions/8e3af657-a8ff-443c-a75c-2fe8c4bcb635", "a", "b", "c", "d")), want: Fail},
 		{name: "azure assignments unknown", res: sub(), want: Error},
 		{name: "access facet missing", res: inventory.Resource{Type: inventory.AzureSubscription, ID: "s"}, want: Error},
-	})
+	}
 
 	env := Env{Settings: DefaultSettings, Now: testNow}
 	got := TooManyOwners.Check(env, proj(owners("roles/owner", four...)))
@@ -44,4 +44,5 @@ func TestIAMTooManyOwners(t *testing.T) {
 	if got.Evidence["ownerCount"] != 4 || got.Evidence["maxOwners"] != 3 {
 		t.Errorf("Check(four owners).Evidence = %v, want ownerCount 4 and maxOwners 3", got.Evidence)
 	}
-}
+	return cases
+})

@@ -19,7 +19,7 @@ func awsUser(password inventory.Bool, lastUsed, lastChanged inventory.Time, keys
 		PasswordLastUsed: lastUsed, PasswordLastChanged: lastChanged, MFAEnabled: inventory.True, Keys: inventory.Known(keys)})
 }
 
-func TestIAMUnusedCredentials(t *testing.T) {
+var _ = table(UnusedCredentials, func(t *testing.T) []checkCase {
 	on, off := inventory.True, inventory.False
 	none := inventory.Time{}
 	key := func(created, lastUsed inventory.Time) inventory.AccessKey {
@@ -28,7 +28,7 @@ func TestIAMUnusedCredentials(t *testing.T) {
 	saKey := func(userManaged inventory.Bool, created, lastUsed inventory.Time) inventory.AccessKey {
 		return inventory.AccessKey{ID: "3f9c", Active: on, UserManaged: userManaged, Created: created, LastUsed: lastUsed}
 	}
-	checkCases(t, UnusedCredentials, []checkCase{
+	return []checkCase{
 		{name: "password used yesterday", res: awsUser(on, iamDaysAgo(1), iamDaysAgo(300)), want: Pass},
 		{name: "password used exactly 45 days ago", res: awsUser(on, iamDaysAgo(45), iamDaysAgo(300)), want: Pass},
 		{name: "password unused 46 days", res: awsUser(on, iamDaysAgo(46), iamDaysAgo(300)), want: Fail},
@@ -57,8 +57,8 @@ func TestIAMUnusedCredentials(t *testing.T) {
 		{name: "sa key unused 90 days", res: iamKeys(inventory.GCPServiceAccount, saKey(on, iamDaysAgo(200), iamDaysAgo(90))), want: Fail},
 		{name: "sa google-managed key unused", res: iamKeys(inventory.GCPServiceAccount, saKey(off, iamDaysAgo(200), iamNever)), want: Pass},
 		{name: "sa key management unknown", res: iamKeys(inventory.GCPServiceAccount, saKey(inventory.Bool{}, iamDaysAgo(200), iamDaysAgo(1))), want: Error},
-	})
-}
+	}
+})
 
 func TestIAMUnusedCredentialsMessages(t *testing.T) {
 	env := Env{Settings: DefaultSettings, Now: testNow}

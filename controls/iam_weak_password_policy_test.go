@@ -6,7 +6,7 @@ import (
 	"github.com/ownaudit/ownaudit/inventory"
 )
 
-func TestIAMWeakPasswordPolicy(t *testing.T) {
+var _ = table(WeakPasswordPolicy, func(t *testing.T) []checkCase {
 	n := inventory.Known[int]
 	policy := func(p *inventory.PasswordPolicy) inventory.Resource {
 		return inventory.Resource{Cloud: inventory.AWS, Target: "111111111111", Type: inventory.AWSPasswordPolicy,
@@ -15,7 +15,7 @@ func TestIAMWeakPasswordPolicy(t *testing.T) {
 	set := func(minLen, reuse inventory.Int) inventory.Resource {
 		return policy(&inventory.PasswordPolicy{Exists: inventory.True, MinLength: minLen, ReusePrevention: reuse})
 	}
-	checkCases(t, WeakPasswordPolicy, []checkCase{
+	cases := []checkCase{
 		{name: "14 and 24", res: set(n(14), n(24)), want: Pass},
 		{name: "20 and 24", res: set(n(20), n(24)), want: Pass},
 		{name: "no policy", res: policy(&inventory.PasswordPolicy{Exists: inventory.False}), want: Fail},
@@ -27,7 +27,7 @@ func TestIAMWeakPasswordPolicy(t *testing.T) {
 		{name: "reuse unknown", res: set(n(14), inventory.Int{}), want: Error},
 		{name: "existence unknown", res: policy(&inventory.PasswordPolicy{}), want: Error},
 		{name: "facet missing", res: policy(nil), want: Error},
-	})
+	}
 
 	env := Env{Settings: DefaultSettings, Now: testNow}
 	got := WeakPasswordPolicy.Check(env, set(n(8), n(5)))
@@ -41,4 +41,5 @@ func TestIAMWeakPasswordPolicy(t *testing.T) {
 	if got.Evidence["exists"] != false {
 		t.Errorf("Check(no policy).Evidence = %v, want exists false", got.Evidence)
 	}
-}
+	return cases
+})

@@ -7,13 +7,13 @@ import (
 	"github.com/ownaudit/ownaudit/inventory"
 )
 
-func TestPatchingAssessmentStale(t *testing.T) {
+var _ = table(PatchAssessmentStale, func(t *testing.T) []checkCase {
 	day := 24 * time.Hour
 	assessed := func(typ string, last inventory.Time) inventory.Resource {
 		return patchVM(typ, inventory.VM{Running: inventory.True, PatchManaged: inventory.True, LastAssessed: last})
 	}
 	ago := func(d time.Duration) inventory.Time { return inventory.Known(testNow.Add(-d)) }
-	checkCases(t, PatchAssessmentStale, []checkCase{
+	return []checkCase{
 		{name: "aws assessed yesterday", res: assessed(inventory.AWSInstance, ago(day)), want: Pass},
 		{name: "azure assessed exactly 7 days ago", res: assessed(inventory.AzureVM, ago(7*day)), want: Pass},
 		{name: "gcp assessed 7 days and a second ago", res: assessed(inventory.GCPInstance, ago(7*day+time.Second)), want: Fail},
@@ -27,8 +27,8 @@ func TestPatchingAssessmentStale(t *testing.T) {
 		{name: "assessment time unknown", res: assessed(inventory.AWSInstance, inventory.Time{}), want: Error},
 		{name: "power state unknown", res: patchVM(inventory.AzureVM, inventory.VM{PatchManaged: inventory.True, LastAssessed: ago(day)}), want: Error},
 		{name: "vm facet missing", res: inventory.Resource{Type: inventory.AzureVM, ID: "vm-1"}, want: Error},
-	})
-}
+	}
+})
 
 func TestPatchingAssessmentStaleUsesEnvNow(t *testing.T) {
 	// An assessment from long ago is fresh for a snapshot collected the

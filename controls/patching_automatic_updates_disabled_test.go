@@ -6,11 +6,11 @@ import (
 	"github.com/ownaudit/ownaudit/inventory"
 )
 
-func TestPatchingAutomaticUpdatesDisabled(t *testing.T) {
+var _ = table(AutomaticUpdatesDisabled, func(t *testing.T) []checkCase {
 	vm := func(typ string, auto inventory.Bool) inventory.Resource {
 		return patchVM(typ, inventory.VM{Running: inventory.True, PatchManaged: inventory.True, AutomaticUpdates: auto})
 	}
-	checkCases(t, AutomaticUpdatesDisabled, []checkCase{
+	return []checkCase{
 		{name: "azure automatic by platform", res: vm(inventory.AzureVM, inventory.True), want: Pass},
 		{name: "gcp covered by a patch deployment", res: vm(inventory.GCPInstance, inventory.True), want: Pass},
 		{name: "azure manual patch mode", res: vm(inventory.AzureVM, inventory.False), want: Fail},
@@ -18,8 +18,8 @@ func TestPatchingAutomaticUpdatesDisabled(t *testing.T) {
 		{name: "stopped azure vm in manual mode", res: patchVM(inventory.AzureVM, inventory.VM{Running: inventory.False, AutomaticUpdates: inventory.False}), want: Fail},
 		{name: "setting unknown", res: vm(inventory.AzureVM, inventory.Bool{}), want: Error},
 		{name: "vm facet missing", res: inventory.Resource{Type: inventory.GCPInstance, ID: "vm-1"}, want: Error},
-	})
-}
+	}
+})
 
 func TestPatchingAutomaticUpdatesDisabledMessages(t *testing.T) {
 	cases := map[string]string{

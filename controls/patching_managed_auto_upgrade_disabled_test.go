@@ -6,11 +6,11 @@ import (
 	"github.com/ownaudit/ownaudit/inventory"
 )
 
-func TestPatchingManagedAutoUpgradeDisabled(t *testing.T) {
+var _ = table(ManagedAutoUpgradeDisabled, func(t *testing.T) []checkCase {
 	managed := func(typ string, u inventory.ManagedUpgrade) inventory.Resource {
 		return inventory.Resource{Cloud: inventory.Types[typ].Cloud, Target: "t1", Region: "r1", Type: typ, ID: "m-1", Upgrade: &u}
 	}
-	checkCases(t, ManagedAutoUpgradeDisabled, []checkCase{
+	return []checkCase{
 		{name: "rds auto minor upgrade on", res: managed(inventory.AWSDBInstance, inventory.ManagedUpgrade{AutoUpgrade: inventory.True, Engine: "postgres", Version: "16.4"}), want: Pass},
 		{name: "rds auto minor upgrade off", res: managed(inventory.AWSDBInstance, inventory.ManagedUpgrade{AutoUpgrade: inventory.False, Engine: "postgres", Version: "16.4"}), want: Fail},
 		{name: "aks channel patch", res: managed(inventory.AzureAKSCluster, inventory.ManagedUpgrade{AutoUpgrade: inventory.True, Channel: "patch"}), want: Pass},
@@ -20,8 +20,8 @@ func TestPatchingManagedAutoUpgradeDisabled(t *testing.T) {
 		{name: "setting unknown", res: managed(inventory.AWSDBInstance, inventory.ManagedUpgrade{Engine: "mysql"}), want: Error},
 		{name: "aks channel read but switch unknown", res: managed(inventory.AzureAKSCluster, inventory.ManagedUpgrade{Channel: "none"}), want: Error},
 		{name: "upgrade facet missing", res: inventory.Resource{Type: inventory.GCPNodePool, ID: "np-1"}, want: Error},
-	})
-}
+	}
+})
 
 func TestPatchingManagedAutoUpgradeDisabledMessages(t *testing.T) {
 	cases := []struct {

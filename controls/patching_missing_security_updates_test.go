@@ -6,12 +6,12 @@ import (
 	"github.com/ownaudit/ownaudit/inventory"
 )
 
-func TestPatchingMissingSecurityUpdates(t *testing.T) {
+var _ = table(MissingSecurityUpdates, func(t *testing.T) []checkCase {
 	running := func(typ string, missing inventory.Int, compliance inventory.String) inventory.Resource {
 		return patchVM(typ, inventory.VM{Running: inventory.True, PatchManaged: inventory.True, MissingSecurity: missing, Compliance: compliance})
 	}
 	none := inventory.String{}
-	checkCases(t, MissingSecurityUpdates, []checkCase{
+	return []checkCase{
 		{name: "aws nothing missing, compliant", res: running(inventory.AWSInstance, inventory.Known(0), inventory.Known("COMPLIANT")), want: Pass},
 		{name: "no security or other patches missing and compliant passes", res: patchVM(inventory.AWSInstance, inventory.VM{State: "running", Running: inventory.True, PatchManaged: inventory.True,
 			MissingSecurity: inventory.Known(0), MissingOther: inventory.Known(0), Compliance: inventory.Known("COMPLIANT")}), want: Pass},
@@ -29,8 +29,8 @@ func TestPatchingMissingSecurityUpdates(t *testing.T) {
 		{name: "unrecognised compliance only", res: running(inventory.AWSInstance, inventory.Int{}, inventory.Known("UNSPECIFIED_DATA")), want: Error},
 		{name: "clean counts, power state unknown", res: patchVM(inventory.GCPInstance, inventory.VM{PatchManaged: inventory.True, MissingSecurity: inventory.Known(0)}), want: Error},
 		{name: "vm facet missing", res: inventory.Resource{Type: inventory.GCPInstance, ID: "vm-1"}, want: Error},
-	})
-}
+	}
+})
 
 func TestPatchingMissingSecurityUpdatesMessages(t *testing.T) {
 	env := Env{Settings: DefaultSettings, Now: testNow}

@@ -11,8 +11,8 @@ func patchVM(typ string, vm inventory.VM) inventory.Resource {
 	return inventory.Resource{Cloud: inventory.Types[typ].Cloud, Target: "t1", Region: "r1", Type: typ, ID: "vm-1", VM: &vm}
 }
 
-func TestPatchingVMUnmanaged(t *testing.T) {
-	checkCases(t, VMUnmanaged, []checkCase{
+var _ = table(VMUnmanaged, func(t *testing.T) []checkCase {
+	return []checkCase{
 		{name: "aws running managed", res: patchVM(inventory.AWSInstance, inventory.VM{State: "running", Running: inventory.True, PatchManaged: inventory.True}), want: Pass},
 		{name: "aws running unmanaged", res: patchVM(inventory.AWSInstance, inventory.VM{State: "running", Running: inventory.True, PatchManaged: inventory.False}), want: Fail},
 		{name: "azure running unmanaged", res: patchVM(inventory.AzureVM, inventory.VM{Running: inventory.True, PatchManaged: inventory.False}), want: Fail},
@@ -22,8 +22,8 @@ func TestPatchingVMUnmanaged(t *testing.T) {
 		{name: "power state unknown", res: patchVM(inventory.AWSInstance, inventory.VM{PatchManaged: inventory.False}), want: Error},
 		{name: "registration unknown", res: patchVM(inventory.AzureVM, inventory.VM{Running: inventory.True}), want: Error},
 		{name: "vm facet missing", res: inventory.Resource{Type: inventory.AWSInstance, ID: "i-1"}, want: Error},
-	})
-}
+	}
+})
 
 func TestPatchingVMUnmanagedMessages(t *testing.T) {
 	cases := map[string]string{
