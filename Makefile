@@ -23,7 +23,7 @@ unit:
 	$(GO) test -count=1 ./...
 
 fuzz:
-	$(GO) test ./rules -run '^$$' -fuzz '^FuzzParseDeclaration$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./declaration -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME)
 
 $(STATICCHECK):
 	GOBIN=$(CURDIR)/$(BIN) $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VER)

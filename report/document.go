@@ -13,6 +13,8 @@ import (
 	"slices"
 	"time"
 
+	"github.com/ownaudit/ownaudit/controls"
+	"github.com/ownaudit/ownaudit/declaration"
 	"github.com/ownaudit/ownaudit/inventory"
 	"github.com/ownaudit/ownaudit/rules"
 )
@@ -44,9 +46,9 @@ const (
 // Document is the findings of one scan: what was scanned, every finding,
 // what could not be read, and the counts.
 type Document struct {
-	SchemaVersion string        `json:"schemaVersion"`
-	Scan          Scan          `json:"scan"`
-	Parties       []rules.Party `json:"parties"`
+	SchemaVersion string              `json:"schemaVersion"`
+	Scan          Scan                `json:"scan"`
+	Parties       []declaration.Party `json:"parties"`
 	// Findings keep the order they were given to Build in.
 	Findings []rules.Finding `json:"findings"`
 	Errors   []Error         `json:"errors"`
@@ -172,7 +174,7 @@ type Meta struct {
 
 // Build assembles the document of one scan. inv and d may be nil (nothing
 // scanned, no declaration). The findings are copied, not reordered.
-func Build(inv *inventory.Inventory, d *rules.Declaration, findings []rules.Finding, meta Meta) *Document {
+func Build(inv *inventory.Inventory, d *declaration.Declaration, findings []rules.Finding, meta Meta) *Document {
 	if inv == nil {
 		inv = &inventory.Inventory{}
 	}
@@ -197,7 +199,7 @@ func Build(inv *inventory.Inventory, d *rules.Declaration, findings []rules.Find
 			Scanners:    scannerRuns(inv.Scanners),
 			APIRequests: apiRequests(meta.APIRequests),
 		},
-		Parties:  []rules.Party{},
+		Parties:  []declaration.Party{},
 		Findings: make([]rules.Finding, len(findings)),
 		Errors:   make([]Error, 0, len(inv.Errors)),
 	}
@@ -209,10 +211,10 @@ func Build(inv *inventory.Inventory, d *rules.Declaration, findings []rules.Find
 	for i := range doc.Findings {
 		// Readers of the JSON get an array, never null.
 		if doc.Findings[i].ExpectedRoles == nil {
-			doc.Findings[i].ExpectedRoles = []rules.Role{}
+			doc.Findings[i].ExpectedRoles = []controls.Role{}
 		}
 	}
-	controls := rules.Controls()
+	controls := controls.Controls()
 	for _, e := range inv.Errors {
 		doc.Errors = append(doc.Errors, Error{
 			Cloud:         e.Cloud,
@@ -326,7 +328,7 @@ func addScanCounts(dst *Scan, src Scan) {
 
 // unevaluated lists the controls of e's domain over the resource types e
 // left unread; an error naming no types affects every type of its cloud.
-func unevaluated(controls []*rules.Control, e inventory.ScanError) []string {
+func unevaluated(controls []*controls.Control, e inventory.ScanError) []string {
 	types := e.ResourceTypes
 	if len(types) == 0 {
 		for _, name := range inventory.TypeNames() {

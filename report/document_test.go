@@ -6,9 +6,9 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/ownaudit/ownaudit/controls"
 	"github.com/ownaudit/ownaudit/inventory"
 	"github.com/ownaudit/ownaudit/report/internal/reporttest"
-	"github.com/ownaudit/ownaudit/rules"
 )
 
 func TestBuild(t *testing.T) {
@@ -118,7 +118,7 @@ func TestBuildTargetStatus(t *testing.T) {
 // TestBuildErrorControls checks the error -> unevaluated controls mapping
 // by its properties, since the catalogue grows as controls are added.
 func TestBuildErrorControls(t *testing.T) {
-	if rules.Lookup("iam.root_mfa_disabled") == nil {
+	if controls.Lookup("iam.root_mfa_disabled") == nil {
 		t.Fatal("iam.root_mfa_disabled is not registered")
 	}
 	tests := []struct {
@@ -182,7 +182,7 @@ func TestBuildErrorControls(t *testing.T) {
 			}
 			// Every registered control of the domain over an affected type
 			// is listed, and nothing else.
-			for _, c := range rules.Controls() {
+			for _, c := range controls.Controls() {
 				affected := c.Domain == tc.err.Domain && slices.ContainsFunc(types, c.Applies)
 				if listed := slices.Contains(got, c.ID); listed != affected {
 					t.Errorf("control %s listed = %v, want %v (domain %s, types %v)", c.ID, listed, affected, c.Domain, c.ResourceTypes)
@@ -194,7 +194,7 @@ func TestBuildErrorControls(t *testing.T) {
 
 func TestBuildFirewallErrorListsFirewallControls(t *testing.T) {
 	var fw []string
-	for _, c := range rules.Controls() {
+	for _, c := range controls.Controls() {
 		if c.Domain == inventory.Firewall && c.Applies(inventory.AWSSecurityGroup) {
 			fw = append(fw, c.ID)
 		}

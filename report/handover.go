@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ownaudit/ownaudit/controls"
 	"github.com/ownaudit/ownaudit/inventory"
 	"github.com/ownaudit/ownaudit/rules"
 )
@@ -52,7 +53,7 @@ type HandoverTotals struct {
 
 // SeverityCount is a count of findings of one severity.
 type SeverityCount struct {
-	Severity rules.Severity
+	Severity controls.Severity
 	Count    int
 }
 
@@ -83,7 +84,7 @@ type HandoverParty struct {
 
 // SeverityGroup is a party's failing findings of one severity.
 type SeverityGroup struct {
-	Severity rules.Severity
+	Severity controls.Severity
 	Items    []HandoverItem
 }
 
@@ -92,7 +93,7 @@ type HandoverItem struct {
 	ID          string
 	Control     string
 	Title       string
-	Severity    rules.Severity
+	Severity    controls.Severity
 	Domain      inventory.Domain
 	Resource    string // name, or id when the resource has no name
 	ResourceID  string
@@ -141,7 +142,7 @@ type MatrixCell struct {
 	Party  string
 	Domain inventory.Domain
 	Count  int
-	Worst  rules.Severity
+	Worst  controls.Severity
 }
 
 // timeLayout is how reports show times; always UTC.
@@ -156,13 +157,13 @@ func BuildHandover(doc *Document) *Handover {
 	s := doc.Summary
 	h.Totals = HandoverTotals{
 		Findings:     s.Total,
-		Failing:      s.ByStatus[rules.Fail] - s.Suppressed,
-		NotEvaluated: s.ByStatus[rules.Error],
-		Passed:       s.ByStatus[rules.Pass],
+		Failing:      s.ByStatus[controls.Fail] - s.Suppressed,
+		NotEvaluated: s.ByStatus[controls.Error],
+		Passed:       s.ByStatus[controls.Pass],
 		Accepted:     s.Suppressed,
 		ReadsFailed:  len(doc.Errors),
 	}
-	for _, sev := range rules.Severities {
+	for _, sev := range controls.Severities {
 		if n := s.BySeverity[sev].Fail; n > 0 {
 			h.Totals.BySeverity = append(h.Totals.BySeverity, SeverityCount{sev, n})
 		}
@@ -189,7 +190,7 @@ func BuildHandover(doc *Document) *Handover {
 		for _, f := range g.suppressed {
 			p.Accepted = append(p.Accepted, handoverItem(f))
 		}
-		bySev := map[rules.Severity][]HandoverItem{}
+		bySev := map[controls.Severity][]HandoverItem{}
 		for _, f := range g.failing {
 			it := handoverItem(f)
 			p.FailCount++
@@ -206,7 +207,7 @@ func BuildHandover(doc *Document) *Handover {
 			}
 			bySev[f.Severity] = append(bySev[f.Severity], it)
 		}
-		for _, sev := range rules.Severities {
+		for _, sev := range controls.Severities {
 			if items := bySev[sev]; len(items) > 0 {
 				p.Failing = append(p.Failing, SeverityGroup{sev, items})
 				delete(bySev, sev)

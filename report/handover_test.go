@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ownaudit/ownaudit/controls"
 	"github.com/ownaudit/ownaudit/inventory"
 	"github.com/ownaudit/ownaudit/report/internal/reporttest"
 	"github.com/ownaudit/ownaudit/rules"
@@ -99,9 +100,9 @@ func TestMatrixCounts(t *testing.T) {
 				domain inventory.Domain
 			}
 			want := map[key]int{}
-			worst := map[key]rules.Severity{}
+			worst := map[key]controls.Severity{}
 			for _, f := range doc.Findings {
-				if f.Status != rules.Fail || f.Suppressed != nil {
+				if f.Status != controls.Fail || f.Suppressed != nil {
 					continue
 				}
 				k := key{PartyKey(f), f.Domain}
@@ -262,8 +263,8 @@ func TestMarkdownCell(t *testing.T) {
 		want string
 	}{
 		{MatrixCell{}, "0"},
-		{MatrixCell{Count: 3, Worst: rules.Critical}, "🟥 3 critical"},
-		{MatrixCell{Count: 1, Worst: rules.Low}, "🟦 1 low"},
+		{MatrixCell{Count: 3, Worst: controls.Critical}, "🟥 3 critical"},
+		{MatrixCell{Count: 1, Worst: controls.Low}, "🟦 1 low"},
 		{MatrixCell{Count: 2, Worst: "odd"}, "2 odd"},
 	} {
 		if got := mdCell(tc.cell); got != tc.want {

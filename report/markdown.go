@@ -7,7 +7,7 @@ import (
 	"strings"
 	"text/template"
 
-	"github.com/ownaudit/ownaudit/rules"
+	"github.com/ownaudit/ownaudit/controls"
 )
 
 // markdownTemplate renders the handover report as GitHub-flavoured
@@ -61,13 +61,13 @@ func code(v any) string {
 
 // swatches stand in for the HTML report's colours: Markdown has none, but
 // GitHub shows these in colour.
-var swatches = map[rules.Severity]string{
-	rules.Critical: "🟥", rules.High: "🟧", rules.Medium: "🟨", rules.Low: "🟦", rules.Info: "⬜",
+var swatches = map[controls.Severity]string{
+	controls.Critical: "🟥", controls.High: "🟧", controls.Medium: "🟨", controls.Low: "🟦", controls.Info: "⬜",
 }
 
 // swatch is the colour of a severity; "" for none.
 func swatch(v any) string {
-	return swatches[rules.Severity(fmt.Sprint(v))]
+	return swatches[controls.Severity(fmt.Sprint(v))]
 }
 
 // mdCell renders a matrix cell: "0" when nothing fails, else the swatch,

@@ -8,6 +8,8 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/ownaudit/ownaudit/controls"
+	"github.com/ownaudit/ownaudit/declaration"
 	"github.com/ownaudit/ownaudit/inventory"
 	"github.com/ownaudit/ownaudit/rules"
 )
@@ -51,7 +53,7 @@ func (d *Document) SetShard(index, count int) {
 
 // summarize counts findings as Build does: every declared party has an
 // entry, zero or not.
-func summarize(findings []rules.Finding, parties []rules.Party) Summary {
+func summarize(findings []rules.Finding, parties []declaration.Party) Summary {
 	s := Summarize(findings)
 	for _, p := range parties {
 		if _, ok := s.ByParty[p.ID]; !ok {
@@ -119,12 +121,12 @@ func Merge(inputs []MergeInput) (*Document, error) {
 			Declaration: first.Scan.Declaration,
 			Source:      first.Scan.Source,
 		},
-		Parties:  append([]rules.Party{}, first.Parties...),
+		Parties:  append([]declaration.Party{}, first.Parties...),
 		Findings: []rules.Finding{},
 		Errors:   []Error{},
 	}
 	if out.Parties == nil {
-		out.Parties = []rules.Party{}
+		out.Parties = []declaration.Party{}
 	}
 
 	seen := map[string]bool{}
@@ -181,7 +183,7 @@ func Merge(inputs []MergeInput) (*Document, error) {
 	}
 	for i := range out.Findings {
 		if out.Findings[i].ExpectedRoles == nil {
-			out.Findings[i].ExpectedRoles = []rules.Role{}
+			out.Findings[i].ExpectedRoles = []controls.Role{}
 		}
 	}
 	sortEvaluated(out.Findings)
@@ -290,7 +292,7 @@ func mergeTargets(a, b []TargetStatus) []TargetStatus {
 func (s *Summary) add(o Summary, sign int) {
 	s.Total += sign * o.Total
 	if s.ByStatus == nil {
-		s.ByStatus = map[rules.Status]int{}
+		s.ByStatus = map[controls.Status]int{}
 	}
 	for k, v := range o.ByStatus {
 		s.ByStatus[k] += sign * v

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ownaudit/ownaudit/controls"
 	"github.com/ownaudit/ownaudit/inventory"
 	"github.com/ownaudit/ownaudit/report/internal/reporttest"
 	"github.com/ownaudit/ownaudit/rules"
@@ -15,9 +16,9 @@ import (
 // unusedScope is the unused_scope finding of declaration entry i.
 func unusedScope(i int) rules.Finding {
 	ref := rules.ResourceRef{Type: rules.DeclarationEntryType, ID: "responsibilities[" + string(rune('0'+i)) + "]"}
-	f := reporttest.Finding(rules.OwnershipUnusedScope, inventory.Firewall, rules.Low, rules.Fail, ref, reporttest.Owner("claranet", rules.MSP, i), "entry matches no scanned resource")
+	f := reporttest.Finding(rules.OwnershipUnusedScope, inventory.Firewall, controls.Low, controls.Fail, ref, reporttest.Owner("claranet", controls.MSP, i), "entry matches no scanned resource")
 	f.ID = rules.FindingID(rules.OwnershipUnusedScope+"/firewall", ref)
-	f.ExpectedRoles = []rules.Role{}
+	f.ExpectedRoles = []controls.Role{}
 	return f
 }
 

@@ -7,7 +7,7 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/ownaudit/ownaudit/rules"
+	"github.com/ownaudit/ownaudit/declaration"
 )
 
 // Record types of the NDJSON stream, in the order they appear.
@@ -23,7 +23,7 @@ const (
 type scanRecord struct {
 	SchemaVersion string `json:"schemaVersion"`
 	Scan
-	Parties []rules.Party `json:"parties"`
+	Parties []declaration.Party `json:"parties"`
 }
 
 // WriteNDJSON writes doc as newline-delimited JSON: one "scan" record,

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ownaudit/ownaudit/controls"
 	"github.com/ownaudit/ownaudit/inventory"
 	"github.com/ownaudit/ownaudit/rules"
 )
@@ -45,15 +46,15 @@ var ocsfStatusNames = map[int]string{
 }
 
 // ocsfSeverity maps our severities to OCSF severity_id and its caption.
-var ocsfSeverity = map[rules.Severity]struct {
+var ocsfSeverity = map[controls.Severity]struct {
 	id   int
 	name string
 }{
-	rules.Info:     {1, "Informational"},
-	rules.Low:      {2, "Low"},
-	rules.Medium:   {3, "Medium"},
-	rules.High:     {4, "High"},
-	rules.Critical: {5, "Critical"},
+	controls.Info:     {1, "Informational"},
+	controls.Low:      {2, "Low"},
+	controls.Medium:   {3, "Medium"},
+	controls.High:     {4, "High"},
+	controls.Critical: {5, "Critical"},
 }
 
 // ocsfClouds maps our clouds to OCSF cloud.provider and the account type.
@@ -168,11 +169,11 @@ type ocsfUnmapped struct {
 // "unassigned" when no declaration entry assigns the resource's domain.
 type ocsfResponsibility struct {
 	Party         string          `json:"party"`
-	Role          rules.Role      `json:"role,omitempty"`
+	Role          controls.Role   `json:"role,omitempty"`
 	Name          string          `json:"name,omitempty"`
 	Contact       string          `json:"contact,omitempty"`
 	DecidedBy     *rules.Decision `json:"decidedBy,omitempty"`
-	ExpectedRoles []rules.Role    `json:"expectedRoles"`
+	ExpectedRoles []controls.Role `json:"expectedRoles"`
 }
 
 // ocsfScan ties the finding to its scan and declaration.
@@ -242,7 +243,7 @@ func ocsfFromFinding(doc *Document, f rules.Finding, names map[targetKey]string,
 		sev.name = "Unknown"
 	}
 	status := ocsfStatusNew
-	if f.Status == rules.Pass {
+	if f.Status == controls.Pass {
 		status = ocsfStatusResolved
 	}
 	o := ocsfFinding{
@@ -323,7 +324,7 @@ func ocsfFromFinding(doc *Document, f rules.Finding, names map[targetKey]string,
 func responsibility(f rules.Finding) ocsfResponsibility {
 	roles := f.ExpectedRoles
 	if roles == nil {
-		roles = []rules.Role{}
+		roles = []controls.Role{}
 	}
 	r := f.Responsible
 	if r == nil {

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ownaudit/ownaudit/controls"
 	"github.com/ownaudit/ownaudit/inventory"
 	"github.com/ownaudit/ownaudit/rules"
 )
@@ -89,7 +90,7 @@ func wantStatusID(f rules.Finding) int {
 	switch {
 	case f.Suppressed != nil:
 		return 3
-	case f.Status == rules.Pass:
+	case f.Status == controls.Pass:
 		return 4
 	}
 	return 1
@@ -118,8 +119,8 @@ var ocsfChecks = []struct {
 		return wantEqual(got, f.Severity.Rank())
 	}},
 	{"severity", nil, func(_ *Document, f rules.Finding, got any) error {
-		want := map[rules.Severity]string{rules.Info: "Informational", rules.Low: "Low", rules.Medium: "Medium",
-			rules.High: "High", rules.Critical: "Critical"}[f.Severity]
+		want := map[controls.Severity]string{controls.Info: "Informational", controls.Low: "Low", controls.Medium: "Medium",
+			controls.High: "High", controls.Critical: "Critical"}[f.Severity]
 		return wantEqual(got, want)
 	}},
 	{"status_id", nil, func(_ *Document, f rules.Finding, got any) error { return wantEqual(got, wantStatusID(f)) }},
@@ -257,7 +258,7 @@ func TestOCSFEveryFindingHasTheRequiredFields(t *testing.T) {
 	// through the simulator) and no suppression: a tagged AWS copy and a
 	// suppressed copy of a failing finding cover those mappings.
 	i := slices.IndexFunc(doc.Findings, func(f rules.Finding) bool {
-		return f.Status == rules.Fail && !strings.HasPrefix(f.Control, "ownership.")
+		return f.Status == controls.Fail && !strings.HasPrefix(f.Control, "ownership.")
 	})
 	if i < 0 {
 		t.Fatal("the demo has no failing control finding")
@@ -318,7 +319,7 @@ func TestOCSFGoldenFinding(t *testing.T) {
 	// Azure and GCP resources have no tags; TestOCSFEveryFindingHasTheRequiredFields
 	// covers labels).
 	i := slices.IndexFunc(doc.Findings, func(f rules.Finding) bool {
-		return f.Status == rules.Fail && f.Resource.Region != "" && f.Responsible != nil && len(f.References) > 0
+		return f.Status == controls.Fail && f.Resource.Region != "" && f.Responsible != nil && len(f.References) > 0
 	})
 	if i < 0 {
 		t.Fatal("the demo has no failing finding with a region, a party and references")
@@ -354,21 +355,21 @@ func TestOCSFStatus(t *testing.T) {
 		File: "acme.yaml", Line: 40, Column: 5}
 	tests := []struct {
 		name       string
-		status     rules.Status
+		status     controls.Status
 		suppressed *rules.Suppression
 		wantID     float64
 		wantStatus string
 		wantDetail string
 	}{
-		{"fail is new", rules.Fail, nil, 1, "New", ""},
-		{"error is new", rules.Error, nil, 1, "New", ""},
-		{"pass is resolved", rules.Pass, nil, 4, "Resolved", ""},
-		{"accepted risk is suppressed", rules.Fail, sup, 3, "Suppressed",
+		{"fail is new", controls.Fail, nil, 1, "New", ""},
+		{"error is new", controls.Error, nil, 1, "New", ""},
+		{"pass is resolved", controls.Pass, nil, 4, "Resolved", ""},
+		{"accepted risk is suppressed", controls.Fail, sup, 3, "Suppressed",
 			"accepted risk: legacy app, replaced in March (accepted by acme until 2027-03-31, acme.yaml:40:5)"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			f := rules.Finding{ID: "x", Control: "c", Status: tc.status, Severity: rules.High, Suppressed: tc.suppressed,
+			f := rules.Finding{ID: "x", Control: "c", Status: tc.status, Severity: controls.High, Suppressed: tc.suppressed,
 				Resource: rules.ResourceRef{Cloud: inventory.AWS, Target: "111111111111", Type: "aws.s3.bucket", ID: "arn:aws:s3:::b"}}
 			got := writeOCSF(t, &Document{Findings: []rules.Finding{f}})[0]
 			if got["status_id"] != tc.wantID || got["status"] != tc.wantStatus || got["status_code"] != string(tc.status) {
@@ -385,19 +386,19 @@ func TestOCSFStatus(t *testing.T) {
 
 func TestOCSFSeverity(t *testing.T) {
 	tests := []struct {
-		severity rules.Severity
+		severity controls.Severity
 		wantID   float64
 		wantName string
 	}{
-		{rules.Critical, 5, "Critical"},
-		{rules.High, 4, "High"},
-		{rules.Medium, 3, "Medium"},
-		{rules.Low, 2, "Low"},
-		{rules.Info, 1, "Informational"},
+		{controls.Critical, 5, "Critical"},
+		{controls.High, 4, "High"},
+		{controls.Medium, 3, "Medium"},
+		{controls.Low, 2, "Low"},
+		{controls.Info, 1, "Informational"},
 		{"bogus", 0, "Unknown"},
 	}
 	for _, tc := range tests {
-		f := rules.Finding{ID: "x", Severity: tc.severity, Status: rules.Fail, Resource: rules.ResourceRef{Type: "t", ID: "i"}}
+		f := rules.Finding{ID: "x", Severity: tc.severity, Status: controls.Fail, Resource: rules.ResourceRef{Type: "t", ID: "i"}}
 		got := writeOCSF(t, &Document{Findings: []rules.Finding{f}})[0]
 		if got["severity_id"] != tc.wantID || got["severity"] != tc.wantName {
 			t.Errorf("severity %q: severity_id, severity = %v, %v, want %v, %v", tc.severity, got["severity_id"], got["severity"], tc.wantID, tc.wantName)

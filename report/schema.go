@@ -7,6 +7,8 @@ import (
 
 	"github.com/invopop/jsonschema"
 
+	"github.com/ownaudit/ownaudit/controls"
+	"github.com/ownaudit/ownaudit/declaration"
 	"github.com/ownaudit/ownaudit/inventory"
 	"github.com/ownaudit/ownaudit/rules"
 )
@@ -25,27 +27,27 @@ type enumDef struct {
 // schemaEnums are the closed string types a document uses.
 func schemaEnums() map[reflect.Type]enumDef {
 	var statuses, severities, domains, roles, clouds []string
-	for _, s := range rules.Statuses {
+	for _, s := range controls.Statuses {
 		statuses = append(statuses, string(s))
 	}
-	for _, s := range rules.Severities {
+	for _, s := range controls.Severities {
 		severities = append(severities, string(s))
 	}
 	for _, d := range inventory.Domains {
 		domains = append(domains, string(d))
 	}
-	for _, r := range rules.Roles {
+	for _, r := range controls.Roles {
 		roles = append(roles, string(r))
 	}
 	for _, c := range inventory.Clouds {
 		clouds = append(clouds, string(c))
 	}
 	return map[reflect.Type]enumDef{
-		reflect.TypeFor[rules.Status]():     {"Status", "fail: the control found a problem; error: it could not be evaluated because an input could not be read; pass: no problem.", statuses},
-		reflect.TypeFor[rules.Severity]():   {"Severity", "How urgent a failing finding is, most severe first.", severities},
-		reflect.TypeFor[inventory.Domain](): {"Domain", "The area of responsibility.", domains},
-		reflect.TypeFor[rules.Role]():       {"Role", "What a party is in the shared-responsibility model.", roles},
-		reflect.TypeFor[inventory.Cloud]():  {"Cloud", "The cloud provider.", clouds},
+		reflect.TypeFor[controls.Status]():   {"Status", "fail: the control found a problem; error: it could not be evaluated because an input could not be read; pass: no problem.", statuses},
+		reflect.TypeFor[controls.Severity](): {"Severity", "How urgent a failing finding is, most severe first.", severities},
+		reflect.TypeFor[inventory.Domain]():  {"Domain", "The area of responsibility.", domains},
+		reflect.TypeFor[controls.Role]():     {"Role", "What a party is in the shared-responsibility model.", roles},
+		reflect.TypeFor[inventory.Cloud]():   {"Cloud", "The cloud provider.", clouds},
 	}
 }
 
@@ -145,7 +147,7 @@ func FindingsSchema() ([]byte, error) {
 	enums := schemaEnums()
 	r := &jsonschema.Reflector{
 		ExpandedStruct: true,
-		LookupComment:  rules.SchemaComments(schemaDocs),
+		LookupComment:  declaration.SchemaComments(schemaDocs),
 		Mapper: func(t reflect.Type) *jsonschema.Schema {
 			if e, ok := enums[t]; ok {
 				return &jsonschema.Schema{Ref: "#/$defs/" + e.name}

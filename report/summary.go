@@ -1,6 +1,7 @@
 package report
 
 import (
+	"github.com/ownaudit/ownaudit/controls"
 	"github.com/ownaudit/ownaudit/inventory"
 	"github.com/ownaudit/ownaudit/rules"
 )
@@ -13,12 +14,12 @@ type Summary struct {
 	Total int `json:"total"`
 	// ByStatus counts each finding by its status; a suppressed finding
 	// keeps its status and so counts as failed here.
-	ByStatus map[rules.Status]int `json:"byStatus"`
+	ByStatus map[controls.Status]int `json:"byStatus"`
 	// Suppressed counts the failed findings a declaration suppression
 	// accepts; the StatusCounts below count them here and not as Fail.
-	Suppressed int                               `json:"suppressed"`
-	BySeverity map[rules.Severity]StatusCounts   `json:"bySeverity"`
-	ByDomain   map[inventory.Domain]StatusCounts `json:"byDomain"`
+	Suppressed int                                `json:"suppressed"`
+	BySeverity map[controls.Severity]StatusCounts `json:"bySeverity"`
+	ByDomain   map[inventory.Domain]StatusCounts  `json:"byDomain"`
 	// ByParty is keyed by party id; Unassigned holds findings without a
 	// responsible party.
 	ByParty map[string]StatusCounts `json:"byParty"`
@@ -36,13 +37,13 @@ type StatusCounts struct {
 
 // add counts one finding of status s; statuses outside the closed set are
 // not counted here (Total still counts them).
-func (c *StatusCounts) add(s rules.Status) {
+func (c *StatusCounts) add(s controls.Status) {
 	switch s {
-	case rules.Pass:
+	case controls.Pass:
 		c.Pass++
-	case rules.Fail:
+	case controls.Fail:
 		c.Fail++
-	case rules.Error:
+	case controls.Error:
 		c.Error++
 	}
 }
@@ -66,15 +67,15 @@ func (c StatusCounts) Total() int { return c.Pass + c.Fail + c.Error + c.Suppres
 // can index without checking; parties appear only when they have findings.
 func Summarize(findings []rules.Finding) Summary {
 	s := Summary{
-		ByStatus:   map[rules.Status]int{},
-		BySeverity: map[rules.Severity]StatusCounts{},
+		ByStatus:   map[controls.Status]int{},
+		BySeverity: map[controls.Severity]StatusCounts{},
 		ByDomain:   map[inventory.Domain]StatusCounts{},
 		ByParty:    map[string]StatusCounts{},
 	}
-	for _, st := range rules.Statuses {
+	for _, st := range controls.Statuses {
 		s.ByStatus[st] = 0
 	}
-	for _, sev := range rules.Severities {
+	for _, sev := range controls.Severities {
 		s.BySeverity[sev] = StatusCounts{}
 	}
 	for _, dom := range inventory.Domains {
@@ -115,7 +116,7 @@ func (d *Document) WithoutPassed() *Document {
 	out := *d
 	out.Findings = make([]rules.Finding, 0, len(d.Findings))
 	for _, f := range d.Findings {
-		if f.Status != rules.Pass {
+		if f.Status != controls.Pass {
 			out.Findings = append(out.Findings, f)
 		}
 	}
@@ -124,10 +125,10 @@ func (d *Document) WithoutPassed() *Document {
 
 // Failing counts the failed findings at severity min or above that no
 // suppression accepts; it is what --fail-on compares against.
-func (d *Document) Failing(min rules.Severity) int {
+func (d *Document) Failing(min controls.Severity) int {
 	n := 0
 	for _, f := range d.Findings {
-		if f.Status == rules.Fail && f.Suppressed == nil && f.Severity.Rank() >= min.Rank() {
+		if f.Status == controls.Fail && f.Suppressed == nil && f.Severity.Rank() >= min.Rank() {
 			n++
 		}
 	}

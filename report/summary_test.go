@@ -4,22 +4,22 @@ import (
 	"reflect"
 	"testing"
 
+	"github.com/ownaudit/ownaudit/controls"
 	"github.com/ownaudit/ownaudit/inventory"
 	"github.com/ownaudit/ownaudit/report/internal/reporttest"
-	"github.com/ownaudit/ownaudit/rules"
 )
 
 func TestSummarize(t *testing.T) {
 	got := Summarize(reporttest.Findings())
 	want := Summary{
 		Total:    8,
-		ByStatus: map[rules.Status]int{rules.Fail: 5, rules.Error: 1, rules.Pass: 2},
-		BySeverity: map[rules.Severity]StatusCounts{
-			rules.Critical: {Fail: 1, Pass: 2},
-			rules.High:     {Fail: 2, Error: 1},
-			rules.Medium:   {Fail: 2},
-			rules.Low:      {},
-			rules.Info:     {},
+		ByStatus: map[controls.Status]int{controls.Fail: 5, controls.Error: 1, controls.Pass: 2},
+		BySeverity: map[controls.Severity]StatusCounts{
+			controls.Critical: {Fail: 1, Pass: 2},
+			controls.High:     {Fail: 2, Error: 1},
+			controls.Medium:   {Fail: 2},
+			controls.Low:      {},
+			controls.Info:     {},
 		},
 		ByDomain: map[inventory.Domain]StatusCounts{
 			inventory.Firewall:   {Fail: 1, Pass: 1},
@@ -45,9 +45,9 @@ func TestSummarizeEmpty(t *testing.T) {
 	}
 	// Every status, severity and domain is present so readers can index
 	// without checking.
-	if len(got.ByStatus) != len(rules.Statuses) || len(got.BySeverity) != len(rules.Severities) || len(got.ByDomain) != len(inventory.Domains) {
+	if len(got.ByStatus) != len(controls.Statuses) || len(got.BySeverity) != len(controls.Severities) || len(got.ByDomain) != len(inventory.Domains) {
 		t.Errorf("Summarize(nil) has %d statuses, %d severities, %d domains; want %d, %d, %d",
-			len(got.ByStatus), len(got.BySeverity), len(got.ByDomain), len(rules.Statuses), len(rules.Severities), len(inventory.Domains))
+			len(got.ByStatus), len(got.BySeverity), len(got.ByDomain), len(controls.Statuses), len(controls.Severities), len(inventory.Domains))
 	}
 }
 
@@ -85,7 +85,7 @@ func TestWithoutPassed(t *testing.T) {
 
 	var wantIDs []string
 	for _, f := range doc.Findings {
-		if f.Status != rules.Pass {
+		if f.Status != controls.Pass {
 			wantIDs = append(wantIDs, f.ID)
 		}
 	}
@@ -99,8 +99,8 @@ func TestWithoutPassed(t *testing.T) {
 	if !reflect.DeepEqual(got.Summary, doc.Summary) {
 		t.Errorf("WithoutPassed() changed the summary: %+v, want %+v", got.Summary, doc.Summary)
 	}
-	if got.Summary.ByStatus[rules.Pass] != 2 {
-		t.Errorf("WithoutPassed() summary counts %d passes, want 2", got.Summary.ByStatus[rules.Pass])
+	if got.Summary.ByStatus[controls.Pass] != 2 {
+		t.Errorf("WithoutPassed() summary counts %d passes, want 2", got.Summary.ByStatus[controls.Pass])
 	}
 	if len(doc.Findings) != before {
 		t.Errorf("WithoutPassed() changed the original: %d findings, want %d", len(doc.Findings), before)
@@ -112,14 +112,14 @@ func TestFailing(t *testing.T) {
 	// reporttest.Findings fail: 1 critical, 2 high (one of them the unassigned
 	// finding), 2 medium; the error and the passes never count.
 	tests := []struct {
-		min  rules.Severity
+		min  controls.Severity
 		want int
 	}{
-		{rules.Critical, 1},
-		{rules.High, 3},
-		{rules.Medium, 5},
-		{rules.Low, 5},
-		{rules.Info, 5},
+		{controls.Critical, 1},
+		{controls.High, 3},
+		{controls.Medium, 5},
+		{controls.Low, 5},
+		{controls.Info, 5},
 	}
 	for _, tc := range tests {
 		t.Run(string(tc.min), func(t *testing.T) {

@@ -5,8 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ownaudit/ownaudit/controls"
 	"github.com/ownaudit/ownaudit/report/internal/reporttest"
-	"github.com/ownaudit/ownaudit/rules"
 )
 
 // TestSuppressedCounts checks the summary, Failing and the text writers on
@@ -17,15 +17,15 @@ func TestSuppressedCounts(t *testing.T) {
 	plain := testDocument()
 	s := doc.Summary
 
-	if s.Suppressed != 1 || s.ByStatus[rules.Fail] != plain.Summary.ByStatus[rules.Fail] {
+	if s.Suppressed != 1 || s.ByStatus[controls.Fail] != plain.Summary.ByStatus[controls.Fail] {
 		t.Errorf("Suppressed = %d, ByStatus[fail] = %d; want 1 and the unsuppressed document's %d (statuses are kept)",
-			s.Suppressed, s.ByStatus[rules.Fail], plain.Summary.ByStatus[rules.Fail])
+			s.Suppressed, s.ByStatus[controls.Fail], plain.Summary.ByStatus[controls.Fail])
 	}
 	got, was := s.ByParty["claranet"], plain.Summary.ByParty["claranet"]
 	if got.Suppressed != 1 || got.Fail != was.Fail-1 || got.Total() != was.Total() {
 		t.Errorf("ByParty[claranet] = %+v, want %+v with one fail moved to suppressed", got, was)
 	}
-	if c := s.BySeverity[rules.Medium]; c.Suppressed != 1 || c.Fail != plain.Summary.BySeverity[rules.Medium].Fail-1 {
+	if c := s.BySeverity[controls.Medium]; c.Suppressed != 1 || c.Fail != plain.Summary.BySeverity[controls.Medium].Fail-1 {
 		t.Errorf("BySeverity[medium] = %+v, want the bucket counted as suppressed", c)
 	}
 	if c := s.ByParty["acme"]; c.Suppressed != 0 {
@@ -33,13 +33,13 @@ func TestSuppressedCounts(t *testing.T) {
 	}
 
 	for _, tc := range []struct {
-		min         rules.Severity
+		min         controls.Severity
 		got, plain  int
 		wantLowered bool
 	}{
-		{rules.Medium, doc.Failing(rules.Medium), plain.Failing(rules.Medium), true},
-		{rules.Low, doc.Failing(rules.Low), plain.Failing(rules.Low), true},
-		{rules.High, doc.Failing(rules.High), plain.Failing(rules.High), false},
+		{controls.Medium, doc.Failing(controls.Medium), plain.Failing(controls.Medium), true},
+		{controls.Low, doc.Failing(controls.Low), plain.Failing(controls.Low), true},
+		{controls.High, doc.Failing(controls.High), plain.Failing(controls.High), false},
 	} {
 		want := tc.plain
 		if tc.wantLowered {

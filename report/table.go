@@ -10,6 +10,8 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/ownaudit/ownaudit/controls"
+	"github.com/ownaudit/ownaudit/declaration"
 	"github.com/ownaudit/ownaudit/rules"
 )
 
@@ -51,10 +53,10 @@ func (p painter) paint(code, s string) string {
 	return code + s + ansiReset
 }
 
-func (p painter) severity(s rules.Severity) string {
-	code := map[rules.Severity]string{
-		rules.Critical: ansiCritical, rules.High: ansiHigh, rules.Medium: ansiMedium,
-		rules.Low: ansiLow, rules.Info: ansiInfo,
+func (p painter) severity(s controls.Severity) string {
+	code := map[controls.Severity]string{
+		controls.Critical: ansiCritical, controls.High: ansiHigh, controls.Medium: ansiMedium,
+		controls.Low: ansiLow, controls.Info: ansiInfo,
 	}[s]
 	if code == "" {
 		code = ansiPlain
@@ -65,7 +67,7 @@ func (p painter) severity(s rules.Severity) string {
 // group is the findings of one responsible party (or of nobody).
 type group struct {
 	key     string
-	role    rules.Role
+	role    controls.Role
 	header  string
 	failing []rules.Finding
 	// suppressed are failed findings a suppression accepts; they are
@@ -97,16 +99,16 @@ func groups(doc *Document) []*group {
 		g, ok := byKey[k]
 		if !ok {
 			r := f.Responsible
-			g = &group{key: k, role: r.Role, header: PartyLabel(rules.Party{ID: r.Party, Role: r.Role, Name: r.Name, Contact: r.Contact})}
+			g = &group{key: k, role: r.Role, header: PartyLabel(declaration.Party{ID: r.Party, Role: r.Role, Name: r.Name, Contact: r.Contact})}
 			byKey[k] = g
 			extra = append(extra, g)
 		}
 		switch {
-		case f.Status == rules.Fail && f.Suppressed != nil:
+		case f.Status == controls.Fail && f.Suppressed != nil:
 			g.suppressed = append(g.suppressed, f)
-		case f.Status == rules.Fail:
+		case f.Status == controls.Fail:
 			g.failing = append(g.failing, f)
-		case f.Status == rules.Error:
+		case f.Status == controls.Error:
 			g.errors++
 		}
 	}
@@ -123,7 +125,7 @@ func groups(doc *Document) []*group {
 
 // PartyLabel describes a party as "id (role): name, contact", leaving
 // out what the declaration does not say.
-func PartyLabel(p rules.Party) string {
+func PartyLabel(p declaration.Party) string {
 	h := p.ID
 	if p.Role != "" {
 		h += " (" + string(p.Role) + ")"
@@ -189,13 +191,13 @@ func Location(r rules.ResourceRef) string {
 // severityCounts renders the failing findings' count by severity, most
 // severe first: "3 failing: 1 critical, 2 high".
 func severityCounts(fs []rules.Finding) string {
-	n := map[rules.Severity]int{}
+	n := map[controls.Severity]int{}
 	for _, f := range fs {
 		n[f.Severity]++
 	}
 	var parts []string
 	rest := len(fs)
-	for _, s := range rules.Severities {
+	for _, s := range controls.Severities {
 		if n[s] > 0 {
 			parts = append(parts, fmt.Sprintf("%d %s", n[s], s))
 			rest -= n[s]
@@ -370,19 +372,19 @@ func unevaluatedControls(errs []Error) []string {
 func totals(doc *Document) string {
 	s := doc.Summary
 	var sev []string
-	for _, x := range rules.Severities {
+	for _, x := range controls.Severities {
 		if n := s.BySeverity[x].Fail; n > 0 {
 			sev = append(sev, fmt.Sprintf("%d %s", n, x))
 		}
 	}
-	line := fmt.Sprintf("total: %d findings, %d failing", s.Total, s.ByStatus[rules.Fail]-s.Suppressed)
+	line := fmt.Sprintf("total: %d findings, %d failing", s.Total, s.ByStatus[controls.Fail]-s.Suppressed)
 	if len(sev) > 0 {
 		line += " (" + strings.Join(sev, ", ") + ")"
 	}
 	if s.Suppressed > 0 {
 		line += fmt.Sprintf(", %d suppressed", s.Suppressed)
 	}
-	line += fmt.Sprintf(", %d not evaluated, %d passed", s.ByStatus[rules.Error], s.ByStatus[rules.Pass])
+	line += fmt.Sprintf(", %d not evaluated, %d passed", s.ByStatus[controls.Error], s.ByStatus[controls.Pass])
 	if n := len(doc.Errors); n == 1 {
 		line += "; 1 read failed"
 	} else if n > 1 {
@@ -398,7 +400,7 @@ func WriteSummary(w io.Writer, doc *Document, opts TableOptions) error {
 	p := painter(opts.Color)
 	tw := tabwriter.NewWriter(bw, 0, 0, 2, ' ', 0)
 	head := []string{"PARTY", "ROLE", "FAILING"}
-	for _, s := range rules.Severities {
+	for _, s := range controls.Severities {
 		head = append(head, strings.ToUpper(string(s)))
 	}
 	// The SUPPRESSED column appears only when a suppression accepted
@@ -418,12 +420,12 @@ func WriteSummary(w io.Writer, doc *Document, opts TableOptions) error {
 			role = "-"
 		}
 		counts := doc.Summary.ByParty[g.key]
-		n := map[rules.Severity]int{}
+		n := map[controls.Severity]int{}
 		for _, f := range g.failing {
 			n[f.Severity]++
 		}
 		cells := []string{p.paint(ansiHeader, g.key), role, fmt.Sprint(counts.Fail)}
-		for _, s := range rules.Severities {
+		for _, s := range controls.Severities {
 			cells = append(cells, fmt.Sprint(n[s]))
 		}
 		if withSuppressed {

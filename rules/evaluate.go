@@ -1,3 +1,9 @@
+// Package rules evaluates an inventory into findings: it runs the
+// catalogue's controls over every resource, attributes each finding to the
+// party the declaration makes responsible, checks the declaration itself
+// against the responsibility model (the ownership findings) and applies its
+// suppressions. It reads the inventory model only; it never sees a cloud
+// SDK.
 package rules
 
 import (
@@ -6,6 +12,8 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/ownaudit/ownaudit/controls"
+	"github.com/ownaudit/ownaudit/declaration"
 	"github.com/ownaudit/ownaudit/inventory"
 )
 
@@ -22,32 +30,32 @@ import (
 // up as findings rather than a crash. Resources of a type the inventory
 // model does not know, or of the wrong cloud for their type, are skipped,
 // as are repeats of a resource already seen (same UID).
-func Evaluate(inv *inventory.Inventory, d *Declaration) []Finding {
+func Evaluate(inv *inventory.Inventory, d *declaration.Declaration) []Finding {
 	if d == nil {
-		d = &Declaration{}
+		d = &declaration.Declaration{}
 	}
 	if inv == nil {
 		return nil
 	}
-	env := Env{Settings: d.Settings.WithDefaults(), Now: inv.CollectedAt}
-	controls := Controls()
+	env := controls.Env{Settings: d.Settings.WithDefaults(), Now: inv.CollectedAt}
+	catalogue := controls.Controls()
 	resources := evaluable(inv.Resources)
 
 	var out []Finding
 	for _, r := range resources {
-		for _, c := range controls {
+		for _, c := range catalogue {
 			if !c.Applies(r.Type) {
 				continue
 			}
 			res := runCheck(c, env, r)
-			if res.Status == NotApplicable {
+			if res.Status == controls.NotApplicable {
 				continue
 			}
-			out = append(out, d.controlFinding(c, r, res))
+			out = append(out, controlFinding(d, c, r, res))
 		}
 	}
-	out = append(out, d.applySuppressions(out, ScanDay(inv.CollectedAt))...)
-	out = append(out, d.ownershipFindings(resources, controls, inv.Errors)...)
+	out = append(out, applySuppressions(d, out, ScanDay(inv.CollectedAt))...)
+	out = append(out, ownershipFindings(d, resources, catalogue, inv.Errors)...)
 	sortFindings(out)
 	return out
 }
@@ -71,23 +79,23 @@ func evaluable(in []inventory.Resource) []inventory.Resource {
 
 // runCheck runs one check and turns a panic into an error result: a bug in
 // one control must not lose the findings of every other one.
-func runCheck(c *Control, env Env, r inventory.Resource) (res Result) {
+func runCheck(c *controls.Control, env controls.Env, r inventory.Resource) (res controls.Result) {
 	defer func() {
 		if p := recover(); p != nil {
-			res = Result{Status: Error, Message: fmt.Sprintf("internal error evaluating %s: %v", c.ID, p)}
+			res = controls.Result{Status: controls.Error, Message: fmt.Sprintf("internal error evaluating %s: %v", c.ID, p)}
 		}
 	}()
 	return c.Check(env, r)
 }
 
 // controlFinding turns a check's result on r into a finding.
-func (d *Declaration) controlFinding(c *Control, r inventory.Resource, res Result) Finding {
+func controlFinding(d *declaration.Declaration, c *controls.Control, r inventory.Resource, res controls.Result) Finding {
 	ref := Ref(r)
-	expected := []Role{}
-	if cell, ok := CellFor(r.Type, c.Domain); ok {
+	expected := []controls.Role{}
+	if cell, ok := controls.CellFor(r.Type, c.Domain); ok {
 		expected = cell.Kind.ExpectedRoles()
 	}
-	owner, _ := d.Resolve(r, c.Domain, c.ID)
+	owner, _ := Resolve(d, r, c.Domain, c.ID)
 	return Finding{
 		ID:            FindingID(c.ID, ref),
 		Control:       c.ID,
@@ -107,7 +115,7 @@ func (d *Declaration) controlFinding(c *Control, r inventory.Resource, res Resul
 
 // cloudReferences renders the references whose benchmark is about cloud;
 // benchmark ids name their cloud as one "_"-separated part ("cis_7.0_aws").
-func cloudReferences(refs []Reference, cloud inventory.Cloud) []string {
+func cloudReferences(refs []controls.Reference, cloud inventory.Cloud) []string {
 	var out []string
 	for _, ref := range refs {
 		if slices.Contains(strings.Split(ref.Benchmark, "_"), string(cloud)) {

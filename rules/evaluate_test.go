@@ -7,22 +7,24 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ownaudit/ownaudit/controls"
+	"github.com/ownaudit/ownaudit/declaration"
 	"github.com/ownaudit/ownaudit/inventory"
 )
 
 // evalDeclaration spans the three clouds: AWS firewall/patching/encryption
 // to the MSP and IAM to the customer, RDS patching to AWS, Azure patching
 // to the MSP (its firewall left unassigned), GCP patching to the MSP.
-func evalDeclaration() *Declaration {
-	return &Declaration{
+func evalDeclaration() *declaration.Declaration {
+	return &declaration.Declaration{
 		Version: 1,
 		Parties: testParties,
-		Responsibilities: []Responsibility{
-			entry(10, Match{Cloud: inventory.AWS}, map[inventory.Domain]string{
+		Responsibilities: []declaration.Responsibility{
+			entry(10, declaration.Match{Cloud: inventory.AWS}, map[inventory.Domain]string{
 				inventory.Firewall: "claranet", inventory.Patching: "claranet", inventory.Encryption: "claranet", inventory.IAM: "acme"}, nil),
-			entry(14, Match{Cloud: inventory.AWS, ResourceTypes: []string{inventory.AWSDBInstance}}, map[inventory.Domain]string{inventory.Patching: "aws"}, nil),
-			entry(17, Match{Cloud: inventory.Azure}, map[inventory.Domain]string{inventory.Patching: "claranet"}, nil),
-			entry(20, Match{Cloud: inventory.GCP}, map[inventory.Domain]string{inventory.Patching: "claranet"}, nil),
+			entry(14, declaration.Match{Cloud: inventory.AWS, ResourceTypes: []string{inventory.AWSDBInstance}}, map[inventory.Domain]string{inventory.Patching: "aws"}, nil),
+			entry(17, declaration.Match{Cloud: inventory.Azure}, map[inventory.Domain]string{inventory.Patching: "claranet"}, nil),
+			entry(20, declaration.Match{Cloud: inventory.GCP}, map[inventory.Domain]string{inventory.Patching: "claranet"}, nil),
 		},
 	}
 }
@@ -87,28 +89,28 @@ func TestEvaluateAttributesFindings(t *testing.T) {
 		name       string
 		control    string
 		target, id string
-		status     Status
+		status     controls.Status
 		party      string // "" for unattributed
 		line       int
-		expected   []Role
+		expected   []controls.Role
 		references []string // must be among the finding's references
 	}{
-		{"root MFA to the customer", "iam.root_mfa_disabled", "111111111111", "arn:aws:iam::111111111111:root", Fail, "acme", 10,
-			[]Role{Customer, MSP}, []string{"cis_7.0_aws:2.5"}},
-		{"security group to the MSP", "firewall.all_ports_open_to_internet", "111111111111", "sg-1", Fail, "claranet", 10,
-			[]Role{Customer, MSP}, nil},
-		{"RDS upgrades to the provider", "patching.managed_auto_upgrade_disabled", "111111111111", "db-1", Fail, "aws", 14,
-			[]Role{Customer, MSP, Provider}, []string{"cis_7.0_aws:3.2.2"}},
-		{"Azure VM to the MSP", "patching.vm_unmanaged", "00000000-0000-0000-0000-000000000000", "vm-1", Fail, "claranet", 17,
-			[]Role{Customer, MSP}, nil},
-		{"Azure NSG unattributed", "firewall.all_ports_open_to_internet", "00000000-0000-0000-0000-000000000000", "nsg-1", Fail, "", 0,
-			[]Role{Customer, MSP}, nil},
-		{"GKE pool without AWS references", "patching.managed_auto_upgrade_disabled", "acme-prod", "pool-1", Fail, "claranet", 20,
-			[]Role{Customer, MSP, Provider}, nil},
-		{"stale assessment measured from the collection time", "patching.assessment_stale", "acme-prod", "gce-1", Fail, "claranet", 20,
-			[]Role{Customer, MSP}, nil},
-		{"Azure firewall unassigned", OwnershipUnassigned, "00000000-0000-0000-0000-000000000000", "nsg-1", Fail, "", 0,
-			[]Role{Customer, MSP}, nil},
+		{"root MFA to the customer", "iam.root_mfa_disabled", "111111111111", "arn:aws:iam::111111111111:root", controls.Fail, "acme", 10,
+			[]controls.Role{controls.Customer, controls.MSP}, []string{"cis_7.0_aws:2.5"}},
+		{"security group to the MSP", "firewall.all_ports_open_to_internet", "111111111111", "sg-1", controls.Fail, "claranet", 10,
+			[]controls.Role{controls.Customer, controls.MSP}, nil},
+		{"RDS upgrades to the provider", "patching.managed_auto_upgrade_disabled", "111111111111", "db-1", controls.Fail, "aws", 14,
+			[]controls.Role{controls.Customer, controls.MSP, controls.Provider}, []string{"cis_7.0_aws:3.2.2"}},
+		{"Azure VM to the MSP", "patching.vm_unmanaged", "00000000-0000-0000-0000-000000000000", "vm-1", controls.Fail, "claranet", 17,
+			[]controls.Role{controls.Customer, controls.MSP}, nil},
+		{"Azure NSG unattributed", "firewall.all_ports_open_to_internet", "00000000-0000-0000-0000-000000000000", "nsg-1", controls.Fail, "", 0,
+			[]controls.Role{controls.Customer, controls.MSP}, nil},
+		{"GKE pool without AWS references", "patching.managed_auto_upgrade_disabled", "acme-prod", "pool-1", controls.Fail, "claranet", 20,
+			[]controls.Role{controls.Customer, controls.MSP, controls.Provider}, nil},
+		{"stale assessment measured from the collection time", "patching.assessment_stale", "acme-prod", "gce-1", controls.Fail, "claranet", 20,
+			[]controls.Role{controls.Customer, controls.MSP}, nil},
+		{"Azure firewall unassigned", OwnershipUnassigned, "00000000-0000-0000-0000-000000000000", "nsg-1", controls.Fail, "", 0,
+			[]controls.Role{controls.Customer, controls.MSP}, nil},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -159,7 +161,7 @@ func TestEvaluateAttributesFindings(t *testing.T) {
 	})
 	t.Run("no not-applicable results", func(t *testing.T) {
 		for _, f := range fs {
-			if !slices.Contains(Statuses, f.Status) {
+			if !slices.Contains(controls.Statuses, f.Status) {
 				t.Errorf("Evaluate() reported %s on %s with status %q", f.Control, f.Resource.ID, f.Status)
 			}
 		}
@@ -182,10 +184,10 @@ func TestEvaluateAttributesFindings(t *testing.T) {
 
 func TestEvaluateSettings(t *testing.T) {
 	d := evalDeclaration()
-	d.Settings = Settings{PatchAssessmentMaxAgeDays: 30}
+	d.Settings = controls.Settings{PatchAssessmentMaxAgeDays: 30}
 	fs := Evaluate(evalInventory(), d)
 	f := findingOn(fs, "patching.assessment_stale", "acme-prod", "gce-1")
-	if f == nil || f.Status != Pass {
+	if f == nil || f.Status != controls.Pass {
 		t.Errorf("assessment_stale with 30 days allowed = %+v, want pass", f)
 	}
 }
@@ -260,15 +262,15 @@ func TestEvaluateNilDeclaration(t *testing.T) {
 }
 
 func TestEvaluateRecoversFromPanickingCheck(t *testing.T) {
-	c := &Control{ID: "test.panics", Check: func(Env, inventory.Resource) Result { panic("boom") }}
-	got := runCheck(c, Env{}, inventory.Resource{})
-	if got.Status != Error || !strings.Contains(got.Message, "boom") {
+	c := &controls.Control{ID: "test.panics", Check: func(controls.Env, inventory.Resource) controls.Result { panic("boom") }}
+	got := runCheck(c, controls.Env{}, inventory.Resource{})
+	if got.Status != controls.Error || !strings.Contains(got.Message, "boom") {
 		t.Errorf("runCheck(panicking) = %q %q, want error naming the panic", got.Status, got.Message)
 	}
 }
 
 func TestEvaluateCloudReferences(t *testing.T) {
-	refs := []Reference{{Benchmark: "cis_7.0_aws", ID: "2.12"}, {Benchmark: "cis_5.0_azure", ID: "9.3.1.2"}, {Benchmark: "cis_5.0_gcp", ID: "1.8"}}
+	refs := []controls.Reference{{Benchmark: "cis_7.0_aws", ID: "2.12"}, {Benchmark: "cis_5.0_azure", ID: "9.3.1.2"}, {Benchmark: "cis_5.0_gcp", ID: "1.8"}}
 	cases := []struct {
 		cloud inventory.Cloud
 		want  []string

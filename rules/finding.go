@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 
+	"github.com/ownaudit/ownaudit/controls"
 	"github.com/ownaudit/ownaudit/inventory"
 )
 
@@ -11,23 +12,23 @@ import (
 type Finding struct {
 	// ID is stable across scans: the same control on the same resource
 	// always has the same id (see FindingID).
-	ID       string           `json:"id"`
-	Control  string           `json:"control"`
-	Title    string           `json:"title"`
-	Domain   inventory.Domain `json:"domain"`
-	Severity Severity         `json:"severity"`
-	Status   Status           `json:"status"`
-	Resource ResourceRef      `json:"resource"`
+	ID       string            `json:"id"`
+	Control  string            `json:"control"`
+	Title    string            `json:"title"`
+	Domain   inventory.Domain  `json:"domain"`
+	Severity controls.Severity `json:"severity"`
+	Status   controls.Status   `json:"status"`
+	Resource ResourceRef       `json:"resource"`
 	// Responsible is the declared party; null when no declaration entry
 	// assigns the resource's domain (an ownership.unassigned finding).
 	Responsible *Responsible `json:"responsible"`
 	// ExpectedRoles are the roles the responsibility model allows to own
 	// the (resource type, domain) cell.
-	ExpectedRoles []Role         `json:"expectedRoles"`
-	Evidence      map[string]any `json:"evidence,omitempty"`
-	Message       string         `json:"message"`
-	Remediation   string         `json:"remediation,omitempty"`
-	References    []string       `json:"references,omitempty"`
+	ExpectedRoles []controls.Role `json:"expectedRoles"`
+	Evidence      map[string]any  `json:"evidence,omitempty"`
+	Message       string          `json:"message"`
+	Remediation   string          `json:"remediation,omitempty"`
+	References    []string        `json:"references,omitempty"`
 	// Suppressed is set on a failing finding an unexpired declaration
 	// suppression accepts; the finding keeps its status.
 	Suppressed *Suppression `json:"suppressed,omitempty"`
@@ -66,10 +67,10 @@ func Ref(r inventory.Resource) ResourceRef {
 
 // Responsible is the party a finding is attributed to, and why.
 type Responsible struct {
-	Party   string `json:"party"`
-	Role    Role   `json:"role"`
-	Name    string `json:"name,omitempty"`
-	Contact string `json:"contact,omitempty"`
+	Party   string        `json:"party"`
+	Role    controls.Role `json:"role"`
+	Name    string        `json:"name,omitempty"`
+	Contact string        `json:"contact,omitempty"`
 	// DecidedBy is the declaration entry that assigned the party.
 	DecidedBy Decision `json:"decidedBy"`
 }

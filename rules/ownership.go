@@ -5,6 +5,8 @@ import (
 	"slices"
 	"sort"
 
+	"github.com/ownaudit/ownaudit/controls"
+	"github.com/ownaudit/ownaudit/declaration"
 	"github.com/ownaudit/ownaudit/inventory"
 )
 
@@ -33,39 +35,39 @@ const DeclarationEntryType = "declaration.responsibility"
 // ownershipControls hold the metadata of the ownership findings. They are
 // not registered: they have no Check, span every domain, and Lookup must
 // not return them so that a declaration cannot reassign them.
-var ownershipControls = []*Control{
+var ownershipControls = []*controls.Control{
 	{
 		ID:          OwnershipUnassigned,
 		Title:       "Nobody is declared responsible",
-		Severity:    High,
+		Severity:    controls.High,
 		Rationale:   "A customer-side or shared responsibility that no declaration entry assigns is work every party can assume another one does; findings in it reach nobody.",
 		Remediation: "Add or widen a responsibilities entry whose match selects the resource and whose assign names a party for the domain.",
 	},
 	{
 		ID:          OwnershipMisassigned,
 		Title:       "Declared party cannot own this responsibility",
-		Severity:    High,
+		Severity:    controls.High,
 		Rationale:   "The providers' shared-responsibility models say which side can act on each resource type and domain; a party of the wrong role will never do the work it is declared to own.",
 		Remediation: "Assign the domain (or control) for these resources to a party whose role the responsibility model expects.",
 	},
 	{
 		ID:          OwnershipTagConflict,
 		Title:       "Ownership tag disagrees with the declaration",
-		Severity:    Medium,
+		Severity:    controls.Medium,
 		Rationale:   "When the resource's ownership tag and the declaration name different parties, people reading either one act on the wrong owner.",
 		Remediation: "Correct the resource's ownership tag, or the declaration entry that decided ownership, so that both name the same party.",
 	},
 	{
 		ID:          OwnershipUnusedScope,
 		Title:       "Declaration entry matches no resource",
-		Severity:    Low,
+		Severity:    controls.Low,
 		Rationale:   "An entry that selects nothing is usually a typo in a target, region, type or tag, and the resources it was meant for fall to another entry or to nobody.",
 		Remediation: "Fix the entry's match so that it selects the intended resources, or remove the entry.",
 	},
 	{
 		ID:          OwnershipExpiredAcceptance,
 		Title:       "Accepted risk has expired",
-		Severity:    Medium,
+		Severity:    controls.Medium,
 		Rationale:   "A suppression records that a party accepted a failing finding until a date; once that date has passed and the finding still fails, nobody has decided to keep the risk, and the finding is counted again.",
 		Remediation: "The accepting party fixes the finding, or decides again and moves the suppression's expires date forward (with a current reason), or removes the suppression.",
 	},
@@ -73,8 +75,8 @@ var ownershipControls = []*Control{
 
 // OwnershipControls returns the metadata of the ownership findings for
 // listing. They have no Check and no Domain; Lookup does not return them.
-func OwnershipControls() []*Control {
-	out := make([]*Control, len(ownershipControls))
+func OwnershipControls() []*controls.Control {
+	out := make([]*controls.Control, len(ownershipControls))
 	for i, c := range ownershipControls {
 		cp := *c
 		out[i] = &cp
@@ -82,7 +84,7 @@ func OwnershipControls() []*Control {
 	return out
 }
 
-func ownershipControl(id string) *Control {
+func ownershipControl(id string) *controls.Control {
 	for _, c := range ownershipControls {
 		if c.ID == id {
 			return c
@@ -91,13 +93,13 @@ func ownershipControl(id string) *Control {
 	panic("rules: unknown ownership control " + id)
 }
 
-// Resolve returns the party responsible for control on r in domain, and the
-// entry that decided it. Entries are walked in order and every matching one
-// that names an owner replaces the previous owner, so later entries win;
-// within one entry a controls[control] override beats assign[domain]. Pass
-// an empty control to resolve the domain alone. It returns nil, false when
-// no entry assigns anything.
-func (d *Declaration) Resolve(r inventory.Resource, domain inventory.Domain, control string) (*Responsible, bool) {
+// Resolve returns the party d makes responsible for control on r in
+// domain, and the entry that decided it. Entries are walked in order and
+// every matching one that names an owner replaces the previous owner, so
+// later entries win; within one entry a controls[control] override beats
+// assign[domain]. Pass an empty control to resolve the domain alone. It
+// returns nil, false when no entry assigns anything (or d is nil).
+func Resolve(d *declaration.Declaration, r inventory.Resource, domain inventory.Domain, control string) (*Responsible, bool) {
 	if d == nil {
 		return nil, false
 	}
@@ -114,7 +116,7 @@ func (d *Declaration) Resolve(r inventory.Resource, domain inventory.Domain, con
 		} else {
 			continue
 		}
-		out = d.responsible(party, i, via)
+		out = responsible(d, party, i, via)
 	}
 	return out, out != nil
 }
@@ -122,7 +124,7 @@ func (d *Declaration) Resolve(r inventory.Resource, domain inventory.Domain, con
 // responsible builds the attribution to party by entry i. A party the
 // declaration does not list (the parser rejects those) keeps an empty role,
 // which no cell expects.
-func (d *Declaration) responsible(party string, entry int, via string) *Responsible {
+func responsible(d *declaration.Declaration, party string, entry int, via string) *Responsible {
 	pos := d.Responsibilities[entry].Pos
 	out := &Responsible{
 		Party:     party,
@@ -140,24 +142,35 @@ func (d *Declaration) responsible(party string, entry int, via string) *Responsi
 // ownershipFindings checks the declaration against the model and the
 // scanned resources. It expects resources already filtered to known types
 // and without duplicates.
-func (d *Declaration) ownershipFindings(resources []inventory.Resource, controls []*Control, unread []inventory.ScanError) []Finding {
+func ownershipFindings(d *declaration.Declaration, resources []inventory.Resource, catalogue []*controls.Control, unread []inventory.ScanError) []Finding {
 	var out []Finding
 	for _, r := range resources {
 		for _, cell := range cellsOf(r.Type) {
-			out = append(out, d.cellFindings(r, cell, controls)...)
+			out = append(out, cellFindings(d, r, cell, catalogue)...)
 		}
 	}
-	return append(out, d.unusedScopes(resources, unread)...)
+	return append(out, unusedScopes(d, resources, unread)...)
+}
+
+// cellsOf returns the cells of one resource type in domain order.
+func cellsOf(resourceType string) []controls.Cell {
+	var out []controls.Cell
+	for _, d := range inventory.Domains {
+		if c, ok := controls.CellFor(resourceType, d); ok {
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 // cellFindings are the unassigned, misassigned and tag_conflict findings of
 // one resource in one cell of the model.
-func (d *Declaration) cellFindings(r inventory.Resource, cell Cell, controls []*Control) []Finding {
+func cellFindings(d *declaration.Declaration, r inventory.Resource, cell controls.Cell, catalogue []*controls.Control) []Finding {
 	var out []Finding
 	expected := cell.Kind.ExpectedRoles()
 	ref := Ref(r)
-	owner, assigned := d.Resolve(r, cell.Domain, "")
-	if !assigned && cell.Kind != ProviderOnly {
+	owner, assigned := Resolve(d, r, cell.Domain, "")
+	if !assigned && cell.Kind != controls.ProviderOnly {
 		c := ownershipControl(OwnershipUnassigned)
 		out = append(out, ownershipFinding(c, cell.Domain, "", ref, nil, expected,
 			fmt.Sprintf("no declaration entry assigns %s of %s %q (a %s responsibility)", cell.Domain, r.Type, r.ID, cell.Kind),
@@ -174,11 +187,11 @@ func (d *Declaration) cellFindings(r inventory.Resource, cell Cell, controls []*
 	if assigned {
 		claims = append(claims, claim{owner, ""})
 	}
-	for _, c := range controls {
+	for _, c := range catalogue {
 		if c.Domain != cell.Domain || !c.Applies(r.Type) {
 			continue
 		}
-		if o, ok := d.Resolve(r, cell.Domain, c.ID); ok && o.DecidedBy.Via == ViaControls {
+		if o, ok := Resolve(d, r, cell.Domain, c.ID); ok && o.DecidedBy.Via == ViaControls {
 			claims = append(claims, claim{o, c.ID})
 		}
 	}
@@ -205,7 +218,7 @@ func (d *Declaration) cellFindings(r inventory.Resource, cell Cell, controls []*
 	// The ownership tag names who on the customer side answers for the
 	// resource; a domain the provider is declared to own is not compared,
 	// since nobody tags a resource with its cloud provider.
-	if d.OwnershipTag != "" && assigned && owner.Role != Provider {
+	if d.OwnershipTag != "" && assigned && owner.Role != controls.Provider {
 		if v, ok := r.Tags[d.OwnershipTag]; ok && v != owner.Party {
 			c := ownershipControl(OwnershipTagConflict)
 			out = append(out, ownershipFinding(c, cell.Domain, "", ref, owner, expected,
@@ -222,18 +235,18 @@ func (d *Declaration) cellFindings(r inventory.Resource, cell Cell, controls []*
 // scanner failed on may match what could not be read, so it is not called
 // unused),
 // once per domain the entry assigns.
-func (d *Declaration) unusedScopes(resources []inventory.Resource, unread []inventory.ScanError) []Finding {
+func unusedScopes(d *declaration.Declaration, resources []inventory.Resource, unread []inventory.ScanError) []Finding {
 	var out []Finding
 	c := ownershipControl(OwnershipUnusedScope)
 	for i, e := range d.Responsibilities {
-		if slices.ContainsFunc(resources, e.Match.Matches) || slices.ContainsFunc(unread, e.Match.mayCover) {
+		if slices.ContainsFunc(resources, e.Match.Matches) || slices.ContainsFunc(unread, e.Match.MayCover) {
 			continue
 		}
 		ref := ResourceRef{Type: DeclarationEntryType, ID: fmt.Sprintf("responsibilities[%d]", i)}
 		at := fmt.Sprintf("%s:%d:%d", e.Pos.File, e.Pos.Line, e.Pos.Column)
 		for _, domain := range entryDomains(e) {
-			owner := d.entryOwner(i, domain)
-			out = append(out, ownershipFinding(c, domain, "", ref, owner, []Role{},
+			owner := entryOwner(d, i, domain)
+			out = append(out, ownershipFinding(c, domain, "", ref, owner, []controls.Role{},
 				fmt.Sprintf("responsibilities[%d] at %s matches no scanned resource, so its %s assignment decides nothing", i, at, domain),
 				map[string]any{"file": e.Pos.File, "line": e.Pos.Line, "column": e.Pos.Column, "match": e.Match}))
 		}
@@ -243,13 +256,13 @@ func (d *Declaration) unusedScopes(resources []inventory.Resource, unread []inve
 
 // entryDomains are the domains an entry assigns: its assign keys and the
 // domains of the controls it overrides, in domain order.
-func entryDomains(e Responsibility) []inventory.Domain {
+func entryDomains(e declaration.Responsibility) []inventory.Domain {
 	set := map[inventory.Domain]bool{}
 	for dom := range e.Assign {
 		set[dom] = true
 	}
 	for id := range e.Controls {
-		if c := Lookup(id); c != nil {
+		if c := controls.Lookup(id); c != nil {
 			set[c.Domain] = true
 		}
 	}
@@ -264,14 +277,14 @@ func entryDomains(e Responsibility) []inventory.Domain {
 
 // entryOwner is the party entry i gives domain: its assignment, else the
 // override of the first of its controls in the domain.
-func (d *Declaration) entryOwner(i int, domain inventory.Domain) *Responsible {
+func entryOwner(d *declaration.Declaration, i int, domain inventory.Domain) *Responsible {
 	e := d.Responsibilities[i]
 	if p, ok := e.Assign[domain]; ok {
-		return d.responsible(p, i, ViaAssign)
+		return responsible(d, p, i, ViaAssign)
 	}
 	ids := make([]string, 0, len(e.Controls))
 	for id := range e.Controls {
-		if c := Lookup(id); c != nil && c.Domain == domain {
+		if c := controls.Lookup(id); c != nil && c.Domain == domain {
 			ids = append(ids, id)
 		}
 	}
@@ -279,13 +292,13 @@ func (d *Declaration) entryOwner(i int, domain inventory.Domain) *Responsible {
 		return nil
 	}
 	sort.Strings(ids)
-	return d.responsible(e.Controls[ids[0]], i, ViaControls)
+	return responsible(d, e.Controls[ids[0]], i, ViaControls)
 }
 
 // ownershipFinding builds one failing ownership finding. Several ownership
 // findings of one kind can concern the same resource (one per domain, one
 // per overridden control), so the domain and control are part of the id.
-func ownershipFinding(c *Control, domain inventory.Domain, control string, ref ResourceRef, owner *Responsible, expected []Role, msg string, ev map[string]any) Finding {
+func ownershipFinding(c *controls.Control, domain inventory.Domain, control string, ref ResourceRef, owner *Responsible, expected []controls.Role, msg string, ev map[string]any) Finding {
 	key := c.ID + "/" + string(domain)
 	if control != "" {
 		key += "/" + control
@@ -296,7 +309,7 @@ func ownershipFinding(c *Control, domain inventory.Domain, control string, ref R
 		Title:         c.Title,
 		Domain:        domain,
 		Severity:      c.Severity,
-		Status:        Fail,
+		Status:        controls.Fail,
 		Resource:      ref,
 		Responsible:   owner,
 		ExpectedRoles: expected,
@@ -306,7 +319,7 @@ func ownershipFinding(c *Control, domain inventory.Domain, control string, ref R
 	}
 }
 
-func roleList(rs []Role) string {
+func roleList(rs []controls.Role) string {
 	s := ""
 	for i, r := range rs {
 		switch {
@@ -319,12 +332,4 @@ func roleList(rs []Role) string {
 		s += string(r)
 	}
 	return s
-}
-
-// mayCover reports whether what the scan error left unread could hold
-// resources the match selects.
-func (m Match) mayCover(e inventory.ScanError) bool {
-	return (m.Cloud == "" || m.Cloud == e.Cloud) &&
-		(len(m.Targets) == 0 || e.Target == "" || slices.Contains(m.Targets, e.Target)) &&
-		(len(m.Regions) == 0 || e.Region == "" || slices.Contains(m.Regions, e.Region))
 }

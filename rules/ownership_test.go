@@ -4,6 +4,8 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/ownaudit/ownaudit/controls"
+	"github.com/ownaudit/ownaudit/declaration"
 	"github.com/ownaudit/ownaudit/inventory"
 )
 
@@ -12,16 +14,16 @@ import (
 const testFile = "testdata/declaration.yaml"
 
 // testParties are the parties of the hand-built declarations.
-var testParties = []Party{
-	{ID: "acme", Role: Customer, Name: "Acme GmbH", Contact: "secops@acme.example"},
-	{ID: "claranet", Role: MSP, Name: "Claranet", Contact: "soc@claranet.example"},
-	{ID: "aws", Role: Provider},
-	{ID: "google", Role: Provider},
+var testParties = []declaration.Party{
+	{ID: "acme", Role: controls.Customer, Name: "Acme GmbH", Contact: "secops@acme.example"},
+	{ID: "claranet", Role: controls.MSP, Name: "Claranet", Contact: "soc@claranet.example"},
+	{ID: "aws", Role: controls.Provider},
+	{ID: "google", Role: controls.Provider},
 }
 
 // entry builds a responsibilities entry declared at line.
-func entry(line int, m Match, assign map[inventory.Domain]string, controls map[string]string) Responsibility {
-	return Responsibility{Match: m, Assign: assign, Controls: controls, Pos: Position{File: testFile, Line: line, Column: 5}}
+func entry(line int, m declaration.Match, assign map[inventory.Domain]string, overrides map[string]string) declaration.Responsibility {
+	return declaration.Responsibility{Match: m, Assign: assign, Controls: overrides, Pos: declaration.Position{File: testFile, Line: line, Column: 5}}
 }
 
 // res builds a resource header.
@@ -30,23 +32,23 @@ func res(cloud inventory.Cloud, target, region, typ, id string, tags map[string]
 }
 
 func TestResolve(t *testing.T) {
-	d := &Declaration{
+	d := &declaration.Declaration{
 		Version: 1,
 		Parties: testParties,
-		Responsibilities: []Responsibility{
-			entry(10, Match{Cloud: inventory.AWS},
+		Responsibilities: []declaration.Responsibility{
+			entry(10, declaration.Match{Cloud: inventory.AWS},
 				map[inventory.Domain]string{inventory.Firewall: "claranet", inventory.Patching: "claranet", inventory.Encryption: "claranet", inventory.IAM: "acme"}, nil),
-			entry(14, Match{Cloud: inventory.AWS, ResourceTypes: []string{inventory.AWSDBInstance}},
+			entry(14, declaration.Match{Cloud: inventory.AWS, ResourceTypes: []string{inventory.AWSDBInstance}},
 				map[inventory.Domain]string{inventory.Patching: "aws"}, nil),
-			entry(17, Match{Tags: map[string]string{"managed-by": "customer"}},
+			entry(17, declaration.Match{Tags: map[string]string{"managed-by": "customer"}},
 				map[inventory.Domain]string{inventory.Firewall: "acme"}, map[string]string{"firewall.admin_ports_open_to_internet": "claranet"}),
-			entry(21, Match{Cloud: inventory.AWS, Regions: []string{"eu-west-1"}},
+			entry(21, declaration.Match{Cloud: inventory.AWS, Regions: []string{"eu-west-1"}},
 				map[inventory.Domain]string{inventory.Firewall: "acme"}, nil),
-			entry(24, Match{Cloud: inventory.GCP, ResourceTypes: []string{"gcp.compute.*"}},
+			entry(24, declaration.Match{Cloud: inventory.GCP, ResourceTypes: []string{"gcp.compute.*"}},
 				map[inventory.Domain]string{inventory.Patching: "claranet"}, map[string]string{"patching.vm_unmanaged": "acme"}),
-			entry(28, Match{Cloud: inventory.AWS, ResourceTypes: []string{"aws.iam.*"}},
+			entry(28, declaration.Match{Cloud: inventory.AWS, ResourceTypes: []string{"aws.iam.*"}},
 				map[inventory.Domain]string{inventory.IAM: "claranet"}, nil),
-			entry(31, Match{Cloud: inventory.Azure}, map[inventory.Domain]string{inventory.Patching: "nobody"}, nil),
+			entry(31, declaration.Match{Cloud: inventory.Azure}, map[inventory.Domain]string{inventory.Patching: "nobody"}, nil),
 		},
 	}
 	const acct = "111111111111"
@@ -67,30 +69,30 @@ func TestResolve(t *testing.T) {
 		domain   inventory.Domain
 		control  string
 		party    string // "" when nothing assigns
-		role     Role
+		role     controls.Role
 		via      string
 		line     int
 		wantName string
 	}{
-		{"broad entry", ec2, inventory.Patching, "", "claranet", MSP, ViaAssign, 10, "Claranet"},
-		{"later entry overrides earlier", rds, inventory.Patching, "", "aws", Provider, ViaAssign, 14, ""},
-		{"later entry leaves other domains alone", rds, inventory.Encryption, "", "claranet", MSP, ViaAssign, 10, "Claranet"},
-		{"untagged resource", sg, inventory.Firewall, "", "claranet", MSP, ViaAssign, 10, "Claranet"},
-		{"tag match", sgTagged, inventory.Firewall, "", "acme", Customer, ViaAssign, 17, "Acme GmbH"},
-		{"control override beats the entry's assign", sgTagged, inventory.Firewall, "firewall.admin_ports_open_to_internet", "claranet", MSP, ViaControls, 17, "Claranet"},
-		{"other control keeps the entry's assign", sgTagged, inventory.Firewall, "firewall.all_ports_open_to_internet", "acme", Customer, ViaAssign, 17, "Acme GmbH"},
-		{"later entry beats an earlier control override", sgTaggedWest, inventory.Firewall, "firewall.admin_ports_open_to_internet", "acme", Customer, ViaAssign, 21, "Acme GmbH"},
-		{"region entry skips other regions", sg, inventory.Firewall, "", "claranet", MSP, ViaAssign, 10, "Claranet"},
-		{"region entry skips regionless resources", user, inventory.IAM, "", "claranet", MSP, ViaAssign, 28, "Claranet"},
-		{"glob type", gce, inventory.Patching, "", "claranet", MSP, ViaAssign, 24, "Claranet"},
-		{"glob type with control override", gce, inventory.Patching, "patching.vm_unmanaged", "acme", Customer, ViaControls, 24, "Acme GmbH"},
+		{"broad entry", ec2, inventory.Patching, "", "claranet", controls.MSP, ViaAssign, 10, "Claranet"},
+		{"later entry overrides earlier", rds, inventory.Patching, "", "aws", controls.Provider, ViaAssign, 14, ""},
+		{"later entry leaves other domains alone", rds, inventory.Encryption, "", "claranet", controls.MSP, ViaAssign, 10, "Claranet"},
+		{"untagged resource", sg, inventory.Firewall, "", "claranet", controls.MSP, ViaAssign, 10, "Claranet"},
+		{"tag match", sgTagged, inventory.Firewall, "", "acme", controls.Customer, ViaAssign, 17, "Acme GmbH"},
+		{"control override beats the entry's assign", sgTagged, inventory.Firewall, "firewall.admin_ports_open_to_internet", "claranet", controls.MSP, ViaControls, 17, "Claranet"},
+		{"other control keeps the entry's assign", sgTagged, inventory.Firewall, "firewall.all_ports_open_to_internet", "acme", controls.Customer, ViaAssign, 17, "Acme GmbH"},
+		{"later entry beats an earlier control override", sgTaggedWest, inventory.Firewall, "firewall.admin_ports_open_to_internet", "acme", controls.Customer, ViaAssign, 21, "Acme GmbH"},
+		{"region entry skips other regions", sg, inventory.Firewall, "", "claranet", controls.MSP, ViaAssign, 10, "Claranet"},
+		{"region entry skips regionless resources", user, inventory.IAM, "", "claranet", controls.MSP, ViaAssign, 28, "Claranet"},
+		{"glob type", gce, inventory.Patching, "", "claranet", controls.MSP, ViaAssign, 24, "Claranet"},
+		{"glob type with control override", gce, inventory.Patching, "patching.vm_unmanaged", "acme", controls.Customer, ViaControls, 24, "Acme GmbH"},
 		{"unmatched cloud", nsg, inventory.Firewall, "", "", "", "", 0, ""},
 		{"matched entry without the domain", gce, inventory.Firewall, "", "", "", "", 0, ""},
 		{"undeclared party keeps an empty role", vm, inventory.Patching, "", "nobody", "", ViaAssign, 31, ""},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			got, ok := d.Resolve(tc.r, tc.domain, tc.control)
+			got, ok := Resolve(d, tc.r, tc.domain, tc.control)
 			if tc.party == "" {
 				if ok || got != nil {
 					t.Fatalf("Resolve(%s, %s, %q) = %+v, %v, want nil, false", tc.r.ID, tc.domain, tc.control, got, ok)
@@ -101,7 +103,7 @@ func TestResolve(t *testing.T) {
 				t.Fatalf("Resolve(%s, %s, %q) = nil, %v, want %s", tc.r.ID, tc.domain, tc.control, ok, tc.party)
 			}
 			want := Responsible{Party: tc.party, Role: tc.role, Name: tc.wantName,
-				DecidedBy: Decision{Entry: slices.IndexFunc(d.Responsibilities, func(e Responsibility) bool { return e.Pos.Line == tc.line }),
+				DecidedBy: Decision{Entry: slices.IndexFunc(d.Responsibilities, func(e declaration.Responsibility) bool { return e.Pos.Line == tc.line }),
 					Via: tc.via, File: testFile, Line: tc.line, Column: 5}}
 			got.Contact = ""
 			if *got != want {
@@ -111,15 +113,15 @@ func TestResolve(t *testing.T) {
 	}
 
 	t.Run("contact", func(t *testing.T) {
-		got, _ := d.Resolve(ec2, inventory.IAM, "")
+		got, _ := Resolve(d, ec2, inventory.IAM, "")
 		if got == nil || got.Contact != "secops@acme.example" {
 			t.Errorf("Resolve(i-1, iam) = %+v, want acme's contact", got)
 		}
 	})
 	t.Run("nil declaration", func(t *testing.T) {
-		var nd *Declaration
-		if got, ok := nd.Resolve(ec2, inventory.Patching, ""); ok || got != nil {
-			t.Errorf("(*Declaration)(nil).Resolve() = %+v, %v, want nil, false", got, ok)
+		var nd *declaration.Declaration
+		if got, ok := Resolve(nd, ec2, inventory.Patching, ""); ok || got != nil {
+			t.Errorf("Resolve(nil, i-1, patching) = %+v, %v, want nil, false", got, ok)
 		}
 	})
 }
@@ -136,13 +138,13 @@ func findingFor(fs []Finding, control, resourceID string, domain inventory.Domai
 }
 
 // ownershipOf runs the ownership checks of d over resources.
-func ownershipOf(d *Declaration, resources ...inventory.Resource) []Finding {
-	return d.ownershipFindings(evaluable(resources), Controls(), nil)
+func ownershipOf(d *declaration.Declaration, resources ...inventory.Resource) []Finding {
+	return ownershipFindings(d, evaluable(resources), controls.Controls(), nil)
 }
 
 func TestOwnershipUnassigned(t *testing.T) {
-	d := &Declaration{Parties: testParties, Responsibilities: []Responsibility{
-		entry(10, Match{Cloud: inventory.AWS}, map[inventory.Domain]string{inventory.Patching: "claranet"}, nil),
+	d := &declaration.Declaration{Parties: testParties, Responsibilities: []declaration.Responsibility{
+		entry(10, declaration.Match{Cloud: inventory.AWS}, map[inventory.Domain]string{inventory.Patching: "claranet"}, nil),
 	}}
 	ec2 := res(inventory.AWS, "111111111111", "eu-central-1", inventory.AWSInstance, "i-1", nil)
 	sg := res(inventory.AWS, "111111111111", "eu-central-1", inventory.AWSSecurityGroup, "sg-1", nil)
@@ -173,8 +175,8 @@ func TestOwnershipUnassigned(t *testing.T) {
 			if f == nil {
 				return
 			}
-			cell, _ := CellFor(tc.r.Type, tc.domain)
-			if f.Status != Fail || f.Severity != High || f.Responsible != nil || !slices.Equal(f.ExpectedRoles, cell.Kind.ExpectedRoles()) {
+			cell, _ := controls.CellFor(tc.r.Type, tc.domain)
+			if f.Status != controls.Fail || f.Severity != controls.High || f.Responsible != nil || !slices.Equal(f.ExpectedRoles, cell.Kind.ExpectedRoles()) {
 				t.Errorf("finding = status %q severity %q responsible %+v expected %v, want fail, high, nil, %v",
 					f.Status, f.Severity, f.Responsible, f.ExpectedRoles, cell.Kind.ExpectedRoles())
 			}
@@ -189,11 +191,11 @@ func TestOwnershipUnassigned(t *testing.T) {
 }
 
 func TestOwnershipMisassigned(t *testing.T) {
-	d := &Declaration{Parties: testParties, Responsibilities: []Responsibility{
-		entry(10, Match{Cloud: inventory.AWS}, map[inventory.Domain]string{inventory.Patching: "aws", inventory.IAM: "acme"}, nil),
-		entry(12, Match{Cloud: inventory.AWS, Tags: map[string]string{"team": "ops"}}, map[inventory.Domain]string{inventory.Patching: "claranet"}, nil),
-		entry(14, Match{Cloud: inventory.AWS, Tags: map[string]string{"team": "ops", "root": "yes"}}, nil, map[string]string{"iam.root_mfa_disabled": "aws"}),
-		entry(16, Match{Cloud: inventory.GCP}, map[inventory.Domain]string{inventory.Encryption: "claranet", inventory.Patching: "google"}, nil),
+	d := &declaration.Declaration{Parties: testParties, Responsibilities: []declaration.Responsibility{
+		entry(10, declaration.Match{Cloud: inventory.AWS}, map[inventory.Domain]string{inventory.Patching: "aws", inventory.IAM: "acme"}, nil),
+		entry(12, declaration.Match{Cloud: inventory.AWS, Tags: map[string]string{"team": "ops"}}, map[inventory.Domain]string{inventory.Patching: "claranet"}, nil),
+		entry(14, declaration.Match{Cloud: inventory.AWS, Tags: map[string]string{"team": "ops", "root": "yes"}}, nil, map[string]string{"iam.root_mfa_disabled": "aws"}),
+		entry(16, declaration.Match{Cloud: inventory.GCP}, map[inventory.Domain]string{inventory.Encryption: "claranet", inventory.Patching: "google"}, nil),
 	}}
 	ec2 := res(inventory.AWS, "111111111111", "eu-central-1", inventory.AWSInstance, "i-1", nil)
 	ec2Ops := res(inventory.AWS, "111111111111", "eu-central-1", inventory.AWSInstance, "i-2", map[string]string{"team": "ops"})
@@ -235,7 +237,7 @@ func TestOwnershipMisassigned(t *testing.T) {
 			if f.Responsible == nil || f.Responsible.Party != tc.party || f.Responsible.DecidedBy.Line != tc.line {
 				t.Errorf("finding responsible = %+v, want %s decided at line %d", f.Responsible, tc.party, tc.line)
 			}
-			if f.Severity != High || f.Status != Fail {
+			if f.Severity != controls.High || f.Status != controls.Fail {
 				t.Errorf("finding = %q %q, want high fail", f.Severity, f.Status)
 			}
 			if got, _ := f.Evidence["control"].(string); got != tc.control {
@@ -256,9 +258,9 @@ func TestOwnershipMisassigned(t *testing.T) {
 }
 
 func TestOwnershipTagConflict(t *testing.T) {
-	entries := []Responsibility{
-		entry(10, Match{Cloud: inventory.AWS}, map[inventory.Domain]string{inventory.Firewall: "claranet", inventory.Patching: "claranet"}, nil),
-		entry(12, Match{Cloud: inventory.AWS, ResourceTypes: []string{inventory.AWSDBInstance}}, map[inventory.Domain]string{inventory.Patching: "aws"}, nil),
+	entries := []declaration.Responsibility{
+		entry(10, declaration.Match{Cloud: inventory.AWS}, map[inventory.Domain]string{inventory.Firewall: "claranet", inventory.Patching: "claranet"}, nil),
+		entry(12, declaration.Match{Cloud: inventory.AWS, ResourceTypes: []string{inventory.AWSDBInstance}}, map[inventory.Domain]string{inventory.Patching: "aws"}, nil),
 	}
 	tagged := func(id, typ, v string) inventory.Resource {
 		return res(inventory.AWS, "111111111111", "eu-central-1", typ, id, map[string]string{"responsible-party": v})
@@ -270,12 +272,12 @@ func TestOwnershipTagConflict(t *testing.T) {
 	all := []inventory.Resource{sgOther, sgSame, sgNone, rds}
 
 	t.Run("tag names another party", func(t *testing.T) {
-		fs := ownershipOf(&Declaration{Parties: testParties, Responsibilities: entries, OwnershipTag: "responsible-party"}, all...)
+		fs := ownershipOf(&declaration.Declaration{Parties: testParties, Responsibilities: entries, OwnershipTag: "responsible-party"}, all...)
 		f := findingFor(fs, OwnershipTagConflict, "sg-1", inventory.Firewall)
 		if f == nil {
 			t.Fatal("tag_conflict finding for sg-1 missing")
 		}
-		if f.Severity != Medium || f.Evidence["tagValue"] != "acme" || f.Evidence["declaredParty"] != "claranet" || f.Responsible.Party != "claranet" {
+		if f.Severity != controls.Medium || f.Evidence["tagValue"] != "acme" || f.Evidence["declaredParty"] != "claranet" || f.Responsible.Party != "claranet" {
 			t.Errorf("finding = severity %q evidence %v responsible %+v, want medium, acme vs claranet", f.Severity, f.Evidence, f.Responsible)
 		}
 		for _, c := range []struct {
@@ -288,7 +290,7 @@ func TestOwnershipTagConflict(t *testing.T) {
 		}
 	})
 	t.Run("no ownership tag declared", func(t *testing.T) {
-		fs := ownershipOf(&Declaration{Parties: testParties, Responsibilities: entries}, all...)
+		fs := ownershipOf(&declaration.Declaration{Parties: testParties, Responsibilities: entries}, all...)
 		if f := findingFor(fs, OwnershipTagConflict, "sg-1", inventory.Firewall); f != nil {
 			t.Errorf("tag_conflict finding = %+v, want none without ownershipTag", f)
 		}
@@ -296,10 +298,10 @@ func TestOwnershipTagConflict(t *testing.T) {
 }
 
 func TestOwnershipUnusedScope(t *testing.T) {
-	d := &Declaration{Parties: testParties, Responsibilities: []Responsibility{
-		entry(10, Match{Cloud: inventory.AWS}, map[inventory.Domain]string{inventory.Firewall: "claranet"}, nil),
-		entry(12, Match{Cloud: inventory.Azure}, map[inventory.Domain]string{inventory.IAM: "acme", inventory.Firewall: "claranet"}, nil),
-		entry(15, Match{Cloud: inventory.AWS, Targets: []string{"999999999999"}}, nil, map[string]string{"iam.root_mfa_disabled": "acme"}),
+	d := &declaration.Declaration{Parties: testParties, Responsibilities: []declaration.Responsibility{
+		entry(10, declaration.Match{Cloud: inventory.AWS}, map[inventory.Domain]string{inventory.Firewall: "claranet"}, nil),
+		entry(12, declaration.Match{Cloud: inventory.Azure}, map[inventory.Domain]string{inventory.IAM: "acme", inventory.Firewall: "claranet"}, nil),
+		entry(15, declaration.Match{Cloud: inventory.AWS, Targets: []string{"999999999999"}}, nil, map[string]string{"iam.root_mfa_disabled": "acme"}),
 	}}
 	sg := res(inventory.AWS, "111111111111", "eu-central-1", inventory.AWSSecurityGroup, "sg-1", nil)
 	fs := ownershipOf(d, sg)
@@ -322,7 +324,7 @@ func TestOwnershipUnusedScope(t *testing.T) {
 		if f.Responsible != nil {
 			k.party, k.line = f.Responsible.Party, f.Responsible.DecidedBy.Line
 		}
-		if f.Resource.Type != DeclarationEntryType || f.Severity != Low || f.Evidence["line"] != k.line || f.Evidence["file"] != testFile {
+		if f.Resource.Type != DeclarationEntryType || f.Severity != controls.Low || f.Evidence["line"] != k.line || f.Evidence["file"] != testFile {
 			t.Errorf("unused_scope finding = %+v, want type %s, low, file:line in evidence", f, DeclarationEntryType)
 		}
 		got = append(got, k)
@@ -348,8 +350,13 @@ func TestOwnershipControls(t *testing.T) {
 		if c.Title == "" || c.Rationale == "" || c.Remediation == "" || c.Severity.Rank() == 0 || c.Domain != "" {
 			t.Errorf("ownership control %+v, want title, rationale, remediation, severity and no domain", c)
 		}
-		if Lookup(c.ID) != nil {
+		if controls.Lookup(c.ID) != nil {
 			t.Errorf("Lookup(%q) = non-nil, want nil: declarations may not override ownership findings", c.ID)
+		}
+		// A benchmark reference belongs to a cloud, and an ownership
+		// finding checks no resource type of any.
+		if len(c.References) > 0 {
+			t.Errorf("ownership control %s has references %v, want none", c.ID, c.References)
 		}
 	}
 	want := []string{OwnershipUnassigned, OwnershipMisassigned, OwnershipTagConflict, OwnershipUnusedScope, OwnershipExpiredAcceptance}
@@ -363,10 +370,10 @@ func TestOwnershipControls(t *testing.T) {
 }
 
 func TestOwnershipUnusedScopeNotClaimedOverUnreadScope(t *testing.T) {
-	d := &Declaration{Parties: testParties, Responsibilities: []Responsibility{
-		entry(10, Match{Cloud: inventory.Azure}, map[inventory.Domain]string{inventory.Firewall: "claranet"}, nil),
-		entry(12, Match{Cloud: inventory.AWS, Targets: []string{"222222222222"}}, map[inventory.Domain]string{inventory.Patching: "claranet"}, nil),
-		entry(14, Match{Cloud: inventory.AWS, Regions: []string{"us-east-1"}}, map[inventory.Domain]string{inventory.Patching: "claranet"}, nil),
+	d := &declaration.Declaration{Parties: testParties, Responsibilities: []declaration.Responsibility{
+		entry(10, declaration.Match{Cloud: inventory.Azure}, map[inventory.Domain]string{inventory.Firewall: "claranet"}, nil),
+		entry(12, declaration.Match{Cloud: inventory.AWS, Targets: []string{"222222222222"}}, map[inventory.Domain]string{inventory.Patching: "claranet"}, nil),
+		entry(14, declaration.Match{Cloud: inventory.AWS, Regions: []string{"us-east-1"}}, map[inventory.Domain]string{inventory.Patching: "claranet"}, nil),
 	}}
 	// Azure's firewall could not be read, so entry 0 may match what was
 	// missed. AWS failed only in account 1111.../eu-central-1: entry 1 is
@@ -376,7 +383,7 @@ func TestOwnershipUnusedScopeNotClaimedOverUnreadScope(t *testing.T) {
 		{Cloud: inventory.Azure, Target: "sub", Domain: inventory.Firewall, Message: "denied"},
 		{Cloud: inventory.AWS, Target: "111111111111", Region: "eu-central-1", Domain: inventory.Patching, Message: "denied"},
 	}
-	fs := d.ownershipFindings(nil, Controls(), unread)
+	fs := ownershipFindings(d, nil, controls.Controls(), unread)
 	var got []string
 	for _, f := range fs {
 		if f.Control == OwnershipUnusedScope {

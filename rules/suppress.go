@@ -2,6 +2,8 @@ package rules
 
 import (
 	"fmt"
+	"github.com/ownaudit/ownaudit/controls"
+	"github.com/ownaudit/ownaudit/declaration"
 	"strings"
 	"time"
 )
@@ -26,14 +28,14 @@ func ScanDay(collectedAt time.Time) string {
 // match, the first one in the file marks the finding; when only expired
 // ones match, the one that expired last is reported (the first of equals),
 // so a finding gets at most one expired_acceptance and its id stays stable.
-func (d *Declaration) applySuppressions(findings []Finding, day string) []Finding {
+func applySuppressions(d *declaration.Declaration, findings []Finding, day string) []Finding {
 	if d == nil || len(d.Suppressions) == 0 {
 		return nil
 	}
 	var out []Finding
 	for i := range findings {
 		f := &findings[i]
-		if f.Status != Fail || strings.HasPrefix(f.Control, "ownership.") {
+		if f.Status != controls.Fail || strings.HasPrefix(f.Control, "ownership.") {
 			continue
 		}
 		live, expired := -1, -1
@@ -55,7 +57,7 @@ func (d *Declaration) applySuppressions(findings []Finding, day string) []Findin
 			f.Suppressed = &Suppression{Reason: s.Reason, AcceptedBy: s.AcceptedBy, Expires: s.Expires,
 				Entry: live, File: s.Pos.File, Line: s.Pos.Line, Column: s.Pos.Column}
 		case expired >= 0:
-			out = append(out, d.expiredAcceptance(*f, expired, day))
+			out = append(out, expiredAcceptance(d, *f, expired, day))
 		}
 	}
 	return out
@@ -64,7 +66,7 @@ func (d *Declaration) applySuppressions(findings []Finding, day string) []Findin
 // expiredAcceptance is the ownership finding for failing finding f, whose
 // acceptance by suppressions entry i ran out before day. It is owned by
 // the party that accepted the risk, who has to renew or end it.
-func (d *Declaration) expiredAcceptance(f Finding, i int, day string) Finding {
+func expiredAcceptance(d *declaration.Declaration, f Finding, i int, day string) Finding {
 	s := d.Suppressions[i]
 	owner := &Responsible{
 		Party:     s.AcceptedBy,
@@ -82,7 +84,7 @@ func (d *Declaration) expiredAcceptance(f Finding, i int, day string) Finding {
 		"reason": s.Reason, "acceptedBy": s.AcceptedBy, "expires": s.Expires, "scanDay": day,
 		"file": s.Pos.File, "line": s.Pos.Line, "column": s.Pos.Column,
 	}
-	return ownershipFinding(c, f.Domain, f.Control, f.Resource, owner, []Role{}, msg, ev)
+	return ownershipFinding(c, f.Domain, f.Control, f.Resource, owner, []controls.Role{}, msg, ev)
 }
 
 // globMatch reports whether name matches pattern, where * matches any run

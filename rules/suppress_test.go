@@ -2,31 +2,15 @@ package rules
 
 import (
 	"fmt"
-	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/ownaudit/ownaudit/controls"
+	"github.com/ownaudit/ownaudit/declaration"
 	"github.com/ownaudit/ownaudit/inventory"
 )
-
-func TestParseSuppressions(t *testing.T) {
-	d, err := parseFile(t, filepath.Join(declDir, "good", "suppressions.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := []SuppressionEntry{
-		{Control: "iam.root_mfa_disabled", Resource: "arn:aws:iam::111111111111:root",
-			Reason: "hardware token on order, break-glass procedure in place", AcceptedBy: "acme", Expires: "2026-06-30",
-			Pos: Position{File: "suppressions.yaml", Line: 9, Column: 3}},
-		{Control: "firewall.admin_ports_open_to_internet", Resource: "sg-0bastion*", Reason: "bastion host",
-			AcceptedBy: "claranet", Expires: "2026-12-31", Pos: Position{File: "suppressions.yaml", Line: 14, Column: 3}},
-	}
-	if !reflect.DeepEqual(d.Suppressions, want) {
-		t.Errorf("Suppressions = %+v, want %+v", d.Suppressions, want)
-	}
-}
 
 func TestGlobMatch(t *testing.T) {
 	cases := []struct {
@@ -59,39 +43,39 @@ func TestGlobMatch(t *testing.T) {
 }
 
 // suppression builds a suppressions entry declared at line.
-func suppression(line int, control, resource, party, expires string) SuppressionEntry {
-	return SuppressionEntry{Control: control, Resource: resource, Reason: fmt.Sprintf("reason at line %d", line),
-		AcceptedBy: party, Expires: expires, Pos: Position{File: testFile, Line: line, Column: 3}}
+func suppression(line int, control, resource, party, expires string) declaration.SuppressionEntry {
+	return declaration.SuppressionEntry{Control: control, Resource: resource, Reason: fmt.Sprintf("reason at line %d", line),
+		AcceptedBy: party, Expires: expires, Pos: declaration.Position{File: testFile, Line: line, Column: 3}}
 }
 
 func TestEvaluateSuppressions(t *testing.T) {
 	// evalInventory is collected on 2026-11-01.
 	d := evalDeclaration()
-	d.Suppressions = []SuppressionEntry{
+	d.Suppressions = []declaration.SuppressionEntry{
 		// 0: live on its last day.
-		suppression(30, RootMFADisabled.ID, "arn:aws:iam::111111111111:root", "acme", "2026-11-01"),
+		suppression(30, controls.RootMFADisabled.ID, "arn:aws:iam::111111111111:root", "acme", "2026-11-01"),
 		// 1: expired the day before: both sg-1 (two accounts) fail again.
-		suppression(35, AllPortsOpenToInternet.ID, "sg-?", "claranet", "2026-10-31"),
+		suppression(35, controls.AllPortsOpenToInternet.ID, "sg-?", "claranet", "2026-10-31"),
 		// 2 and 3: both live; the first one marks the finding.
-		suppression(40, AllPortsOpenToInternet.ID, "nsg-*", "claranet", "2027-01-01"),
-		suppression(45, AllPortsOpenToInternet.ID, "nsg-1", "acme", "2027-06-01"),
+		suppression(40, controls.AllPortsOpenToInternet.ID, "nsg-*", "claranet", "2027-01-01"),
+		suppression(45, controls.AllPortsOpenToInternet.ID, "nsg-1", "acme", "2027-06-01"),
 		// 4 and 5: both expired; the one that expired last is reported.
-		suppression(50, ManagedAutoUpgradeDisabled.ID, "db-1", "acme", "2026-01-01"),
-		suppression(55, ManagedAutoUpgradeDisabled.ID, "db-*", "claranet", "2026-06-01"),
+		suppression(50, controls.ManagedAutoUpgradeDisabled.ID, "db-1", "acme", "2026-01-01"),
+		suppression(55, controls.ManagedAutoUpgradeDisabled.ID, "db-*", "claranet", "2026-06-01"),
 		// 6: matches no resource id.
-		suppression(60, VMUnmanaged.ID, "vm-2", "acme", "2027-01-01"),
+		suppression(60, controls.VMUnmanaged.ID, "vm-2", "acme", "2027-01-01"),
 	}
 	plain := Evaluate(evalInventory(), evalDeclaration())
 	got := Evaluate(evalInventory(), d)
 
 	t.Run("live", func(t *testing.T) {
-		f := findingOn(got, RootMFADisabled.ID, "111111111111", "arn:aws:iam::111111111111:root")
+		f := findingOn(got, controls.RootMFADisabled.ID, "111111111111", "arn:aws:iam::111111111111:root")
 		want := &Suppression{Reason: "reason at line 30", AcceptedBy: "acme", Expires: "2026-11-01", Entry: 0, File: testFile, Line: 30, Column: 3}
-		if f == nil || f.Status != Fail || !reflect.DeepEqual(f.Suppressed, want) {
+		if f == nil || f.Status != controls.Fail || !reflect.DeepEqual(f.Suppressed, want) {
 			t.Fatalf("root MFA finding = %+v, want failing and suppressed by %+v", f, want)
 		}
-		f = findingOn(got, AllPortsOpenToInternet.ID, "00000000-0000-0000-0000-000000000000", "nsg-1")
-		if f == nil || f.Status != Fail || f.Suppressed == nil || f.Suppressed.Entry != 2 || f.Suppressed.AcceptedBy != "claranet" {
+		f = findingOn(got, controls.AllPortsOpenToInternet.ID, "00000000-0000-0000-0000-000000000000", "nsg-1")
+		if f == nil || f.Status != controls.Fail || f.Suppressed == nil || f.Suppressed.Entry != 2 || f.Suppressed.AcceptedBy != "claranet" {
 			t.Errorf("all ports finding on nsg-1 = %+v, want failing and suppressed by entry 2, the first live match", f)
 		}
 	})
@@ -126,7 +110,7 @@ func TestEvaluateSuppressions(t *testing.T) {
 		}
 		for _, f := range expired {
 			r := f.Responsible
-			if f.Status != Fail || f.Severity != Medium || r.Role != MSP || r.DecidedBy.Via != ViaSuppression || r.DecidedBy.File != testFile || r.DecidedBy.Column != 3 {
+			if f.Status != controls.Fail || f.Severity != controls.Medium || r.Role != controls.MSP || r.DecidedBy.Via != ViaSuppression || r.DecidedBy.File != testFile || r.DecidedBy.Column != 3 {
 				t.Errorf("expired_acceptance finding = %+v (responsible %+v), want a failing medium one owned by the msp via the suppression", f, r)
 			}
 			if f.Suppressed != nil {
@@ -134,19 +118,19 @@ func TestEvaluateSuppressions(t *testing.T) {
 			}
 		}
 		f := findingOn(got, OwnershipExpiredAcceptance, "111111111111", "sg-1")
-		for _, part := range []string{AllPortsOpenToInternet.ID, "sg-1", "claranet", "2026-10-31", "reason at line 35", "2026-11-01", testFile + ":35:3"} {
+		for _, part := range []string{controls.AllPortsOpenToInternet.ID, "sg-1", "claranet", "2026-10-31", "reason at line 35", "2026-11-01", testFile + ":35:3"} {
 			if !strings.Contains(f.Message, part) {
 				t.Errorf("message %q does not name %q", f.Message, part)
 			}
 		}
-		if f.Domain != inventory.Firewall || f.Evidence["control"] != AllPortsOpenToInternet.ID || f.Evidence["severity"] != AllPortsOpenToInternet.Severity {
+		if f.Domain != inventory.Firewall || f.Evidence["control"] != controls.AllPortsOpenToInternet.ID || f.Evidence["severity"] != controls.AllPortsOpenToInternet.Severity {
 			t.Errorf("expired_acceptance finding domain %s evidence %v, want firewall and the control's id and severity", f.Domain, f.Evidence)
 		}
 		if a, b := findingOn(got, OwnershipExpiredAcceptance, "111111111111", "sg-1"), findingOn(got, OwnershipExpiredAcceptance, "222222222222", "sg-1"); a.ID == b.ID {
 			t.Errorf("two expired acceptances share the id %s", a.ID)
 		}
 		for _, target := range []string{"111111111111", "222222222222"} {
-			if f := findingOn(got, AllPortsOpenToInternet.ID, target, "sg-1"); f == nil || f.Status != Fail || f.Suppressed != nil {
+			if f := findingOn(got, controls.AllPortsOpenToInternet.ID, target, "sg-1"); f == nil || f.Status != controls.Fail || f.Suppressed != nil {
 				t.Errorf("all ports finding in %s = %+v, want failing and not suppressed", target, f)
 			}
 		}
@@ -167,7 +151,7 @@ func TestEvaluateSuppressions(t *testing.T) {
 	t.Run("passes are not marked", func(t *testing.T) {
 		d := evalDeclaration()
 		for _, f := range plain {
-			if f.Status != Fail {
+			if f.Status != controls.Fail {
 				d.Suppressions = append(d.Suppressions, suppression(70, f.Control, f.Resource.ID, "acme", "2030-01-01"))
 			}
 		}
@@ -183,16 +167,16 @@ func TestEvaluateSuppressions(t *testing.T) {
 	t.Run("judged on the collection day", func(t *testing.T) {
 		inv := evalInventory()
 		inv.CollectedAt = time.Date(2026, 11, 2, 0, 30, 0, 0, time.FixedZone("CET", 3600)) // 2026-11-01 23:30 UTC
-		if f := findingOn(Evaluate(inv, d), RootMFADisabled.ID, "111111111111", "arn:aws:iam::111111111111:root"); f.Suppressed == nil {
+		if f := findingOn(Evaluate(inv, d), controls.RootMFADisabled.ID, "111111111111", "arn:aws:iam::111111111111:root"); f.Suppressed == nil {
 			t.Errorf("root MFA finding collected on 2026-11-01 UTC is not suppressed")
 		}
 		inv.CollectedAt = time.Date(2026, 11, 2, 0, 0, 0, 0, time.UTC)
 		later := Evaluate(inv, d)
-		if f := findingOn(later, RootMFADisabled.ID, "111111111111", "arn:aws:iam::111111111111:root"); f.Suppressed != nil {
+		if f := findingOn(later, controls.RootMFADisabled.ID, "111111111111", "arn:aws:iam::111111111111:root"); f.Suppressed != nil {
 			t.Errorf("root MFA finding collected on 2026-11-02 is suppressed by an acceptance ending 2026-11-01")
 		}
 		f := findingOn(later, OwnershipExpiredAcceptance, "111111111111", "arn:aws:iam::111111111111:root")
-		if f == nil || f.Responsible.Party != "acme" || f.Responsible.Role != Customer || f.Domain != inventory.IAM {
+		if f == nil || f.Responsible.Party != "acme" || f.Responsible.Role != controls.Customer || f.Domain != inventory.IAM {
 			t.Errorf("expired root MFA acceptance = %+v, want an iam finding owned by the customer acme", f)
 		}
 	})

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/ownaudit/ownaudit/controls"
 	"github.com/ownaudit/ownaudit/inventory"
 	"github.com/ownaudit/ownaudit/rules"
 	"github.com/spf13/cobra"
@@ -64,7 +65,7 @@ func clouds(types []string) string {
 	return strings.Join(out, ",")
 }
 
-func refs(c *rules.Control) string {
+func refs(c *controls.Control) string {
 	var out []string
 	for _, r := range c.References {
 		out = append(out, r.String())
@@ -73,17 +74,17 @@ func refs(c *rules.Control) string {
 }
 
 func writeControls(w io.Writer, format string) error {
-	controls := rules.Controls()
+	catalogue := controls.Controls()
 	ownership := rules.OwnershipControls()
 	switch format {
 	case "json":
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
-		return enc.Encode(map[string]any{"controls": controls, "ownership": ownership})
+		return enc.Encode(map[string]any{"controls": catalogue, "ownership": ownership})
 	case "markdown":
 		fmt.Fprintln(w, "| id | domain | severity | clouds | title | resource types | references |")
 		fmt.Fprintln(w, "| --- | --- | --- | --- | --- | --- | --- |")
-		for _, c := range controls {
+		for _, c := range catalogue {
 			fmt.Fprintf(w, "| `%s` | %s | %s | %s | %s | %s | %s |\n", c.ID, c.Domain, c.Severity, clouds(c.ResourceTypes),
 				c.Title, "`"+strings.Join(c.ResourceTypes, "`, `")+"`", refs(c))
 		}
@@ -94,7 +95,7 @@ func writeControls(w io.Writer, format string) error {
 	default:
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 		fmt.Fprintln(tw, "ID\tDOMAIN\tSEVERITY\tCLOUDS\tTITLE")
-		for _, c := range controls {
+		for _, c := range catalogue {
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", c.ID, c.Domain, c.Severity, clouds(c.ResourceTypes), c.Title)
 		}
 		for _, c := range ownership {
@@ -103,16 +104,16 @@ func writeControls(w io.Writer, format string) error {
 		if err := tw.Flush(); err != nil {
 			return err
 		}
-		fmt.Fprintf(w, "\n%d controls and %d ownership checks. Details: ownaudit controls --format markdown\n", len(controls), len(ownership))
+		fmt.Fprintf(w, "\n%d controls and %d ownership checks. Details: ownaudit controls --format markdown\n", len(catalogue), len(ownership))
 		return nil
 	}
 }
 
 func writeModel(w io.Writer, format string) error {
-	cells := rules.Model()
+	cells := controls.Model()
 	switch format {
 	case "markdown":
-		return rules.WriteModelMarkdown(w)
+		return controls.WriteModelMarkdown(w)
 	case "json":
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")

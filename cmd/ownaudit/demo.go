@@ -5,17 +5,17 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/ownaudit/ownaudit/declaration"
 	"github.com/ownaudit/ownaudit/internal/cloudsim"
 	"github.com/ownaudit/ownaudit/internal/demo"
 	"github.com/ownaudit/ownaudit/inventory"
-	"github.com/ownaudit/ownaudit/rules"
 	"github.com/ownaudit/ownaudit/scanners"
 )
 
 // scanDemo starts the simulator with the demo world and scans it through
 // the real SDK clients of every cloud this build has scanners for; the
 // clouds it has none for come from the demo's embedded inventory.
-func scanDemo(ctx context.Context, g *globalOptions, o *scanOptions, decl *rules.Declaration, sched *scanners.Scheduler) (*inventory.Inventory, error) {
+func scanDemo(ctx context.Context, g *globalOptions, o *scanOptions, decl *declaration.Declaration, sched *scanners.Scheduler) (*inventory.Inventory, error) {
 	world, err := demo.World()
 	if err != nil {
 		return nil, err

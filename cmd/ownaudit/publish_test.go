@@ -12,25 +12,25 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/ownaudit/ownaudit/rules"
+	"github.com/ownaudit/ownaudit/declaration"
 )
 
 func TestPushGrouping(t *testing.T) {
 	for _, tc := range []struct {
 		name      string
-		targets   rules.Targets
+		targets   declaration.Targets
 		wantName  string
 		wantValue string
 	}{
-		{"no targets", rules.Targets{}, "instance", "all"},
-		{"accounts and an organization", rules.Targets{
-			AWS:   []rules.AWSTarget{{Account: "111111111111"}, {Organization: true}},
-			Azure: []rules.AzureTarget{{Subscription: "sub-1"}},
-			GCP:   []rules.GCPTarget{{Project: "proj"}},
+		{"no targets", declaration.Targets{}, "instance", "all"},
+		{"accounts and an organization", declaration.Targets{
+			AWS:   []declaration.AWSTarget{{Account: "111111111111"}, {Organization: true}},
+			Azure: []declaration.AzureTarget{{Subscription: "sub-1"}},
+			GCP:   []declaration.GCPTarget{{Project: "proj"}},
 		}, "instance", "aws:111111111111,aws:organization,azure:sub-1,gcp:proj"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			name, value := pushGrouping(&scanOptions{}, &rules.Declaration{Targets: tc.targets})
+			name, value := pushGrouping(&scanOptions{}, &declaration.Declaration{Targets: tc.targets})
 			if name != tc.wantName || value != tc.wantValue {
 				t.Errorf("grouping = %s=%q, want %s=%q", name, value, tc.wantName, tc.wantValue)
 			}
@@ -39,7 +39,7 @@ func TestPushGrouping(t *testing.T) {
 	// A shard is grouped by its index alone: every shard of one
 	// declaration names the same targets.
 	o := &scanOptions{shard: shardOptions{set: true, index: 2, count: 3}}
-	decl := &rules.Declaration{Targets: rules.Targets{AWS: []rules.AWSTarget{{Account: "111111111111"}}}}
+	decl := &declaration.Declaration{Targets: declaration.Targets{AWS: []declaration.AWSTarget{{Account: "111111111111"}}}}
 	if name, value := pushGrouping(o, decl); name != "shard" || value != "2" {
 		t.Errorf("sharded grouping = %s=%q, want shard=\"2\"", name, value)
 	}
@@ -68,7 +68,7 @@ func fakeGateway(t *testing.T, status int) (*httptest.Server, func() []gatewayRe
 }
 
 func TestPublishMetrics(t *testing.T) {
-	decl := &rules.Declaration{Targets: rules.Targets{AWS: []rules.AWSTarget{{Account: "111111111111"}}}}
+	decl := &declaration.Declaration{Targets: declaration.Targets{AWS: []declaration.AWSTarget{{Account: "111111111111"}}}}
 	const group = "/metrics/job/ownaudit/instance/aws:111111111111"
 	g := &globalOptions{logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
 

@@ -1,7 +1,7 @@
 package main
 
 import (
-	"github.com/ownaudit/ownaudit/rules"
+	"github.com/ownaudit/ownaudit/declaration"
 	"github.com/ownaudit/ownaudit/scanners"
 	awsscan "github.com/ownaudit/ownaudit/scanners/aws"
 )
@@ -28,7 +28,7 @@ func newRegistry(o scanners.Options) *scanners.Registry {
 
 // declaredTargets turns the declaration's targets, of any cloud, into
 // scanner targets.
-func declaredTargets(d *rules.Declaration) []scanners.Target {
+func declaredTargets(d *declaration.Declaration) []scanners.Target {
 	var out []scanners.Target
 	for _, t := range d.Targets.List() {
 		// The declaration's form and the scanners' are the same fields,

@@ -15,6 +15,12 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus/push"
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+
+	"github.com/ownaudit/ownaudit/controls"
+	"github.com/ownaudit/ownaudit/declaration"
 	"github.com/ownaudit/ownaudit/internal/atomicfile"
 	"github.com/ownaudit/ownaudit/internal/demo"
 	"github.com/ownaudit/ownaudit/inventory"
@@ -22,9 +28,6 @@ import (
 	"github.com/ownaudit/ownaudit/report/metrics"
 	"github.com/ownaudit/ownaudit/rules"
 	"github.com/ownaudit/ownaudit/scanners"
-	"github.com/prometheus/client_golang/prometheus/push"
-	"github.com/spf13/cobra"
-	"golang.org/x/term"
 )
 
 // demoOutput is where `scan --demo` writes its findings unless --output
@@ -206,7 +209,7 @@ func checkSourceOptions(o *scanOptions) error {
 // estate or the clouds), evaluates every control and builds the findings
 // document. Every call builds its own scheduler and scanner registry, so
 // serve can call it again and again with nothing carried over.
-func scanOnce(ctx context.Context, g *globalOptions, o *scanOptions, decl *rules.Declaration) (*report.Document, error) {
+func scanOnce(ctx context.Context, g *globalOptions, o *scanOptions, decl *declaration.Declaration) (*report.Document, error) {
 	started := time.Now().UTC()
 	sched := scanners.NewScheduler(o.concurrency)
 	inv, source, err := loadInventory(ctx, g, o, decl, sched)
@@ -229,21 +232,21 @@ func scanOnce(ctx context.Context, g *globalOptions, o *scanOptions, decl *rules
 }
 
 // parseFailOn turns --fail-on into a severity; "none" is the empty one.
-func parseFailOn(s string) (rules.Severity, error) {
+func parseFailOn(s string) (controls.Severity, error) {
 	if s == "none" || s == "" {
 		return "", nil
 	}
-	sev := rules.Severity(strings.ToLower(s))
+	sev := controls.Severity(strings.ToLower(s))
 	if sev.Rank() == 0 {
 		return "", fmt.Errorf("--fail-on %q: want critical, high, medium, low, info or none", s)
 	}
 	return sev, nil
 }
 
-func loadScanDeclaration(o *scanOptions) (*rules.Declaration, error) {
+func loadScanDeclaration(o *scanOptions) (*declaration.Declaration, error) {
 	switch {
 	case o.declaration != "":
-		return rules.LoadDeclaration(o.declaration)
+		return declaration.Load(o.declaration)
 	case o.demo:
 		return demo.Declaration()
 	default:
@@ -252,7 +255,7 @@ func loadScanDeclaration(o *scanOptions) (*rules.Declaration, error) {
 }
 
 // loadInventory reads the saved snapshot, the demo estate, or the clouds.
-func loadInventory(ctx context.Context, g *globalOptions, o *scanOptions, decl *rules.Declaration, sched *scanners.Scheduler) (*inventory.Inventory, string, error) {
+func loadInventory(ctx context.Context, g *globalOptions, o *scanOptions, decl *declaration.Declaration, sched *scanners.Scheduler) (*inventory.Inventory, string, error) {
 	switch {
 	case o.fromInventory != "":
 		f, err := os.Open(o.fromInventory)
@@ -370,7 +373,7 @@ func buildInfo() metrics.BuildInfo {
 // publishMetrics writes --metrics-file and pushes to --pushgateway, when
 // asked: the metrics of doc, or, when the scan produced no document, of the
 // failure scanErr. It tries both and returns their errors joined.
-func publishMetrics(g *globalOptions, o *scanOptions, decl *rules.Declaration, doc *report.Document, scanErr error) error {
+func publishMetrics(g *globalOptions, o *scanOptions, decl *declaration.Declaration, doc *report.Document, scanErr error) error {
 	if o.metricsFile == "" && o.pushgateway == "" {
 		return nil
 	}
@@ -422,7 +425,7 @@ func publishMetrics(g *globalOptions, o *scanOptions, decl *rules.Declaration, d
 // instance="<the declared targets>" (or "all" when the declaration names
 // none). The label cannot be "target": the metrics carry a target label of
 // their own, which a grouping label must not repeat.
-func pushGrouping(o *scanOptions, decl *rules.Declaration) (name, value string) {
+func pushGrouping(o *scanOptions, decl *declaration.Declaration) (name, value string) {
 	if i, ok := shardIndex(o); ok {
 		return "shard", strconv.Itoa(i)
 	}

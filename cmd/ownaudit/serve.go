@@ -15,12 +15,13 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/ownaudit/ownaudit/report"
-	"github.com/ownaudit/ownaudit/report/metrics"
-	"github.com/ownaudit/ownaudit/rules"
-	"github.com/ownaudit/ownaudit/scanners"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/spf13/cobra"
+
+	"github.com/ownaudit/ownaudit/controls"
+	"github.com/ownaudit/ownaudit/report"
+	"github.com/ownaudit/ownaudit/report/metrics"
+	"github.com/ownaudit/ownaudit/scanners"
 )
 
 const (
@@ -225,7 +226,7 @@ func (s *server) runOnce(ctx context.Context) bool {
 	s.mu.Lock()
 	s.latest = body.Bytes()
 	s.mu.Unlock()
-	s.logger.Info("scan done", "took", took, "findings", len(doc.Findings), "failing", doc.Summary.ByStatus[rules.Fail],
+	s.logger.Info("scan done", "took", took, "findings", len(doc.Findings), "failing", doc.Summary.ByStatus[controls.Fail],
 		"errors", len(doc.Errors))
 	return true
 }

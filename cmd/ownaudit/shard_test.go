@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ownaudit/ownaudit/controls"
+	"github.com/ownaudit/ownaudit/declaration"
 	"github.com/ownaudit/ownaudit/internal/atomicfile"
 	"github.com/ownaudit/ownaudit/inventory"
 	"github.com/ownaudit/ownaudit/report"
@@ -162,11 +164,11 @@ func TestShardUsageErrorsExit2(t *testing.T) {
 // digest sha, as shard index of count when count > 0.
 func writeDoc(t *testing.T, dir, name, sha string, index, count int, target string) string {
 	t.Helper()
-	decl := &rules.Declaration{File: "d.yaml", SHA256: sha, Parties: []rules.Party{{ID: "acme", Role: rules.Customer}}}
+	decl := &declaration.Declaration{File: "d.yaml", SHA256: sha, Parties: []declaration.Party{{ID: "acme", Role: controls.Customer}}}
 	inv := &inventory.Inventory{Targets: []inventory.Target{{Cloud: inventory.AWS, ID: target}}}
 	ref := rules.ResourceRef{Cloud: inventory.AWS, Target: target, Type: inventory.AWSRoot, ID: "arn:aws:iam::" + target + ":root"}
 	f := rules.Finding{ID: rules.FindingID("iam.root_mfa_disabled", ref), Control: "iam.root_mfa_disabled", Domain: inventory.IAM,
-		Severity: rules.Critical, Status: rules.Fail, Resource: ref, Responsible: &rules.Responsible{Party: "acme", Role: rules.Customer}}
+		Severity: controls.Critical, Status: controls.Fail, Resource: ref, Responsible: &rules.Responsible{Party: "acme", Role: controls.Customer}}
 	doc := report.Build(inv, decl, []rules.Finding{f}, report.Meta{Started: time.Now().UTC(), Finished: time.Now().UTC()})
 	if count > 0 {
 		doc.SetShard(index, count)

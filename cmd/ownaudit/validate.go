@@ -4,7 +4,7 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/ownaudit/ownaudit/rules"
+	"github.com/ownaudit/ownaudit/declaration"
 	"github.com/spf13/cobra"
 )
 
@@ -21,7 +21,7 @@ Exits 0 when every file is valid, 2 otherwise.`,
 		RunE: func(cmd *cobra.Command, files []string) error {
 			bad := 0
 			for _, f := range files {
-				d, err := rules.LoadDeclaration(f)
+				d, err := declaration.Load(f)
 				if err != nil {
 					bad++
 					fmt.Fprintln(g.stderr, err)

@@ -27,7 +27,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"sigs.k8s.io/yaml"
 
-	"github.com/ownaudit/ownaudit/rules"
+	"github.com/ownaudit/ownaudit/declaration"
 )
 
 // kinds maps apiVersion and kind to the Go type a manifest must decode into.
@@ -251,7 +251,7 @@ func TestDeclarationConfigMap(t *testing.T) {
 	if !ok {
 		t.Fatalf("ConfigMap ownaudit-declaration keys: got %v, want declaration.yaml", slices.Sorted(maps.Keys(cm.Data)))
 	}
-	decl, err := rules.ParseDeclaration("configmap.yaml:declaration.yaml", []byte(text))
+	decl, err := declaration.Parse("configmap.yaml:declaration.yaml", []byte(text))
 	if err != nil {
 		t.Fatalf("the ConfigMap's declaration does not parse:\n%v", err)
 	}

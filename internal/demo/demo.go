@@ -11,10 +11,10 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/ownaudit/ownaudit/declaration"
 	"github.com/ownaudit/ownaudit/internal/cloudsim"
 
 	"github.com/ownaudit/ownaudit/inventory"
-	"github.com/ownaudit/ownaudit/rules"
 	"github.com/ownaudit/ownaudit/scanners"
 )
 
@@ -49,8 +49,8 @@ func World() (*cloudsim.World, error) {
 const DeclarationFile = "demo/declaration.yaml"
 
 // Declaration parses the embedded declaration.
-func Declaration() (*rules.Declaration, error) {
-	d, err := rules.ParseDeclaration(DeclarationFile, declarationYAML)
+func Declaration() (*declaration.Declaration, error) {
+	d, err := declaration.Parse(DeclarationFile, declarationYAML)
 	if err != nil {
 		return nil, fmt.Errorf("demo declaration: %w", err)
 	}

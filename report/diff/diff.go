@@ -15,6 +15,8 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/ownaudit/ownaudit/controls"
+	"github.com/ownaudit/ownaudit/declaration"
 	"github.com/ownaudit/ownaudit/report"
 	"github.com/ownaudit/ownaudit/rules"
 )
@@ -79,9 +81,9 @@ type Scan struct {
 // judged against.
 type Declaration struct {
 	// Changed is true when the declarations' SHA-256 differ.
-	Changed        bool          `json:"changed"`
-	PartiesAdded   []rules.Party `json:"partiesAdded"`
-	PartiesRemoved []rules.Party `json:"partiesRemoved"`
+	Changed        bool                `json:"changed"`
+	PartiesAdded   []declaration.Party `json:"partiesAdded"`
+	PartiesRemoved []declaration.Party `json:"partiesRemoved"`
 	// PartiesChanged are parties in both whose role, name or contact
 	// differ.
 	PartiesChanged []PartyChange `json:"partiesChanged"`
@@ -150,8 +152,8 @@ type ChangedFinding struct {
 	ID          string             `json:"id"`
 	Control     string             `json:"control"`
 	Title       string             `json:"title"`
-	Severity    rules.Severity     `json:"severity"`
-	Status      rules.Status       `json:"status"`
+	Severity    controls.Severity  `json:"severity"`
+	Status      controls.Status    `json:"status"`
 	Resource    rules.ResourceRef  `json:"resource"`
 	Responsible *rules.Responsible `json:"responsible"`
 	// Suppressed is the new document's acceptance of the finding's risk.
@@ -161,18 +163,18 @@ type ChangedFinding struct {
 
 // open reports whether a finding still needs attention: it failed or
 // could not be evaluated.
-func open(s rules.Status) bool { return s == rules.Fail || s == rules.Error }
+func open(s controls.Status) bool { return s == controls.Fail || s == controls.Error }
 
 // passesListed reports whether doc lists every passed finding its
 // summary counts.
 func passesListed(doc *report.Document) bool {
 	n := 0
 	for _, f := range doc.Findings {
-		if f.Status == rules.Pass {
+		if f.Status == controls.Pass {
 			n++
 		}
 	}
-	return n >= doc.Summary.ByStatus[rules.Pass]
+	return n >= doc.Summary.ByStatus[controls.Pass]
 }
 
 func scanOf(doc *report.Document) Scan {
@@ -200,7 +202,7 @@ func newSide(doc *report.Document) side {
 
 // missing says how a finding the side does not list as open stood there.
 func (s side) missing(id string) string {
-	if f, ok := s.byID[id]; ok && f.Status == rules.Pass {
+	if f, ok := s.byID[id]; ok && f.Status == controls.Pass {
 		return WasPass
 	}
 	if s.listed {
@@ -245,7 +247,7 @@ func Compare(oldDoc, newDoc *report.Document) *Diff {
 				d.Counts.Unchanged++
 			}
 		case !ok && o.unread(nf):
-			d.Findings.Changed = append(d.Findings.Changed, changed(nf, statusChange(rules.Error, nf.Status)))
+			d.Findings.Changed = append(d.Findings.Changed, changed(nf, statusChange(controls.Error, nf.Status)))
 		default:
 			d.Findings.New = append(d.Findings.New, NewFinding{Finding: nf, OldStatus: o.missing(nf.ID)})
 		}
@@ -260,8 +262,8 @@ func Compare(oldDoc, newDoc *report.Document) *Diff {
 			// Compared above.
 		case !ok && n.unread(of):
 			// Not read in the new scan: its details are the old ones.
-			d.Findings.Changed = append(d.Findings.Changed, changed(of, statusChange(of.Status, rules.Error)))
-			d.Findings.Changed[len(d.Findings.Changed)-1].Status = rules.Error
+			d.Findings.Changed = append(d.Findings.Changed, changed(of, statusChange(of.Status, controls.Error)))
+			d.Findings.Changed[len(d.Findings.Changed)-1].Status = controls.Error
 		default:
 			d.Findings.Resolved = append(d.Findings.Resolved, ResolvedFinding{Finding: of, NewStatus: n.missing(of.ID)})
 		}
@@ -304,7 +306,7 @@ func changed(f rules.Finding, ch []FieldChange) ChangedFinding {
 		Resource: f.Resource, Responsible: f.Responsible, Suppressed: f.Suppressed, Changes: ch}
 }
 
-func statusChange(o, n rules.Status) []FieldChange {
+func statusChange(o, n controls.Status) []FieldChange {
 	if o == n {
 		return nil
 	}
@@ -340,12 +342,12 @@ func roleOf(f rules.Finding) string {
 func compareDeclarations(oldDoc, newDoc *report.Document) Declaration {
 	d := Declaration{
 		Changed:        oldDoc.Scan.Declaration.SHA256 != newDoc.Scan.Declaration.SHA256,
-		PartiesAdded:   []rules.Party{},
-		PartiesRemoved: []rules.Party{},
+		PartiesAdded:   []declaration.Party{},
+		PartiesRemoved: []declaration.Party{},
 		PartiesChanged: []PartyChange{},
 	}
-	index := func(ps []rules.Party) map[string]rules.Party {
-		m := make(map[string]rules.Party, len(ps))
+	index := func(ps []declaration.Party) map[string]declaration.Party {
+		m := make(map[string]declaration.Party, len(ps))
 		for _, p := range ps {
 			m[p.ID] = p
 		}
@@ -386,15 +388,15 @@ func compareDeclarations(oldDoc, newDoc *report.Document) Declaration {
 // error: the old scan could not evaluate them). A finding whose risk a
 // suppression accepts is not counted, as --fail-on does not count it.
 // It is what diff --fail-on-new compares against.
-func (d *Diff) NewFailures(min rules.Severity) int {
+func (d *Diff) NewFailures(min controls.Severity) int {
 	n := 0
 	for _, f := range d.Findings.New {
-		if f.Status == rules.Fail && f.Suppressed == nil && f.Severity.Rank() >= min.Rank() {
+		if f.Status == controls.Fail && f.Suppressed == nil && f.Severity.Rank() >= min.Rank() {
 			n++
 		}
 	}
 	for _, c := range d.Findings.Changed {
-		if c.Status != rules.Fail || c.Severity.Rank() < min.Rank() || c.Suppressed != nil {
+		if c.Status != controls.Fail || c.Severity.Rank() < min.Rank() || c.Suppressed != nil {
 			continue
 		}
 		if slices.ContainsFunc(c.Changes, func(ch FieldChange) bool { return ch.Field == FieldStatus }) {
@@ -439,7 +441,7 @@ func WriteJSON(w io.Writer, d *Diff) error {
 func (d *Diff) countsLine() string {
 	failing := 0
 	for _, f := range d.Findings.New {
-		if f.Status == rules.Fail {
+		if f.Status == controls.Fail {
 			failing++
 		}
 	}

@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ownaudit/ownaudit/controls"
+	"github.com/ownaudit/ownaudit/declaration"
 	"github.com/ownaudit/ownaudit/inventory"
 	"github.com/ownaudit/ownaudit/report"
 	"github.com/ownaudit/ownaudit/report/internal/reporttest"
@@ -27,7 +29,7 @@ var (
 
 // diffFinding is a finding on diffSG (firewall) or diffRoot (iam), named
 // by its control.
-func diffFinding(control string, sev rules.Severity, st rules.Status, who *rules.Responsible) rules.Finding {
+func diffFinding(control string, sev controls.Severity, st controls.Status, who *rules.Responsible) rules.Finding {
 	res, dom := diffSG, inventory.Firewall
 	if strings.HasPrefix(control, "iam.") {
 		res, dom = diffRoot, inventory.IAM
@@ -63,13 +65,13 @@ func category(d *Diff, control string) string {
 
 // filler is a passed finding every document of the table test holds, so
 // that a document without passes is told apart by its summary.
-var filler = diffFinding("firewall.all_ports_open_to_internet", rules.Critical, rules.Pass, nil)
+var filler = diffFinding("firewall.all_ports_open_to_internet", controls.Critical, controls.Pass, nil)
 
 func TestCompareCategories(t *testing.T) {
-	acme := reporttest.Owner("acme", rules.Customer, 2)
-	claranet := reporttest.Owner("claranet", rules.MSP, 0)
+	acme := reporttest.Owner("acme", controls.Customer, 2)
+	claranet := reporttest.Owner("claranet", controls.MSP, 0)
 	const c = "firewall.admin_ports_open_to_internet"
-	fail := diffFinding(c, rules.High, rules.Fail, claranet)
+	fail := diffFinding(c, controls.High, controls.Fail, claranet)
 	with := func(f rules.Finding, edit func(*rules.Finding)) rules.Finding {
 		edit(&f)
 		return f
@@ -96,16 +98,16 @@ func TestCompareCategories(t *testing.T) {
 	}{
 		{name: "fail in both", old: []rules.Finding{fail}, new: []rules.Finding{fail}, oldPasses: true, nwPass: true, wantUnchanged: 1},
 		{name: "absent then fail", new: []rules.Finding{fail}, oldPasses: true, nwPass: true, want: "new", wantWas: WasAbsent, wantNewFailuresLow: 1},
-		{name: "pass then fail", old: []rules.Finding{with(fail, func(f *rules.Finding) { f.Status = rules.Pass })}, new: []rules.Finding{fail},
+		{name: "pass then fail", old: []rules.Finding{with(fail, func(f *rules.Finding) { f.Status = controls.Pass })}, new: []rules.Finding{fail},
 			oldPasses: true, nwPass: true, want: "new", wantWas: WasPass, wantNewFailuresLow: 1},
-		{name: "unlisted then fail", old: []rules.Finding{with(fail, func(f *rules.Finding) { f.Status = rules.Pass })}, new: []rules.Finding{fail},
+		{name: "unlisted then fail", old: []rules.Finding{with(fail, func(f *rules.Finding) { f.Status = controls.Pass })}, new: []rules.Finding{fail},
 			oldPasses: false, nwPass: true, want: "new", wantWas: WasUnlisted, wantNewFailuresLow: 1},
-		{name: "absent then error", new: []rules.Finding{with(fail, func(f *rules.Finding) { f.Status = rules.Error })},
+		{name: "absent then error", new: []rules.Finding{with(fail, func(f *rules.Finding) { f.Status = controls.Error })},
 			oldPasses: true, nwPass: true, want: "new", wantWas: WasAbsent},
-		{name: "fail then pass", old: []rules.Finding{fail}, new: []rules.Finding{with(fail, func(f *rules.Finding) { f.Status = rules.Pass })},
+		{name: "fail then pass", old: []rules.Finding{fail}, new: []rules.Finding{with(fail, func(f *rules.Finding) { f.Status = controls.Pass })},
 			oldPasses: true, nwPass: true, want: "resolved", wantWas: WasPass},
 		{name: "fail then absent", old: []rules.Finding{fail}, oldPasses: true, nwPass: true, want: "resolved", wantWas: WasAbsent},
-		{name: "fail then unlisted", old: []rules.Finding{fail}, new: []rules.Finding{with(fail, func(f *rules.Finding) { f.Status = rules.Pass })},
+		{name: "fail then unlisted", old: []rules.Finding{fail}, new: []rules.Finding{with(fail, func(f *rules.Finding) { f.Status = controls.Pass })},
 			oldPasses: true, nwPass: false, want: "resolved", wantWas: WasUnlisted},
 		{name: "fail then absent in a region that was not read", old: []rules.Finding{fail}, oldPasses: true, nwPass: true,
 			newErrs: []inventory.ScanError{sgUnread}, want: "changed",
@@ -115,12 +117,12 @@ func TestCompareCategories(t *testing.T) {
 		{name: "not read then fail", new: []rules.Finding{fail}, oldPasses: true, nwPass: true,
 			oldErrs: []inventory.ScanError{sgUnread}, want: "changed", wantNewFailuresLow: 1,
 			wantChanges: []FieldChange{{Field: FieldStatus, Old: "error", New: "fail"}}},
-		{name: "fail then error", old: []rules.Finding{fail}, new: []rules.Finding{with(fail, func(f *rules.Finding) { f.Status = rules.Error })},
+		{name: "fail then error", old: []rules.Finding{fail}, new: []rules.Finding{with(fail, func(f *rules.Finding) { f.Status = controls.Error })},
 			oldPasses: true, nwPass: true, want: "changed", wantChanges: []FieldChange{{Field: FieldStatus, Old: "fail", New: "error"}}},
-		{name: "error then fail", old: []rules.Finding{with(fail, func(f *rules.Finding) { f.Status = rules.Error })}, new: []rules.Finding{fail},
+		{name: "error then fail", old: []rules.Finding{with(fail, func(f *rules.Finding) { f.Status = controls.Error })}, new: []rules.Finding{fail},
 			oldPasses: true, nwPass: true, want: "changed", wantNewFailuresLow: 1,
 			wantChanges: []FieldChange{{Field: FieldStatus, Old: "error", New: "fail"}}},
-		{name: "severity raised", old: []rules.Finding{with(fail, func(f *rules.Finding) { f.Severity = rules.Low })}, new: []rules.Finding{fail},
+		{name: "severity raised", old: []rules.Finding{with(fail, func(f *rules.Finding) { f.Severity = controls.Low })}, new: []rules.Finding{fail},
 			oldPasses: true, nwPass: true, want: "changed", wantChanges: []FieldChange{{Field: FieldSeverity, Old: "low", New: "high"}}},
 		{name: "party and role changed", old: []rules.Finding{fail}, new: []rules.Finding{with(fail, func(f *rules.Finding) { f.Responsible = acme })},
 			oldPasses: true, nwPass: true, want: "changed",
@@ -131,8 +133,8 @@ func TestCompareCategories(t *testing.T) {
 		{name: "risk accepted", old: []rules.Finding{fail}, new: []rules.Finding{suppressed}, oldPasses: true, nwPass: true, want: "changed",
 			wantChanges: []FieldChange{{Field: FieldAccepted, Old: "false", New: "true"}}},
 		{name: "accepted risk is new", new: []rules.Finding{suppressed}, oldPasses: true, nwPass: true, want: "new", wantWas: WasAbsent},
-		{name: "pass in both is not compared", old: []rules.Finding{with(fail, func(f *rules.Finding) { f.Status = rules.Pass })},
-			new: []rules.Finding{with(fail, func(f *rules.Finding) { f.Status = rules.Pass })}, oldPasses: true, nwPass: true},
+		{name: "pass in both is not compared", old: []rules.Finding{with(fail, func(f *rules.Finding) { f.Status = controls.Pass })},
+			new: []rules.Finding{with(fail, func(f *rules.Finding) { f.Status = controls.Pass })}, oldPasses: true, nwPass: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -162,7 +164,7 @@ func TestCompareCategories(t *testing.T) {
 					t.Errorf("changes = %+v, want %+v", got, tt.wantChanges)
 				}
 			}
-			if got := d.NewFailures(rules.Low); got != tt.wantNewFailuresLow {
+			if got := d.NewFailures(controls.Low); got != tt.wantNewFailuresLow {
 				t.Errorf("NewFailures(low) = %d, want %d", got, tt.wantNewFailuresLow)
 			}
 		})
@@ -170,7 +172,7 @@ func TestCompareCategories(t *testing.T) {
 }
 
 func TestPassesListed(t *testing.T) {
-	fs := []rules.Finding{filler, diffFinding("iam.root_mfa_disabled", rules.Critical, rules.Fail, nil)}
+	fs := []rules.Finding{filler, diffFinding("iam.root_mfa_disabled", controls.Critical, controls.Fail, nil)}
 	tests := []struct {
 		name string
 		doc  *report.Document
@@ -188,27 +190,27 @@ func TestPassesListed(t *testing.T) {
 }
 
 func TestNewFailuresBySeverity(t *testing.T) {
-	claranet := reporttest.Owner("claranet", rules.MSP, 0)
+	claranet := reporttest.Owner("claranet", controls.MSP, 0)
 	oldDoc := diffDoc([]rules.Finding{
-		diffFinding("firewall.database_ports_open_to_internet", rules.High, rules.Error, claranet),
+		diffFinding("firewall.database_ports_open_to_internet", controls.High, controls.Error, claranet),
 	}, true)
 	newDoc := diffDoc([]rules.Finding{
-		diffFinding("iam.root_mfa_disabled", rules.Critical, rules.Fail, nil),                     // new, critical
-		diffFinding("firewall.admin_ports_open_to_internet", rules.Medium, rules.Fail, claranet),  // new, medium
-		diffFinding("firewall.database_ports_open_to_internet", rules.High, rules.Fail, claranet), // error → fail, high
-		diffFinding("firewall.default_network_allows_traffic", rules.Low, rules.Error, claranet),  // new, but not failing
-		diffFinding("firewall.all_ports_open_to_internet", rules.Critical, rules.Pass, claranet),  // passing
+		diffFinding("iam.root_mfa_disabled", controls.Critical, controls.Fail, nil),                     // new, critical
+		diffFinding("firewall.admin_ports_open_to_internet", controls.Medium, controls.Fail, claranet),  // new, medium
+		diffFinding("firewall.database_ports_open_to_internet", controls.High, controls.Fail, claranet), // error → fail, high
+		diffFinding("firewall.default_network_allows_traffic", controls.Low, controls.Error, claranet),  // new, but not failing
+		diffFinding("firewall.all_ports_open_to_internet", controls.Critical, controls.Pass, claranet),  // passing
 	}, true)
 	d := Compare(oldDoc, newDoc)
 	tests := []struct {
-		min  rules.Severity
+		min  controls.Severity
 		want int
 	}{
-		{rules.Critical, 1},
-		{rules.High, 2},
-		{rules.Medium, 3},
-		{rules.Low, 3},
-		{rules.Info, 3},
+		{controls.Critical, 1},
+		{controls.High, 2},
+		{controls.Medium, 3},
+		{controls.Low, 3},
+		{controls.Info, 3},
 	}
 	for _, tt := range tests {
 		if got := d.NewFailures(tt.min); got != tt.want {
@@ -223,16 +225,16 @@ func TestCompareDeclarations(t *testing.T) {
 	newDoc.Scan.Declaration.SHA256 = strings.Repeat("ab", 32)
 	// claranet leaves, acme becomes the MSP's customer under a new
 	// contact, and datadog joins.
-	newDoc.Parties = []rules.Party{
-		{ID: "acme", Role: rules.Customer, Name: "Acme GmbH", Contact: "cloud@acme.example"},
-		{ID: "aws", Role: rules.Provider},
-		{ID: "nordcloud", Role: rules.MSP, Name: "Nordcloud"},
+	newDoc.Parties = []declaration.Party{
+		{ID: "acme", Role: controls.Customer, Name: "Acme GmbH", Contact: "cloud@acme.example"},
+		{ID: "aws", Role: controls.Provider},
+		{ID: "nordcloud", Role: controls.MSP, Name: "Nordcloud"},
 	}
 	d := Compare(oldDoc, newDoc).Declaration
 	if !d.Changed {
 		t.Error("declaration changed = false, want true")
 	}
-	ids := func(ps []rules.Party) []string {
+	ids := func(ps []declaration.Party) []string {
 		var out []string
 		for _, p := range ps {
 			out = append(out, p.ID)
@@ -257,7 +259,7 @@ func TestCompareDeclarations(t *testing.T) {
 
 	role := diffDoc(nil, true)
 	role.Parties = slices.Clone(role.Parties)
-	role.Parties[1].Role = rules.Customer
+	role.Parties[1].Role = controls.Customer
 	rd := Compare(oldDoc, role).Declaration
 	if rd.Changed {
 		t.Error("changed = true for the same sha256, want false")
@@ -270,36 +272,36 @@ func TestCompareDeclarations(t *testing.T) {
 // goldenDiff is a diff with every category, a declaration change, and a
 // new document that left its passes out.
 func goldenDiff() *Diff {
-	acme := reporttest.Owner("acme", rules.Customer, 2)
-	claranet := reporttest.Owner("claranet", rules.MSP, 0)
+	acme := reporttest.Owner("acme", controls.Customer, 2)
+	claranet := reporttest.Owner("claranet", controls.MSP, 0)
 	root1 := rules.ResourceRef{Cloud: inventory.AWS, Target: "111111111111", Type: inventory.AWSRoot, ID: "arn:aws:iam::111111111111:root", Name: "root"}
 	db := rules.ResourceRef{Cloud: inventory.AWS, Target: "111111111111", Region: "eu-central-1", Type: inventory.AWSSecurityGroup, ID: "sg-0a13", Name: "db"}
 	bucket := rules.ResourceRef{Cloud: inventory.GCP, Target: "acme-prod", Type: inventory.GCPBucket, ID: "acme-prod-logs"}
 
 	oldFs := []rules.Finding{
-		reporttest.Finding("iam.root_mfa_disabled", inventory.IAM, rules.Critical, rules.Fail, root1, acme, "root user has no MFA device"),
-		reporttest.Finding("iam.root_mfa_disabled", inventory.IAM, rules.Critical, rules.Fail, diffRoot, acme, "root user has no MFA device"),
-		reporttest.Finding("firewall.admin_ports_open_to_internet", inventory.Firewall, rules.High, rules.Fail, diffSG, claranet, "tcp 22 open to 0.0.0.0/0"),
-		reporttest.Finding("firewall.admin_ports_open_to_internet", inventory.Firewall, rules.High, rules.Pass, db, claranet, "no admin port open"),
-		reporttest.Finding("encryption.insecure_transport_allowed", inventory.Encryption, rules.Medium, rules.Error, bucket, claranet, "bucket policy could not be read"),
+		reporttest.Finding("iam.root_mfa_disabled", inventory.IAM, controls.Critical, controls.Fail, root1, acme, "root user has no MFA device"),
+		reporttest.Finding("iam.root_mfa_disabled", inventory.IAM, controls.Critical, controls.Fail, diffRoot, acme, "root user has no MFA device"),
+		reporttest.Finding("firewall.admin_ports_open_to_internet", inventory.Firewall, controls.High, controls.Fail, diffSG, claranet, "tcp 22 open to 0.0.0.0/0"),
+		reporttest.Finding("firewall.admin_ports_open_to_internet", inventory.Firewall, controls.High, controls.Pass, db, claranet, "no admin port open"),
+		reporttest.Finding("encryption.insecure_transport_allowed", inventory.Encryption, controls.Medium, controls.Error, bucket, claranet, "bucket policy could not be read"),
 	}
 	newFs := []rules.Finding{
-		reporttest.Finding("iam.root_mfa_disabled", inventory.IAM, rules.Critical, rules.Fail, root1, acme, "root user has no MFA device"),
-		reporttest.Finding("iam.root_mfa_disabled", inventory.IAM, rules.Critical, rules.Pass, diffRoot, acme, "root user has MFA enabled"),
-		reporttest.Finding("firewall.admin_ports_open_to_internet", inventory.Firewall, rules.High, rules.Fail, diffSG, acme, "tcp 22 open to 0.0.0.0/0"),
-		reporttest.Finding("firewall.admin_ports_open_to_internet", inventory.Firewall, rules.High, rules.Fail, db, claranet,
+		reporttest.Finding("iam.root_mfa_disabled", inventory.IAM, controls.Critical, controls.Fail, root1, acme, "root user has no MFA device"),
+		reporttest.Finding("iam.root_mfa_disabled", inventory.IAM, controls.Critical, controls.Pass, diffRoot, acme, "root user has MFA enabled"),
+		reporttest.Finding("firewall.admin_ports_open_to_internet", inventory.Firewall, controls.High, controls.Fail, diffSG, acme, "tcp 22 open to 0.0.0.0/0"),
+		reporttest.Finding("firewall.admin_ports_open_to_internet", inventory.Firewall, controls.High, controls.Fail, db, claranet,
 			"ingress/1 allows tcp 3389 from 0.0.0.0/0, which lets anyone on the internet try to log in to every instance in the group"),
-		reporttest.Finding("encryption.insecure_transport_allowed", inventory.Encryption, rules.Medium, rules.Fail, bucket, claranet, "bucket accepts plaintext HTTP"),
+		reporttest.Finding("encryption.insecure_transport_allowed", inventory.Encryption, controls.Medium, controls.Fail, bucket, claranet, "bucket accepts plaintext HTTP"),
 	}
 	oldDoc := diffDoc(oldFs, true)
 	newDoc := diffDoc(newFs, false)
 	newDoc.Scan.ID = "fedcba9876543210"
 	newDoc.Scan.Finished = reporttest.Finished.Add(7 * 24 * time.Hour)
 	newDoc.Scan.Declaration.SHA256 = strings.Repeat("0123456789abcdef", 4)
-	newDoc.Parties = []rules.Party{
-		{ID: "acme", Role: rules.Customer, Name: "Acme GmbH", Contact: "cloud@acme.example"},
-		{ID: "claranet", Role: rules.MSP, Name: "Claranet"},
-		{ID: "nordcloud", Role: rules.MSP, Name: "Nordcloud", Contact: "noc@nordcloud.example"},
+	newDoc.Parties = []declaration.Party{
+		{ID: "acme", Role: controls.Customer, Name: "Acme GmbH", Contact: "cloud@acme.example"},
+		{ID: "claranet", Role: controls.MSP, Name: "Claranet"},
+		{ID: "nordcloud", Role: controls.MSP, Name: "Nordcloud", Contact: "noc@nordcloud.example"},
 	}
 	return Compare(oldDoc, newDoc)
 }

@@ -17,6 +17,7 @@ import (
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 
+	"github.com/ownaudit/ownaudit/controls"
 	"github.com/ownaudit/ownaudit/internal/atomicfile"
 	"github.com/ownaudit/ownaudit/inventory"
 	"github.com/ownaudit/ownaudit/report"
@@ -275,9 +276,9 @@ func collectFindings(d *report.Document, gauge gaugeFunc) {
 	for k, c := range counts {
 		gauge(descSuppressed, float64(c.Suppressed), k.cloud, k.target, k.domain, k.control, k.severity, k.party, k.role)
 		for _, st := range []struct {
-			status rules.Status
+			status controls.Status
 			n      int
-		}{{rules.Pass, c.Pass}, {rules.Fail, c.Fail}, {rules.Error, c.Error}} {
+		}{{controls.Pass, c.Pass}, {controls.Fail, c.Fail}, {controls.Error, c.Error}} {
 			gauge(descFindings, float64(st.n), k.cloud, k.target, k.domain, k.control, k.severity, k.party, k.role, string(st.status))
 		}
 	}

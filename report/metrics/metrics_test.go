@@ -17,6 +17,7 @@ import (
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 
+	"github.com/ownaudit/ownaudit/controls"
 	"github.com/ownaudit/ownaudit/inventory"
 	"github.com/ownaudit/ownaudit/report"
 	"github.com/ownaudit/ownaudit/report/internal/reporttest"
@@ -218,7 +219,7 @@ func TestMetricsMatchDocumentCounts(t *testing.T) {
 			if got, want := sum(fams, metricSuppressedFindings, nil), float64(tc.doc.Summary.Suppressed); got != want {
 				t.Errorf("sum(%s) = %v, want the summary's %v", metricSuppressedFindings, got, want)
 			}
-			wantFail := tc.doc.Summary.ByStatus[rules.Fail] - tc.doc.Summary.Suppressed
+			wantFail := tc.doc.Summary.ByStatus[controls.Fail] - tc.doc.Summary.Suppressed
 			for _, c := range ownershipBy {
 				wantFail -= c.Fail
 			}

@@ -10,6 +10,8 @@ import (
 
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 
+	"github.com/ownaudit/ownaudit/controls"
+	"github.com/ownaudit/ownaudit/declaration"
 	"github.com/ownaudit/ownaudit/internal/cloudsim"
 	"github.com/ownaudit/ownaudit/inventory"
 	"github.com/ownaudit/ownaudit/rules"
@@ -364,7 +366,7 @@ func TestEncryptionScan(t *testing.T) {
 	// A declaration entry matching by tag now reaches keys, listeners and
 	// buckets: their findings go to the party it names.
 	t.Run("ownership by tag", func(t *testing.T) {
-		decl, err := rules.ParseDeclaration("t.yaml", []byte(`version: 1
+		decl, err := declaration.Parse("t.yaml", []byte(`version: 1
 parties:
   - {id: acme, role: customer}
   - {id: payments, role: customer}
@@ -404,7 +406,7 @@ responsibilities:
 	})
 
 	t.Run("controls", func(t *testing.T) {
-		decl, err := rules.ParseDeclaration("t.yaml", []byte(`version: 1
+		decl, err := declaration.Parse("t.yaml", []byte(`version: 1
 parties:
   - id: acme
     role: customer
@@ -414,7 +416,7 @@ responsibilities:
 		if err != nil {
 			t.Fatal(err)
 		}
-		status := map[string]rules.Status{}
+		status := map[string]controls.Status{}
 		for _, f := range rules.Evaluate(inv, decl) {
 			status[f.Control+" "+f.Resource.ID] = f.Status
 		}
@@ -428,22 +430,22 @@ responsibilities:
 		)
 		for _, tc := range []struct {
 			control, resource string
-			want              rules.Status // "" when the control must not report the resource
+			want              controls.Status // "" when the control must not report the resource
 		}{
-			{unencrypted, "vol-02", rules.Fail},
-			{unencrypted, "vol-00", rules.Pass},
-			{unencrypted, "vol-01", rules.Pass},
-			{rotation, encKey(central, "cmk-norot"), rules.Fail},
-			{rotation, encKey(central, "cmk-730"), rules.Fail},
-			{rotation, encKey(central, "cmk-rot"), rules.Pass},
+			{unencrypted, "vol-02", controls.Fail},
+			{unencrypted, "vol-00", controls.Pass},
+			{unencrypted, "vol-01", controls.Pass},
+			{rotation, encKey(central, "cmk-norot"), controls.Fail},
+			{rotation, encKey(central, "cmk-730"), controls.Fail},
+			{rotation, encKey(central, "cmk-rot"), controls.Pass},
 			{rotation, encKey(central, "cmk-rsa"), ""},
 			{rotation, encKey(central, "cmk-going"), ""},
-			{ebsDefault, "arn:aws:ec2:eu-west-1:111111111111:ebs-encryption-by-default", rules.Fail},
-			{ebsDefault, "arn:aws:ec2:eu-central-1:111111111111:ebs-encryption-by-default", rules.Pass},
-			{database, "arn:aws:rds:eu-central-1:111111111111:db:legacy", rules.Fail},
-			{database, "arn:aws:rds:eu-central-1:111111111111:db:orders", rules.Pass},
-			{transport, "arn:aws:s3:::logs", rules.Pass},
-			{transport, "arn:aws:s3:::open", rules.Fail},
+			{ebsDefault, "arn:aws:ec2:eu-west-1:111111111111:ebs-encryption-by-default", controls.Fail},
+			{ebsDefault, "arn:aws:ec2:eu-central-1:111111111111:ebs-encryption-by-default", controls.Pass},
+			{database, "arn:aws:rds:eu-central-1:111111111111:db:legacy", controls.Fail},
+			{database, "arn:aws:rds:eu-central-1:111111111111:db:orders", controls.Pass},
+			{transport, "arn:aws:s3:::logs", controls.Pass},
+			{transport, "arn:aws:s3:::open", controls.Fail},
 		} {
 			if got := status[tc.control+" "+tc.resource]; got != tc.want {
 				t.Errorf("%s on %s = %q, want %q", tc.control, tc.resource, got, tc.want)
@@ -453,9 +455,9 @@ responsibilities:
 		for key, s := range status {
 			if strings.HasPrefix(key, tls+" ") {
 				switch s {
-				case rules.Fail:
+				case controls.Fail:
 					tlsFail++
-				case rules.Pass:
+				case controls.Pass:
 					tlsPass++
 				}
 			}
@@ -501,13 +503,13 @@ func TestEncryptionScanRotationDenied(t *testing.T) {
 		t.Errorf("GetKeyRotationStatus requests = %d, want 4 (one per eligible key, no retry of a refusal)", n)
 	}
 	// The control reports the unread setting as an error, never a pass.
-	decl, err := rules.ParseDeclaration("t.yaml", []byte("version: 1\nparties: [{id: acme, role: customer}]\nresponsibilities: [{assign: {encryption: acme}}]\n"))
+	decl, err := declaration.Parse("t.yaml", []byte("version: 1\nparties: [{id: acme, role: customer}]\nresponsibilities: [{assign: {encryption: acme}}]\n"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, f := range rules.Evaluate(inv, decl) {
-		if f.Control == "encryption.key_rotation_disabled" && f.Resource.ID == encKey("eu-central-1", "cmk-rot") && f.Status != rules.Error {
-			t.Errorf("key_rotation_disabled on cmk-rot = %q, want %q", f.Status, rules.Error)
+		if f.Control == "encryption.key_rotation_disabled" && f.Resource.ID == encKey("eu-central-1", "cmk-rot") && f.Status != controls.Error {
+			t.Errorf("key_rotation_disabled on cmk-rot = %q, want %q", f.Status, controls.Error)
 		}
 	}
 }

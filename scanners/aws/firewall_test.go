@@ -6,9 +6,9 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/ownaudit/ownaudit/controls"
 	"github.com/ownaudit/ownaudit/internal/cloudsim"
 	"github.com/ownaudit/ownaudit/inventory"
-	"github.com/ownaudit/ownaudit/rules"
 	"github.com/ownaudit/ownaudit/scanners"
 )
 
@@ -307,21 +307,21 @@ func TestFirewallScanControls(t *testing.T) {
 	)
 	for _, tc := range []struct {
 		control, resource string
-		want              rules.Status
+		want              controls.Status
 	}{
-		{admin, "sg-ssh-world", rules.Fail},
-		{admin, "sg-ssh-office", rules.Pass},
-		{allPorts, "sg-all-v6", rules.Fail},
+		{admin, "sg-ssh-world", controls.Fail},
+		{admin, "sg-ssh-office", controls.Pass},
+		{allPorts, "sg-all-v6", controls.Fail},
 		// Reported by the all-ports control only.
-		{admin, "sg-all-v6", rules.Pass},
-		{allPorts, "sg-ssh-world", rules.Pass},
-		{admin, "sg-range", rules.Pass},
+		{admin, "sg-all-v6", controls.Pass},
+		{allPorts, "sg-ssh-world", controls.Pass},
+		{admin, "sg-range", controls.Pass},
 		// The ACL denies 22 at rule 90 before allowing everything at 100,
 		// and the catch-all deny at 32767 does not hide rule 100.
-		{allPorts, "acl-a", rules.Fail},
-		{admin, "acl-a", rules.Pass},
-		{defNet, "sg-default-a", rules.Fail},
-		{defNet, "sg-default-b", rules.Pass},
+		{allPorts, "acl-a", controls.Fail},
+		{admin, "acl-a", controls.Pass},
+		{defNet, "sg-default-a", controls.Fail},
+		{defNet, "sg-default-b", controls.Pass},
 	} {
 		if got := status[tc.control+" "+tc.resource]; got != tc.want {
 			t.Errorf("%s on %s = %q, want %q", tc.control, tc.resource, got, tc.want)

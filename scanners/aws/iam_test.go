@@ -8,8 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ownaudit/ownaudit/controls"
 	"github.com/ownaudit/ownaudit/inventory"
-	"github.com/ownaudit/ownaudit/rules"
 	"github.com/ownaudit/ownaudit/scanners"
 )
 
@@ -197,15 +197,15 @@ func TestScanIAM(t *testing.T) {
 	// The controls read what the scanner filled.
 	inv.CollectedAt = iamAt("2026-11-01T12:00:00Z")
 	status := findings(t, inv, "iam.")
-	for key, want := range map[string]rules.Status{
-		"iam.root_mfa_disabled arn:aws:iam::111111111111:root":                       rules.Fail,
-		"iam.root_access_keys arn:aws:iam::111111111111:root":                        rules.Fail,
-		"iam.user_mfa_disabled arn:aws:iam::111111111111:user/alice":                 rules.Fail,
-		"iam.user_mfa_disabled arn:aws:iam::111111111111:user/bob":                   rules.Pass,
-		"iam.user_mfa_disabled arn:aws:iam::111111111111:user/deploy-bot":            rules.Pass,
-		"iam.admin_privileges arn:aws:iam::111111111111:policy/AdminAll":             rules.Fail,
-		"iam.admin_privileges arn:aws:iam::111111111111:policy/Reader1":              rules.Pass,
-		"iam.weak_password_policy arn:aws:iam::111111111111:account-password-policy": rules.Fail,
+	for key, want := range map[string]controls.Status{
+		"iam.root_mfa_disabled arn:aws:iam::111111111111:root":                       controls.Fail,
+		"iam.root_access_keys arn:aws:iam::111111111111:root":                        controls.Fail,
+		"iam.user_mfa_disabled arn:aws:iam::111111111111:user/alice":                 controls.Fail,
+		"iam.user_mfa_disabled arn:aws:iam::111111111111:user/bob":                   controls.Pass,
+		"iam.user_mfa_disabled arn:aws:iam::111111111111:user/deploy-bot":            controls.Pass,
+		"iam.admin_privileges arn:aws:iam::111111111111:policy/AdminAll":             controls.Fail,
+		"iam.admin_privileges arn:aws:iam::111111111111:policy/Reader1":              controls.Pass,
+		"iam.weak_password_policy arn:aws:iam::111111111111:account-password-policy": controls.Fail,
 	} {
 		if got := status[key]; got != want {
 			t.Errorf("finding %s = %q, want %q", key, got, want)

@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ownaudit/ownaudit/controls"
 	"github.com/ownaudit/ownaudit/inventory"
-	"github.com/ownaudit/ownaudit/rules"
 	"github.com/ownaudit/ownaudit/scanners"
 )
 
@@ -302,7 +302,7 @@ func TestScanPatchingFailedReadsLeaveFieldsUnknown(t *testing.T) {
 // patchFindings evaluates inv, collected at a fixed instant so that the
 // assessments' ages do not depend on the day the test runs, and returns
 // the patching findings as findings does.
-func patchFindings(t *testing.T, inv *inventory.Inventory) map[string]rules.Status {
+func patchFindings(t *testing.T, inv *inventory.Inventory) map[string]controls.Status {
 	t.Helper()
 	inv.CollectedAt = time.Date(2026, 1, 6, 12, 0, 0, 0, time.UTC)
 	return findings(t, inv, "patching.")
@@ -317,19 +317,19 @@ func TestScanPatchingDeniedPatchStatesNeverPass(t *testing.T) {
 	// whatever the world holds (i-clean would pass, i-web would fail).
 	for _, id := range []string{"i-web", "i-clean", "i-reboot", "i-legacy", "i-noother", "i-never"} {
 		for _, control := range []string{"patching.missing_security_updates", "patching.assessment_stale"} {
-			if s := got[control+" "+id]; s != rules.Error {
-				t.Errorf("%s on %s = %q, want %q", control, id, s, rules.Error)
+			if s := got[control+" "+id]; s != controls.Error {
+				t.Errorf("%s on %s = %q, want %q", control, id, s, controls.Error)
 			}
 		}
-		if s := got["patching.vm_unmanaged "+id]; s != rules.Pass {
-			t.Errorf("patching.vm_unmanaged on %s = %q, want %q (registration was read)", id, s, rules.Pass)
+		if s := got["patching.vm_unmanaged "+id]; s != controls.Pass {
+			t.Errorf("patching.vm_unmanaged on %s = %q, want %q (registration was read)", id, s, controls.Pass)
 		}
 	}
-	if s := got["patching.vm_unmanaged i-unmanaged"]; s != rules.Fail {
-		t.Errorf("patching.vm_unmanaged on i-unmanaged = %q, want %q", s, rules.Fail)
+	if s := got["patching.vm_unmanaged i-unmanaged"]; s != controls.Fail {
+		t.Errorf("patching.vm_unmanaged on i-unmanaged = %q, want %q", s, controls.Fail)
 	}
 	for key, s := range got {
-		if s == rules.Pass && !strings.HasPrefix(key, "patching.vm_unmanaged ") && !strings.HasPrefix(key, "patching.managed_auto_upgrade_disabled ") {
+		if s == controls.Pass && !strings.HasPrefix(key, "patching.vm_unmanaged ") && !strings.HasPrefix(key, "patching.managed_auto_upgrade_disabled ") {
 			t.Errorf("%s = pass although the patch states could not be read", key)
 		}
 	}
@@ -343,23 +343,23 @@ func TestScanPatchingFindings(t *testing.T) {
 	const orders = "arn:aws:rds:eu-west-1:111111111111:db:orders"
 	tests := []struct {
 		key  string
-		want rules.Status // "" means no finding (not applicable)
+		want controls.Status // "" means no finding (not applicable)
 	}{
-		{"patching.missing_security_updates i-web", rules.Fail},
-		{"patching.missing_security_updates i-clean", rules.Pass},
-		{"patching.missing_security_updates i-reboot", rules.Fail},
-		{"patching.assessment_stale i-clean", rules.Pass},
-		{"patching.assessment_stale i-legacy", rules.Fail},
-		{"patching.assessment_stale i-never", rules.Fail},
-		{"patching.vm_unmanaged i-web", rules.Pass},
-		{"patching.vm_unmanaged i-unmanaged", rules.Fail},
-		{"patching.vm_unmanaged i-lost", rules.Fail},
+		{"patching.missing_security_updates i-web", controls.Fail},
+		{"patching.missing_security_updates i-clean", controls.Pass},
+		{"patching.missing_security_updates i-reboot", controls.Fail},
+		{"patching.assessment_stale i-clean", controls.Pass},
+		{"patching.assessment_stale i-legacy", controls.Fail},
+		{"patching.assessment_stale i-never", controls.Fail},
+		{"patching.vm_unmanaged i-web", controls.Pass},
+		{"patching.vm_unmanaged i-unmanaged", controls.Fail},
+		{"patching.vm_unmanaged i-lost", controls.Fail},
 		// Stopped instances, managed or not, are not unmanaged.
 		{"patching.vm_unmanaged i-stopped", ""},
 		{"patching.vm_unmanaged i-asleep", ""},
 		{"patching.missing_security_updates i-stopped", ""},
-		{"patching.managed_auto_upgrade_disabled " + orders, rules.Fail},
-		{"patching.managed_auto_upgrade_disabled arn:aws:rds:eu-west-1:111111111111:db:reports", rules.Pass},
+		{"patching.managed_auto_upgrade_disabled " + orders, controls.Fail},
+		{"patching.managed_auto_upgrade_disabled arn:aws:rds:eu-west-1:111111111111:db:reports", controls.Pass},
 	}
 	for _, tc := range tests {
 		if s := got[tc.key]; s != tc.want {

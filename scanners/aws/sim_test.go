@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ownaudit/ownaudit/controls"
+	"github.com/ownaudit/ownaudit/declaration"
 	"github.com/ownaudit/ownaudit/internal/cloudsim"
 	"github.com/ownaudit/ownaudit/inventory"
 	"github.com/ownaudit/ownaudit/rules"
@@ -85,13 +87,13 @@ responsibilities:
 // findings evaluates inv under ownAll and returns the status of each
 // finding whose control starts with prefix ("" for all), keyed
 // "control resource-id"; a check that does not apply leaves no finding.
-func findings(t *testing.T, inv *inventory.Inventory, prefix string) map[string]rules.Status {
+func findings(t *testing.T, inv *inventory.Inventory, prefix string) map[string]controls.Status {
 	t.Helper()
-	decl, err := rules.ParseDeclaration("ownaudit.yaml", []byte(ownAll))
+	decl, err := declaration.Parse("ownaudit.yaml", []byte(ownAll))
 	if err != nil {
 		t.Fatal(err)
 	}
-	out := map[string]rules.Status{}
+	out := map[string]controls.Status{}
 	for _, f := range rules.Evaluate(inv, decl) {
 		if strings.HasPrefix(f.Control, prefix) {
 			out[f.Control+" "+f.Resource.ID] = f.Status

@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ownaudit/ownaudit/controls"
+	"github.com/ownaudit/ownaudit/declaration"
 	"github.com/ownaudit/ownaudit/internal/demo"
 	"github.com/ownaudit/ownaudit/inventory"
 	"github.com/ownaudit/ownaudit/rules"
@@ -25,13 +27,13 @@ var (
 
 // Declaration has a customer and an MSP; only the parts the report reads
 // are filled in.
-func Declaration() *rules.Declaration {
-	return &rules.Declaration{
-		Version: rules.DeclarationVersion,
-		Parties: []rules.Party{
-			{ID: "acme", Role: rules.Customer, Name: "Acme GmbH", Contact: "secops@acme.example"},
-			{ID: "claranet", Role: rules.MSP, Name: "Claranet"},
-			{ID: "aws", Role: rules.Provider},
+func Declaration() *declaration.Declaration {
+	return &declaration.Declaration{
+		Version: declaration.Version,
+		Parties: []declaration.Party{
+			{ID: "acme", Role: controls.Customer, Name: "Acme GmbH", Contact: "secops@acme.example"},
+			{ID: "claranet", Role: controls.MSP, Name: "Claranet"},
+			{ID: "aws", Role: controls.Provider},
 		},
 		File:   "configs/declarations/managed-service.yaml",
 		SHA256: "5f2b0c8c4a1e9d3b7f6a2c1d0e9f8a7b6c5d4e3f2a1b0c9d8e7f6a5b4c3d2e1f",
@@ -39,49 +41,49 @@ func Declaration() *rules.Declaration {
 }
 
 // Owner attributes a finding to a party of Declaration by entry.
-func Owner(party string, role rules.Role, entry int) *rules.Responsible {
+func Owner(party string, role controls.Role, entry int) *rules.Responsible {
 	return &rules.Responsible{Party: party, Role: role,
 		DecidedBy: rules.Decision{Entry: entry, Via: rules.ViaAssign, File: "managed-service.yaml", Line: 10 + 3*entry, Column: 5}}
 }
 
 // Finding builds a finding with a stable id from its control and resource.
-func Finding(control string, dom inventory.Domain, sev rules.Severity, st rules.Status, res rules.ResourceRef, who *rules.Responsible, msg string) rules.Finding {
+func Finding(control string, dom inventory.Domain, sev controls.Severity, st controls.Status, res rules.ResourceRef, who *rules.Responsible, msg string) rules.Finding {
 	return rules.Finding{
 		ID: rules.FindingID(control, res), Control: control, Title: "title of " + control,
 		Domain: dom, Severity: sev, Status: st, Resource: res, Responsible: who,
-		ExpectedRoles: []rules.Role{rules.Customer, rules.MSP}, Message: msg,
+		ExpectedRoles: []controls.Role{controls.Customer, controls.MSP}, Message: msg,
 	}
 }
 
 // Findings cover every status, two parties, an unassigned finding and
 // two resources with the same name in different accounts.
 func Findings() []rules.Finding {
-	acme := Owner("acme", rules.Customer, 2)
-	claranet := Owner("claranet", rules.MSP, 0)
+	acme := Owner("acme", controls.Customer, 2)
+	claranet := Owner("claranet", controls.MSP, 0)
 	root1 := rules.ResourceRef{Cloud: inventory.AWS, Target: "111111111111", Type: inventory.AWSRoot, ID: "arn:aws:iam::111111111111:root", Name: "root"}
 	root2 := rules.ResourceRef{Cloud: inventory.AWS, Target: "222222222222", Type: inventory.AWSRoot, ID: "arn:aws:iam::222222222222:root", Name: "root"}
 	sg := rules.ResourceRef{Cloud: inventory.AWS, Target: "111111111111", Region: "eu-central-1", Type: inventory.AWSSecurityGroup, ID: "sg-0a1b2c3d", Name: "web", Tags: map[string]string{"env": "prod"}}
 	vm := rules.ResourceRef{Cloud: inventory.Azure, Target: "00000000-0000-0000-0000-000000000000", Region: "westeurope", Type: inventory.AzureVM, ID: "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/app/providers/Microsoft.Compute/virtualMachines/app-1", Name: "app-1"}
 	bucket := rules.ResourceRef{Cloud: inventory.GCP, Target: "acme-prod", Type: inventory.GCPBucket, ID: "acme-prod-logs"}
 
-	unassigned := Finding(rules.OwnershipUnassigned, inventory.Patching, rules.High, rules.Fail, vm, nil,
+	unassigned := Finding(rules.OwnershipUnassigned, inventory.Patching, controls.High, controls.Fail, vm, nil,
 		`no declaration entry assigns patching of azure.compute.vm "app-1" (a customer-side responsibility)`)
-	unknown := Finding("patching.missing_security_updates", inventory.Patching, rules.High, rules.Error, sg, claranet, "patch state could not be read")
+	unknown := Finding("patching.missing_security_updates", inventory.Patching, controls.High, controls.Error, sg, claranet, "patch state could not be read")
 	unknown.Evidence = map[string]any{"unknown": "patch state"}
-	fail := Finding("iam.root_mfa_disabled", inventory.IAM, rules.Critical, rules.Fail, root1, acme, "root user has no MFA device")
+	fail := Finding("iam.root_mfa_disabled", inventory.IAM, controls.Critical, controls.Fail, root1, acme, "root user has no MFA device")
 	fail.Evidence = map[string]any{"mfaEnabled": false}
 	fail.References = []string{"cis_7.0_aws:2.5"}
 	fail.Remediation = "Assign an MFA device to the root user."
 	return []rules.Finding{
 		fail,
-		Finding("iam.root_mfa_disabled", inventory.IAM, rules.Critical, rules.Pass, root2, acme, "root user has MFA enabled"),
-		Finding("firewall.admin_ports_open_to_internet", inventory.Firewall, rules.High, rules.Fail, sg, claranet,
+		Finding("iam.root_mfa_disabled", inventory.IAM, controls.Critical, controls.Pass, root2, acme, "root user has MFA enabled"),
+		Finding("firewall.admin_ports_open_to_internet", inventory.Firewall, controls.High, controls.Fail, sg, claranet,
 			"ingress/0 allows tcp 22 from 0.0.0.0/0, which lets anyone on the internet try to log in to every instance in the group"),
-		Finding("firewall.all_ports_open_to_internet", inventory.Firewall, rules.Critical, rules.Pass, sg, claranet, "no rule opens all ports"),
+		Finding("firewall.all_ports_open_to_internet", inventory.Firewall, controls.Critical, controls.Pass, sg, claranet, "no rule opens all ports"),
 		unknown,
 		unassigned,
-		Finding("encryption.insecure_transport_allowed", inventory.Encryption, rules.Medium, rules.Fail, bucket, claranet, "bucket accepts plaintext HTTP"),
-		Finding(rules.OwnershipTagConflict, inventory.IAM, rules.Medium, rules.Fail, root1, acme, `tag responsible-party="claranet" names another party`),
+		Finding("encryption.insecure_transport_allowed", inventory.Encryption, controls.Medium, controls.Fail, bucket, claranet, "bucket accepts plaintext HTTP"),
+		Finding(rules.OwnershipTagConflict, inventory.IAM, controls.Medium, controls.Fail, root1, acme, `tag responsible-party="claranet" names another party`),
 	}
 }
 
@@ -122,7 +124,7 @@ func Inventory() *inventory.Inventory {
 // Demo is the demo estate's inventory (Azure and GCP; its AWS half is
 // scanned from the simulator, not here) and declaration, and the findings
 // a scan evaluates from them, passed ones included.
-func Demo(t testing.TB) (*inventory.Inventory, *rules.Declaration, []rules.Finding) {
+func Demo(t testing.TB) (*inventory.Inventory, *declaration.Declaration, []rules.Finding) {
 	t.Helper()
 	decl, err := demo.Declaration()
 	if err != nil {

@@ -1,0 +1,485 @@
+package declaration
+
+import (
+	"fmt"
+	"path"
+	"reflect"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/ownaudit/ownaudit/controls"
+	"github.com/ownaudit/ownaudit/inventory"
+)
+
+// validate checks what the structure pass cannot: versions, ids, and that
+// every reference names something declared.
+func (p *declParser) validate(d *Declaration) {
+	switch {
+	case !p.has("version"):
+		p.add(p.start(), "missing version; add `version: %d` at the top", Version)
+	case d.Version != Version:
+		p.add(p.at("version"), "unsupported version %d; this ownaudit reads version %d", d.Version, Version)
+	}
+	parties := p.validateParties(d)
+	p.validateTargets(d)
+	p.validateResponsibilities(d, parties)
+	p.validateSuppressions(d, parties)
+	if p.has("ownershipTag") && strings.TrimSpace(d.OwnershipTag) == "" {
+		p.add(p.at("ownershipTag"), "ownershipTag is empty; name a resource tag key such as responsible-party, or remove the key")
+	}
+	p.validateSettings(d)
+}
+
+// validateParties returns the declared party ids in order.
+func (p *declParser) validateParties(d *Declaration) []string {
+	if len(d.Parties) == 0 {
+		p.add(p.keyAt("parties"), "no parties declared; expected a list of parties, each with an id and a role (%s)", roleNames())
+		return nil
+	}
+	var ids []string
+	first := map[string]Position{}
+	for i, party := range d.Parties {
+		at := fmt.Sprintf("parties[%d]", i)
+		switch {
+		case party.ID == "":
+			p.add(p.itemPos(at), "party %s has no id; expected id: a short lowercase name such as acme", at)
+		case first[party.ID].Line > 0:
+			f := first[party.ID]
+			p.add(p.at(at+".id"), "duplicate party id %q in %s.id; first declared at line %d, column %d", party.ID, at, f.Line, f.Column)
+		default:
+			if !partyIDRe.MatchString(party.ID) {
+				p.add(p.at(at+".id"), "invalid party id %q in %s.id; expected lowercase letters, digits, '.', '_' or '-', starting with a letter or digit", party.ID, at)
+			}
+			// An id of the wrong shape still counts as declared, so
+			// that references to it are not reported a second time.
+			first[party.ID] = p.at(at + ".id")
+			ids = append(ids, party.ID)
+		}
+		name := party.ID
+		if name == "" {
+			name = at
+		}
+		switch {
+		case party.Role == "":
+			p.add(p.itemPos(at), "party %s has no role; expected role: %s", name, roleNames())
+		case !validRole(party.Role):
+			p.add(p.at(at+".role"), "unknown role %q for party %s in %s.role; expected %s", party.Role, name, at, roleNames())
+		}
+	}
+	return ids
+}
+
+func validRole(r controls.Role) bool {
+	for _, x := range controls.Roles {
+		if x == r {
+			return true
+		}
+	}
+	return false
+}
+
+func (p *declParser) validateTargets(d *Declaration) {
+	seen := map[string]Position{}
+	dup := func(at, id string) bool {
+		pos := p.at(at)
+		if f, ok := seen[id]; ok {
+			p.add(pos, "target %q in %s is listed twice; first at line %d, column %d", id, at, f.Line, f.Column)
+			return true
+		}
+		seen[id] = pos
+		return false
+	}
+	for i, t := range d.Targets.AWS {
+		at := fmt.Sprintf("targets.aws[%d]", i)
+		switch {
+		case t.Organization && t.Account != "":
+			p.add(p.at(at+".account"), "%s sets both organization: true and account; scan one account, or every account of the organization, not both", at)
+		case !t.Organization && t.Account == "":
+			p.add(p.itemPos(at), `%s names no account; expected account: "111111111111" (12 digits, quoted) or organization: true`, at)
+		case t.Account != "" && !awsAccountRe.MatchString(t.Account):
+			p.add(p.at(at+".account"), `malformed AWS account id %q in %s.account; expected 12 digits as a quoted string, e.g. "111111111111"`, t.Account, at)
+		case t.Account != "":
+			dup(at+".account", t.Account)
+		}
+		if t.AssumeRole != "" {
+			m := awsRoleARNRe.FindStringSubmatch(t.AssumeRole)
+			switch {
+			case m == nil:
+				p.add(p.at(at+".assumeRole"), "malformed role ARN %q in %s.assumeRole; expected arn:aws:iam::<12-digit account>:role/<name>", t.AssumeRole, at)
+			case awsAccountRe.MatchString(t.Account) && m[2] != t.Account:
+				p.add(p.at(at+".assumeRole"), "role ARN in %s.assumeRole is in account %s, but the target is account %s; the role must be in the account it scans", at, m[2], t.Account)
+			}
+		}
+		if t.AssumeRoleName != "" {
+			switch {
+			case !t.Organization:
+				p.add(p.at(at+".assumeRoleName"), "%s.assumeRoleName is only used with organization: true; for one account give the full ARN in assumeRole", at)
+			case !awsRoleNameRe.MatchString(t.AssumeRoleName):
+				p.add(p.at(at+".assumeRoleName"), "malformed role name %q in %s.assumeRoleName; expected up to 64 letters, digits or +=,.@_-", t.AssumeRoleName, at)
+			}
+		}
+		if t.ExternalID != "" && (len(t.ExternalID) < 2 || len(t.ExternalID) > 1224 || !awsExternalIDRe.MatchString(t.ExternalID)) {
+			p.add(p.at(at+".externalId"), "malformed external id in %s.externalId; expected 2-1224 letters, digits or +=,.@:/_-", at)
+		}
+		p.validateRegions(inventory.AWS, t.Regions, at+".regions")
+	}
+	for i, t := range d.Targets.Azure {
+		at := fmt.Sprintf("targets.azure[%d]", i)
+		switch {
+		case t.Subscription == "":
+			p.add(p.itemPos(at), "%s names no subscription; expected subscription: <subscription id, a GUID>", at)
+		case !azureSubRe.MatchString(t.Subscription):
+			p.add(p.at(at+".subscription"), "malformed Azure subscription id %q in %s.subscription; expected a GUID such as 00000000-0000-0000-0000-000000000000", t.Subscription, at)
+		default:
+			dup(at+".subscription", strings.ToLower(t.Subscription))
+		}
+		p.validateRegions(inventory.Azure, t.Regions, at+".regions")
+	}
+	for i, t := range d.Targets.GCP {
+		at := fmt.Sprintf("targets.gcp[%d]", i)
+		switch {
+		case t.Project == "":
+			p.add(p.itemPos(at), "%s names no project; expected project: <project id>", at)
+		case !gcpProjectRe.MatchString(t.Project):
+			p.add(p.at(at+".project"), "malformed GCP project id %q in %s.project; expected 6-30 characters of lowercase letters, digits and hyphens, starting with a letter and not ending with a hyphen", t.Project, at)
+		default:
+			dup(at+".project", t.Project)
+		}
+		p.validateRegions(inventory.GCP, t.Regions, at+".regions")
+	}
+}
+
+// validateRegions checks region names against the cloud's naming shape;
+// with no cloud, any cloud's shape will do.
+func (p *declParser) validateRegions(cloud inventory.Cloud, regions []string, at string) {
+	for i, r := range regions {
+		ok := false
+		for c, re := range regionRe {
+			if (cloud == "" || c == cloud) && re.MatchString(r) {
+				ok = true
+			}
+		}
+		if ok {
+			continue
+		}
+		item := fmt.Sprintf("%s[%d]", at, i)
+		if cloud == "" {
+			p.add(p.at(item), "malformed region %q in %s; expected a region name such as %s, %s or %s", r, item, regionExample[inventory.AWS], regionExample[inventory.Azure], regionExample[inventory.GCP])
+			continue
+		}
+		msg := fmt.Sprintf("malformed %s region %q in %s; expected a region name such as %s", cloud, r, item, regionExample[cloud])
+		if cloud == inventory.GCP && regexp.MustCompile(`^[a-z]+-[a-z]+[0-9]+-[a-z]$`).MatchString(r) {
+			msg += " (that is a zone; use its region " + r[:len(r)-2] + ")"
+		}
+		p.add(p.at(item), "%s", msg)
+	}
+}
+
+func (p *declParser) validateResponsibilities(d *Declaration, parties []string) {
+	if len(d.Responsibilities) == 0 {
+		p.add(p.keyAt("responsibilities"), "no responsibilities; expected a list of entries, each with a match and an assign (domain: party) or controls (control id: party)")
+		return
+	}
+	declared := map[string]bool{}
+	for _, id := range parties {
+		declared[id] = true
+	}
+	list := strings.Join(parties, ", ")
+	if list == "" {
+		list = "none"
+	}
+	checkParty := func(party, at, what string) {
+		switch {
+		case party == "":
+			p.add(p.at(at), "no party for %s in %s; expected one of the declared parties: %s", what, parentPath(at), list)
+		case !declared[party]:
+			msg := fmt.Sprintf("unknown party %q in %s; declared parties: %s", party, at, list)
+			if s := closest(party, parties); s != "" {
+				msg += fmt.Sprintf(" (did you mean %s?)", s)
+			}
+			p.add(p.at(at), "%s", msg)
+		}
+	}
+	for i, e := range d.Responsibilities {
+		at := fmt.Sprintf("responsibilities[%d]", i)
+		p.validateMatch(e.Match, at+".match")
+		if len(e.Assign) == 0 && len(e.Controls) == 0 {
+			p.add(p.itemPos(at), "%s assigns nothing; expected assign (domain: party) or controls (control id: party)", at)
+		}
+		for _, dom := range sortedKeys(e.Assign) {
+			kat := keyPath(at+".assign", string(dom))
+			if !inventory.ValidDomain(dom) {
+				msg := fmt.Sprintf("unknown domain %q in %s.assign; expected %s", dom, at, domainNames())
+				p.add(p.keyAt(kat), "%s", msg)
+				continue
+			}
+			checkParty(e.Assign[dom], kat, "domain "+string(dom))
+		}
+		for _, id := range sortedKeys(e.Controls) {
+			kat := keyPath(at+".controls", id)
+			c := controls.Lookup(id)
+			switch {
+			case strings.HasPrefix(id, "ownership."):
+				p.add(p.keyAt(kat), "%s in %s.controls is an ownership finding, which cannot be assigned; expected a control id listed by `ownaudit controls`", id, at)
+				continue
+			case c == nil:
+				msg := fmt.Sprintf("unknown control id %q in %s.controls; ", id, at)
+				if s := closest(id, controlIDs()); s != "" {
+					msg += fmt.Sprintf("did you mean %s? ", s)
+				}
+				p.add(p.keyAt(kat), "%s`ownaudit controls` lists the ids", msg)
+				continue
+			case e.Match.Cloud != "" && !controlCovers(c, e.Match.Cloud):
+				p.add(p.keyAt(kat), "control %s in %s.controls checks no %s resource, but match.cloud is %s; this override would never apply", id, at, e.Match.Cloud, e.Match.Cloud)
+			}
+			checkParty(e.Controls[id], kat, "control "+id)
+		}
+	}
+}
+
+// validateSuppressions checks that each suppression names a catalogue
+// control, a resource, a reason, a declared party and a real date.
+func (p *declParser) validateSuppressions(d *Declaration, parties []string) {
+	list := strings.Join(parties, ", ")
+	if list == "" {
+		list = "none"
+	}
+	for i, s := range d.Suppressions {
+		at := fmt.Sprintf("suppressions[%d]", i)
+		switch {
+		case s.Control == "":
+			p.add(p.fieldPos(at, "control"), "%s names no control; expected control: a control id listed by `ownaudit controls`", at)
+		case strings.HasPrefix(s.Control, "ownership."):
+			p.add(p.at(at+".control"), "%s in %s.control is an ownership finding, which cannot be suppressed; fix the declaration instead", s.Control, at)
+		case controls.Lookup(s.Control) == nil:
+			msg := fmt.Sprintf("unknown control id %q in %s.control; ", s.Control, at)
+			if c := closest(s.Control, controlIDs()); c != "" {
+				msg += fmt.Sprintf("did you mean %s? ", c)
+			}
+			p.add(p.at(at+".control"), "%s`ownaudit controls` lists the ids", msg)
+		}
+		if strings.TrimSpace(s.Resource) == "" {
+			p.add(p.fieldPos(at, "resource"), "%s names no resource; expected resource: a resource id, or a glob over ids with * and ?", at)
+		}
+		if strings.TrimSpace(s.Reason) == "" {
+			p.add(p.fieldPos(at, "reason"), "%s gives no reason; expected reason: why the risk is accepted", at)
+		}
+		switch {
+		case s.AcceptedBy == "":
+			p.add(p.fieldPos(at, "acceptedBy"), "%s names no acceptedBy; expected one of the declared parties: %s", at, list)
+		case !slices.Contains(parties, s.AcceptedBy):
+			msg := fmt.Sprintf("unknown party %q in %s.acceptedBy; declared parties: %s", s.AcceptedBy, at, list)
+			if c := closest(s.AcceptedBy, parties); c != "" {
+				msg += fmt.Sprintf(" (did you mean %s?)", c)
+			}
+			p.add(p.at(at+".acceptedBy"), "%s", msg)
+		}
+		if s.Expires == "" {
+			p.add(p.fieldPos(at, "expires"), "%s has no expires; expected expires: the last day the acceptance holds, as YYYY-MM-DD", at)
+		} else if _, err := time.Parse(time.DateOnly, s.Expires); err != nil {
+			p.add(p.at(at+".expires"), "invalid date %q in %s.expires; expected a real day as YYYY-MM-DD, e.g. 2026-06-30", s.Expires, at)
+		}
+	}
+}
+
+// fieldPos is where the key field of the mapping at path is, or the item
+// itself when the key is missing.
+func (p *declParser) fieldPos(path, field string) Position {
+	if p.has(path + "." + field) {
+		return p.keyAt(path + "." + field)
+	}
+	return p.itemPos(path)
+}
+
+func controlIDs() []string {
+	var ids []string
+	for _, c := range controls.Controls() {
+		ids = append(ids, c.ID)
+	}
+	return ids
+}
+
+// controlCovers reports whether c checks any resource type of cloud.
+func controlCovers(c *controls.Control, cloud inventory.Cloud) bool {
+	for _, t := range c.ResourceTypes {
+		if inventory.Types[t].Cloud == cloud {
+			return true
+		}
+	}
+	return false
+}
+
+func sortedKeys[K ~string, V any](m map[K]V) []K {
+	keys := make([]K, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool { return keys[i] < keys[j] })
+	return keys
+}
+
+func (p *declParser) validateMatch(m Match, at string) {
+	cloudOK := m.Cloud == ""
+	for _, c := range inventory.Clouds {
+		if m.Cloud == c {
+			cloudOK = true
+		}
+	}
+	if !cloudOK {
+		p.add(p.at(at+".cloud"), "unknown cloud %q in %s.cloud; expected %s", m.Cloud, at, cloudNames())
+	}
+	cloud := m.Cloud
+	if !cloudOK {
+		cloud = ""
+	}
+	for i, id := range m.Targets {
+		item := fmt.Sprintf("%s.targets[%d]", at, i)
+		if cloud != "" {
+			if ok, shape := targetOK(cloud, id); !ok {
+				p.add(p.at(item), "target %q in %s is not %s, as match.cloud %s requires", id, item, shape, cloud)
+			}
+			continue
+		}
+		known := false
+		for _, c := range inventory.Clouds {
+			if ok, _ := targetOK(c, id); ok {
+				known = true
+			}
+		}
+		if !known {
+			p.add(p.at(item), `target %q in %s is not an AWS account id ("111111111111"), an Azure subscription id (a GUID) or a GCP project id`, id, item)
+		}
+	}
+	p.validateRegions(cloud, m.Regions, at+".regions")
+	names := inventory.TypeNames()
+	for i, pat := range m.ResourceTypes {
+		item := fmt.Sprintf("%s.resourceTypes[%d]", at, i)
+		if _, err := path.Match(pat, ""); err != nil {
+			p.add(p.at(item), "malformed resource type pattern %q in %s; patterns use * ? and [...] as in aws.ec2.*", pat, item)
+			continue
+		}
+		var matched []string
+		for _, n := range names {
+			if ok, _ := path.Match(pat, n); ok {
+				matched = append(matched, n)
+			}
+		}
+		if len(matched) == 0 {
+			msg := fmt.Sprintf("unknown resource type %q in %s; ", pat, item)
+			if s := closest(pat, names); s != "" {
+				msg += fmt.Sprintf("did you mean %s? ", s)
+			}
+			p.add(p.at(item), "%s`ownaudit controls --model` lists the types", msg)
+			continue
+		}
+		if cloud == "" {
+			continue
+		}
+		inCloud := false
+		for _, n := range matched {
+			if inventory.Types[n].Cloud == cloud {
+				inCloud = true
+			}
+		}
+		if !inCloud {
+			p.add(p.at(item), "resource type %q in %s belongs to cloud %s, but match.cloud is %s; the entry can never match", pat, item, inventory.Types[matched[0]].Cloud, cloud)
+		}
+	}
+	for _, k := range sortedKeys(m.Tags) {
+		if k == "" {
+			p.add(p.keyAt(keyPath(at+".tags", k)), "empty tag key in %s.tags; expected a tag name", at)
+		}
+	}
+}
+
+// validateSettings rejects thresholds below 1 that were written out; an
+// absent threshold takes its default.
+func (p *declParser) validateSettings(d *Declaration) {
+	names, fields := yamlFields(reflect.TypeFor[controls.Settings]())
+	got := reflect.ValueOf(d.Settings)
+	def := reflect.ValueOf(controls.DefaultSettings)
+	for _, n := range names {
+		f := fields[n]
+		if f.Type.Kind() != reflect.Int {
+			continue
+		}
+		at := "settings." + n
+		unit := "a count"
+		if strings.HasSuffix(n, "Days") {
+			unit = "a number of days"
+		}
+		if v := got.FieldByIndex(f.Index).Int(); p.has(at) && v < 1 {
+			p.add(p.at(at), "%s is %d; expected %s of at least 1 (default %d)", at, v, unit, def.FieldByIndex(f.Index).Int())
+		}
+	}
+}
+
+// Shapes of the ids a declaration names.
+var (
+	partyIDRe       = regexp.MustCompile(`^[a-z0-9][a-z0-9_.-]*$`)
+	awsAccountRe    = regexp.MustCompile(`^[0-9]{12}$`)
+	awsRoleARNRe    = regexp.MustCompile(`^arn:aws(-cn|-us-gov|-iso|-iso-b|-eusc)?:iam::([0-9]{12}):role/([\w+=,.@/-]{1,512})$`)
+	awsRoleNameRe   = regexp.MustCompile(`^[\w+=,.@-]{1,64}$`)
+	awsExternalIDRe = regexp.MustCompile(`^[\w+=,.@:/-]+$`)
+	azureSubRe      = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+	gcpProjectRe    = regexp.MustCompile(`^[a-z][a-z0-9-]{4,28}[a-z0-9]$`)
+	regionRe        = map[inventory.Cloud]*regexp.Regexp{
+		inventory.AWS:   regexp.MustCompile(`^[a-z]{2,4}(-[a-z]+)+-[0-9]{1,2}$`),
+		inventory.Azure: regexp.MustCompile(`^[a-z][a-z0-9]{2,39}$`),
+		inventory.GCP:   regexp.MustCompile(`^[a-z]+[0-9]*(-[a-z]+[0-9]+)?$`),
+	}
+	regionExample = map[inventory.Cloud]string{
+		inventory.AWS:   "eu-central-1",
+		inventory.Azure: "westeurope",
+		inventory.GCP:   "europe-west3",
+	}
+)
+
+// targetOK reports whether id has the shape of a target of cloud, and
+// describes that shape.
+func targetOK(cloud inventory.Cloud, id string) (bool, string) {
+	switch cloud {
+	case inventory.AWS:
+		return awsAccountRe.MatchString(id), `an AWS account id (12 digits, quoted, e.g. "111111111111")`
+	case inventory.Azure:
+		return azureSubRe.MatchString(id), "an Azure subscription id (a GUID, e.g. 00000000-0000-0000-0000-000000000000)"
+	case inventory.GCP:
+		return gcpProjectRe.MatchString(id), "a GCP project id (6-30 characters: lowercase letters, digits and hyphens, starting with a letter, not ending with a hyphen)"
+	}
+	return false, ""
+}
+
+func cloudNames() string {
+	names := make([]string, len(inventory.Clouds))
+	for i, c := range inventory.Clouds {
+		names[i] = string(c)
+	}
+	return orList(names)
+}
+
+func domainNames() string {
+	names := make([]string, len(inventory.Domains))
+	for i, d := range inventory.Domains {
+		names[i] = string(d)
+	}
+	return orList(names)
+}
+
+func roleNames() string {
+	names := make([]string, len(controls.Roles))
+	for i, r := range controls.Roles {
+		names[i] = string(r)
+	}
+	return orList(names)
+}
+
+// orList renders "a, b or c".
+func orList(xs []string) string {
+	if len(xs) <= 1 {
+		return strings.Join(xs, "")
+	}
+	return strings.Join(xs[:len(xs)-1], ", ") + " or " + xs[len(xs)-1]
+}

@@ -1,0 +1,56 @@
+package declaration
+
+import "github.com/ownaudit/ownaudit/inventory"
+
+// Target is one declared target in the form every cloud shares: what the
+// scanners are given.
+type Target struct {
+	Cloud inventory.Cloud
+	// ID is the account, subscription or project; empty for a group.
+	ID      string
+	Regions []string
+	// Group is a set of targets the scanners expand: "organization" for
+	// every account of an AWS organization.
+	Group string
+	// Params are the cloud's own settings of the target, under their
+	// declaration names (AWS: assumeRole, externalId, assumeRoleName); only
+	// those that are set.
+	Params map[string]string
+}
+
+// List returns every declared target, cloud by cloud, each in the order
+// the declaration lists it.
+func (t Targets) List() []Target {
+	var out []Target
+	for _, a := range t.AWS {
+		x := Target{Cloud: inventory.AWS, ID: a.Account, Regions: a.Regions,
+			Params: params("assumeRole", a.AssumeRole, "externalId", a.ExternalID, "assumeRoleName", a.AssumeRoleName)}
+		if a.Organization {
+			x.Group = "organization"
+		}
+		out = append(out, x)
+	}
+	for _, a := range t.Azure {
+		out = append(out, Target{Cloud: inventory.Azure, ID: a.Subscription, Regions: a.Regions})
+	}
+	for _, g := range t.GCP {
+		out = append(out, Target{Cloud: inventory.GCP, ID: g.Project, Regions: g.Regions})
+	}
+	return out
+}
+
+// params builds a target's parameters from name, value pairs, leaving out
+// the empty values; nil when all are empty.
+func params(kv ...string) map[string]string {
+	var out map[string]string
+	for i := 0; i+1 < len(kv); i += 2 {
+		if kv[i+1] == "" {
+			continue
+		}
+		if out == nil {
+			out = map[string]string{}
+		}
+		out[kv[i]] = kv[i+1]
+	}
+	return out
+}
