@@ -133,10 +133,12 @@ func golden(t *testing.T, name string, got []byte) {
 	}
 }
 
-// demoDocument is the demo estate's findings (Azure and GCP from its
-// inventory; its AWS half is scanned from the simulator, not here),
-// evaluated the way a scan evaluates them, passed findings included, with
-// fixed times so outputs can be compared with golden files.
+// demoDocument is the demo estate's findings (GCP from its inventory, and
+// a fixed Azure subscription from testdata/azure-inventory.json, with a
+// VM whose patch state is unknown; the AWS and Azure halves the demo
+// scans from the simulator are not here), evaluated the way a scan
+// evaluates them, passed findings included, with fixed times so outputs
+// can be compared with golden files.
 func demoDocument(t *testing.T, scanID, toolVersion string) *Document {
 	t.Helper()
 	decl, err := demo.Declaration()
@@ -147,6 +149,17 @@ func demoDocument(t *testing.T, scanID, toolVersion string) *Document {
 	if err != nil {
 		t.Fatal(err)
 	}
+	f, err := os.Open(filepath.Join("testdata", "azure-inventory.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	az, err := inventory.Decode(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	inv.Targets = append(az.Targets, inv.Targets...)
+	inv.Resources = append(az.Resources, inv.Resources...)
 	inv.CollectedAt = demo.Epoch
 	return Build(inv, decl, rules.Evaluate(inv, decl), Meta{ScanID: scanID, ToolVersion: toolVersion,
 		Started: testStarted, Finished: testFinished, Source: SourceDemo})

@@ -524,9 +524,15 @@ func responseMessage(re *azcore.ResponseError) string {
 	return strings.Join(strings.Fields(body.Error.Message), " ")
 }
 
+// isAccessDenied reports whether Azure refused the caller. A Key Vault
+// whose firewall refuses the caller's address is not a missing
+// permission: no role would let the request in.
 func isAccessDenied(err error) bool {
 	var re *azcore.ResponseError
-	return errors.As(err, &re) && (re.StatusCode == http.StatusForbidden || re.StatusCode == http.StatusUnauthorized)
+	if !errors.As(err, &re) || re.StatusCode != http.StatusForbidden && re.StatusCode != http.StatusUnauthorized {
+		return false
+	}
+	return !strings.Contains(err.Error(), "ForbiddenByFirewall")
 }
 
 func deref[T any](p *T) T {

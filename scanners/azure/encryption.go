@@ -341,7 +341,7 @@ func (es *encryptionScan) vault(ctx context.Context, keys *armkeyvault.KeysClien
 		if k == nil || k.Name == nil {
 			continue
 		}
-		res := keyResource(es.s.ID, v, *vault.Properties.VaultURI, k)
+		res := keyResource(es.s.ID, v, k)
 		g.Go(func() {
 			policy, err := data.GetKeyRotationPolicy(ctx, *k.Name, nil)
 			if err != nil {
@@ -355,10 +355,14 @@ func (es *encryptionScan) vault(ctx context.Context, keys *armkeyvault.KeysClien
 	g.Wait()
 }
 
-// keyResource is a key as Resource Manager lists it: Key Vault keys are
-// the customer's, and automatic rotation applies to every key type.
-func keyResource(sub string, v typedRow, vaultURI string, k *armkeyvault.Key) inventory.Resource {
-	id := strings.TrimSuffix(vaultURI, "/") + "/keys/" + *k.Name
+// keyResource is a key as Resource Manager lists it, under its Resource
+// Manager id: Key Vault keys are the customer's, and automatic rotation
+// applies to every key type.
+func keyResource(sub string, v typedRow, k *armkeyvault.Key) inventory.Resource {
+	id := v.ID + "/keys/" + *k.Name
+	if k.ID != nil {
+		id = *k.ID
+	}
 	res := inventory.Resource{Cloud: inventory.Azure, Target: sub, Region: v.Location, Type: inventory.AzureKeyVaultKey,
 		ID: id, Name: *k.Name, Key: &inventory.Key{KeyManager: inventory.Known(inventory.KeyCustomer)}}
 	if len(k.Tags) > 0 {
