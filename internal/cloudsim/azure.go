@@ -82,7 +82,7 @@ type azureCall struct {
 	// call's attempts.
 	data    bool
 	attempt int
-	Body []byte
+	Body    []byte
 
 	status int
 	code   string

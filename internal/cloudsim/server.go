@@ -132,8 +132,8 @@ func Start(w *World) (*Server, error) {
 // http.Handler, or call Start instead.
 func New(w *World) *Server {
 	return &Server{
-		world:    w,
-		faults:   newFaultState(w.Faults),
+		world:      w,
+		faults:     newFaultState(w.Faults),
 		sessions:   map[string]session{},
 		reports:    map[string]int{},
 		attempts:   map[string]int{},
