@@ -191,9 +191,12 @@ func (e *env) cloudFor(t scanners.Target) (*cloudClient, error) {
 		}
 	}
 	base := azcore.ClientOptions{
-		Cloud:            cfg,
-		Transport:        transport,
-		Retry:            e.retry(),
+		Cloud:     cfg,
+		Transport: transport,
+		Retry:     e.retry(),
+		// One client request id per call, sent again with each retry of
+		// it: Azure's logs (and the simulator) tell attempts apart by it.
+		PerCallPolicies:  []policy.Policy{runtime.NewRequestIDPolicy()},
 		PerRetryPolicies: []policy.Policy{meter{sched: e.o.Scheduler}},
 		Telemetry:        policy.TelemetryOptions{ApplicationID: "ownaudit"},
 	}
