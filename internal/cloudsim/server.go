@@ -17,6 +17,8 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"io"
+	"log"
 	"net"
 	"net/http"
 	"sort"
@@ -121,7 +123,9 @@ func Start(w *World) (*Server, error) {
 	_, s.azurePort, _ = net.SplitHostPort(tln.Addr().String())
 	s.AzureURL, s.CACert = "https://"+tln.Addr().String(), pemCert
 	s.http = &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
-	s.azure = &http.Server{Handler: http.HandlerFunc(s.serveAzure), ReadHeaderTimeout: 10 * time.Second,
+	// A client that speaks plain HTTP to the TLS address is its own
+	// error; the server's log line about it would only be noise.
+	s.azure = &http.Server{Handler: http.HandlerFunc(s.serveAzure), ReadHeaderTimeout: 10 * time.Second, ErrorLog: log.New(io.Discard, "", 0),
 		TLSConfig: &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}}
 	go func() { _ = s.http.Serve(ln) }()
 	go func() { _ = s.azure.ServeTLS(tln, "", "") }()
