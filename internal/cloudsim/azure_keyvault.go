@@ -11,8 +11,6 @@ import (
 // without a token gets 401 with a challenge naming the resource to get a
 // token for, which the SDK checks against the vault's host.
 
-const vaultRotationPolicyRead = "Microsoft.KeyVault/vaults/keyrotationpolicies/read"
-
 func (s *Server) serveVault(c *azureCall, name string) {
 	c.data = true
 	c.Service, c.Operation = "Microsoft.KeyVault", "vaults/keys/write"
