@@ -1,7 +1,7 @@
 // Package demo holds the example estate that `ownaudit scan --demo`
 // evaluates across AWS, Azure and GCP and all four domains: a simulator
-// world for AWS, which the demo scans through the real SDK, an inventory
-// for Azure and GCP until their scanners land, and a declaration with
+// world for AWS and Azure, which the demo scans through the real SDKs, an
+// inventory for GCP until its scanners land, and a declaration with
 // deliberate mistakes so every kind of ownership finding shows.
 package demo
 
