@@ -57,7 +57,8 @@ import (
 // or the simulator. Its CACert is trusted besides the system's
 // certificates, its Audience is the token audience (the URL when empty),
 // and a non-empty Identity is a fixed bearer token used instead of the
-// credential chain.
+// credential chain; with such a token, CACert is the only certificate
+// trusted, as nothing else (no sign-in authority) is reached.
 func Register(g *scanners.Registry, o scanners.Options) { register(g, settings{Options: o}) }
 
 // settings are the shared options plus what only the Azure scanners tune;
@@ -267,7 +268,9 @@ func (e *env) transport() (policy.Transporter, error) {
 	}
 	ep := e.o.Endpoints[inventory.Azure]
 	roots, err := x509.SystemCertPool()
-	if err != nil || roots == nil {
+	if err != nil || roots == nil || ep.Identity != "" && len(ep.CACert) > 0 {
+		// An endpoint with a fixed token (the simulator) needs no sign-in
+		// authority: its certificate is the only one trusted.
 		roots = x509.NewCertPool()
 	}
 	if len(ep.CACert) > 0 && !roots.AppendCertsFromPEM(ep.CACert) {

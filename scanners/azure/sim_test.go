@@ -214,3 +214,20 @@ func TestFirewalledVaultIsAnErrorNotAPermission(t *testing.T) {
 		}
 	}
 }
+
+// TestOnlyTheEndpointCertificateIsTrusted points the scanners at one
+// simulator while trusting another's certificate: nothing is read, and
+// nothing passes.
+func TestOnlyTheEndpointCertificateIsTrusted(t *testing.T) {
+	other, _ := simulated(t, demoWorld(t))
+	srv, o := simulated(t, demoWorld(t))
+	o.Endpoints[inventory.Azure] = scanners.Endpoint{URL: srv.AzureURL, Identity: demo.AzureToken, CACert: other.CACert}
+	o.retry.MaxRetries = -1
+	inv := scanSim(t, o, shopGroup, inventory.Firewall)
+	if len(inv.Resources) != 0 || len(inv.Errors) == 0 || !strings.Contains(inv.Errors[0].Message, "certificate") {
+		t.Fatalf("resources %d, errors %+v; want none read and a certificate error", len(inv.Resources), inv.Errors)
+	}
+	if n := len(srv.Requests()); n != 0 {
+		t.Errorf("the simulator answered %d requests over an untrusted connection", n)
+	}
+}
