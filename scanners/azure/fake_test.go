@@ -336,3 +336,17 @@ func byID(inv *inventory.Inventory) map[string]inventory.Resource {
 }
 
 var _ azcore.TokenCredential = &azfake.TokenCredential{}
+
+// hostRecorder notes the host of every request before handing it on.
+type hostRecorder struct {
+	mu    sync.Mutex
+	hosts map[string]bool
+	next  policy.Transporter
+}
+
+func (h *hostRecorder) Do(r *http.Request) (*http.Response, error) {
+	h.mu.Lock()
+	h.hosts[r.URL.Host] = true
+	h.mu.Unlock()
+	return h.next.Do(r)
+}
