@@ -13,13 +13,13 @@ var OutdatedTLS = register(&Control{
 	Title:         "Minimum TLS version is below 1.2",
 	Domain:        inventory.Encryption,
 	Severity:      Medium,
-	ResourceTypes: []string{inventory.AWSListener, inventory.AzureStorageAccount, inventory.GCPSSLPolicy},
+	ResourceTypes: []string{inventory.AWSListener, inventory.AzureStorageAccount, inventory.AzureSQLServer, inventory.GCPSSLPolicy},
 	Rationale: "TLS 1.0 and 1.1 are deprecated (RFC 8996): they depend on SHA-1 and older cipher constructions, and a server that still offers " +
 		"them lets a client, or an attacker in the middle, settle on the weakest version both sides accept.",
 	Remediation: "Check first that no client still needs TLS 1.0/1.1 (the load balancer and storage logs show the negotiated version). " +
 		"AWS: move the listener to a security policy with TLS 1.2 as the minimum: aws elbv2 modify-listener --listener-arn ARN " +
 		"--ssl-policy ELBSecurityPolicy-TLS13-1-2-2021-06. " +
-		"Azure: az storage account update --name ACCOUNT --min-tls-version TLS1_2. " +
+		"Azure: az storage account update --name ACCOUNT --min-tls-version TLS1_2; for SQL, az sql server update --name SERVER --resource-group RG --minimal-tls-version 1.2. " +
 		"GCP: gcloud compute ssl-policies update POLICY --min-tls-version 1.2 (with the MODERN or RESTRICTED profile), " +
 		"and attach the policy to every HTTPS and SSL proxy that uses the default.",
 	References: []Reference{{Benchmark: "cis_5.0_azure", ID: "9.3.6"}},
@@ -69,6 +69,12 @@ func checkOutdatedTLS(_ Env, r inventory.Resource) Result {
 		}
 		version = r.Storage.MinTLSVersion
 		subject = "the storage account"
+	case inventory.AzureSQLServer:
+		if r.Database == nil {
+			return unknown("database")
+		}
+		version = r.Database.MinTLSVersion
+		subject = "the SQL server"
 	default:
 		return Result{Status: NotApplicable, Message: fmt.Sprintf("%s is not a type this control checks", r.Type)}
 	}

@@ -17,6 +17,9 @@ var _ = table(OutdatedTLS, func(t *testing.T) []checkCase {
 	account := func(min inventory.String) inventory.Resource {
 		return inventory.Resource{Cloud: inventory.Azure, Target: "sub", Type: inventory.AzureStorageAccount, ID: "acmedata", Storage: &inventory.Storage{MinTLSVersion: min}}
 	}
+	sqlServer := func(min inventory.String) inventory.Resource {
+		return inventory.Resource{Cloud: inventory.Azure, Target: "sub", Type: inventory.AzureSQLServer, ID: "sql-shop", Database: &inventory.Database{MinTLSVersion: min}}
+	}
 	v := inventory.Known[string]
 	cases := []checkCase{
 		{name: "https listener tls 1.2", res: listener("HTTPS", "ELBSecurityPolicy-TLS13-1-2-2021-06", v("1.2")), want: Pass},
@@ -30,6 +33,10 @@ var _ = table(OutdatedTLS, func(t *testing.T) []checkCase {
 		{name: "storage account tls 1.2", res: account(v("1.2")), want: Pass},
 		{name: "storage account tls 1.0", res: account(v("1.0")), want: Fail},
 		{name: "storage account unknown", res: account(inventory.String{}), want: Error},
+		{name: "sql server tls 1.2", res: sqlServer(v("1.2")), want: Pass},
+		{name: "sql server tls 1.0", res: sqlServer(v("1.0")), want: Fail},
+		{name: "sql server tls 1.1", res: sqlServer(v("1.1")), want: Fail},
+		{name: "sql server minimum unknown", res: sqlServer(inventory.String{}), want: Error},
 		{name: "ssl policy tls 1.2", res: sslPolicy(v("1.2")), want: Pass},
 		{name: "ssl policy tls 1.1", res: sslPolicy(v("1.1")), want: Fail},
 		{name: "ssl policy version not normalized", res: sslPolicy(v("TLS_1_2")), want: Error},

@@ -370,27 +370,44 @@ func fwRuleName(rule inventory.Rule) string {
 	return fmt.Sprintf("ingress rule %s", rule.ID)
 }
 
-// fwPortGroup is a set of TCP ports a control watches, e.g. the admin
-// ports.
+// fwPortGroup is a set of ports a control watches, e.g. the admin ports:
+// TCP ports, and the UDP ports that carry the same service (RDP's UDP
+// transport on 3389; SSH has none, so UDP 22 is not SSH).
 type fwPortGroup struct {
 	// name is how messages call the group ("admin ports").
 	name  string
 	ports []int
+	udp   []int
 }
 
-// String renders the group as "admin ports (tcp 22, 3389)".
+// String renders the group as "admin ports (tcp 22, 3389; udp 3389)".
 func (g fwPortGroup) String() string {
-	ps := make([]string, len(g.ports))
-	for i, p := range g.ports {
-		ps[i] = strconv.Itoa(p)
+	list := func(ports []int) string {
+		ps := make([]string, len(ports))
+		for i, p := range ports {
+			ps[i] = strconv.Itoa(p)
+		}
+		return strings.Join(ps, ", ")
 	}
-	return fmt.Sprintf("%s (tcp %s)", g.name, strings.Join(ps, ", "))
+	out := fmt.Sprintf("%s (tcp %s", g.name, list(g.ports))
+	if len(g.udp) > 0 {
+		out += "; udp " + list(g.udp)
+	}
+	return out + ")"
 }
 
-// reached returns the group's ports that set s contains.
-func (g fwPortGroup) reached(s fwPorts) []int {
+// watched returns the group's ports of proto.
+func (g fwPortGroup) watched(proto string) []int {
+	if proto == "udp" {
+		return g.udp
+	}
+	return g.ports
+}
+
+// reached returns the group's ports of proto that set s contains.
+func (g fwPortGroup) reached(proto string, s fwPorts) []int {
 	var out []int
-	for _, p := range g.ports {
+	for _, p := range g.watched(proto) {
 		if s.has(p) {
 			out = append(out, p)
 		}
@@ -411,24 +428,31 @@ func fwPortGroupCheck(r inventory.Resource, g fwPortGroup) Result {
 	var offending, covered []fwRuleEvidence
 	var msgs, coveredIDs []string
 	for _, e := range fwInternetExposures(rules) {
-		ports := g.reached(e.openPorts("tcp"))
-		if len(ports) == 0 {
-			continue
+		for _, proto := range []string{"tcp", "udp"} {
+			ports := g.reached(proto, e.openPorts(proto))
+			if len(ports) == 0 {
+				continue
+			}
+			sources := e.sourcesReaching(proto, func(s fwPorts) bool { return len(g.reached(proto, s)) > 0 })
+			var spans []fwSpan
+			for _, p := range ports {
+				spans = append(spans, fwSpan{p, p})
+			}
+			portText := fwPorts(spans).String()
+			if proto == "udp" {
+				portText = "udp " + portText
+			}
+			ev := fwRuleEvidence{Rule: e.rule.ID, Priority: e.rule.Priority, Protocol: e.rule.Protocol, Ports: portText, Sources: sources}
+			if e.allPorts {
+				if !slices.Contains(coveredIDs, e.rule.ID) {
+					covered = append(covered, ev)
+					coveredIDs = append(coveredIDs, e.rule.ID)
+				}
+				continue
+			}
+			offending = append(offending, ev)
+			msgs = append(msgs, fmt.Sprintf("%s allows %s %s from %s", fwRuleName(e.rule), proto, strings.TrimPrefix(portText, "udp "), strings.Join(sources, ", ")))
 		}
-		sources := e.sourcesReaching("tcp", func(s fwPorts) bool { return len(g.reached(s)) > 0 })
-		var spans []fwSpan
-		for _, p := range ports {
-			spans = append(spans, fwSpan{p, p})
-		}
-		portText := fwPorts(spans).String()
-		ev := fwRuleEvidence{Rule: e.rule.ID, Priority: e.rule.Priority, Protocol: e.rule.Protocol, Ports: portText, Sources: sources}
-		if e.allPorts {
-			covered = append(covered, ev)
-			coveredIDs = append(coveredIDs, e.rule.ID)
-			continue
-		}
-		offending = append(offending, ev)
-		msgs = append(msgs, fmt.Sprintf("%s allows tcp %s from %s", fwRuleName(e.rule), portText, strings.Join(sources, ", ")))
 	}
 	evidence := map[string]any{}
 	if len(covered) > 0 {

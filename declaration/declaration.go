@@ -71,11 +71,22 @@ type AWSTarget struct {
 	Regions        []string `yaml:"regions,omitempty" json:"regions,omitempty"`
 }
 
-// AzureTarget is one subscription.
+// AzureTarget is one subscription, every subscription below a
+// management group, or every subscription the credentials can see.
 type AzureTarget struct {
-	Subscription string   `yaml:"subscription" json:"subscription"`
-	Regions      []string `yaml:"regions,omitempty" json:"regions,omitempty"`
+	Subscription string `yaml:"subscription,omitempty" json:"subscription,omitempty"`
+	// ManagementGroup: scan every subscription below it, at any depth.
+	ManagementGroup string `yaml:"managementGroup,omitempty" json:"managementGroup,omitempty"`
+	// AllSubscriptions: scan every subscription the credentials can see.
+	AllSubscriptions bool `yaml:"allSubscriptions,omitempty" json:"allSubscriptions,omitempty"`
+	// Cloud is the sovereign cloud: AzurePublic (the default), AzureChina
+	// or AzureUSGovernment.
+	Cloud   string   `yaml:"cloud,omitempty" json:"cloud,omitempty" jsonschema:"enum=AzurePublic,enum=AzureChina,enum=AzureUSGovernment"`
+	Regions []string `yaml:"regions,omitempty" json:"regions,omitempty"`
 }
+
+// AzureClouds are the sovereign clouds an Azure target may name.
+var AzureClouds = []string{"AzureChina", "AzurePublic", "AzureUSGovernment"}
 
 // GCPTarget is one project.
 type GCPTarget struct {

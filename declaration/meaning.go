@@ -128,13 +128,30 @@ func (p *declParser) validateTargets(d *Declaration) {
 	}
 	for i, t := range d.Targets.Azure {
 		at := fmt.Sprintf("targets.azure[%d]", i)
+		kinds := 0
+		for _, set := range []bool{t.Subscription != "", t.ManagementGroup != "", t.AllSubscriptions} {
+			if set {
+				kinds++
+			}
+		}
 		switch {
-		case t.Subscription == "":
-			p.add(p.itemPos(at), "%s names no subscription; expected subscription: <subscription id, a GUID>", at)
+		case kinds == 0:
+			p.add(p.itemPos(at), "%s names no subscription; expected subscription: <subscription id, a GUID>, managementGroup: <id> or allSubscriptions: true", at)
+		case kinds > 1:
+			p.add(p.itemPos(at), "%s sets more than one of subscription, managementGroup and allSubscriptions; a target is one of them", at)
+		case t.ManagementGroup != "" && !azureGroupRe.MatchString(t.ManagementGroup):
+			p.add(p.at(at+".managementGroup"), "malformed management group id %q in %s.managementGroup; expected up to 90 letters, digits, '-', '_', '(', ')' or '.', not ending with '.'", t.ManagementGroup, at)
+		case t.ManagementGroup != "":
+			dup(at+".managementGroup", "managementGroup/"+strings.ToLower(t.ManagementGroup))
+		case t.AllSubscriptions:
+			dup(at+".allSubscriptions", "allSubscriptions/"+t.Cloud)
 		case !azureSubRe.MatchString(t.Subscription):
 			p.add(p.at(at+".subscription"), "malformed Azure subscription id %q in %s.subscription; expected a GUID such as 00000000-0000-0000-0000-000000000000", t.Subscription, at)
 		default:
 			dup(at+".subscription", strings.ToLower(t.Subscription))
+		}
+		if t.Cloud != "" && !slices.Contains(AzureClouds, t.Cloud) {
+			p.add(p.at(at+".cloud"), "unknown Azure cloud %q in %s.cloud; expected %s", t.Cloud, at, orList(AzureClouds))
 		}
 		p.validateRegions(inventory.Azure, t.Regions, at+".regions")
 	}
@@ -424,6 +441,7 @@ var (
 	awsRoleARNRe    = regexp.MustCompile(`^arn:aws(-cn|-us-gov|-iso|-iso-b|-eusc)?:iam::([0-9]{12}):role/([\w+=,.@/-]{1,512})$`)
 	awsRoleNameRe   = regexp.MustCompile(`^[\w+=,.@-]{1,64}$`)
 	awsExternalIDRe = regexp.MustCompile(`^[\w+=,.@:/-]+$`)
+	azureGroupRe    = regexp.MustCompile(`^[A-Za-z0-9_().-]{0,89}[A-Za-z0-9_()-]$`)
 	azureSubRe      = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
 	gcpProjectRe    = regexp.MustCompile(`^[a-z][a-z0-9-]{4,28}[a-z0-9]$`)
 	regionRe        = map[inventory.Cloud]*regexp.Regexp{

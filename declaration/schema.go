@@ -63,7 +63,7 @@ var schemaDocs = map[string]string{
 	"Party.Contact":                       "Where to send findings, e.g. a team mailbox.",
 	"Targets":                             "What is scanned, per cloud.",
 	"Targets.AWS":                         "AWS accounts, or every account of an AWS Organization.",
-	"Targets.Azure":                       "Azure subscriptions.",
+	"Targets.Azure":                       "Azure subscriptions, management groups, or all visible subscriptions.",
 	"Targets.GCP":                         "Google Cloud projects.",
 	"AWSTarget":                           "One AWS account, or every active account of the organization.",
 	"AWSTarget.Account":                   "The 12-digit account id, quoted.",
@@ -72,9 +72,12 @@ var schemaDocs = map[string]string{
 	"AWSTarget.Organization":              "List the organization's accounts and scan each active one.",
 	"AWSTarget.AssumeRoleName":            "With organization: the role name to assume in every member account.",
 	"AWSTarget.Regions":                   "Regions to scan; without it every enabled region.",
-	"AzureTarget":                         "One Azure subscription.",
+	"AzureTarget":                         "One Azure subscription, every subscription below a management group, or every subscription the credentials can see.",
 	"AzureTarget.Subscription":            "The subscription id (a GUID).",
-	"AzureTarget.Regions":                 "Regions to scan; without it all of them.",
+	"AzureTarget.ManagementGroup":         "A management group id: scan every subscription below it, at any depth.",
+	"AzureTarget.AllSubscriptions":        "Scan every subscription the credentials can see.",
+	"AzureTarget.Cloud":                   "The sovereign cloud the target is in; AzurePublic when absent.",
+	"AzureTarget.Regions":                 "Regions (locations) to scan; without it all of them.",
 	"GCPTarget":                           "One Google Cloud project.",
 	"GCPTarget.Project":                   "The project id (not its number).",
 	"GCPTarget.Regions":                   "Regions to scan; without it all of them.",
@@ -149,6 +152,7 @@ func refineSchema(defs jsonschema.Definitions) error {
 		{"AWSTarget", "assumeRoleName", func(p *jsonschema.Schema) { p.Pattern = schemaRoleName }},
 		{"AWSTarget", "externalId", func(p *jsonschema.Schema) { p.Pattern = `^[\w+=,.@:/-]{2,}$` }},
 		{"AzureTarget", "subscription", func(p *jsonschema.Schema) { p.Pattern = schemaAzureSub }},
+		{"AzureTarget", "managementGroup", func(p *jsonschema.Schema) { p.Pattern = azureGroupRe.String() }},
 		{"GCPTarget", "project", func(p *jsonschema.Schema) { p.Pattern = schemaGCPProject }},
 		{"Match", "targets", func(p *jsonschema.Schema) {
 			p.Items = &jsonschema.Schema{Type: "string", AnyOf: []*jsonschema.Schema{
@@ -206,7 +210,6 @@ func refineSchema(defs jsonschema.Definitions) error {
 	required := map[string][]string{
 		"Declaration":      {"version", "parties", "responsibilities"},
 		"Party":            {"id", "role"},
-		"AzureTarget":      {"subscription"},
 		"GCPTarget":        {"project"},
 		"SuppressionEntry": {"control", "resource", "reason", "acceptedBy", "expires"},
 	}
@@ -228,6 +231,14 @@ func refineSchema(defs jsonschema.Definitions) error {
 	defs["AWSTarget"].If = &jsonschema.Schema{Properties: orgTrue, Required: []string{"organization"}}
 	defs["AWSTarget"].Then = &jsonschema.Schema{Not: &jsonschema.Schema{Required: []string{"account"}}}
 	defs["AWSTarget"].Else = &jsonschema.Schema{Required: []string{"account"}}
+	// An Azure target is exactly one of its three kinds.
+	allTrue := orderedmap.New[string, *jsonschema.Schema]()
+	allTrue.Set("allSubscriptions", &jsonschema.Schema{Const: true})
+	defs["AzureTarget"].OneOf = []*jsonschema.Schema{
+		{Required: []string{"subscription"}},
+		{Required: []string{"managementGroup"}},
+		{Required: []string{"allSubscriptions"}, Properties: allTrue},
+	}
 	return nil
 }
 

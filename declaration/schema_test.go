@@ -110,6 +110,7 @@ func TestSchemaRejects(t *testing.T) {
 		"aws-account-malformed",
 		"aws-account-unquoted",
 		"azure-subscription",
+		"azure-target-kind",
 		"entry-assigns-nothing",
 		"gcp-project",
 		"match-targets",

@@ -10,11 +10,12 @@ type Target struct {
 	ID      string
 	Regions []string
 	// Group is a set of targets the scanners expand: "organization" for
-	// every account of an AWS organization.
+	// every account of an AWS organization, "managementGroup/<id>" for
+	// every subscription below an Azure management group.
 	Group string
 	// Params are the cloud's own settings of the target, under their
-	// declaration names (AWS: assumeRole, externalId, assumeRoleName); only
-	// those that are set.
+	// declaration names (AWS: assumeRole, externalId, assumeRoleName;
+	// Azure: cloud); only those that are set.
 	Params map[string]string
 }
 
@@ -31,7 +32,12 @@ func (t Targets) List() []Target {
 		out = append(out, x)
 	}
 	for _, a := range t.Azure {
-		out = append(out, Target{Cloud: inventory.Azure, ID: a.Subscription, Regions: a.Regions})
+		x := Target{Cloud: inventory.Azure, ID: a.Subscription, Regions: a.Regions, Params: params("cloud", a.Cloud)}
+		if a.ManagementGroup != "" {
+			x.Group = "managementGroup/" + a.ManagementGroup
+		}
+		// allSubscriptions is no ID and no group: what the credentials see.
+		out = append(out, x)
 	}
 	for _, g := range t.GCP {
 		out = append(out, Target{Cloud: inventory.GCP, ID: g.Project, Regions: g.Regions})

@@ -15,7 +15,10 @@ targets:
     - {account: "111111111111", regions: [eu-west-1]}
     - {account: "222222222222", assumeRole: "arn:aws:iam::222222222222:role/audit", externalId: x-1}
     - {organization: true, assumeRoleName: audit}
-  azure: [{subscription: 00000000-0000-0000-0000-000000000000}]
+  azure:
+    - {subscription: 00000000-0000-0000-0000-000000000000}
+    - {managementGroup: acme-root, cloud: AzureChina}
+    - {allSubscriptions: true, regions: [westeurope]}
   gcp: [{project: acme-prod, regions: [europe-west3]}]
 responsibilities:
   - assign: {firewall: acme, patching: acme, encryption: acme, iam: acme}
@@ -29,6 +32,8 @@ responsibilities:
 		{Cloud: inventory.AWS, ID: "222222222222", Params: map[string]string{"assumeRole": "arn:aws:iam::222222222222:role/audit", "externalId": "x-1"}},
 		{Cloud: inventory.AWS, Group: "organization", Params: map[string]string{"assumeRoleName": "audit"}},
 		{Cloud: inventory.Azure, ID: "00000000-0000-0000-0000-000000000000"},
+		{Cloud: inventory.Azure, Group: "managementGroup/acme-root", Params: map[string]string{"cloud": "AzureChina"}},
+		{Cloud: inventory.Azure, Regions: []string{"westeurope"}},
 		{Cloud: inventory.GCP, ID: "acme-prod", Regions: []string{"europe-west3"}},
 	})
 	if got != want {

@@ -2,6 +2,7 @@ package integration
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"io"
@@ -22,8 +23,9 @@ import (
 )
 
 // demoInstance is the Pushgateway grouping label value of a demo scan: the
-// demo declaration's targets.
-const demoInstance = "aws:organization,azure:3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b,gcp:acme-analytics"
+// demo declaration's targets. It holds a "/", so the push path carries it
+// base64-encoded, as the Pushgateway's API asks.
+const demoInstance = "aws:organization,azure:managementGroup/acme-shop,gcp:acme-analytics"
 
 // httpGet fetches url and returns the status code, content type and body.
 func httpGet(t *testing.T, url string) (int, string, []byte) {
@@ -278,7 +280,7 @@ func TestScanPushesOnceToThePushgateway(t *testing.T) {
 	}
 	p := got[0]
 	// PUT replaces the whole group: findings fixed since the last push go.
-	if want := "/metrics/job/ownaudit/instance/" + demoInstance; p.method != http.MethodPut || p.path != want {
+	if want := "/metrics/job/ownaudit/instance@base64/" + base64.RawURLEncoding.EncodeToString([]byte(demoInstance)); p.method != http.MethodPut || p.path != want {
 		t.Errorf("push = %s %s, want PUT %s", p.method, p.path, want)
 	}
 	fam, ok := p.families["ownaudit_findings"]

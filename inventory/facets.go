@@ -158,6 +158,9 @@ type Database struct {
 	KeyManager       String `json:"keyManager,omitzero"`
 	// RequireTLS: the server refuses plaintext connections.
 	RequireTLS Bool `json:"requireTls,omitzero"`
+	// MinTLSVersion is the lowest TLS version the server accepts ("1.0",
+	// "1.1", "1.2" or "1.3"), where it has the setting (Azure SQL).
+	MinTLSVersion String `json:"minTlsVersion,omitzero"`
 }
 
 // Key is a customer-managed encryption key.

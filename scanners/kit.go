@@ -1,6 +1,7 @@
 package scanners
 
 import (
+	"context"
 	"fmt"
 	"sync"
 
@@ -236,4 +237,68 @@ func Each[T any](g *Group, items []T, fn func(T)) {
 		g.Go(func() { fn(it) })
 	}
 	g.Wait()
+}
+
+// DomainScan is one domain's scanner of a cloud: it reads t with what the
+// cloud's scanners share (env) and records into out.
+type DomainScan[E any] func(ctx context.Context, env E, t Target, out *Sink) error
+
+// RegisterDomains registers a cloud's domain scanners, each sharing env,
+// so that what one resolves about a target (its accounts or
+// subscriptions, their credentials) serves the others.
+func RegisterDomains[E any](g *Registry, cloud inventory.Cloud, env E, scans map[inventory.Domain]DomainScan[E]) {
+	for _, d := range inventory.Domains {
+		scan, ok := scans[d]
+		if !ok {
+			continue
+		}
+		g.Register(Registration{Cloud: cloud, Domain: d, New: func() Scanner { return domainScanner[E]{env: env, scan: scan} }})
+	}
+}
+
+type domainScanner[E any] struct {
+	env  E
+	scan DomainScan[E]
+}
+
+func (s domainScanner[E]) Scan(ctx context.Context, t Target, out *Sink) error {
+	return s.scan(ctx, s.env, t, out)
+}
+
+// Resolutions resolves each target once per run, however many domain
+// scanners ask for it at once: the first caller resolves, the others
+// wait for its answer (or their context).
+type Resolutions[T any] struct {
+	mu   sync.Mutex
+	byID map[string]*resolution[T]
+}
+
+type resolution[T any] struct {
+	done chan struct{}
+	list []T
+	err  error
+}
+
+// Get returns what resolve returned for key, calling it once.
+func (r *Resolutions[T]) Get(ctx context.Context, key string, resolve func() ([]T, error)) ([]T, error) {
+	r.mu.Lock()
+	x, ok := r.byID[key]
+	if !ok {
+		if r.byID == nil {
+			r.byID = map[string]*resolution[T]{}
+		}
+		x = &resolution[T]{done: make(chan struct{})}
+		r.byID[key] = x
+	}
+	r.mu.Unlock()
+	if !ok {
+		x.list, x.err = resolve()
+		close(x.done)
+	}
+	select {
+	case <-x.done:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	return x.list, x.err
 }

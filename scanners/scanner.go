@@ -85,8 +85,16 @@ type Endpoint struct {
 	// Region is the region (or location) calls that name none go to.
 	Region string
 	// Identity is who the endpoint sees calling; what it is depends on
-	// the cloud (AWS: an access key id the simulator maps to an account).
+	// the cloud (AWS: an access key id the simulator maps to an account;
+	// Azure: a bearer token, or empty for the ambient credential chain).
 	Identity string
+	// CACert is PEM certificates to trust for the endpoint besides the
+	// system's: a private cloud's own authority, or the certificate the
+	// simulator made when it started. Nil trusts the system's only.
+	CACert []byte
+	// Audience is the token audience of the endpoint where the cloud asks
+	// for one (Azure Resource Manager); empty means URL.
+	Audience string
 }
 
 // Sink receives what a scanner reads. It is safe for concurrent use.

@@ -27,7 +27,7 @@ func scanDemo(ctx context.Context, g *globalOptions, o *scanOptions, decl *decla
 	defer srv.Close()
 
 	registry := newRegistry(scanners.Options{Scheduler: sched, CallTimeout: o.callTimeout, Logger: g.logger,
-		Endpoints: demo.Endpoints(srv.URL)})
+		Endpoints: demo.Endpoints(srv)})
 	selected, err := registry.Select(o.disable)
 	if err != nil {
 		return nil, withCode(exitUsage, fmt.Errorf("--disable-scanner: %w", err))

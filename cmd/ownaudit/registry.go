@@ -4,12 +4,14 @@ import (
 	"github.com/ownaudit/ownaudit/declaration"
 	"github.com/ownaudit/ownaudit/scanners"
 	awsscan "github.com/ownaudit/ownaudit/scanners/aws"
+	azurescan "github.com/ownaudit/ownaudit/scanners/azure"
 )
 
 // registers adds the scanners of each cloud this binary is built with:
 // a new cloud is its package under scanners/ and one line here.
 var registers = []func(*scanners.Registry, scanners.Options){
 	awsscan.Register,
+	azurescan.Register,
 }
 
 // scannerHook is for tests only: it becomes scanners.Options.Hook, which

@@ -275,7 +275,11 @@ func loadInventory(ctx context.Context, g *globalOptions, o *scanOptions, decl *
 		}
 		return inv, "demo", nil
 	}
-	registry := newRegistry(scanners.Options{Scheduler: sched, CallTimeout: o.callTimeout, Logger: g.logger})
+	endpoints, err := endpointsFromEnv(os.Getenv, os.ReadFile)
+	if err != nil {
+		return nil, "", withCode(exitUsage, err)
+	}
+	registry := newRegistry(scanners.Options{Scheduler: sched, CallTimeout: o.callTimeout, Logger: g.logger, Endpoints: endpoints})
 	selected, err := registry.Select(o.disable)
 	if err != nil {
 		return nil, "", withCode(exitUsage, fmt.Errorf("--disable-scanner: %w", err))

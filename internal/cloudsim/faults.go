@@ -16,11 +16,13 @@ type Faults struct {
 	// (0-1) with the service's throttling error or a 5xx.
 	ThrottleRate    float64 `yaml:"throttleRate"`
 	ServerErrorRate float64 `yaml:"serverErrorRate"`
-	// RegionsDown answer every request in these regions with 503.
+	// RegionsDown answer every AWS request in these regions with 503.
 	RegionsDown []string `yaml:"regionsDown"`
 	// AccessDenied refuses actions ("ssm:DescribeInstancePatchStates",
 	// patterns such as "ssm:*" work) for an account, or for all accounts
-	// when Account is empty.
+	// when Account is empty. For Azure, Account is a subscription and the
+	// action an RBAC action, "*" matching any run of characters
+	// ("Microsoft.Network/*", or "*" for the whole subscription).
 	AccessDenied []Denial `yaml:"accessDenied"`
 	// RateLimits are provider-like token buckets per (account, region,
 	// action), keyed by an action pattern such as "ec2:Describe*". A request
@@ -33,6 +35,9 @@ type Faults struct {
 	// throttling error, then a 5xx, alternately: a deterministic way to
 	// make every call go through the retryer.
 	FailFirstAttempts int `yaml:"failFirstAttempts"`
+	// RetryAfter is the Retry-After Azure's 429 answers carry (1s when
+	// unset); Azure's SDK waits that long before it tries again.
+	RetryAfter time.Duration `yaml:"retryAfter"`
 }
 
 // Denial refuses an action.
@@ -93,7 +98,7 @@ func (fs *faultState) inject(c *awsCall) bool {
 		}
 		return true
 	}
-	if fs.emptyBucket(c, action) || fs.roll(fs.f.ThrottleRate) {
+	if fs.bucketEmpty(c.Account, c.Region, action) || fs.roll(fs.f.ThrottleRate) {
 		c.Throttle()
 		return true
 	}
@@ -122,12 +127,14 @@ func (fs *faultState) roll(rate float64) bool {
 	return fs.rng.Float64() < rate
 }
 
-func (fs *faultState) emptyBucket(c *awsCall, action string) bool {
+// bucketEmpty takes a token from the bucket of (account, region, action)
+// and reports whether there was none.
+func (fs *faultState) bucketEmpty(account, region, action string) bool {
 	for pattern, b := range fs.f.RateLimits {
-		if !matchAction(pattern, action) {
+		if !matchAction(pattern, action) && !rbacMatch(pattern, action) {
 			continue
 		}
-		key := c.Account + "|" + c.Region + "|" + action
+		key := account + "|" + region + "|" + action
 		now := time.Now()
 		fs.mu.Lock()
 		t, ok := fs.buckets[key]

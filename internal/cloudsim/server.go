@@ -7,13 +7,18 @@
 // operation).
 //
 // AWS requests are routed by their SigV4 credential scope, which names the
-// service and region; the access key names the account. Azure and GCP
-// routes slot in beside AWS by host and path.
+// service and region; the access key names the account. Azure requests
+// come to a second, TLS address (azure.go): Resource Manager and Resource
+// Graph by path, the Key Vault data plane by host; the bearer token names
+// the caller. GCP routes will slot in beside them.
 package cloudsim
 
 import (
+	"crypto/tls"
 	"errors"
 	"fmt"
+	"io"
+	"log"
 	"net"
 	"net/http"
 	"sort"
@@ -36,27 +41,58 @@ type Request struct {
 	// simulator refuses it and tests fail on it.
 	Write bool `json:"write,omitempty"`
 	// Attempt is the client's attempt number for the call (the AWS SDKs
-	// send it in the amz-sdk-request header); 0 when the client did not say.
+	// send it in the amz-sdk-request header; Azure's repeat the
+	// x-ms-client-request-id); 0 when the client did not say.
 	Attempt int `json:"attempt,omitempty"`
+	// Reads are the further RBAC actions an Azure request exercised: the
+	// read actions of the resource types a Resource Graph query returned.
+	Reads []string `json:"reads,omitempty"`
+	// DataAction marks an Azure data-plane request (Key Vault), whose
+	// action belongs in a role's dataActions.
+	DataAction bool `json:"dataAction,omitempty"`
+	// Time is when the answer was sent.
+	Time time.Time `json:"time"`
 }
 
-// Action is the operation as an IAM action, e.g. "ec2:DescribeVolumes".
-func (r Request) Action() string { return r.Service + ":" + r.Operation }
+// Action is the operation as an IAM action, e.g. "ec2:DescribeVolumes",
+// or for Azure as an RBAC action, e.g.
+// "Microsoft.Network/networkSecurityGroups/read".
+func (r Request) Action() string {
+	if r.Cloud == "azure" {
+		return r.Service + "/" + r.Operation
+	}
+	return r.Service + ":" + r.Operation
+}
 
 // Server is a running simulator.
 type Server struct {
 	// URL is the base URL, http://127.0.0.1:port.
 	URL string
+	// AzureURL is the Azure side's base URL, https://127.0.0.1:port, and
+	// CACert the PEM certificate it serves, made at Start: the one
+	// certificate its clients should trust.
+	AzureURL string
+	CACert   []byte
+	// ManagedIdentityURL is where the simulated managed identity
+	// endpoint answers (IDENTITY_ENDPOINT).
+	ManagedIdentityURL string
 
 	world  *World
 	faults *faultState
 	ln     net.Listener
 	http   *http.Server
+	// azure serves the TLS address; azurePort is its port.
+	azure     *http.Server
+	azurePort string
 
 	mu       sync.Mutex
 	log      []Request
 	sessions map[string]session // access key id AssumeRole issued -> who
 	reports  map[string]int     // account -> GenerateCredentialReport calls
+	// attempts counts the requests per x-ms-client-request-id;
+	// graphCalls are each principal's recent Resource Graph queries.
+	attempts   map[string]int
+	graphCalls map[string][]time.Time
 }
 
 type session struct {
@@ -73,8 +109,26 @@ func Start(w *World) (*Server, error) {
 	s := New(w)
 	s.ln = ln
 	s.URL = "http://" + ln.Addr().String()
+	s.ManagedIdentityURL = s.URL + "/msi/token"
+	cert, pemCert, err := newCertificate()
+	if err != nil {
+		_ = ln.Close()
+		return nil, fmt.Errorf("cloudsim: make the TLS certificate: %w", err)
+	}
+	tln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		_ = ln.Close()
+		return nil, fmt.Errorf("cloudsim: listen: %w", err)
+	}
+	_, s.azurePort, _ = net.SplitHostPort(tln.Addr().String())
+	s.AzureURL, s.CACert = "https://"+tln.Addr().String(), pemCert
 	s.http = &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
+	// A client that speaks plain HTTP to the TLS address is its own
+	// error; the server's log line about it would only be noise.
+	s.azure = &http.Server{Handler: http.HandlerFunc(s.serveAzure), ReadHeaderTimeout: 10 * time.Second, ErrorLog: log.New(io.Discard, "", 0),
+		TLSConfig: &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}}
 	go func() { _ = s.http.Serve(ln) }()
+	go func() { _ = s.azure.ServeTLS(tln, "", "") }()
 	return s, nil
 }
 
@@ -82,10 +136,12 @@ func Start(w *World) (*Server, error) {
 // http.Handler, or call Start instead.
 func New(w *World) *Server {
 	return &Server{
-		world:    w,
-		faults:   newFaultState(w.Faults),
-		sessions: map[string]session{},
-		reports:  map[string]int{},
+		world:      w,
+		faults:     newFaultState(w.Faults),
+		sessions:   map[string]session{},
+		reports:    map[string]int{},
+		attempts:   map[string]int{},
+		graphCalls: map[string][]time.Time{},
 	}
 }
 
@@ -95,6 +151,9 @@ func New(w *World) *Server {
 func (s *Server) Close() error {
 	if s.http == nil {
 		return nil
+	}
+	if s.azure != nil {
+		_ = s.azure.Close()
 	}
 	return s.http.Close()
 }
@@ -165,6 +224,9 @@ func (s *Server) Writes() []Request {
 }
 
 func (s *Server) record(r Request) {
+	if r.Time.IsZero() {
+		r.Time = time.Now()
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.log = append(s.log, r)
@@ -180,6 +242,10 @@ func (s *Server) faultState() *faultState {
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if strings.HasPrefix(r.Header.Get("Authorization"), "AWS4-HMAC-SHA256 ") {
 		s.serveAWS(w, r)
+		return
+	}
+	if r.URL.Path == "/msi/token" {
+		s.serveManagedIdentity(w, r)
 		return
 	}
 	s.record(Request{Cloud: "unknown", Operation: r.Method + " " + r.URL.Path, Status: http.StatusNotFound})

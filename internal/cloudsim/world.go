@@ -12,8 +12,9 @@ import (
 // World is everything the simulator serves: per cloud, the targets and
 // their resources, plus the faults it injects. It is read from YAML.
 type World struct {
-	AWS    AWSWorld `yaml:"aws"`
-	Faults Faults   `yaml:"faults"`
+	AWS    AWSWorld   `yaml:"aws"`
+	Azure  AzureWorld `yaml:"azure"`
+	Faults Faults     `yaml:"faults"`
 }
 
 // AWSWorld is the AWS part of a world.
@@ -439,7 +440,7 @@ func (w *World) validate() error {
 			return fmt.Errorf("access key %s belongs to account %s, which the world does not list", key, acct)
 		}
 	}
-	return nil
+	return w.Azure.validate()
 }
 
 // Account returns the AWS account with id, or nil.

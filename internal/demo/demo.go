@@ -1,7 +1,7 @@
 // Package demo holds the example estate that `ownaudit scan --demo`
 // evaluates across AWS, Azure and GCP and all four domains: a simulator
-// world for AWS, which the demo scans through the real SDK, an inventory
-// for Azure and GCP until their scanners land, and a declaration with
+// world for AWS and Azure, which the demo scans through the real SDKs, an
+// inventory for GCP until its scanners land, and a declaration with
 // deliberate mistakes so every kind of ownership finding shows.
 package demo
 
@@ -69,10 +69,17 @@ func Inventory() (*inventory.Inventory, error) {
 	return inv, nil
 }
 
-// Endpoints points each cloud's scanners at the simulator serving World
-// at url, as the identities the world knows.
-func Endpoints(url string) map[inventory.Cloud]scanners.Endpoint {
+// AzureToken is the bearer token the demo's Azure scanners present: the
+// simulator maps it to the auditing principal. It is not a credential
+// anywhere else.
+const AzureToken = "demo-azure-token-not-a-credential"
+
+// Endpoints points each cloud's scanners at srv, the simulator serving
+// World, as the identities the world knows; the Azure side is TLS with the
+// certificate srv made, which is the one trusted.
+func Endpoints(srv *cloudsim.Server) map[inventory.Cloud]scanners.Endpoint {
 	return map[inventory.Cloud]scanners.Endpoint{
-		inventory.AWS: {URL: url, Region: "eu-central-1", Identity: AccessKey},
+		inventory.AWS:   {URL: srv.URL, Region: "eu-central-1", Identity: AccessKey},
+		inventory.Azure: {URL: srv.AzureURL, Identity: AzureToken, CACert: srv.CACert},
 	}
 }

@@ -7,6 +7,7 @@ package reporttest
 
 import (
 	"bytes"
+	_ "embed"
 	"os"
 	"path/filepath"
 	"testing"
@@ -121,6 +122,12 @@ func Inventory() *inventory.Inventory {
 	}
 }
 
+// azureInventory is an Azure subscription for the tests: the demo reads
+// its Azure estate from the simulator, which report cannot start.
+//
+//go:embed testdata/azure-inventory.json
+var azureInventory []byte
+
 // Demo is the demo estate's inventory (Azure and GCP; its AWS half is
 // scanned from the simulator, not here) and declaration, and the findings
 // a scan evaluates from them, passed ones included.
@@ -134,6 +141,14 @@ func Demo(t testing.TB) (*inventory.Inventory, *declaration.Declaration, []rules
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The demo scans Azure from the simulator; a fixed subscription, with
+	// a VM whose patch state is unknown, stands in for it here.
+	az, err := inventory.Decode(bytes.NewReader(azureInventory))
+	if err != nil {
+		t.Fatal(err)
+	}
+	inv.Targets = append(az.Targets, inv.Targets...)
+	inv.Resources = append(az.Resources, inv.Resources...)
 	inv.CollectedAt = demo.Epoch
 	return inv, decl, rules.Evaluate(inv, decl)
 }
