@@ -16,6 +16,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"reflect"
 	"slices"
 	"sort"
 	"strings"
@@ -119,8 +120,10 @@ func NewSink() *Sink {
 
 // Add records resources. Two scanners may each read part of one resource
 // (the patching scanner an RDS instance's upgrade setting, the encryption
-// scanner its storage encryption): a resource added again under the same
-// identity is merged, each facet kept from whichever scanner set it.
+// scanner its storage encryption; the encryption scanner a GCS bucket's
+// default key, the IAM scanner its bindings, both in its storage facet):
+// a resource added again under the same identity is merged, each facet,
+// and each field of a facet, kept from whichever scanner set it.
 func (s *Sink) Add(rs ...inventory.Resource) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -168,9 +171,23 @@ func mergeResource(a, b inventory.Resource) inventory.Resource {
 	return a
 }
 
+// fill sets dst's facet from src when dst has none, and otherwise the
+// fields dst left at their zero value (unknown, for tri-state values).
+// The merged facet is a copy: the scanners' own values are not changed.
 func fill[T any](dst **T, src *T) {
-	if *dst == nil {
+	switch {
+	case src == nil:
+	case *dst == nil:
 		*dst = src
+	default:
+		merged := **dst
+		m, from := reflect.ValueOf(&merged).Elem(), reflect.ValueOf(src).Elem()
+		for i := range m.NumField() {
+			if f := m.Field(i); f.CanSet() && f.IsZero() {
+				f.Set(from.Field(i))
+			}
+		}
+		*dst = &merged
 	}
 }
 
