@@ -20,7 +20,8 @@ type Faults struct {
 	RegionsDown []string `yaml:"regionsDown"`
 	// AccessDenied refuses actions ("ssm:DescribeInstancePatchStates",
 	// patterns such as "ssm:*" work) for an account, or for all accounts
-	// when Account is empty.
+	// when Account is empty. For GCP, Account is a project and Action a
+	// permission pattern ("compute.*", or "*" for the whole project).
 	AccessDenied []Denial `yaml:"accessDenied"`
 	// RateLimits are provider-like token buckets per (account, region,
 	// action), keyed by an action pattern such as "ec2:Describe*". A request
@@ -31,7 +32,8 @@ type Faults struct {
 	// FailFirstAttempts answers the first N attempts of every call (the
 	// SDK numbers them in its amz-sdk-request header) with the service's
 	// throttling error, then a 5xx, alternately: a deterministic way to
-	// make every call go through the retryer.
+	// make every call go through the retryer. GCP calls get a 503 first,
+	// then a 429.
 	FailFirstAttempts int `yaml:"failFirstAttempts"`
 }
 
@@ -66,12 +68,7 @@ func newFaultState(f Faults) *faultState {
 
 // inject applies the faults to c; it reports whether it answered.
 func (fs *faultState) inject(c *awsCall) bool {
-	if fs.f.Latency > 0 {
-		select {
-		case <-time.After(fs.f.Latency):
-		case <-c.r.Context().Done():
-		}
-	}
+	fs.delay(c.r)
 	action := c.Service + ":" + c.Op
 	for _, d := range fs.f.AccessDenied {
 		if (d.Account == "" || d.Account == c.Account) && matchAction(d.Action, action) {
@@ -122,12 +119,28 @@ func (fs *faultState) roll(rate float64) bool {
 	return fs.rng.Float64() < rate
 }
 
+// delay waits out the injected latency, or until the request is gone.
+func (fs *faultState) delay(r *http.Request) {
+	if fs.f.Latency > 0 {
+		select {
+		case <-time.After(fs.f.Latency):
+		case <-r.Context().Done():
+		}
+	}
+}
+
 func (fs *faultState) emptyBucket(c *awsCall, action string) bool {
+	return fs.emptyBucketFor(c.Account, c.Region, action)
+}
+
+// emptyBucketFor takes a token from the bucket of (account, region,
+// action) and reports whether it was empty.
+func (fs *faultState) emptyBucketFor(account, region, action string) bool {
 	for pattern, b := range fs.f.RateLimits {
 		if !matchAction(pattern, action) {
 			continue
 		}
-		key := c.Account + "|" + c.Region + "|" + action
+		key := account + "|" + region + "|" + action
 		now := time.Now()
 		fs.mu.Lock()
 		t, ok := fs.buckets[key]

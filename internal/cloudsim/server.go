@@ -36,12 +36,23 @@ type Request struct {
 	// simulator refuses it and tests fail on it.
 	Write bool `json:"write,omitempty"`
 	// Attempt is the client's attempt number for the call (the AWS SDKs
-	// send it in the amz-sdk-request header); 0 when the client did not say.
+	// send it in the amz-sdk-request header; for GCP, whose clients do
+	// not, it is one more than the failures answered to the same request
+	// since it last succeeded); 0 when the client did not say.
 	Attempt int `json:"attempt,omitempty"`
+	// Permission is the IAM permission the provider checks for the
+	// request, where it is not the action itself (GCP).
+	Permission string `json:"permission,omitempty"`
 }
 
-// Action is the operation as an IAM action, e.g. "ec2:DescribeVolumes".
-func (r Request) Action() string { return r.Service + ":" + r.Operation }
+// Action is the operation as an IAM action, e.g. "ec2:DescribeVolumes",
+// or a GCP method, e.g. "compute.firewalls.list".
+func (r Request) Action() string {
+	if r.Cloud == "gcp" {
+		return r.Service + "." + r.Operation
+	}
+	return r.Service + ":" + r.Operation
+}
 
 // Server is a running simulator.
 type Server struct {
@@ -57,6 +68,7 @@ type Server struct {
 	log      []Request
 	sessions map[string]session // access key id AssumeRole issued -> who
 	reports  map[string]int     // account -> GenerateCredentialReport calls
+	gcp      gcpState
 }
 
 type session struct {
@@ -180,6 +192,10 @@ func (s *Server) faultState() *faultState {
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if strings.HasPrefix(r.Header.Get("Authorization"), "AWS4-HMAC-SHA256 ") {
 		s.serveAWS(w, r)
+		return
+	}
+	if host, rest, ok := gcpHost(r.URL.Path); ok {
+		s.serveGCP(w, r, host, rest)
 		return
 	}
 	s.record(Request{Cloud: "unknown", Operation: r.Method + " " + r.URL.Path, Status: http.StatusNotFound})

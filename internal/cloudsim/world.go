@@ -13,6 +13,7 @@ import (
 // their resources, plus the faults it injects. It is read from YAML.
 type World struct {
 	AWS    AWSWorld `yaml:"aws"`
+	GCP    GCPWorld `yaml:"gcp"`
 	Faults Faults   `yaml:"faults"`
 }
 
@@ -439,7 +440,7 @@ func (w *World) validate() error {
 			return fmt.Errorf("access key %s belongs to account %s, which the world does not list", key, acct)
 		}
 	}
-	return nil
+	return w.GCP.validate()
 }
 
 // Account returns the AWS account with id, or nil.
