@@ -1,6 +1,7 @@
 package scanners
 
 import (
+	"context"
 	"fmt"
 	"sync"
 
@@ -236,4 +237,49 @@ func Each[T any](g *Group, items []T, fn func(T)) {
 		g.Go(func() { fn(it) })
 	}
 	g.Wait()
+}
+
+// Resolutions resolves each target into what it stands for (the accounts
+// of an organization, the projects of a folder) once per run, however
+// many domain scanners ask, and records each resolved one as a scanned
+// target. The zero value is ready to use; it is safe for concurrent use.
+type Resolutions[T Resolved] struct {
+	mu   sync.Mutex
+	byID map[string]*resolution[T]
+}
+
+type resolution[T Resolved] struct {
+	done chan struct{}
+	list []T
+	err  error
+}
+
+// Get returns what key resolved into: the first caller runs resolve and
+// records every target it returns in out (named by name), the others wait
+// for it, or for ctx.
+func (r *Resolutions[T]) Get(ctx context.Context, out *Sink, cloud inventory.Cloud, key string,
+	resolve func() ([]T, error), name func(T) string) ([]T, error) {
+	r.mu.Lock()
+	res, ok := r.byID[key]
+	if !ok {
+		if r.byID == nil {
+			r.byID = map[string]*resolution[T]{}
+		}
+		res = &resolution[T]{done: make(chan struct{})}
+		r.byID[key] = res
+	}
+	r.mu.Unlock()
+	if !ok {
+		res.list, res.err = resolve()
+		for _, t := range res.list {
+			out.Target(inventory.Target{Cloud: cloud, ID: t.TargetID(), Name: name(t), Regions: t.TargetRegions()})
+		}
+		close(res.done)
+	}
+	select {
+	case <-res.done:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	return res.list, res.err
 }

@@ -118,14 +118,7 @@ type env struct {
 	base     sdk.Config
 	baseErr  error
 
-	mu      sync.Mutex
-	targets map[string]*resolution
-}
-
-type resolution struct {
-	done     chan struct{}
-	accounts []*account
-	err      error
+	targets scanners.Resolutions[*account]
 }
 
 // account is one AWS account to scan, with credentials in it.
@@ -204,7 +197,7 @@ func newEnv(o settings) *env {
 		}
 		o.loadOptions = append(Isolated(ep.URL, region, ep.Identity, "simulated-secret-not-a-credential"), o.loadOptions...)
 	}
-	return &env{o: o, targets: map[string]*resolution{}}
+	return &env{o: o}
 }
 
 // sdkLogger hands the SDK's log lines to l at debug level, instead of the
@@ -258,26 +251,8 @@ func (e *env) baseConfig(ctx context.Context) (sdk.Config, error) {
 func (e *env) accounts(ctx context.Context, t scanners.Target, out *scanners.Sink) ([]*account, error) {
 	key := fmt.Sprintf("%s|%s|%s|%s|%s|%s", t.ID, t.Params[paramAssumeRole], t.Params[paramExternalID], t.Group,
 		t.Params[paramAssumeRoleName], strings.Join(t.Regions, ","))
-	e.mu.Lock()
-	r, ok := e.targets[key]
-	if !ok {
-		r = &resolution{done: make(chan struct{})}
-		e.targets[key] = r
-	}
-	e.mu.Unlock()
-	if !ok {
-		r.accounts, r.err = e.resolve(ctx, t, out)
-		for _, a := range r.accounts {
-			out.Target(inventory.Target{Cloud: inventory.AWS, ID: a.ID, Name: a.Name, Regions: a.Regions})
-		}
-		close(r.done)
-	}
-	select {
-	case <-r.done:
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	}
-	return r.accounts, r.err
+	return e.targets.Get(ctx, out, inventory.AWS, key, func() ([]*account, error) { return e.resolve(ctx, t, out) },
+		func(a *account) string { return a.Name })
 }
 
 func (e *env) resolve(ctx context.Context, t scanners.Target, out *scanners.Sink) ([]*account, error) {
