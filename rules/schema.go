@@ -76,8 +76,10 @@ var schemaDocs = map[string]string{
 	"AzureTarget":                         "One Azure subscription.",
 	"AzureTarget.Subscription":            "The subscription id (a GUID).",
 	"AzureTarget.Regions":                 "Regions to scan; without it all of them.",
-	"GCPTarget":                           "One Google Cloud project.",
+	"GCPTarget":                           "One Google Cloud project, or every active project under an organization or folder.",
 	"GCPTarget.Project":                   "The project id (not its number).",
+	"GCPTarget.Organization":              "An organization's number: every ACTIVE project under it, at any depth.",
+	"GCPTarget.Folder":                    "A folder's number: every ACTIVE project under it, at any depth.",
 	"GCPTarget.Regions":                   "Regions to scan; without it all of them.",
 	"Responsibility":                      "One entry: what it matches and whom it assigns. It needs assign, controls or both.",
 	"Responsibility.Match":                "Which resources the entry selects; every field set must match, and an empty or absent match selects everything.",
@@ -116,6 +118,7 @@ const (
 	schemaRoleName   = `^[\w+=,.@-]{1,64}$`
 	schemaAzureSub   = `^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`
 	schemaGCPProject = `^[a-z][a-z0-9-]{4,28}[a-z0-9]$`
+	schemaGCPNode    = `^[0-9]{1,20}$`
 	schemaControlID  = `^(firewall|patching|encryption|iam)\.[a-z0-9_]+$`
 	// A resource type glob has a wildcard; plain names are in the enum.
 	schemaTypeGlob = `^(aws|azure|gcp)\.[a-z0-9_.*?\[\]!-]*[*?\[]`
@@ -151,6 +154,8 @@ func refineSchema(defs jsonschema.Definitions) error {
 		{"AWSTarget", "externalId", func(p *jsonschema.Schema) { p.Pattern = `^[\w+=,.@:/-]{2,}$` }},
 		{"AzureTarget", "subscription", func(p *jsonschema.Schema) { p.Pattern = schemaAzureSub }},
 		{"GCPTarget", "project", func(p *jsonschema.Schema) { p.Pattern = schemaGCPProject }},
+		{"GCPTarget", "organization", func(p *jsonschema.Schema) { p.Pattern = schemaGCPNode }},
+		{"GCPTarget", "folder", func(p *jsonschema.Schema) { p.Pattern = schemaGCPNode }},
 		{"Match", "targets", func(p *jsonschema.Schema) {
 			p.Items = &jsonschema.Schema{Type: "string", AnyOf: []*jsonschema.Schema{
 				{Pattern: awsAccountRe.String()}, {Pattern: schemaAzureSub}, {Pattern: schemaGCPProject},
@@ -208,7 +213,6 @@ func refineSchema(defs jsonschema.Definitions) error {
 		"Declaration":      {"version", "parties", "responsibilities"},
 		"Party":            {"id", "role"},
 		"AzureTarget":      {"subscription"},
-		"GCPTarget":        {"project"},
 		"SuppressionEntry": {"control", "resource", "reason", "acceptedBy", "expires"},
 	}
 	for def, keys := range required {
@@ -229,6 +233,10 @@ func refineSchema(defs jsonschema.Definitions) error {
 	defs["AWSTarget"].If = &jsonschema.Schema{Properties: orgTrue, Required: []string{"organization"}}
 	defs["AWSTarget"].Then = &jsonschema.Schema{Not: &jsonschema.Schema{Required: []string{"account"}}}
 	defs["AWSTarget"].Else = &jsonschema.Schema{Required: []string{"account"}}
+	// A GCP target is one project, or an organization, or a folder.
+	defs["GCPTarget"].OneOf = []*jsonschema.Schema{
+		{Required: []string{"project"}}, {Required: []string{"organization"}}, {Required: []string{"folder"}},
+	}
 	return nil
 }
 

@@ -10,7 +10,8 @@ type Target struct {
 	ID      string
 	Regions []string
 	// Group is a set of targets the scanners expand: "organization" for
-	// every account of an AWS organization.
+	// every account of an AWS organization, "organizations/ID" or
+	// "folders/ID" for every project under a GCP organization or folder.
 	Group string
 	// Params are the cloud's own settings of the target, under their
 	// declaration names (AWS: assumeRole, externalId, assumeRoleName); only
@@ -34,7 +35,14 @@ func (t Targets) List() []Target {
 		out = append(out, Target{Cloud: inventory.Azure, ID: a.Subscription, Regions: a.Regions})
 	}
 	for _, g := range t.GCP {
-		out = append(out, Target{Cloud: inventory.GCP, ID: g.Project, Regions: g.Regions})
+		x := Target{Cloud: inventory.GCP, ID: g.Project, Regions: g.Regions}
+		switch {
+		case g.Organization != "":
+			x.Group = "organizations/" + g.Organization
+		case g.Folder != "":
+			x.Group = "folders/" + g.Folder
+		}
+		out = append(out, x)
 	}
 	return out
 }

@@ -16,7 +16,10 @@ targets:
     - {account: "222222222222", assumeRole: "arn:aws:iam::222222222222:role/audit", externalId: x-1}
     - {organization: true, assumeRoleName: audit}
   azure: [{subscription: 00000000-0000-0000-0000-000000000000}]
-  gcp: [{project: acme-prod, regions: [europe-west3]}]
+  gcp:
+    - {project: acme-prod, regions: [europe-west3]}
+    - {organization: "123456789012"}
+    - {folder: "456"}
 responsibilities:
   - assign: {firewall: acme, patching: acme, encryption: acme, iam: acme}
 `))
@@ -30,6 +33,8 @@ responsibilities:
 		{Cloud: inventory.AWS, Group: "organization", Params: map[string]string{"assumeRoleName": "audit"}},
 		{Cloud: inventory.Azure, ID: "00000000-0000-0000-0000-000000000000"},
 		{Cloud: inventory.GCP, ID: "acme-prod", Regions: []string{"europe-west3"}},
+		{Cloud: inventory.GCP, Group: "organizations/123456789012"},
+		{Cloud: inventory.GCP, Group: "folders/456"},
 	})
 	if got != want {
 		t.Errorf("Targets.List() =\n%s\nwant\n%s", got, want)
