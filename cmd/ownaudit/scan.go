@@ -270,7 +270,8 @@ func loadInventory(ctx context.Context, g *globalOptions, o *scanOptions, decl *
 		}
 		return inv, "demo", nil
 	}
-	registry := newRegistry(scanners.Options{Scheduler: sched, CallTimeout: o.callTimeout, Logger: g.logger})
+	registry := newRegistry(scanners.Options{Scheduler: sched, CallTimeout: o.callTimeout, Logger: g.logger,
+		Endpoints: endpointsFromEnv()})
 	selected, err := registry.Select(o.disable)
 	if err != nil {
 		return nil, "", withCode(exitUsage, fmt.Errorf("--disable-scanner: %w", err))

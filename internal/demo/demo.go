@@ -1,7 +1,7 @@
 // Package demo holds the example estate that `ownaudit scan --demo`
 // evaluates across AWS, Azure and GCP and all four domains: a simulator
-// world for AWS, which the demo scans through the real SDK, an inventory
-// for Azure and GCP until their scanners land, and a declaration with
+// world for AWS and GCP, which the demo scans through the real SDKs, an
+// inventory for Azure until its scanners land, and a declaration with
 // deliberate mistakes so every kind of ownership finding shows.
 package demo
 
@@ -30,6 +30,10 @@ var (
 // AccessKey is the demo's access key id: the simulator maps it to the
 // management account. It is not a credential anywhere else.
 const AccessKey = "AKIADEMOACMEPROD0001"
+
+// GCPToken is the bearer token the demo's GCP clients send the
+// simulator, which accepts any. It is not a credential anywhere else.
+const GCPToken = "demo-token-not-a-credential"
 
 // Epoch is the moment the demo estate is frozen at: ages (key age,
 // assessment staleness) are measured from it, so the demo tells the same
@@ -74,5 +78,6 @@ func Inventory() (*inventory.Inventory, error) {
 func Endpoints(url string) map[inventory.Cloud]scanners.Endpoint {
 	return map[inventory.Cloud]scanners.Endpoint{
 		inventory.AWS: {URL: url, Region: "eu-central-1", Identity: AccessKey},
+		inventory.GCP: {URL: url, Identity: GCPToken},
 	}
 }
