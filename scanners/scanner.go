@@ -86,7 +86,9 @@ type Endpoint struct {
 	// Region is the region (or location) calls that name none go to.
 	Region string
 	// Identity is who the endpoint sees calling; what it is depends on
-	// the cloud (AWS: an access key id the simulator maps to an account).
+	// the cloud (AWS: an access key id the simulator maps to an account;
+	// GCP: a static bearer token, or Application Default Credentials when
+	// empty).
 	Identity string
 }
 

@@ -39,8 +39,10 @@ import (
 // credentials. Target.Regions keeps only zonal and regional resources in
 // those regions. An endpoint for inventory.GCP in o sends every API's
 // requests to URL/<api host>/... (compute.googleapis.com,
-// osconfig.googleapis.com, ...); with an Identity it is sent as a static
-// bearer token instead of Application Default Credentials.
+// osconfig.googleapis.com, ...); with an Identity, that is sent as a
+// static bearer token instead of Application Default Credentials, and the
+// endpoint's Region, if any, names the project a target without one
+// scans.
 func Register(g *scanners.Registry, o scanners.Options) { register(g, settings{Options: o}) }
 
 // settings are the shared options plus what only the GCP scanners tune;
