@@ -4,15 +4,14 @@ import (
 	"context"
 	"os"
 	"slices"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/googleapis/gax-go/v2"
 
 	"github.com/ownaudit/ownaudit/internal/cloudsim"
+	"github.com/ownaudit/ownaudit/internal/scantest"
 	"github.com/ownaudit/ownaudit/inventory"
-	"github.com/ownaudit/ownaudit/rules"
 	"github.com/ownaudit/ownaudit/scanners"
 )
 
@@ -80,47 +79,11 @@ func scan(t *testing.T, o settings, targets []scanners.Target, domains ...invent
 // listed is the target of one listed project.
 func listed(id string) []scanners.Target { return []scanners.Target{{ID: id}} }
 
-// byType returns the resources of one type, keyed by id.
-func byType(inv *inventory.Inventory, typ string) map[string]inventory.Resource {
-	out := map[string]inventory.Resource{}
-	for _, r := range inv.Resources {
-		if r.Type == typ {
-			out[r.ID] = r
-		}
-	}
-	return out
-}
-
-// ownAll is the minimal declaration: one customer party owns every domain.
-const ownAll = `version: 1
-parties:
-  - id: acme
-    role: customer
-responsibilities:
-  - assign: {firewall: acme, patching: acme, encryption: acme, iam: acme}
-`
-
-// findings evaluates inv under ownAll (and settings, YAML, when given)
-// and returns the status of each finding whose control starts with
-// prefix, keyed "control resource-id".
-func findings(t *testing.T, inv *inventory.Inventory, prefix string, settingsYAML ...string) map[string]rules.Status {
-	t.Helper()
-	doc := ownAll
-	if len(settingsYAML) > 0 {
-		doc += "settings: " + settingsYAML[0] + "\n"
-	}
-	decl, err := rules.ParseDeclaration("ownaudit.yaml", []byte(doc))
-	if err != nil {
-		t.Fatal(err)
-	}
-	out := map[string]rules.Status{}
-	for _, f := range rules.Evaluate(inv, decl) {
-		if strings.HasPrefix(f.Control, prefix) {
-			out[f.Control+" "+f.Resource.ID] = f.Status
-		}
-	}
-	return out
-}
+// byType and findings are the scanner tests' shared helpers.
+var (
+	byType   = scantest.ByType
+	findings = scantest.Findings
+)
 
 // noErrors fails on any error entry.
 func noErrors(t *testing.T, inv *inventory.Inventory) {
