@@ -193,3 +193,49 @@ func TestGCPProjectDeniedIsIncompleteAndSparesTheOthers(t *testing.T) {
 		}
 	}
 }
+
+// TestGCPScanThroughWorkloadIdentity runs the binary as it runs in a GKE
+// pod with workload identity, or on a VM: no credentials file, the
+// metadata server (here the simulator, through GCE_METADATA_HOST) gives
+// the project and the tokens. The declaration names no GCP target, so the
+// metadata server's project is scanned.
+func TestGCPScanThroughWorkloadIdentity(t *testing.T) {
+	world, err := os.ReadFile(filepath.Join("..", "scanners", "gcp", "testdata", "world-full.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := cloudsim.Parse(bytes.Replace(world, []byte("  pageSize: 2\n"), []byte("  pageSize: 2\n  metadataProject: acme-data\n"), 1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := cloudsim.Start(w)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = srv.Close() })
+	dir := t.TempDir()
+	decl := filepath.Join(dir, "d.yaml")
+	if err := os.WriteFile(decl, []byte("version: 1\nparties: [{id: acme, role: customer}]\nresponsibilities:\n  - assign: {firewall: acme, patching: acme, encryption: acme, iam: acme}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(binary, "scan", "--declaration", decl, "--disable-scanner", "aws", "--output", "f.json", "--quiet")
+	cmd.Dir = dir
+	cmd.Env = []string{"HOME=" + dir, "NO_COLOR=1", "OWNAUDIT_GCP_ENDPOINT=" + srv.URL,
+		"GCE_METADATA_HOST=" + strings.TrimPrefix(srv.URL, "http://")}
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("scan: %v\n%s", err, stderr.String())
+	}
+	doc := readJSON(t, filepath.Join(dir, "f.json"))
+	targets := doc["scan"].(map[string]any)["targets"].([]any)
+	if len(targets) != 1 || targets[0].(map[string]any)["id"] != "acme-data" {
+		t.Errorf("targets = %v, want the metadata server's project acme-data", targets)
+	}
+	if n := len(doc["findings"].([]any)); n == 0 {
+		t.Error("no findings from the metadata server's project")
+	}
+	if srv.Counts()["metadata.instance/service-accounts/default/token"] == 0 {
+		t.Error("no token was taken from the metadata server")
+	}
+}

@@ -398,3 +398,31 @@ func gcpHost(path string) (host, rest string, ok bool) {
 	}
 	return first, "/" + rest, true
 }
+
+// serveMetadata answers as the metadata server of a VM or a GKE pod with
+// workload identity does, for a client whose GCE_METADATA_HOST is the
+// simulator: the project, and a token for the attached service account.
+func (s *Server) serveMetadata(w http.ResponseWriter, r *http.Request) {
+	rec := Request{Cloud: "gcp", Service: "metadata", Operation: strings.TrimPrefix(r.URL.Path, "/computeMetadata/v1/"), Status: http.StatusOK}
+	defer func() { s.record(rec) }()
+	if r.Header.Get("Metadata-Flavor") != "Google" {
+		rec.Status = http.StatusForbidden
+		http.Error(w, "Missing Metadata-Flavor:Google header.", rec.Status)
+		return
+	}
+	w.Header().Set("Metadata-Flavor", "Google")
+	switch rec.Operation {
+	case "project/project-id":
+		_, _ = io.WriteString(w, s.world.GCP.MetadataProject)
+	case "universe/universe-domain":
+		_, _ = io.WriteString(w, "googleapis.com")
+	case "instance/service-accounts/default/email":
+		_, _ = io.WriteString(w, "workload@"+s.world.GCP.MetadataProject+".iam.gserviceaccount.com")
+	case "instance/service-accounts/default/token":
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(map[string]any{"access_token": "simulated-token-not-a-credential", "expires_in": 3599, "token_type": "Bearer"})
+	default:
+		rec.Status = http.StatusNotFound
+		http.Error(w, "not found", rec.Status)
+	}
+}

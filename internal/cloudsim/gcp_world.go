@@ -14,6 +14,9 @@ type GCPWorld struct {
 	Folders       []GCPNode     `yaml:"folders"`
 	Projects      []*GCPProject `yaml:"projects"`
 	PageSize      int           `yaml:"pageSize"` // caps every list's page (0: the API's own default)
+	// MetadataProject is the project the simulated metadata server says
+	// the workload runs in (GKE workload identity, Compute Engine).
+	MetadataProject string `yaml:"metadataProject"`
 }
 
 // GCPNode is an organization or a folder.

@@ -194,6 +194,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.serveAWS(w, r)
 		return
 	}
+	if strings.HasPrefix(r.URL.Path, "/computeMetadata/") {
+		s.serveMetadata(w, r)
+		return
+	}
 	if host, rest, ok := gcpHost(r.URL.Path); ok {
 		s.serveGCP(w, r, host, rest)
 		return
