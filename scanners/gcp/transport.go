@@ -153,7 +153,8 @@ func outcome(resp *http.Response) string {
 // project (the console's Quotas page shows them); these paces are
 // conservative choices under the defaults, so that the retryer rarely
 // meets a 429: a burst of a few seconds' worth, then the steady rate.
-// Requests that name no project (the searches) share one pace per API.
+// Requests that name no project in their path (the searches, bucket IAM
+// policies) share one pace per API.
 func limitFor(service string) scanners.Limit {
 	switch service {
 	case "compute", "osconfig", "iam", "storage":
