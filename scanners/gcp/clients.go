@@ -116,42 +116,28 @@ type searchedProject struct{ id, name, parent string }
 
 // searchProjects lists every active project the credentials can see.
 func (c *clients) searchProjects(ctx context.Context, retry gax.CallOption) ([]searchedProject, error) {
-	it := c.projects.SearchProjects(ctx, &resourcemanagerpb.SearchProjectsRequest{Query: "state:ACTIVE"}, retry)
 	var out []searchedProject
-	for {
-		p, err := it.Next()
-		if errors.Is(err, iterator.Done) {
-			return out, nil
-		}
-		if err != nil {
-			return nil, err
-		}
-		if p.GetState() != resourcemanagerpb.Project_ACTIVE {
-			continue
-		}
-		name := p.GetDisplayName()
-		if name == "" {
-			name = p.GetProjectId()
-		}
-		out = append(out, searchedProject{id: p.GetProjectId(), name: name, parent: p.GetParent()})
-	}
+	err := each(c.projects.SearchProjects(ctx, &resourcemanagerpb.SearchProjectsRequest{Query: "state:ACTIVE"}, retry).Next,
+		func(p *resourcemanagerpb.Project) {
+			if p.GetState() != resourcemanagerpb.Project_ACTIVE {
+				return
+			}
+			name := p.GetDisplayName()
+			if name == "" {
+				name = p.GetProjectId()
+			}
+			out = append(out, searchedProject{id: p.GetProjectId(), name: name, parent: p.GetParent()})
+		})
+	return out, err
 }
 
 // searchFolders maps every active folder the credentials can see to its
 // parent.
 func (c *clients) searchFolders(ctx context.Context, retry gax.CallOption) (map[string]string, error) {
-	it := c.folders.SearchFolders(ctx, &resourcemanagerpb.SearchFoldersRequest{Query: "state:ACTIVE"}, retry)
 	out := map[string]string{}
-	for {
-		f, err := it.Next()
-		if errors.Is(err, iterator.Done) {
-			return out, nil
-		}
-		if err != nil {
-			return nil, err
-		}
-		out[f.GetName()] = f.GetParent()
-	}
+	err := each(c.folders.SearchFolders(ctx, &resourcemanagerpb.SearchFoldersRequest{Query: "state:ACTIVE"}, retry).Next,
+		func(f *resourcemanagerpb.Folder) { out[f.GetName()] = f.GetParent() })
+	return out, err
 }
 
 // retryable reports whether a failed request is worth another try: quota

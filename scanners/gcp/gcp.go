@@ -154,7 +154,7 @@ func (e *env) clients(ctx context.Context) (*clients, error) {
 			hc.Timeout = e.o.CallTimeout
 			project = creds.ProjectID
 		}
-		endpoint := func(host string) string { return "" }
+		endpoint := func(string) string { return "" }
 		if override {
 			endpoint = func(host string) string { return strings.TrimSuffix(ep.URL, "/") + "/" + host }
 		}
@@ -242,8 +242,11 @@ func (e *env) resolve(ctx context.Context, t scanners.Target) ([]*project, error
 		return []*project{{ID: t.ID, Name: t.ID, regions: regions, assetScope: "projects/" + t.ID}}, nil
 	}
 	id, err := cl.ambientProject(ctx)
-	if err != nil || id == "" {
-		return nil, fmt.Errorf("find the project of the ambient credentials: none is set (name a project in the declaration, or set GOOGLE_CLOUD_PROJECT): %v", err)
+	switch {
+	case err != nil:
+		return nil, fmt.Errorf("find the project of the ambient credentials: %w", err)
+	case id == "":
+		return nil, fmt.Errorf("the ambient credentials name no project: name one in the declaration, or set GOOGLE_CLOUD_PROJECT")
 	}
 	return []*project{{ID: id, Name: id, regions: regions, assetScope: "projects/" + id}}, nil
 }
@@ -253,13 +256,9 @@ func (e *env) resolve(ctx context.Context, t scanners.Target) ([]*project, error
 // so two paged searches, of folders and of projects, give the whole tree
 // whatever its size, where walking it would take a call per folder.
 func (e *env) searchProjects(ctx context.Context, cl *clients, group string) ([]*project, error) {
-	parents := map[string]string{}
-	folders, err := cl.searchFolders(ctx, e.retry())
+	parents, err := cl.searchFolders(ctx, e.retry())
 	if err != nil {
 		return nil, fmt.Errorf("list the folders of %s: %s: %w", group, opFoldersSearch, err)
-	}
-	for name, parent := range folders {
-		parents[name] = parent
 	}
 	all, err := cl.searchProjects(ctx, e.retry())
 	if err != nil {
