@@ -88,10 +88,15 @@ type AzureTarget struct {
 // AzureClouds are the sovereign clouds an Azure target may name.
 var AzureClouds = []string{"AzureChina", "AzurePublic", "AzureUSGovernment"}
 
-// GCPTarget is one project.
+// GCPTarget is one project, or every active project under an
+// organization or a folder.
 type GCPTarget struct {
-	Project string   `yaml:"project" json:"project"`
-	Regions []string `yaml:"regions,omitempty" json:"regions,omitempty"`
+	Project string `yaml:"project,omitempty" json:"project,omitempty"`
+	// Organization and Folder are numeric ids: every ACTIVE project under
+	// it, at any depth, is scanned.
+	Organization string   `yaml:"organization,omitempty" json:"organization,omitempty"`
+	Folder       string   `yaml:"folder,omitempty" json:"folder,omitempty"`
+	Regions      []string `yaml:"regions,omitempty" json:"regions,omitempty"`
 }
 
 // Responsibility is one entry of the declaration: what it matches and whom

@@ -157,9 +157,25 @@ func (p *declParser) validateTargets(d *Declaration) {
 	}
 	for i, t := range d.Targets.GCP {
 		at := fmt.Sprintf("targets.gcp[%d]", i)
+		set := 0
+		for _, v := range []string{t.Project, t.Organization, t.Folder} {
+			if v != "" {
+				set++
+			}
+		}
+		for _, f := range []struct{ key, v string }{{"organization", t.Organization}, {"folder", t.Folder}} {
+			if f.v != "" && !gcpNodeRe.MatchString(f.v) {
+				p.add(p.at(at+"."+f.key), `malformed GCP %s id %q in %s.%s; expected its number, such as "123456789012" (quoted)`, f.key, f.v, at, f.key)
+			} else if f.v != "" {
+				dup(at+"."+f.key, f.key+"s/"+f.v)
+			}
+		}
 		switch {
+		case set > 1:
+			p.add(p.itemPos(at), "%s sets more than one of project, organization and folder; name one per target", at)
+		case t.Organization != "" || t.Folder != "":
 		case t.Project == "":
-			p.add(p.itemPos(at), "%s names no project; expected project: <project id>", at)
+			p.add(p.itemPos(at), `%s names no project; expected project: <project id>, organization: "<number>" or folder: "<number>"`, at)
 		case !gcpProjectRe.MatchString(t.Project):
 			p.add(p.at(at+".project"), "malformed GCP project id %q in %s.project; expected 6-30 characters of lowercase letters, digits and hyphens, starting with a letter and not ending with a hyphen", t.Project, at)
 		default:
@@ -444,6 +460,7 @@ var (
 	azureGroupRe    = regexp.MustCompile(`^[A-Za-z0-9_().-]{0,89}[A-Za-z0-9_()-]$`)
 	azureSubRe      = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
 	gcpProjectRe    = regexp.MustCompile(`^[a-z][a-z0-9-]{4,28}[a-z0-9]$`)
+	gcpNodeRe       = regexp.MustCompile(schemaGCPNode)
 	regionRe        = map[inventory.Cloud]*regexp.Regexp{
 		inventory.AWS:   regexp.MustCompile(`^[a-z]{2,4}(-[a-z]+)+-[0-9]{1,2}$`),
 		inventory.Azure: regexp.MustCompile(`^[a-z][a-z0-9]{2,39}$`),

@@ -78,8 +78,10 @@ var schemaDocs = map[string]string{
 	"AzureTarget.AllSubscriptions":        "Scan every subscription the credentials can see.",
 	"AzureTarget.Cloud":                   "The sovereign cloud the target is in; AzurePublic when absent.",
 	"AzureTarget.Regions":                 "Regions (locations) to scan; without it all of them.",
-	"GCPTarget":                           "One Google Cloud project.",
+		"GCPTarget":                           "One Google Cloud project, or every active project under an organization or folder.",
 	"GCPTarget.Project":                   "The project id (not its number).",
+	"GCPTarget.Organization":              "An organization's number: every ACTIVE project under it, at any depth.",
+	"GCPTarget.Folder":                    "A folder's number: every ACTIVE project under it, at any depth.",
 	"GCPTarget.Regions":                   "Regions to scan; without it all of them.",
 	"Responsibility":                      "One entry: what it matches and whom it assigns. It needs assign, controls or both.",
 	"Responsibility.Match":                "Which resources the entry selects; every field set must match, and an empty or absent match selects everything.",
@@ -118,6 +120,7 @@ const (
 	schemaRoleName   = `^[\w+=,.@-]{1,64}$`
 	schemaAzureSub   = `^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`
 	schemaGCPProject = `^[a-z][a-z0-9-]{4,28}[a-z0-9]$`
+	schemaGCPNode    = `^[0-9]{1,20}$`
 	schemaControlID  = `^(firewall|patching|encryption|iam)\.[a-z0-9_]+$`
 	// A resource type glob has a wildcard; plain names are in the enum.
 	schemaTypeGlob = `^(aws|azure|gcp)\.[a-z0-9_.*?\[\]!-]*[*?\[]`
@@ -154,6 +157,8 @@ func refineSchema(defs jsonschema.Definitions) error {
 		{"AzureTarget", "subscription", func(p *jsonschema.Schema) { p.Pattern = schemaAzureSub }},
 		{"AzureTarget", "managementGroup", func(p *jsonschema.Schema) { p.Pattern = azureGroupRe.String() }},
 		{"GCPTarget", "project", func(p *jsonschema.Schema) { p.Pattern = schemaGCPProject }},
+		{"GCPTarget", "organization", func(p *jsonschema.Schema) { p.Pattern = schemaGCPNode }},
+		{"GCPTarget", "folder", func(p *jsonschema.Schema) { p.Pattern = schemaGCPNode }},
 		{"Match", "targets", func(p *jsonschema.Schema) {
 			p.Items = &jsonschema.Schema{Type: "string", AnyOf: []*jsonschema.Schema{
 				{Pattern: awsAccountRe.String()}, {Pattern: schemaAzureSub}, {Pattern: schemaGCPProject},
@@ -210,7 +215,6 @@ func refineSchema(defs jsonschema.Definitions) error {
 	required := map[string][]string{
 		"Declaration":      {"version", "parties", "responsibilities"},
 		"Party":            {"id", "role"},
-		"GCPTarget":        {"project"},
 		"SuppressionEntry": {"control", "resource", "reason", "acceptedBy", "expires"},
 	}
 	for def, keys := range required {
@@ -238,6 +242,10 @@ func refineSchema(defs jsonschema.Definitions) error {
 		{Required: []string{"subscription"}},
 		{Required: []string{"managementGroup"}},
 		{Required: []string{"allSubscriptions"}, Properties: allTrue},
+	}
+	// A GCP target is one project, or an organization, or a folder.
+	defs["GCPTarget"].OneOf = []*jsonschema.Schema{
+		{Required: []string{"project"}}, {Required: []string{"organization"}}, {Required: []string{"folder"}},
 	}
 	return nil
 }

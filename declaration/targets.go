@@ -11,7 +11,9 @@ type Target struct {
 	Regions []string
 	// Group is a set of targets the scanners expand: "organization" for
 	// every account of an AWS organization, "managementGroup/<id>" for
-	// every subscription below an Azure management group.
+	// every subscription below an Azure management group,
+	// "organizations/ID" or "folders/ID" for every project under a GCP
+	// organization or folder.
 	Group string
 	// Params are the cloud's own settings of the target, under their
 	// declaration names (AWS: assumeRole, externalId, assumeRoleName;
@@ -40,7 +42,14 @@ func (t Targets) List() []Target {
 		out = append(out, x)
 	}
 	for _, g := range t.GCP {
-		out = append(out, Target{Cloud: inventory.GCP, ID: g.Project, Regions: g.Regions})
+		x := Target{Cloud: inventory.GCP, ID: g.Project, Regions: g.Regions}
+		switch {
+		case g.Organization != "":
+			x.Group = "organizations/" + g.Organization
+		case g.Folder != "":
+			x.Group = "folders/" + g.Folder
+		}
+		out = append(out, x)
 	}
 	return out
 }

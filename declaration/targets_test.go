@@ -19,7 +19,10 @@ targets:
     - {subscription: 00000000-0000-0000-0000-000000000000}
     - {managementGroup: acme-root, cloud: AzureChina}
     - {allSubscriptions: true, regions: [westeurope]}
-  gcp: [{project: acme-prod, regions: [europe-west3]}]
+  gcp:
+    - {project: acme-prod, regions: [europe-west3]}
+    - {organization: "123456789012"}
+    - {folder: "456"}
 responsibilities:
   - assign: {firewall: acme, patching: acme, encryption: acme, iam: acme}
 `))
@@ -35,6 +38,8 @@ responsibilities:
 		{Cloud: inventory.Azure, Group: "managementGroup/acme-root", Params: map[string]string{"cloud": "AzureChina"}},
 		{Cloud: inventory.Azure, Regions: []string{"westeurope"}},
 		{Cloud: inventory.GCP, ID: "acme-prod", Regions: []string{"europe-west3"}},
+		{Cloud: inventory.GCP, Group: "organizations/123456789012"},
+		{Cloud: inventory.GCP, Group: "folders/456"},
 	})
 	if got != want {
 		t.Errorf("Targets.List() =\n%s\nwant\n%s", got, want)

@@ -271,7 +271,12 @@ func TestOCSFEveryFindingHasTheRequiredFields(t *testing.T) {
 	suppressed.ID = "suppressed-" + suppressed.ID
 	suppressed.Suppressed = &rules.Suppression{Reason: "decommissioned in Q1", AcceptedBy: "acme", Expires: "2027-03-31",
 		Entry: 0, File: "demo/declaration.yaml", Line: 80, Column: 5}
-	doc.Findings = append(doc.Findings, tagged, suppressed)
+	// The demo reads everything; a finding whose input went unread is
+	// made here.
+	unread := doc.Findings[i]
+	unread.ID = "unread-" + unread.ID
+	unread.Status, unread.Message, unread.Evidence = controls.Error, "security group rules could not be read", nil
+	doc.Findings = append(doc.Findings, tagged, suppressed, unread)
 	got := writeOCSF(t, doc)
 	if len(got) != len(doc.Findings) {
 		t.Fatalf("WriteOCSF wrote %d findings, want %d (one per document finding)", len(got), len(doc.Findings))

@@ -265,40 +265,47 @@ func (s domainScanner[E]) Scan(ctx context.Context, t Target, out *Sink) error {
 	return s.scan(ctx, s.env, t, out)
 }
 
-// Resolutions resolves each target once per run, however many domain
-// scanners ask for it at once: the first caller resolves, the others
-// wait for its answer (or their context).
-type Resolutions[T any] struct {
+// Resolutions resolves each target into what it stands for (the accounts
+// of an organization, the projects of a folder) once per run, however
+// many domain scanners ask, and records each resolved one as a scanned
+// target. The zero value is ready to use; it is safe for concurrent use.
+type Resolutions[T Resolved] struct {
 	mu   sync.Mutex
 	byID map[string]*resolution[T]
 }
 
-type resolution[T any] struct {
+type resolution[T Resolved] struct {
 	done chan struct{}
 	list []T
 	err  error
 }
 
-// Get returns what resolve returned for key, calling it once.
-func (r *Resolutions[T]) Get(ctx context.Context, key string, resolve func() ([]T, error)) ([]T, error) {
+// Get returns what key resolved into: the first caller runs resolve and
+// records every target it returns in out (named by name), the others wait
+// for it, or for ctx.
+func (r *Resolutions[T]) Get(ctx context.Context, out *Sink, cloud inventory.Cloud, key string,
+	resolve func() ([]T, error), name func(T) string) ([]T, error) {
 	r.mu.Lock()
-	x, ok := r.byID[key]
+	res, ok := r.byID[key]
 	if !ok {
 		if r.byID == nil {
 			r.byID = map[string]*resolution[T]{}
 		}
-		x = &resolution[T]{done: make(chan struct{})}
-		r.byID[key] = x
+		res = &resolution[T]{done: make(chan struct{})}
+		r.byID[key] = res
 	}
 	r.mu.Unlock()
 	if !ok {
-		x.list, x.err = resolve()
-		close(x.done)
+		res.list, res.err = resolve()
+		for _, t := range res.list {
+			out.Target(inventory.Target{Cloud: cloud, ID: t.TargetID(), Name: name(t), Regions: t.TargetRegions()})
+		}
+		close(res.done)
 	}
 	select {
-	case <-x.done:
+	case <-res.done:
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
-	return x.list, x.err
+	return res.list, res.err
 }

@@ -66,3 +66,30 @@ func TestMergeKeepsTagsAndName(t *testing.T) {
 		t.Errorf("merged = name %q tags %v, want bucket-b with team=a env=prod", got.Name, got.Tags)
 	}
 }
+
+// TestMergeKeepsEveryFieldOfAFacet adds two reads of one bucket whose
+// storage facets each know part of it, as GCP's encryption scanner (the
+// default key) and IAM scanner (the bindings) read it, and checks that the
+// merged facet knows both parts, and the first read wins where both do.
+func TestMergeKeepsEveryFieldOfAFacet(t *testing.T) {
+	s := NewSink()
+	r := inventory.Resource{Cloud: inventory.GCP, Target: "p", Type: inventory.GCPBucket, ID: "b"}
+	keys, iam := r, r
+	keys.Storage = &inventory.Storage{Encrypted: inventory.True, KeyManager: inventory.Known(inventory.KeyProvider)}
+	bindings := []inventory.Binding{{Role: "roles/storage.objectViewer", Members: []string{"allUsers"}}}
+	iam.Storage = &inventory.Storage{Bindings: inventory.Known(bindings), KeyManager: inventory.Known(inventory.KeyCustomer)}
+	s.Add(keys)
+	s.Add(iam)
+	var inv inventory.Inventory
+	s.Fill(&inv)
+	got := inv.Resources[0].Storage
+	if b, ok := got.Bindings.Get(); !ok || len(b) != 1 {
+		t.Errorf("merged bindings = %v, want the IAM read's", got.Bindings)
+	}
+	if m, _ := got.KeyManager.Get(); m != inventory.KeyProvider || !got.Encrypted.IsKnown() {
+		t.Errorf("merged key manager = %v, encrypted %v: want the first read's", got.KeyManager, got.Encrypted)
+	}
+	if _, ok := keys.Storage.Bindings.Get(); ok {
+		t.Error("merging changed the first read's own facet")
+	}
+}

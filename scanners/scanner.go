@@ -14,8 +14,10 @@ package scanners
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
+	"reflect"
 	"slices"
 	"sort"
 	"strings"
@@ -77,6 +79,17 @@ type Options struct {
 	Hook func(Scope)
 }
 
+// WithEndpoint returns a copy of endpoints with cloud's set to ep; the map
+// the caller passed is left alone, as other clouds' Register share it.
+func WithEndpoint(endpoints map[inventory.Cloud]Endpoint, cloud inventory.Cloud, ep Endpoint) map[inventory.Cloud]Endpoint {
+	out := make(map[inventory.Cloud]Endpoint, len(endpoints)+1)
+	for k, v := range endpoints {
+		out[k] = v
+	}
+	out[cloud] = ep
+	return out
+}
+
 // Endpoint is where a cloud's clients go instead of the provider, and who
 // they say they are there.
 type Endpoint struct {
@@ -86,7 +99,9 @@ type Endpoint struct {
 	Region string
 	// Identity is who the endpoint sees calling; what it is depends on
 	// the cloud (AWS: an access key id the simulator maps to an account;
-	// Azure: a bearer token, or empty for the ambient credential chain).
+	// Azure: a bearer token, or empty for the ambient credential chain;
+	// GCP: a static bearer token, or Application Default Credentials when
+	// empty).
 	Identity string
 	// CACert is PEM certificates to trust for the endpoint besides the
 	// system's: a private cloud's own authority, or the certificate the
@@ -127,8 +142,10 @@ func NewSink() *Sink {
 
 // Add records resources. Two scanners may each read part of one resource
 // (the patching scanner an RDS instance's upgrade setting, the encryption
-// scanner its storage encryption): a resource added again under the same
-// identity is merged, each facet kept from whichever scanner set it.
+// scanner its storage encryption; the encryption scanner a GCS bucket's
+// default key, the IAM scanner its bindings, both in its storage facet):
+// a resource added again under the same identity is merged, each facet,
+// and each field of a facet, kept from whichever scanner set it.
 func (s *Sink) Add(rs ...inventory.Resource) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -176,9 +193,23 @@ func mergeResource(a, b inventory.Resource) inventory.Resource {
 	return a
 }
 
+// fill sets dst's facet from src when dst has none, and otherwise the
+// fields dst left at their zero value (unknown, for tri-state values).
+// The merged facet is a copy: the scanners' own values are not changed.
 func fill[T any](dst **T, src *T) {
-	if *dst == nil {
+	switch {
+	case src == nil:
+	case *dst == nil:
 		*dst = src
+	default:
+		merged := **dst
+		m, from := reflect.ValueOf(&merged).Elem(), reflect.ValueOf(src).Elem()
+		for i := range m.NumField() {
+			if f := m.Field(i); f.CanSet() && f.IsZero() {
+				f.Set(from.Field(i))
+			}
+		}
+		*dst = &merged
 	}
 }
 
@@ -320,6 +351,23 @@ type Registry struct {
 	mu   sync.Mutex
 	regs map[string]Registration
 	hook func(Scope)
+	errs []error
+}
+
+// Refuse records that a cloud's configuration is unusable (an endpoint
+// override that is no URL, a certificate file that cannot be read): the
+// binary reports it as a usage error before any scan starts.
+func (g *Registry) Refuse(err error) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.errs = append(g.errs, err)
+}
+
+// Err returns what the clouds refused while registering, nil when nothing.
+func (g *Registry) Err() error {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return errors.Join(g.errs...)
 }
 
 // NewRegistry returns an empty registry for scanners registered with o;

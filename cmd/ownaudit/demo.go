@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"slices"
 
 	"github.com/ownaudit/ownaudit/declaration"
 	"github.com/ownaudit/ownaudit/internal/cloudsim"
@@ -12,9 +11,8 @@ import (
 	"github.com/ownaudit/ownaudit/scanners"
 )
 
-// scanDemo starts the simulator with the demo world and scans it through
-// the real SDK clients of every cloud this build has scanners for; the
-// clouds it has none for come from the demo's embedded inventory.
+// scanDemo starts the simulator with the demo world and scans the demo
+// declaration's targets in it through the real SDK clients of every cloud.
 func scanDemo(ctx context.Context, g *globalOptions, o *scanOptions, decl *declaration.Declaration, sched *scanners.Scheduler) (*inventory.Inventory, error) {
 	world, err := demo.World()
 	if err != nil {
@@ -32,26 +30,9 @@ func scanDemo(ctx context.Context, g *globalOptions, o *scanOptions, decl *decla
 	if err != nil {
 		return nil, withCode(exitUsage, fmt.Errorf("--disable-scanner: %w", err))
 	}
-	var scanned []inventory.Cloud
-	for _, r := range registry.Registered() {
-		if !slices.Contains(scanned, r.Cloud) {
-			scanned = append(scanned, r.Cloud)
-		}
-	}
-	inv, err := demo.Inventory()
-	if err != nil {
-		return nil, err
-	}
-	inv.CollectedAt = demo.Epoch
-	dropClouds(inv, scanned)
-
-	var targets []scanners.Target
-	for _, t := range declaredTargets(decl) {
-		if slices.Contains(scanned, t.Cloud) {
-			targets = append(targets, t)
-		}
-	}
-	g.logger.Info("demo: scanning the simulated clouds", "clouds", fmt.Sprint(scanned), "endpoint", srv.URL)
+	inv := &inventory.Inventory{SchemaVersion: inventory.SchemaVersion, CollectedAt: demo.Epoch}
+	targets := declaredTargets(decl)
+	g.logger.Info("demo: scanning the simulated clouds", "targets", len(targets), "endpoint", srv.URL)
 	registry.Run(ctx, targets, selected, o.concurrency).Fill(inv)
 	g.logger.Info("demo: scan done", "requests", len(srv.Requests()), "operations", len(srv.Operations()))
 	counts := srv.Counts()
@@ -63,13 +44,4 @@ func scanDemo(ctx context.Context, g *globalOptions, o *scanOptions, decl *decla
 	}
 	logScanErrors(g, inv)
 	return inv, nil
-}
-
-// dropClouds removes from inv everything of the given clouds: the demo
-// scans those, and their embedded stand-ins would be counted twice.
-func dropClouds(inv *inventory.Inventory, clouds []inventory.Cloud) {
-	inv.Targets = slices.DeleteFunc(inv.Targets, func(t inventory.Target) bool { return slices.Contains(clouds, t.Cloud) })
-	inv.Resources = slices.DeleteFunc(inv.Resources, func(r inventory.Resource) bool { return slices.Contains(clouds, r.Cloud) })
-	inv.Errors = slices.DeleteFunc(inv.Errors, func(e inventory.ScanError) bool { return slices.Contains(clouds, e.Cloud) })
-	inv.Scanners = slices.DeleteFunc(inv.Scanners, func(r inventory.ScannerRun) bool { return slices.Contains(clouds, r.Cloud) })
 }

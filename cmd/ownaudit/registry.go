@@ -5,6 +5,7 @@ import (
 	"github.com/ownaudit/ownaudit/scanners"
 	awsscan "github.com/ownaudit/ownaudit/scanners/aws"
 	azurescan "github.com/ownaudit/ownaudit/scanners/azure"
+	gcpscan "github.com/ownaudit/ownaudit/scanners/gcp"
 )
 
 // registers adds the scanners of each cloud this binary is built with:
@@ -12,6 +13,7 @@ import (
 var registers = []func(*scanners.Registry, scanners.Options){
 	awsscan.Register,
 	azurescan.Register,
+	gcpscan.Register,
 }
 
 // scannerHook is for tests only: it becomes scanners.Options.Hook, which

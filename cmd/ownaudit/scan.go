@@ -275,11 +275,10 @@ func loadInventory(ctx context.Context, g *globalOptions, o *scanOptions, decl *
 		}
 		return inv, "demo", nil
 	}
-	endpoints, err := endpointsFromEnv(os.Getenv, os.ReadFile)
-	if err != nil {
+	registry := newRegistry(scanners.Options{Scheduler: sched, CallTimeout: o.callTimeout, Logger: g.logger})
+	if err := registry.Err(); err != nil {
 		return nil, "", withCode(exitUsage, err)
 	}
-	registry := newRegistry(scanners.Options{Scheduler: sched, CallTimeout: o.callTimeout, Logger: g.logger, Endpoints: endpoints})
 	selected, err := registry.Select(o.disable)
 	if err != nil {
 		return nil, "", withCode(exitUsage, fmt.Errorf("--disable-scanner: %w", err))

@@ -94,7 +94,11 @@ func runServe(ctx context.Context, g *globalOptions, o *serveOptions) error {
 		return withCode(exitUsage, err)
 	}
 	// A misspelt scanner name would fail every scan; refuse to start.
-	if _, err := newRegistry(scanners.Options{}).Select(o.scan.disable); err != nil {
+	registry := newRegistry(scanners.Options{})
+	if err := registry.Err(); err != nil {
+		return withCode(exitUsage, err)
+	}
+	if _, err := registry.Select(o.scan.disable); err != nil {
 		return withCode(exitUsage, fmt.Errorf("--disable-scanner: %w", err))
 	}
 

@@ -19,27 +19,45 @@ import (
 	"github.com/ownaudit/ownaudit/internal/demo"
 	"github.com/ownaudit/ownaudit/report"
 	"github.com/ownaudit/ownaudit/report/metrics"
-	"github.com/ownaudit/ownaudit/rules"
 )
 
-// demoDocument builds a findings document from the demo's embedded
-// inventory, without the simulator.
+// demoDocument scans the demo estate in the simulator, once per test
+// binary, and returns a fresh copy of its findings document, which the
+// caller may change.
 func demoDocument(t *testing.T) *report.Document {
 	t.Helper()
-	inv, err := demo.Inventory()
-	if err != nil {
+	demoOnce.Do(func() {
+		decl, err := demo.Declaration()
+		if err != nil {
+			demoErr = err
+			return
+		}
+		g := &globalOptions{stdout: io.Discard, stderr: io.Discard, logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+		doc, err := scanOnce(context.Background(), g, &scanOptions{demo: true, concurrency: 8, callTimeout: time.Minute}, decl)
+		if err != nil {
+			demoErr = err
+			return
+		}
+		demoJSON, demoErr = json.Marshal(doc)
+	})
+	if demoErr != nil {
+		t.Fatal(demoErr)
+	}
+	var doc report.Document
+	if err := json.Unmarshal(demoJSON, &doc); err != nil {
 		t.Fatal(err)
 	}
-	decl, err := demo.Declaration()
-	if err != nil {
-		t.Fatal(err)
-	}
-	doc := report.Build(inv, decl, rules.Evaluate(inv, decl), report.Meta{ToolVersion: "test", Source: report.SourceDemo})
 	if len(doc.Findings) == 0 {
-		t.Fatal("the demo inventory gave no findings")
+		t.Fatal("the demo scan gave no findings")
 	}
-	return doc
+	return &doc
 }
+
+var (
+	demoOnce sync.Once
+	demoJSON []byte
+	demoErr  error
+)
 
 // syncBuffer is a log destination the server's goroutines and the test
 // can share.

@@ -267,7 +267,7 @@ func (s *Server) injectAzure(c *azureCall) bool {
 		}
 		return true
 	}
-	if fs.bucketEmpty(c.Sub, "", c.Action()) || fs.roll(fs.f.ThrottleRate) {
+	if fs.emptyBucketFor(c.Sub, "", c.Action()) || fs.roll(fs.f.ThrottleRate) {
 		c.throttle(fs.f.RetryAfter)
 		return true
 	}

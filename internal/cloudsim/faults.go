@@ -22,7 +22,9 @@ type Faults struct {
 	// patterns such as "ssm:*" work) for an account, or for all accounts
 	// when Account is empty. For Azure, Account is a subscription and the
 	// action an RBAC action, "*" matching any run of characters
-	// ("Microsoft.Network/*", or "*" for the whole subscription).
+	// ("Microsoft.Network/*", or "*" for the whole subscription). For GCP,
+	// Account is a project and Action a permission pattern ("compute.*",
+	// or "*" for the whole project).
 	AccessDenied []Denial `yaml:"accessDenied"`
 	// RateLimits are provider-like token buckets per (account, region,
 	// action), keyed by an action pattern such as "ec2:Describe*". A request
@@ -33,7 +35,8 @@ type Faults struct {
 	// FailFirstAttempts answers the first N attempts of every call (the
 	// SDK numbers them in its amz-sdk-request header) with the service's
 	// throttling error, then a 5xx, alternately: a deterministic way to
-	// make every call go through the retryer.
+	// make every call go through the retryer. GCP calls get a 503 first,
+	// then a 429.
 	FailFirstAttempts int `yaml:"failFirstAttempts"`
 	// RetryAfter is the Retry-After Azure's 429 answers carry (1s when
 	// unset); Azure's SDK waits that long before it tries again.
@@ -71,12 +74,7 @@ func newFaultState(f Faults) *faultState {
 
 // inject applies the faults to c; it reports whether it answered.
 func (fs *faultState) inject(c *awsCall) bool {
-	if fs.f.Latency > 0 {
-		select {
-		case <-time.After(fs.f.Latency):
-		case <-c.r.Context().Done():
-		}
-	}
+	fs.delay(c.r)
 	action := c.Service + ":" + c.Op
 	for _, d := range fs.f.AccessDenied {
 		if (d.Account == "" || d.Account == c.Account) && matchAction(d.Action, action) {
@@ -98,7 +96,7 @@ func (fs *faultState) inject(c *awsCall) bool {
 		}
 		return true
 	}
-	if fs.bucketEmpty(c.Account, c.Region, action) || fs.roll(fs.f.ThrottleRate) {
+	if fs.emptyBucketFor(c.Account, c.Region, action) || fs.roll(fs.f.ThrottleRate) {
 		c.Throttle()
 		return true
 	}
@@ -127,9 +125,23 @@ func (fs *faultState) roll(rate float64) bool {
 	return fs.rng.Float64() < rate
 }
 
-// bucketEmpty takes a token from the bucket of (account, region, action)
-// and reports whether there was none.
-func (fs *faultState) bucketEmpty(account, region, action string) bool {
+// delay waits out the injected latency, or until the request is gone.
+func (fs *faultState) delay(r *http.Request) {
+	if fs.f.Latency > 0 {
+		select {
+		case <-time.After(fs.f.Latency):
+		case <-r.Context().Done():
+		}
+	}
+}
+
+func (fs *faultState) emptyBucket(c *awsCall, action string) bool {
+	return fs.emptyBucketFor(c.Account, c.Region, action)
+}
+
+// emptyBucketFor takes a token from the bucket of (account, region,
+// action) and reports whether it was empty.
+func (fs *faultState) emptyBucketFor(account, region, action string) bool {
 	for pattern, b := range fs.f.RateLimits {
 		if !matchAction(pattern, action) && !rbacMatch(pattern, action) {
 			continue

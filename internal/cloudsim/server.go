@@ -42,7 +42,9 @@ type Request struct {
 	Write bool `json:"write,omitempty"`
 	// Attempt is the client's attempt number for the call (the AWS SDKs
 	// send it in the amz-sdk-request header; Azure's repeat the
-	// x-ms-client-request-id); 0 when the client did not say.
+	// x-ms-client-request-id; for GCP, whose clients do not, it is one
+	// more than the failures answered to the same request since it last
+	// succeeded); 0 when the client did not say.
 	Attempt int `json:"attempt,omitempty"`
 	// Reads are the further RBAC actions an Azure request exercised: the
 	// read actions of the resource types a Resource Graph query returned.
@@ -50,16 +52,23 @@ type Request struct {
 	// DataAction marks an Azure data-plane request (Key Vault), whose
 	// action belongs in a role's dataActions.
 	DataAction bool `json:"dataAction,omitempty"`
+	// Permission is the IAM permission the provider checks for the
+	// request, where it is not the action itself (GCP).
+	Permission string `json:"permission,omitempty"`
 	// Time is when the answer was sent.
 	Time time.Time `json:"time"`
 }
 
-// Action is the operation as an IAM action, e.g. "ec2:DescribeVolumes",
-// or for Azure as an RBAC action, e.g.
-// "Microsoft.Network/networkSecurityGroups/read".
+// Action is the operation as an IAM action, e.g. "ec2:DescribeVolumes";
+// for Azure an RBAC action, e.g.
+// "Microsoft.Network/networkSecurityGroups/read"; for GCP a method, e.g.
+// "compute.firewalls.list".
 func (r Request) Action() string {
-	if r.Cloud == "azure" {
+	switch r.Cloud {
+	case "azure":
 		return r.Service + "/" + r.Operation
+	case "gcp":
+		return r.Service + "." + r.Operation
 	}
 	return r.Service + ":" + r.Operation
 }
@@ -93,6 +102,7 @@ type Server struct {
 	// graphCalls are each principal's recent Resource Graph queries.
 	attempts   map[string]int
 	graphCalls map[string][]time.Time
+	gcp      gcpState
 }
 
 type session struct {
@@ -246,6 +256,14 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if r.URL.Path == "/msi/token" {
 		s.serveManagedIdentity(w, r)
+		return
+	}
+	if strings.HasPrefix(r.URL.Path, "/computeMetadata/") {
+		s.serveMetadata(w, r)
+		return
+	}
+	if host, rest, ok := gcpHost(r.URL.Path); ok {
+		s.serveGCP(w, r, host, rest)
 		return
 	}
 	s.record(Request{Cloud: "unknown", Operation: r.Method + " " + r.URL.Path, Status: http.StatusNotFound})

@@ -14,6 +14,7 @@ import (
 type World struct {
 	AWS    AWSWorld   `yaml:"aws"`
 	Azure  AzureWorld `yaml:"azure"`
+	GCP    GCPWorld   `yaml:"gcp"`
 	Faults Faults     `yaml:"faults"`
 }
 
@@ -440,7 +441,10 @@ func (w *World) validate() error {
 			return fmt.Errorf("access key %s belongs to account %s, which the world does not list", key, acct)
 		}
 	}
-	return w.Azure.validate()
+	if err := w.Azure.validate(); err != nil {
+		return err
+	}
+	return w.GCP.validate()
 }
 
 // Account returns the AWS account with id, or nil.

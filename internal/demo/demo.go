@@ -1,8 +1,8 @@
 // Package demo holds the example estate that `ownaudit scan --demo`
 // evaluates across AWS, Azure and GCP and all four domains: a simulator
-// world for AWS and Azure, which the demo scans through the real SDKs, an
-// inventory for GCP until its scanners land, and a declaration with
-// deliberate mistakes so every kind of ownership finding shows.
+// world, which the demo scans through the real SDKs and clients, and a
+// declaration with deliberate mistakes so every kind of ownership finding
+// shows.
 package demo
 
 import (
@@ -21,8 +21,6 @@ import (
 var (
 	//go:embed declaration.yaml
 	declarationYAML []byte
-	//go:embed inventory.json
-	inventoryJSON []byte
 	//go:embed world.yaml
 	worldYAML []byte
 )
@@ -30,6 +28,10 @@ var (
 // AccessKey is the demo's access key id: the simulator maps it to the
 // management account. It is not a credential anywhere else.
 const AccessKey = "AKIADEMOACMEPROD0001"
+
+// GCPToken is the bearer token the demo's GCP clients send the
+// simulator, which accepts any. It is not a credential anywhere else.
+const GCPToken = "demo-token-not-a-credential"
 
 // Epoch is the moment the demo estate is frozen at: ages (key age,
 // assessment staleness) are measured from it, so the demo tells the same
@@ -60,15 +62,6 @@ func Declaration() (*declaration.Declaration, error) {
 // DeclarationYAML returns the embedded declaration's text.
 func DeclarationYAML() []byte { return bytes.Clone(declarationYAML) }
 
-// Inventory decodes the embedded inventory.
-func Inventory() (*inventory.Inventory, error) {
-	inv, err := inventory.Decode(bytes.NewReader(inventoryJSON))
-	if err != nil {
-		return nil, fmt.Errorf("demo inventory: %w", err)
-	}
-	return inv, nil
-}
-
 // AzureToken is the bearer token the demo's Azure scanners present: the
 // simulator maps it to the auditing principal. It is not a credential
 // anywhere else.
@@ -81,5 +74,6 @@ func Endpoints(srv *cloudsim.Server) map[inventory.Cloud]scanners.Endpoint {
 	return map[inventory.Cloud]scanners.Endpoint{
 		inventory.AWS:   {URL: srv.URL, Region: "eu-central-1", Identity: AccessKey},
 		inventory.Azure: {URL: srv.AzureURL, Identity: AzureToken, CACert: srv.CACert},
+		inventory.GCP:   {URL: srv.URL, Identity: GCPToken},
 	}
 }

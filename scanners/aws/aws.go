@@ -234,13 +234,8 @@ func (e *env) baseConfig(ctx context.Context) (sdk.Config, error) {
 func (e *env) accounts(ctx context.Context, t scanners.Target, out *scanners.Sink) ([]*account, error) {
 	key := fmt.Sprintf("%s|%s|%s|%s|%s|%s", t.ID, t.Params[paramAssumeRole], t.Params[paramExternalID], t.Group,
 		t.Params[paramAssumeRoleName], strings.Join(t.Regions, ","))
-	return e.targets.Get(ctx, key, func() ([]*account, error) {
-		accts, err := e.resolve(ctx, t, out)
-		for _, a := range accts {
-			out.Target(inventory.Target{Cloud: inventory.AWS, ID: a.ID, Name: a.Name, Regions: a.Regions})
-		}
-		return accts, err
-	})
+	return e.targets.Get(ctx, out, inventory.AWS, key, func() ([]*account, error) { return e.resolve(ctx, t, out) },
+		func(a *account) string { return a.Name })
 }
 
 func (e *env) resolve(ctx context.Context, t scanners.Target, out *scanners.Sink) ([]*account, error) {

@@ -3,15 +3,12 @@ package aws
 import (
 	"context"
 	"slices"
-	"strings"
 	"testing"
 	"time"
 
-	"github.com/ownaudit/ownaudit/controls"
-	"github.com/ownaudit/ownaudit/declaration"
 	"github.com/ownaudit/ownaudit/internal/cloudsim"
+	"github.com/ownaudit/ownaudit/internal/scantest"
 	"github.com/ownaudit/ownaudit/inventory"
-	"github.com/ownaudit/ownaudit/rules"
 	"github.com/ownaudit/ownaudit/scanners"
 )
 
@@ -64,43 +61,11 @@ func scanDomain(t *testing.T, o settings, domain inventory.Domain, target scanne
 	return inv
 }
 
-// byType returns the resources of one type, keyed by id.
-func byType(inv *inventory.Inventory, typ string) map[string]inventory.Resource {
-	out := map[string]inventory.Resource{}
-	for _, r := range inv.Resources {
-		if r.Type == typ {
-			out[r.ID] = r
-		}
-	}
-	return out
-}
-
-// ownAll is the minimal declaration: one customer party owns every domain.
-const ownAll = `version: 1
-parties:
-  - id: acme
-    role: customer
-responsibilities:
-  - assign: {firewall: acme, patching: acme, encryption: acme, iam: acme}
-`
-
-// findings evaluates inv under ownAll and returns the status of each
-// finding whose control starts with prefix ("" for all), keyed
-// "control resource-id"; a check that does not apply leaves no finding.
-func findings(t *testing.T, inv *inventory.Inventory, prefix string) map[string]controls.Status {
-	t.Helper()
-	decl, err := declaration.Parse("ownaudit.yaml", []byte(ownAll))
-	if err != nil {
-		t.Fatal(err)
-	}
-	out := map[string]controls.Status{}
-	for _, f := range rules.Evaluate(inv, decl) {
-		if strings.HasPrefix(f.Control, prefix) {
-			out[f.Control+" "+f.Resource.ID] = f.Status
-		}
-	}
-	return out
-}
+// byType and findings are the scanner tests' shared helpers.
+var (
+	byType   = scantest.ByType
+	findings = scantest.Findings
+)
 
 // wantOperations checks that srv answered exactly the operations want (in
 // the sorted order Operations lists them) and that nothing was written.

@@ -24,6 +24,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"os"
 	"regexp"
 	"sort"
 	"strings"
@@ -59,7 +60,22 @@ import (
 // and a non-empty Identity is a fixed bearer token used instead of the
 // credential chain; with such a token, CACert is the only certificate
 // trusted, as nothing else (no sign-in authority) is reached.
-func Register(g *scanners.Registry, o scanners.Options) { register(g, settings{Options: o}) }
+//
+// Without an endpoint in o, the environment may name one (OWNAUDIT_AZURE_*,
+// see endpoint.go); an unusable one is refused in g.
+func Register(g *scanners.Registry, o scanners.Options) {
+	if _, set := o.Endpoints[inventory.Azure]; !set {
+		ep, err := endpointFromEnv(os.Getenv, os.ReadFile)
+		if err != nil {
+			g.Refuse(err)
+			return
+		}
+		if ep != nil {
+			o.Endpoints = scanners.WithEndpoint(o.Endpoints, inventory.Azure, *ep)
+		}
+	}
+	register(g, settings{Options: o})
+}
 
 // settings are the shared options plus what only the Azure scanners tune;
 // tests shorten the waits and make the pages and batches small.
@@ -309,13 +325,8 @@ func loopbackNames(dial func(ctx context.Context, network, addr string) (net.Con
 // the credential can see. Each is recorded as a target in out.
 func (e *env) subscriptions(ctx context.Context, t scanners.Target, out *scanners.Sink) ([]*subscription, error) {
 	key := fmt.Sprintf("%s|%s|%s|%s", t.ID, t.Group, t.Params[paramCloud], strings.Join(t.Regions, ","))
-	return e.targets.Get(ctx, key, func() ([]*subscription, error) {
-		subs, err := e.resolve(ctx, t, out)
-		for _, s := range subs {
-			out.Target(inventory.Target{Cloud: inventory.Azure, ID: s.ID, Name: s.Name, Regions: s.Regions})
-		}
-		return subs, err
-	})
+	return e.targets.Get(ctx, out, inventory.Azure, key, func() ([]*subscription, error) { return e.resolve(ctx, t, out) },
+		func(s *subscription) string { return s.Name })
 }
 
 const readSubscription = "Microsoft.Resources/subscriptions/read"

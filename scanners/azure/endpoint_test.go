@@ -1,4 +1,4 @@
-package main
+package azure
 
 import (
 	"errors"
@@ -7,8 +7,6 @@ import (
 	"testing"
 
 	"github.com/ownaudit/ownaudit/declaration"
-	"github.com/ownaudit/ownaudit/inventory"
-	azurescan "github.com/ownaudit/ownaudit/scanners/azure"
 )
 
 func TestEndpointsFromEnv(t *testing.T) {
@@ -33,7 +31,7 @@ func TestEndpointsFromEnv(t *testing.T) {
 		{name: "missing CA file", env: map[string]string{envAzureEndpoint: "https://x.example", envAzureCAFile: "/nope.pem"}, wantErr: envAzureCAFile},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			got, err := endpointsFromEnv(func(k string) string { return c.env[k] }, read)
+			ep, err := endpointFromEnv(func(k string) string { return c.env[k] }, read)
 			switch {
 			case c.wantErr != "":
 				if err == nil || !strings.Contains(err.Error(), c.wantErr) {
@@ -43,9 +41,8 @@ func TestEndpointsFromEnv(t *testing.T) {
 			case err != nil:
 				t.Fatal(err)
 			}
-			ep, ok := got[inventory.Azure]
 			if c.wantURL == "" {
-				if ok {
+				if ep != nil {
 					t.Errorf("endpoint %+v, want none", ep)
 				}
 				return
@@ -60,7 +57,7 @@ func TestEndpointsFromEnv(t *testing.T) {
 // The declaration names the sovereign clouds the Azure scanners know,
 // without importing them.
 func TestDeclaredAzureCloudsAreTheScannersClouds(t *testing.T) {
-	if got, want := declaration.AzureClouds, azurescan.CloudNames(); !slices.Equal(got, want) {
+	if got, want := declaration.AzureClouds, CloudNames(); !slices.Equal(got, want) {
 		t.Errorf("declaration.AzureClouds = %v, the scanners know %v", got, want)
 	}
 }

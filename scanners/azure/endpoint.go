@@ -1,10 +1,9 @@
-package main
+package azure
 
 import (
 	"fmt"
 	"net/url"
 
-	"github.com/ownaudit/ownaudit/inventory"
 	"github.com/ownaudit/ownaudit/scanners"
 )
 
@@ -18,8 +17,8 @@ const (
 	envAzureCAFile   = "OWNAUDIT_AZURE_CA_FILE"  // PEM certificates to trust besides the system's
 )
 
-// endpointsFromEnv reads the endpoint overrides; none when unset.
-func endpointsFromEnv(getenv func(string) string, readFile func(string) ([]byte, error)) (map[inventory.Cloud]scanners.Endpoint, error) {
+// endpointFromEnv reads the endpoint override; nil when unset.
+func endpointFromEnv(getenv func(string) string, readFile func(string) ([]byte, error)) (*scanners.Endpoint, error) {
 	endpoint := getenv(envAzureEndpoint)
 	if endpoint == "" {
 		for _, v := range []string{envAzureAudience, envAzureCAFile} {
@@ -39,5 +38,5 @@ func endpointsFromEnv(getenv func(string) string, readFile func(string) ([]byte,
 			return nil, fmt.Errorf("%s: %w", envAzureCAFile, err)
 		}
 	}
-	return map[inventory.Cloud]scanners.Endpoint{inventory.Azure: ep}, nil
+	return &ep, nil
 }
