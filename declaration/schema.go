@@ -78,7 +78,7 @@ var schemaDocs = map[string]string{
 	"AzureTarget.AllSubscriptions":        "Scan every subscription the credentials can see.",
 	"AzureTarget.Cloud":                   "The sovereign cloud the target is in; AzurePublic when absent.",
 	"AzureTarget.Regions":                 "Regions (locations) to scan; without it all of them.",
-		"GCPTarget":                           "One Google Cloud project, or every active project under an organization or folder.",
+	"GCPTarget":                           "One Google Cloud project, or every active project under an organization or folder.",
 	"GCPTarget.Project":                   "The project id (not its number).",
 	"GCPTarget.Organization":              "An organization's number: every ACTIVE project under it, at any depth.",
 	"GCPTarget.Folder":                    "A folder's number: every ACTIVE project under it, at any depth.",

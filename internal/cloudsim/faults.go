@@ -135,10 +135,6 @@ func (fs *faultState) delay(r *http.Request) {
 	}
 }
 
-func (fs *faultState) emptyBucket(c *awsCall, action string) bool {
-	return fs.emptyBucketFor(c.Account, c.Region, action)
-}
-
 // emptyBucketFor takes a token from the bucket of (account, region,
 // action) and reports whether it was empty.
 func (fs *faultState) emptyBucketFor(account, region, action string) bool {

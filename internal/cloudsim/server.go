@@ -102,7 +102,7 @@ type Server struct {
 	// graphCalls are each principal's recent Resource Graph queries.
 	attempts   map[string]int
 	graphCalls map[string][]time.Time
-	gcp      gcpState
+	gcp        gcpState
 }
 
 type session struct {
