@@ -4,7 +4,7 @@
 // against a known world. It pages the way the providers do, records every
 // request, refuses every write, and injects faults on request (latency,
 // token buckets, throttling and 5xx rates, a region down, AccessDenied per
-// operation).
+// operation, answers that are not the service's, requests never answered).
 //
 // AWS requests are routed by their SigV4 credential scope, which names the
 // service and region; the access key names the account. Azure and GCP
@@ -38,6 +38,9 @@ type Request struct {
 	// Attempt is the client's attempt number for the call (the AWS SDKs
 	// send it in the amz-sdk-request header); 0 when the client did not say.
 	Attempt int `json:"attempt,omitempty"`
+	// Fault names the bad answer injected instead of the service's
+	// (Faults.BadAnswers: "html", "truncated", ...), or "unanswered".
+	Fault string `json:"fault,omitempty"`
 }
 
 // Action is the operation as an IAM action, e.g. "ec2:DescribeVolumes".
