@@ -15,6 +15,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"regexp"
 	"sort"
 	"strings"
@@ -228,6 +229,14 @@ func (e *env) baseConfig(ctx context.Context) (sdk.Config, error) {
 			config.WithRetryer(func() sdk.Retryer {
 				return retry.NewStandard(func(so *retry.StandardOptions) { so.MaxAttempts = e.o.maxAttempts })
 			}),
+			// ownaudit's own client, always: the SDK builds one only when
+			// something like AWS_CA_BUNDLE asks for it, and without one
+			// --call-timeout had nothing to bound. LoadDefaultConfig still
+			// adds a custom CA bundle to it (a buildable client takes
+			// transport options).
+			config.WithHTTPClient(awshttp.NewBuildableClient().
+				WithTransportOptions(func(tr *http.Transport) { scanners.ConfigureTransport(tr, e.o.CallTimeout) }).
+				WithTimeout(e.o.CallTimeout)),
 		}, e.o.loadOptions...)
 		e.base, e.baseErr = config.LoadDefaultConfig(ctx, opts...)
 		if e.baseErr == nil && e.base.Region == "" {
@@ -242,9 +251,6 @@ func (e *env) baseConfig(ctx context.Context) (sdk.Config, error) {
 		// cancelling a context after the call, which net/http can answer by
 		// closing a connection another request has just taken over.
 		if b, ok := e.base.HTTPClient.(*awshttp.BuildableClient); ok {
-			if e.o.CallTimeout > 0 {
-				b = b.WithTimeout(e.o.CallTimeout)
-			}
 			e.base.HTTPClient = b.Freeze()
 		}
 	})
