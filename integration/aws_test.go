@@ -80,7 +80,17 @@ func scanSimulatedAWS(t *testing.T, faults cloudsim.Faults) (awsRun, *cloudsim.S
 	if strings.Contains(res.stderr, "test-secret-value") {
 		t.Error("the secret access key appears in the log")
 	}
-	doc := readJSON(t, filepath.Join(dir, "f.json"))
+	run := readAWSRun(t, res, filepath.Join(dir, "f.json"))
+	if w := srv.Writes(); len(w) != 0 {
+		t.Errorf("the scan attempted writes: %+v", w)
+	}
+	return run, srv
+}
+
+// readAWSRun reads the findings document a run of the binary wrote.
+func readAWSRun(t *testing.T, res result, path string) awsRun {
+	t.Helper()
+	doc := readJSON(t, path)
 	run := awsRun{code: res.code, stderr: res.stderr, findings: map[string]finding{}}
 	for _, f := range doc["findings"].([]any) {
 		m := f.(map[string]any)
@@ -93,10 +103,7 @@ func scanSimulatedAWS(t *testing.T, faults cloudsim.Faults) (awsRun, *cloudsim.S
 	for _, e := range doc["errors"].([]any) {
 		run.errors = append(run.errors, e.(map[string]any))
 	}
-	if w := srv.Writes(); len(w) != 0 {
-		t.Errorf("the scan attempted writes: %+v", w)
-	}
-	return run, srv
+	return run
 }
 
 // noFalseVerdicts checks the faulted run against the clean one: a finding

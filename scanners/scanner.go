@@ -413,7 +413,7 @@ func (g *Registry) Run(ctx context.Context, targets []Target, selected []Registr
 				select {
 				case sem <- struct{}{}:
 				case <-ctx.Done():
-					sink.Fail(inventory.ScanError{Cloud: t.Cloud, Target: t.ID, Domain: reg.Domain, Message: ctx.Err().Error()})
+					sink.Fail(inventory.ScanError{Cloud: t.Cloud, Target: t.ID, Domain: reg.Domain, Message: context.Cause(ctx).Error()})
 					sink.Ran(inventory.ScannerRun{Cloud: t.Cloud, Target: t.ID, Domain: reg.Domain})
 					return
 				}

@@ -19,6 +19,7 @@ import (
 	"github.com/ownaudit/ownaudit/internal/demo"
 	"github.com/ownaudit/ownaudit/report"
 	"github.com/ownaudit/ownaudit/rules"
+	"github.com/ownaudit/ownaudit/scanners"
 )
 
 // demoDocument builds a findings document from the demo's embedded
@@ -294,6 +295,7 @@ func TestServeUsageErrors(t *testing.T) {
 		{"no declaration", []string{"serve"}, "--declaration"},
 		{"zero interval", []string{"serve", "--demo", "--interval", "0s"}, "--interval"},
 		{"bad concurrency", []string{"serve", "--demo", "--concurrency", "0"}, "--concurrency"},
+		{"negative scan timeout", []string{"serve", "--demo", "--scan-timeout", "-1s"}, "--scan-timeout"},
 		{"bad scanner", []string{"serve", "--demo", "--disable-scanner", "aws.dns"}, "aws.dns"},
 		{"busy port", []string{"serve", "--demo", "--listen", busy.Addr().String()}, "--listen"},
 		{"scan-only flag", []string{"serve", "--demo", "--output", "f.json"}, "unknown flag"},
@@ -315,12 +317,37 @@ func TestServeSharesScanFlags(t *testing.T) {
 	if code := run([]string{"serve", "--help"}, &stdout, &stderr); code != exitOK {
 		t.Fatalf("serve --help exit %d: %s", code, stderr.String())
 	}
-	for _, flag := range []string{"--declaration", "--demo", "--concurrency", "--call-timeout", "--disable-scanner", "--listen", "--interval"} {
+	for _, flag := range []string{"--declaration", "--demo", "--concurrency", "--call-timeout", "--scan-timeout", "--disable-scanner", "--listen", "--interval"} {
 		if !strings.Contains(stdout.String(), flag) {
 			t.Errorf("serve --help does not list %s:\n%s", flag, stdout.String())
 		}
 	}
 	if !strings.Contains(stdout.String(), defaultListen) || !strings.Contains(stdout.String(), "6h0m0s") {
 		t.Errorf("serve --help does not show the defaults %s and 6h:\n%s", defaultListen, stdout.String())
+	}
+}
+
+// TestServeCountsATimedOutScanAsFailed stops a demo scan with
+// --scan-timeout: serve keeps what it served before (nothing yet: not
+// ready) and says the scan failed, rather than serving a document that
+// lacks what was not read in time.
+func TestServeCountsATimedOutScanAsFailed(t *testing.T) {
+	// Every goroutine the scanners start begins after the deadline.
+	scannerHook = func(scanners.Scope) { time.Sleep(300 * time.Millisecond) }
+	t.Cleanup(func() { scannerHook = nil })
+	decl, err := demo.Declaration()
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := &globalOptions{stdout: io.Discard, stderr: io.Discard, logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	o := &scanOptions{demo: true, concurrency: 8, callTimeout: time.Minute, scanTimeout: 100 * time.Millisecond}
+	s, hs, logs := testServer(t, func(ctx context.Context) (*report.Document, error) { return scanOnce(ctx, g, o, decl) })
+	s.runOnce(context.Background())
+	wantStatus(t, hs, map[string]int{"/healthz": 200, "/readyz": 503, "/findings": 503})
+	if _, _, body := get(t, hs, "/metrics"); !strings.Contains(body, "\nownaudit_scan_success 0\n") {
+		t.Errorf("/metrics after a timed-out scan lacks ownaudit_scan_success 0:\n%s", body)
+	}
+	if !strings.Contains(logs.String(), "scan failed") || !strings.Contains(logs.String(), "--scan-timeout reached (100ms)") {
+		t.Errorf("log does not say the scan failed on --scan-timeout:\n%s", logs)
 	}
 }

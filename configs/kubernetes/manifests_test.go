@@ -547,6 +547,30 @@ func TestShardedJob(t *testing.T) {
 	}
 }
 
+// TestScanTimeoutBeforeTheDeadline checks that every one-shot scan stops
+// reading (--scan-timeout) before activeDeadlineSeconds kills its pod:
+// a pod killed mid-scan writes and pushes nothing.
+func TestScanTimeoutBeforeTheDeadline(t *testing.T) {
+	ms := loadManifests(t)
+	jobs := map[string]batchv1.JobSpec{
+		"CronJob ownaudit":     find[batchv1.CronJob](t, ms, "ownaudit").Spec.JobTemplate.Spec,
+		"Job ownaudit-sharded": find[batchv1.Job](t, ms, "ownaudit-sharded").Spec,
+	}
+	for where, job := range jobs {
+		args := onlyContainer(t, where, job.Template.Spec).Args
+		v, ok := flagValue(args, "scan-timeout")
+		d, err := time.ParseDuration(v)
+		switch {
+		case !ok || err != nil || d <= 0:
+			t.Errorf("%s: args %q: want --scan-timeout with a positive duration", where, args)
+		case job.ActiveDeadlineSeconds == nil:
+			t.Errorf("%s: no activeDeadlineSeconds", where)
+		case d > time.Duration(*job.ActiveDeadlineSeconds)*time.Second-10*time.Minute:
+			t.Errorf("%s: --scan-timeout %s: want it at least 10 minutes below activeDeadlineSeconds (%ds), to evaluate, write and push", where, d, *job.ActiveDeadlineSeconds)
+		}
+	}
+}
+
 func onlyContainer(t *testing.T, where string, spec corev1.PodSpec) corev1.Container {
 	t.Helper()
 	if len(spec.Containers) != 1 {
