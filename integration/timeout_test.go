@@ -98,4 +98,5 @@ func TestScanTimeoutWritesWhatWasRead(t *testing.T) {
 		t.Error("the clean scan has no IAM findings to compare")
 	}
 	noFalseVerdicts(t, clean, run)
+	noSilentLoss(t, clean, run)
 }

@@ -250,7 +250,7 @@ func (c *awsCall) answerBadly(b BadAnswer, status int, contentType string, body 
 	if b.Kind == BadHTML {
 		h.Set("Content-Type", "text/html; charset=utf-8")
 		c.w.WriteHeader(http.StatusOK)
-		_, _ = io.WriteString(c.w, "<!DOCTYPE html>\n<html><head><title>Sign in</title></head><body><form method=\"post\"><input name=\"user\"></form></body></html>\n")
+		_, _ = io.WriteString(c.w, "<!DOCTYPE html>\n<html><head><title>Sign in</title></head><body><form method=\"post\"><input name=\"user\"/></form></body></html>\n")
 		return
 	}
 	if contentType == "" {
