@@ -22,6 +22,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/ownaudit/ownaudit/internal/redact"
 	"github.com/ownaudit/ownaudit/inventory"
 )
 
@@ -174,8 +175,12 @@ func fill[T any](dst **T, src *T) {
 	}
 }
 
-// Fail records something that could not be read.
+// Fail records something that could not be read. The user information
+// of URLs in its message is redacted: an SDK's error can name the
+// endpoint or proxy URL, credentials included, and error entries end up
+// in every report and log.
 func (s *Sink) Fail(e inventory.ScanError) {
+	e.Message = redact.Text(e.Message)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.errors = append(s.errors, e)

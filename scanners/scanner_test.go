@@ -275,3 +275,13 @@ func TestPanickingScannerIsAnErrorEntry(t *testing.T) {
 		t.Errorf("runs = %+v, want one failed run", timed.Scanners)
 	}
 }
+
+func TestFailRedactsCredentialsInURLs(t *testing.T) {
+	s := NewSink()
+	s.Fail(inventory.ScanError{Cloud: inventory.AWS, Message: `Post "https://proxy-user:***@proxy.example:3128/": EOF`})
+	inv := &inventory.Inventory{}
+	s.Fill(inv)
+	if got, want := inv.Errors[0].Message, `Post "https://redacted@proxy.example:3128/": EOF`; got != want {
+		t.Errorf("message = %q, want %q", got, want)
+	}
+}
