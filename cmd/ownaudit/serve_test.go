@@ -10,6 +10,8 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -282,6 +284,10 @@ func TestServeLoopWaitsForTheInterval(t *testing.T) {
 }
 
 func TestServeUsageErrors(t *testing.T) {
+	shortToken := filepath.Join(t.TempDir(), "token")
+	if err := os.WriteFile(shortToken, []byte("secret\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	busy, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -299,6 +305,12 @@ func TestServeUsageErrors(t *testing.T) {
 		{"bad scanner", []string{"serve", "--demo", "--disable-scanner", "aws.dns"}, "aws.dns"},
 		{"busy port", []string{"serve", "--demo", "--listen", busy.Addr().String()}, "--listen"},
 		{"scan-only flag", []string{"serve", "--demo", "--output", "f.json"}, "unknown flag"},
+		{"no connections", []string{"serve", "--demo", "--max-connections", "0"}, "--max-connections"},
+		{"certificate without key", []string{"serve", "--demo", "--tls-cert-file", "c.pem"}, "--tls-key-file"},
+		{"client CA without TLS", []string{"serve", "--demo", "--client-ca-file", "ca.pem"}, "--client-ca-file"},
+		{"findings off and guarded", []string{"serve", "--demo", "--no-findings", "--findings-token-file", "t"}, "--no-findings"},
+		{"missing token file", []string{"serve", "--demo", "--findings-token-file", "/nonexistent/token"}, "--findings-token-file"},
+		{"short token", []string{"serve", "--demo", "--findings-token-file", shortToken}, "16 or more"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var stdout, stderr bytes.Buffer
