@@ -24,6 +24,7 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"sigs.k8s.io/yaml"
 
@@ -40,6 +41,7 @@ var kinds = map[string]func() any{
 	"batch/v1/Job":       func() any { return new(batchv1.Job) },
 	"batch/v1/CronJob":   func() any { return new(batchv1.CronJob) },
 	"monitoring.coreos.com/v1/ServiceMonitor": func() any { return new(monitoringv1.ServiceMonitor) },
+	"networking.k8s.io/v1/NetworkPolicy":      func() any { return new(networkingv1.NetworkPolicy) },
 }
 
 // manifest is one decoded document of a YAML file.
@@ -158,6 +160,7 @@ func TestManifestsDecodeStrictly(t *testing.T) {
 		"batch/v1/CronJob ownaudit",
 		"batch/v1/Job ownaudit-sharded",
 		"monitoring.coreos.com/v1/ServiceMonitor ownaudit",
+		"networking.k8s.io/v1/NetworkPolicy ownaudit",
 		"v1/ConfigMap ownaudit-declaration",
 		"v1/Service ownaudit",
 		"v1/ServiceAccount ownaudit",
@@ -224,6 +227,8 @@ func objectMeta(obj any) meta {
 	case *batchv1.CronJob:
 		return meta{o.Namespace, o.Labels}
 	case *monitoringv1.ServiceMonitor:
+		return meta{o.Namespace, o.Labels}
+	case *networkingv1.NetworkPolicy:
 		return meta{o.Namespace, o.Labels}
 	}
 	panic(fmt.Sprintf("objectMeta: %T", obj))
@@ -665,6 +670,55 @@ func TestServeMode(t *testing.T) {
 	}
 	if ep.Path != "" && ep.Path != "/metrics" {
 		t.Errorf("ServiceMonitor endpoint path: got %q, want /metrics", ep.Path)
+	}
+}
+
+// TestFindingsGuarded checks that only the monitoring namespace reaches
+// serve mode's pods, on the metrics port alone, and that /findings wants
+// a bearer token from a read-only Secret (or is off).
+func TestFindingsGuarded(t *testing.T) {
+	ms := loadManifests(t)
+	dep := find[appsv1.Deployment](t, ms, "ownaudit")
+	np := find[networkingv1.NetworkPolicy](t, ms, "ownaudit")
+	if !selects(np.Spec.PodSelector.MatchLabels, dep.Spec.Template.Labels) || len(np.Spec.PodSelector.MatchExpressions) > 0 {
+		t.Errorf("NetworkPolicy podSelector %v does not select the Deployment's pods %v", np.Spec.PodSelector.MatchLabels, dep.Spec.Template.Labels)
+	}
+	if !slices.Equal(np.Spec.PolicyTypes, []networkingv1.PolicyType{networkingv1.PolicyTypeIngress}) {
+		t.Errorf("NetworkPolicy policyTypes: got %v, want [Ingress]", np.Spec.PolicyTypes)
+	}
+	if len(np.Spec.Ingress) != 1 {
+		t.Fatalf("NetworkPolicy ingress rules: got %d, want 1", len(np.Spec.Ingress))
+	}
+	rule := np.Spec.Ingress[0]
+	if len(rule.From) != 1 || rule.From[0].PodSelector != nil || rule.From[0].IPBlock != nil || rule.From[0].NamespaceSelector == nil ||
+		!maps.Equal(rule.From[0].NamespaceSelector.MatchLabels, map[string]string{"kubernetes.io/metadata.name": "monitoring"}) ||
+		len(rule.From[0].NamespaceSelector.MatchExpressions) > 0 {
+		t.Errorf("NetworkPolicy from: got %+v, want the monitoring namespace alone", rule.From)
+	}
+	if len(rule.Ports) != 1 || rule.Ports[0].Port == nil || *rule.Ports[0].Port != intstr.FromString("metrics") ||
+		rule.Ports[0].Protocol == nil || *rule.Ports[0].Protocol != corev1.ProtocolTCP {
+		t.Errorf("NetworkPolicy ports: got %+v, want TCP metrics alone", rule.Ports)
+	}
+
+	c := onlyContainer(t, "Deployment", dep.Spec.Template.Spec)
+	if slices.Contains(c.Args, "--no-findings") {
+		return
+	}
+	file, ok := flagValue(c.Args, "findings-token-file")
+	if !ok {
+		t.Fatalf("Deployment args %q: want --findings-token-file or --no-findings", c.Args)
+	}
+	v, ok := mountedVolume(dep.Spec.Template.Spec, c, path.Dir(file))
+	if !ok || v.Secret == nil {
+		t.Fatalf("--findings-token-file %s: no Secret volume mounted at %s", file, path.Dir(file))
+	}
+	for _, m := range c.VolumeMounts {
+		if m.Name == v.Name && !m.ReadOnly {
+			t.Errorf("volume mount %s: want readOnly", m.Name)
+		}
+	}
+	if mode := v.Secret.DefaultMode; mode == nil || *mode&0o007 != 0 {
+		t.Errorf("Secret volume %s defaultMode: got %v, want no access for others", v.Name, deref(mode))
 	}
 }
 
