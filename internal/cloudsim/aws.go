@@ -90,6 +90,8 @@ type awsCall struct {
 	// is the one that mangles the handler's answer in write.
 	fault string
 	bad   *BadAnswer
+	// resource is what Request.Resource records.
+	resource string
 }
 
 // Reg returns what the account holds in the request's region; an empty
@@ -377,7 +379,7 @@ func (s *Server) serveAWS(w http.ResponseWriter, r *http.Request) {
 	}
 	defer func() {
 		s.record(Request{Cloud: "aws", Service: c.Service, Operation: c.Op, Account: c.Account, Region: c.Region,
-			Status: c.status, Code: c.code, Write: c.Op != "" && !readOnly(c.Op), Attempt: sdkAttempt(r), Fault: c.fault})
+			Status: c.status, Code: c.code, Write: c.Op != "" && !readOnly(c.Op), Attempt: sdkAttempt(r), Fault: c.fault, Resource: c.resource})
 	}()
 	if !known {
 		c.svc = awsService{protocol: awsQuery}

@@ -41,6 +41,9 @@ type Request struct {
 	// Fault names the bad answer injected instead of the service's
 	// (Faults.BadAnswers: "html", "truncated", ...), or "unanswered".
 	Fault string `json:"fault,omitempty"`
+	// Resource is the resource a request names where a policy can scope
+	// the permission to it: the role ARN of an AssumeRole.
+	Resource string `json:"resource,omitempty"`
 }
 
 // Action is the operation as an IAM action, e.g. "ec2:DescribeVolumes".
