@@ -348,6 +348,79 @@ func TestPodsLockedDown(t *testing.T) {
 	}
 }
 
+// releaseImage is an image named by a release tag (vX.Y.Z), optionally
+// pinned by digest as well, or by digest alone.
+var releaseImage = regexp.MustCompile(`^[a-z0-9.-]+(/[a-z0-9._-]+)+(:v\d+\.\d+\.\d+)?(@sha256:[0-9a-f]{64})?$`)
+
+// TestImagesAreReleases checks that every pod runs one image, named by a
+// release tag or a digest: never latest or another moving tag.
+func TestImagesAreReleases(t *testing.T) {
+	images := map[string]bool{}
+	for _, p := range podTemplates(loadManifests(t)) {
+		for _, c := range p.spec.Spec.Containers {
+			m := releaseImage.FindStringSubmatch(c.Image)
+			if m == nil || (m[2] == "" && m[3] == "") {
+				t.Errorf("%s container %s: image %q, want a release tag (vX.Y.Z) or a digest", p.where, c.Name, c.Image)
+			}
+			images[c.Image] = true
+		}
+	}
+	if len(images) != 1 {
+		t.Errorf("images: got %v, want the same one in every pod", slices.Sorted(maps.Keys(images)))
+	}
+}
+
+// goMemLimit parses a GOMEMLIMIT value: bytes, or a number with a B, KiB,
+// MiB, GiB or TiB suffix.
+func goMemLimit(v string) (int64, error) {
+	units := []struct {
+		suffix string
+		shift  uint
+	}{{"TiB", 40}, {"GiB", 30}, {"MiB", 20}, {"KiB", 10}, {"B", 0}}
+	shift := uint(0)
+	for _, u := range units {
+		if n, ok := strings.CutSuffix(v, u.suffix); ok {
+			v, shift = n, u.shift
+			break
+		}
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n <= 0 {
+		return 0, fmt.Errorf("GOMEMLIMIT %q: want a positive size such as 460MiB", v)
+	}
+	return n << shift, nil
+}
+
+// TestGoMemLimitBelowTheLimit checks that every container's GOMEMLIMIT
+// leaves at least a tenth of its memory limit to what is not heap: set to
+// the limit itself, the runtime lets the heap grow until the pod is
+// OOM-killed.
+func TestGoMemLimitBelowTheLimit(t *testing.T) {
+	for _, p := range podTemplates(loadManifests(t)) {
+		for _, c := range p.spec.Spec.Containers {
+			where := p.where + " container " + c.Name
+			var value string
+			for _, e := range c.Env {
+				if e.Name == "GOMEMLIMIT" {
+					if e.ValueFrom != nil {
+						t.Errorf("%s: GOMEMLIMIT from %v: want a value below the limit, not the limit", where, e.ValueFrom)
+					}
+					value = e.Value
+				}
+			}
+			soft, err := goMemLimit(value)
+			if err != nil {
+				t.Errorf("%s: %v", where, err)
+				continue
+			}
+			limit := c.Resources.Limits.Memory().Value()
+			if soft > limit*9/10 || soft < limit/2 {
+				t.Errorf("%s: GOMEMLIMIT %s (%d bytes) with limits.memory %d bytes: want 50-90%% of it", where, value, soft, limit)
+			}
+		}
+	}
+}
+
 // checkContainerSecurity checks the security settings in force for one
 // container: its own, or the pod's where Kubernetes falls back to them.
 func checkContainerSecurity(t *testing.T, where string, pod *corev1.PodSecurityContext, c *corev1.SecurityContext) {
