@@ -80,6 +80,9 @@ func TestScanTimeoutWritesWhatWasRead(t *testing.T) {
 	for _, e := range run.errors {
 		d, _ := e["domain"].(string)
 		domains[d] = true
+		if msg, _ := e["message"].(string); !strings.Contains(msg, "--scan-timeout reached (5s)") {
+			t.Errorf("error entry %v does not say the scan timed out", e)
+		}
 	}
 	if !domains["firewall"] {
 		t.Errorf("error entries %v, want the unread firewall domain among them", run.errors)

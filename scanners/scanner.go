@@ -435,7 +435,23 @@ func (g *Registry) Run(ctx context.Context, targets []Target, selected []Registr
 		}
 	}
 	wg.Wait()
+	if cause := context.Cause(ctx); ctx.Err() != nil && cause != ctx.Err() {
+		sink.explain(ctx.Err(), cause)
+	}
 	return sink
+}
+
+// explain adds why to the error entries that say no more than err: when
+// the scan's context ended for a reason of its own (--scan-timeout), an
+// entry should name it rather than a bare "context deadline exceeded".
+func (s *Sink) explain(err, why error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i, e := range s.errors {
+		if strings.Contains(e.Message, err.Error()) && !strings.Contains(e.Message, why.Error()) {
+			s.errors[i].Message = e.Message + " (" + why.Error() + ")"
+		}
+	}
 }
 
 // ranWhole records the run of the domain scanner over the whole of t, which
