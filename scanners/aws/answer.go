@@ -152,6 +152,11 @@ func checkAnswer(ctx context.Context, resp *http.Response, maxBody int64) error 
 // readBody reads resp's body and closes it. It fails with a final
 // badAnswer past maxBody bytes, and with the read's own error when the
 // body breaks off, returning what it read.
+//
+// A body of unknown length is read in blocks that double from 8 KiB up to
+// 4 MiB, not into one buffer that doubles: a body over the limit then
+// costs the limit, rather than the limit and the copies of a growing
+// buffer.
 func readBody(resp *http.Response, maxBody int64) ([]byte, error) {
 	defer resp.Body.Close()
 	tooLarge := &badAnswer{status: resp.StatusCode, final: true,
@@ -159,15 +164,45 @@ func readBody(resp *http.Response, maxBody int64) ([]byte, error) {
 	if resp.ContentLength > maxBody {
 		return nil, tooLarge
 	}
-	var buf bytes.Buffer
-	if resp.ContentLength > 0 {
-		buf.Grow(int(resp.ContentLength))
+	if resp.ContentLength >= 0 {
+		body := make([]byte, resp.ContentLength)
+		n, err := io.ReadFull(resp.Body, body)
+		return body[:n], err
 	}
-	n, err := buf.ReadFrom(io.LimitReader(resp.Body, maxBody+1))
-	if n > maxBody {
-		return nil, tooLarge
+	var blocks [][]byte
+	var total int64
+	size := int64(8 << 10)
+	for {
+		block := make([]byte, min(size, maxBody+1-total))
+		n, err := readBlock(resp.Body, block)
+		blocks = append(blocks, block[:n])
+		total += int64(n)
+		switch {
+		case total > maxBody:
+			return nil, tooLarge
+		case err == io.EOF && len(blocks) == 1:
+			return blocks[0], nil
+		case err == io.EOF:
+			return bytes.Join(blocks, nil), nil
+		case err != nil:
+			return bytes.Join(blocks, nil), err
+		}
+		size = min(2*size, 4<<20)
 	}
-	return buf.Bytes(), err
+}
+
+// readBlock fills block from r; it returns io.EOF when r ended, whether
+// or not the block is full.
+func readBlock(r io.Reader, block []byte) (int, error) {
+	n := 0
+	for n < len(block) {
+		m, err := r.Read(block[n:])
+		n += m
+		if err != nil {
+			return n, err
+		}
+	}
+	return n, nil
 }
 
 func isTimeout(err error) bool {

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"testing/iotest"
 
 	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
 
@@ -181,6 +182,50 @@ func TestBadAnswersFailTheRead(t *testing.T) {
 				}
 			}
 			t.Errorf("request outcomes %+v, want DescribeSecurityGroups counted as %s", o.Scheduler.Requests(), tc.code)
+		})
+	}
+}
+
+// chunked hides a reader's length, as a chunked HTTP body does.
+type chunked struct{ r io.Reader }
+
+func (c chunked) Read(p []byte) (int, error) { return c.r.Read(p) }
+
+func TestReadBody(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		size   int
+		known  bool
+		broken bool
+		want   string // in the error; "" for none
+	}{
+		{name: "small, chunked", size: 100},
+		{name: "several blocks, chunked", size: 3<<20 + 17},
+		{name: "at the limit, chunked", size: 4 << 20},
+		{name: "over the limit, chunked", size: 4<<20 + 1, want: "larger than 4 MiB"},
+		{name: "at the limit, with a length", size: 4 << 20, known: true},
+		{name: "over the limit, with a length", size: 4<<20 + 1, known: true, want: "larger than 4 MiB"},
+		{name: "broken off", size: 1 << 20, broken: true, want: "unexpected EOF"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			want := strings.Repeat("x", tc.size)
+			var r io.Reader = chunked{strings.NewReader(want)}
+			length := int64(-1)
+			if tc.known {
+				length = int64(tc.size)
+			}
+			if tc.broken {
+				r = io.MultiReader(strings.NewReader(want[:tc.size/2]), iotest.ErrReader(io.ErrUnexpectedEOF))
+			}
+			body, err := readBody(&http.Response{StatusCode: 200, Body: io.NopCloser(r), ContentLength: length}, 4<<20)
+			switch {
+			case tc.want != "":
+				if err == nil || !strings.Contains(err.Error(), tc.want) {
+					t.Errorf("readBody = %d bytes, %v; want an error saying %q", len(body), err, tc.want)
+				}
+			case err != nil || string(body) != want:
+				t.Errorf("readBody = %d bytes, %v; want the %d bytes", len(body), err, tc.size)
+			}
 		})
 	}
 }
