@@ -75,12 +75,20 @@ func TestBadAnswers(t *testing.T) {
 		}},
 	} {
 		t.Run(tc.kind, func(t *testing.T) {
+			// A server of its own: the one before may record its last
+			// request after its client saw the fault.
+			srv := startWorld(t, coreWorld)
 			srv.SetFaults(Faults{BadAnswers: []BadAnswer{{Action: "sts:Get*", Kind: tc.kind, Size: 3 << 20, Attempts: 1}}})
-			srv.ResetLog()
 			// A client of its own, so that a reset connection is not reused.
 			c := &http.Client{Transport: &http.Transport{}}
 			resp, body, err := rawCall(t, c, srv, 1)
 			tc.check(t, resp, body, err)
+			// The handler records once it returns, which may be after the
+			// client saw the answer.
+			deadline := time.Now().Add(5 * time.Second)
+			for len(srv.Requests()) == 0 && time.Now().Before(deadline) {
+				time.Sleep(10 * time.Millisecond)
+			}
 			if r := srv.Requests(); len(r) != 1 || r[0].Fault != tc.kind {
 				t.Errorf("recorded %+v, want one request with fault %s", r, tc.kind)
 			}
