@@ -119,13 +119,13 @@ func checkAnswer(ctx context.Context, resp *http.Response, maxBody int64) error 
 		}
 		return nil // an error status alone says enough; the SDK reports it
 	}
-	// S3 answers GetBucketPolicy with the policy's own JSON, and its
-	// errors with XML.
-	wantJSON := proto == protoJSON || (ok && proto == protoRESTXML && op == "GetBucketPolicy")
+	// S3 answers GetBucketPolicy with the policy's own JSON, whatever
+	// content type it names, and its errors with XML.
+	policy := ok && proto == protoRESTXML && op == "GetBucketPolicy"
 	switch {
 	case proto == protoUnknown:
-	case wantJSON:
-		if ok && !jsonMedia(media) && !(proto == protoRESTXML && media == "") {
+	case proto == protoJSON || policy:
+		if ok && !policy && !jsonMedia(media) {
 			return bad("content type %q, not JSON", media)
 		}
 		if b := bytes.TrimSpace(body); b[0] != '{' || !json.Valid(b) {

@@ -63,6 +63,8 @@ func TestCheckAnswer(t *testing.T) {
 			header: http.Header{"X-Amz-Request-Id": {"r"}}, body: `<?xml version="1.0"?>` + "\n" + `<LocationConstraint xmlns="http://s3.amazonaws.com/doc/2006-03-01/"/>`},
 		{name: "S3 policy", service: "S3", op: "GetBucketPolicy", status: 200, contentType: "application/json",
 			header: http.Header{"X-Amz-Request-Id": {"r"}}, body: `{"Version":"2012-10-17","Statement":[]}`},
+		{name: "S3 policy, any content type", service: "S3", op: "GetBucketPolicy", status: 200, contentType: "binary/octet-stream",
+			header: http.Header{"X-Amz-Request-Id": {"r"}}, body: `{"Version":"2012-10-17","Statement":[]}`},
 		{name: "S3 policy cut off", service: "S3", op: "GetBucketPolicy", status: 200, contentType: "application/json",
 			header: http.Header{"X-Amz-Request-Id": {"r"}}, body: `{"Version":"2012-10-17","Statem`, want: "not a whole JSON object", wantRetryable: true},
 		{name: "S3 policy missing", service: "S3", op: "GetBucketPolicy", status: 404, contentType: "application/xml", body: noSuch},
