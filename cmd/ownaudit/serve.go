@@ -94,7 +94,7 @@ certificate, with --tls-cert-file and --tls-key-file), or --no-findings.
 /metrics, /healthz and /readyz stay open for Prometheus and the probes.`,
 		Example: `  ownaudit serve --demo
   ownaudit serve --declaration acme.yaml --listen 0.0.0.0:9108 --interval 1h \
-    --findings-token-file /etc/ownaudit/token/token`,
+    --findings-token-file /etc/ownaudit/findings-token/token`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
