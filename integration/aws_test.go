@@ -80,7 +80,17 @@ func scanSimulatedAWS(t *testing.T, faults cloudsim.Faults) (awsRun, *cloudsim.S
 	if strings.Contains(res.stderr, "test-secret-value") {
 		t.Error("the secret access key appears in the log")
 	}
-	doc := readJSON(t, filepath.Join(dir, "f.json"))
+	run := readAWSRun(t, res, filepath.Join(dir, "f.json"))
+	if w := srv.Writes(); len(w) != 0 {
+		t.Errorf("the scan attempted writes: %+v", w)
+	}
+	return run, srv
+}
+
+// readAWSRun reads the findings document a run of the binary wrote.
+func readAWSRun(t *testing.T, res result, path string) awsRun {
+	t.Helper()
+	doc := readJSON(t, path)
 	run := awsRun{code: res.code, stderr: res.stderr, findings: map[string]finding{}}
 	for _, f := range doc["findings"].([]any) {
 		m := f.(map[string]any)
@@ -93,10 +103,7 @@ func scanSimulatedAWS(t *testing.T, faults cloudsim.Faults) (awsRun, *cloudsim.S
 	for _, e := range doc["errors"].([]any) {
 		run.errors = append(run.errors, e.(map[string]any))
 	}
-	if w := srv.Writes(); len(w) != 0 {
-		t.Errorf("the scan attempted writes: %+v", w)
-	}
-	return run, srv
+	return run
 }
 
 // noFalseVerdicts checks the faulted run against the clean one: a finding
@@ -188,6 +195,7 @@ func TestAWSAccessDeniedOnSSMLeavesOnlyPatchingUnevaluated(t *testing.T) {
 		}
 	}
 	noFalseVerdicts(t, clean, denied)
+	noSilentLoss(t, clean, denied)
 }
 
 func TestAWSThrottlingAndServerErrorsLoseNothing(t *testing.T) {
@@ -212,6 +220,7 @@ func TestAWSThrottlingAndServerErrorsLoseNothing(t *testing.T) {
 		t.Errorf("findings = %d under faults, %d clean", len(faulted.findings), len(clean.findings))
 	}
 	noFalseVerdicts(t, clean, faulted)
+	noSilentLoss(t, clean, faulted)
 }
 
 func TestAWSRegionDownIsReportedNotPassed(t *testing.T) {
@@ -231,4 +240,103 @@ func TestAWSRegionDownIsReportedNotPassed(t *testing.T) {
 		t.Errorf("error entries %v, want some for eu-central-1", down.errors)
 	}
 	noFalseVerdicts(t, clean, down)
+	noSilentLoss(t, clean, down)
+}
+
+// noSilentLoss checks that every finding of the clean scan is still there
+// under faults, with its status or as "error", or else that an error entry
+// names its account and its domain or resource type: nothing disappears
+// unexplained.
+func noSilentLoss(t *testing.T, clean, faulted awsRun) {
+	t.Helper()
+	explained := map[string]bool{}
+	for _, e := range faulted.errors {
+		explained[fmt.Sprint(e["target"], "|", e["domain"])] = true
+		types, _ := e["resourceTypes"].([]any)
+		for _, typ := range types {
+			explained[fmt.Sprint(e["target"], "|", typ)] = true
+		}
+	}
+	for id, c := range clean.findings {
+		if f, ok := faulted.findings[id]; ok && (f.status == c.status || f.status == "error") {
+			continue
+		}
+		target, _, _ := strings.Cut(c.resource, "/")
+		if !explained[target+"|"+c.domain] && !explained[target+"|"+c.resourceType] {
+			t.Errorf("%s on %s (%s) is gone under faults, and no error entry names %s with %s or %s", c.control, c.resource, c.status,
+				target, c.domain, c.resourceType)
+		}
+	}
+}
+
+// TestAWSAnswersThatAreNotAnswers has some reads answered by something
+// other than AWS: an HTML sign-in page, an empty body, a body cut in half,
+// a connection reset, a 200 MB body. Each read fails with an error entry
+// naming its operation (never an empty list), the rest of the scan is as
+// clean, and the scan exits 3. The same faults on the first attempt only
+// are retried away.
+func TestAWSAnswersThatAreNotAnswers(t *testing.T) {
+	clean, _ := scanSimulatedAWS(t, cloudsim.Faults{})
+	bad := []cloudsim.BadAnswer{
+		{Action: "ec2:DescribeSecurityGroups", Kind: cloudsim.BadHTML},
+		{Action: "s3:ListBuckets", Kind: cloudsim.BadEmpty},
+		{Action: "ec2:DescribeInstances", Kind: cloudsim.BadTruncated},
+		{Action: "kms:ListKeys", Kind: cloudsim.BadReset},
+		{Action: "ec2:DescribeVolumes", Kind: cloudsim.BadOversized, Size: 200 << 20},
+	}
+	want := map[string]string{ // operation: what its error entries say
+		"ec2:DescribeSecurityGroups": "an HTML page",
+		"s3:ListBuckets":             "an empty body",
+		"ec2:DescribeInstances":      "ends before </DescribeInstancesResponse>",
+		"kms:ListKeys":               "kms:ListKeys",
+		"ec2:DescribeVolumes":        "the body is larger than 64 MiB",
+	}
+
+	t.Run("every attempt", func(t *testing.T) {
+		faulted, _ := scanSimulatedAWS(t, cloudsim.Faults{BadAnswers: bad})
+		if faulted.code != 3 {
+			t.Errorf("exit code = %d, want 3", faulted.code)
+		}
+		seen := map[string]bool{}
+		for _, e := range faulted.errors {
+			op, _ := e["operation"].(string)
+			msg, _ := e["message"].(string)
+			if w, ok := want[op]; ok && strings.Contains(msg, w) {
+				seen[op] = true
+			}
+		}
+		for op, w := range want {
+			if !seen[op] {
+				t.Errorf("no error entry for %s saying %q; errors: %v", op, w, faulted.errors)
+			}
+		}
+		noFalseVerdicts(t, clean, faulted)
+		noSilentLoss(t, clean, faulted)
+	})
+
+	t.Run("first attempt", func(t *testing.T) {
+		var first []cloudsim.BadAnswer
+		for _, b := range bad {
+			if b.Kind != cloudsim.BadOversized { // too large stays too large: not retried
+				b.Attempts = 1
+				first = append(first, b)
+			}
+		}
+		faulted, srv := scanSimulatedAWS(t, cloudsim.Faults{BadAnswers: first})
+		faults := 0
+		for _, r := range srv.Requests() {
+			if r.Fault != "" {
+				faults++
+			}
+		}
+		if faults == 0 {
+			t.Fatal("no bad answer was injected")
+		}
+		if faulted.code != 0 || len(faulted.findings) != len(clean.findings) {
+			t.Errorf("exit code %d, %d findings (clean %d), errors %v: want the %d bad answers retried away", faulted.code,
+				len(faulted.findings), len(clean.findings), faulted.errors, faults)
+		}
+		noFalseVerdicts(t, clean, faulted)
+		noSilentLoss(t, clean, faulted)
+	})
 }

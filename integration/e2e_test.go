@@ -4,6 +4,7 @@ package integration
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -13,6 +14,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ownaudit/ownaudit/inventory"
 )
@@ -53,12 +55,37 @@ func ownaudit(t *testing.T, dir string, args ...string) result {
 // ownauditEnv runs the binary with extra environment variables (KEY=value).
 func ownauditEnv(t *testing.T, dir string, env []string, args ...string) result {
 	t.Helper()
-	cmd := exec.Command(binary, args...)
+	return runBinary(t, dir, append(append(os.Environ(), "NO_COLOR=1"), env...), 0, args...)
+}
+
+// ownauditScrubbed runs the binary with env as its whole environment, as
+// on a fresh machine: none of this one's variables (no AWS_CA_BUNDLE, no
+// proxies, no HOME). The test fails, and the process is killed, when it
+// runs longer than limit.
+func ownauditScrubbed(t *testing.T, dir string, env []string, limit time.Duration, args ...string) result {
+	t.Helper()
+	return runBinary(t, dir, append([]string{"NO_COLOR=1"}, env...), limit, args...)
+}
+
+// runBinary runs the binary with exactly env, killing it after limit
+// (none when 0).
+func runBinary(t *testing.T, dir string, env []string, limit time.Duration, args ...string) result {
+	t.Helper()
+	ctx := context.Background()
+	if limit > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, limit)
+		defer cancel()
+	}
+	cmd := exec.CommandContext(ctx, binary, args...)
 	cmd.Dir = dir
-	cmd.Env = append(append(os.Environ(), "NO_COLOR=1"), env...)
+	cmd.Env = env
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	err := cmd.Run()
+	if ctx.Err() != nil {
+		t.Fatalf("ownaudit %v still ran after %s; killed it. stderr:\n%s", args, limit, errb.String())
+	}
 	code := 0
 	var ee *exec.ExitError
 	if errors.As(err, &ee) {

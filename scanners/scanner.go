@@ -24,6 +24,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/ownaudit/ownaudit/internal/redact"
 	"github.com/ownaudit/ownaudit/inventory"
 )
 
@@ -213,8 +214,12 @@ func fill[T any](dst **T, src *T) {
 	}
 }
 
-// Fail records something that could not be read.
+// Fail records something that could not be read. The user information
+// of URLs in its message is redacted: an SDK's error can name the
+// endpoint or proxy URL, credentials included, and error entries end up
+// in every report and log.
 func (s *Sink) Fail(e inventory.ScanError) {
+	e.Message = redact.Text(e.Message)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.errors = append(s.errors, e)
@@ -469,7 +474,7 @@ func (g *Registry) Run(ctx context.Context, targets []Target, selected []Registr
 				select {
 				case sem <- struct{}{}:
 				case <-ctx.Done():
-					sink.Fail(inventory.ScanError{Cloud: t.Cloud, Target: t.ID, Domain: reg.Domain, Message: ctx.Err().Error()})
+					sink.Fail(inventory.ScanError{Cloud: t.Cloud, Target: t.ID, Domain: reg.Domain, Message: context.Cause(ctx).Error()})
 					sink.Ran(inventory.ScannerRun{Cloud: t.Cloud, Target: t.ID, Domain: reg.Domain})
 					return
 				}
@@ -486,7 +491,23 @@ func (g *Registry) Run(ctx context.Context, targets []Target, selected []Registr
 		}
 	}
 	wg.Wait()
+	if cause := context.Cause(ctx); ctx.Err() != nil && cause != ctx.Err() {
+		sink.explain(ctx.Err(), cause)
+	}
 	return sink
+}
+
+// explain adds why to the error entries that say no more than err: when
+// the scan's context ended for a reason of its own (--scan-timeout), an
+// entry should name it rather than a bare "context deadline exceeded".
+func (s *Sink) explain(err, why error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i, e := range s.errors {
+		if strings.Contains(e.Message, err.Error()) && !strings.Contains(e.Message, why.Error()) {
+			s.errors[i].Message = e.Message + " (" + why.Error() + ")"
+		}
+	}
 }
 
 // ranWhole records the run of the domain scanner over the whole of t, which

@@ -275,3 +275,46 @@ func TestPanickingScannerIsAnErrorEntry(t *testing.T) {
 		t.Errorf("runs = %+v, want one failed run", timed.Scanners)
 	}
 }
+
+func TestFailRedactsCredentialsInURLs(t *testing.T) {
+	s := NewSink()
+	s.Fail(inventory.ScanError{Cloud: inventory.AWS, Message: `Post "https://proxy-user:***@proxy.example:3128/": EOF`})
+	inv := &inventory.Inventory{}
+	s.Fill(inv)
+	if got, want := inv.Errors[0].Message, `Post "https://redacted@proxy.example:3128/": EOF`; got != want {
+		t.Errorf("message = %q, want %q", got, want)
+	}
+}
+
+// blockingScanner reads until its context ends, then says so as an SDK
+// would.
+type blockingScanner struct{ domain inventory.Domain }
+
+func (b blockingScanner) Scan(ctx context.Context, t Target, out *Sink) error {
+	<-ctx.Done()
+	out.Fail(inventory.ScanError{Cloud: t.Cloud, Target: t.ID, Domain: b.domain, Operation: "ec2:DescribeVpcs",
+		Message: "ec2:DescribeVpcs: operation error EC2: DescribeVpcs, " + ctx.Err().Error()})
+	return nil
+}
+
+func TestRunNamesWhyTheContextEnded(t *testing.T) {
+	g := NewRegistry(Options{})
+	for _, d := range inventory.Domains {
+		g.Register(Registration{Cloud: inventory.AWS, Domain: d, New: func() Scanner { return blockingScanner{d} }})
+	}
+	why := errors.New("--scan-timeout reached (1ms)")
+	ctx, cancel := context.WithTimeoutCause(context.Background(), time.Millisecond, why)
+	defer cancel()
+	var inv inventory.Inventory
+	// One slot: one scanner reads until the deadline, the others never
+	// start.
+	g.Run(ctx, []Target{{Cloud: inventory.AWS, ID: "111111111111"}}, g.Registered(), 1).Fill(&inv)
+	if len(inv.Errors) != len(inventory.Domains) {
+		t.Fatalf("errors = %+v, want one per domain", inv.Errors)
+	}
+	for _, e := range inv.Errors {
+		if strings.Count(e.Message, why.Error()) != 1 {
+			t.Errorf("error message %q, want it to name %q once", e.Message, why)
+		}
+	}
+}

@@ -46,7 +46,9 @@ type Scheduler struct {
 
 // RequestCount is how many requests one API answered with one outcome.
 // Code is "OK" or the provider's error code (ThrottlingException,
-// AccessDenied, ...), or NetworkError when no answer came.
+// AccessDenied, ...), InvalidResponse when what came back was not an
+// answer (an HTML page, an empty or cut-off body), or NetworkError when
+// nothing came back.
 type RequestCount struct {
 	Cloud     string
 	Service   string
@@ -59,6 +61,10 @@ type RequestCount struct {
 const (
 	CodeOK           = "OK"
 	CodeNetworkError = "NetworkError"
+	// CodeInvalidResponse counts responses that are not the provider's
+	// answer: an HTML page from a proxy, an empty, cut-off or oversized
+	// body.
+	CodeInvalidResponse = "InvalidResponse"
 )
 
 // NewScheduler returns a scheduler that lets concurrency calls run at once.

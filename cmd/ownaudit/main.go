@@ -13,6 +13,8 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+
+	"github.com/ownaudit/ownaudit/internal/redact"
 )
 
 // Exit codes, as documented in the README and `ownaudit --help`.
@@ -58,12 +60,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 	var ee *exitError
 	if errors.As(err, &ee) {
 		if ee.err != nil {
-			fmt.Fprintln(stderr, "ownaudit: "+strings.TrimSpace(ee.err.Error()))
+			fmt.Fprintln(stderr, "ownaudit: "+redact.Text(strings.TrimSpace(ee.err.Error())))
 		}
 		return ee.code
 	}
 	// Cobra's own errors: unknown command or flag, wrong arguments.
-	fmt.Fprintln(stderr, "ownaudit: "+err.Error())
+	fmt.Fprintln(stderr, "ownaudit: "+redact.Text(err.Error()))
 	fmt.Fprintln(stderr, "Run 'ownaudit --help' for usage.")
 	return exitUsage
 }
@@ -127,5 +129,7 @@ func newLogger(w io.Writer, level string, quiet bool) (*slog.Logger, error) {
 	if quiet {
 		l = slog.LevelError
 	}
-	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l})), nil
+	// URLs may carry credentials (a Pushgateway's password, a token as
+	// user name); no log line shows them.
+	return slog.New(redact.Handler(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l}))), nil
 }

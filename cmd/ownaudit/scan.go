@@ -40,6 +40,7 @@ type scanOptions struct {
 	demo        bool
 	concurrency int
 	callTimeout time.Duration
+	scanTimeout time.Duration
 	disable     []string
 
 	// What scan alone does with the result.
@@ -109,6 +110,7 @@ func addSourceFlags(cmd *cobra.Command, o *scanOptions) {
 	f.BoolVar(&o.demo, "demo", false, "scan the example estate: a simulated AWS organization on 127.0.0.1, plus embedded Azure and GCP inventory")
 	f.IntVar(&o.concurrency, "concurrency", 8, "how many API calls run at once, across every target and region (each API is also paced below the provider's rate limit)")
 	f.DurationVar(&o.callTimeout, "call-timeout", time.Minute, "give up on one API request, response included, after this long (the SDK retries it within its attempt budget)")
+	f.DurationVar(&o.scanTimeout, "scan-timeout", 0, "stop reading the clouds after this long: what was read is evaluated, the rest is reported as errors (exit 3; serve counts the scan as failed); 0 for no limit")
 	f.StringSliceVar(&o.disable, "disable-scanner", nil, "switch off scanners by cloud (gcp) or cloud.domain (aws.patching); repeatable")
 }
 
@@ -139,6 +141,13 @@ func runScan(ctx context.Context, g *globalOptions, o *scanOptions, formatSet bo
 		return withCode(exitUsage, err)
 	}
 	doc, err := scanOnce(ctx, g, o, decl)
+	var stopped error
+	if errors.Is(err, errScanTimeout) {
+		// What was read is evaluated and written like any partial scan;
+		// what was not is in errors[], and the exit code says so.
+		stopped, err = err, nil
+		g.logger.Warn("the scan was stopped", "reason", stopped)
+	}
 	if err != nil {
 		// A scan that produced nothing still tells the metrics sinks, so
 		// that a job failing every night shows up as failing.
@@ -192,7 +201,11 @@ func runScan(ctx context.Context, g *globalOptions, o *scanOptions, formatSet bo
 	case failing > 0:
 		return withCode(exitFindings, fmt.Errorf("%s at or above %s", plural(failing, "failing finding", "failing findings"), failOn))
 	case len(doc.Errors) > 0:
-		return withCode(exitIncomplete, fmt.Errorf("scan incomplete: %s; see errors[] in the findings", plural(len(doc.Errors), "read failed", "reads failed")))
+		incomplete := fmt.Errorf("scan incomplete: %s; see errors[] in the findings", plural(len(doc.Errors), "read failed", "reads failed"))
+		if stopped != nil {
+			incomplete = fmt.Errorf("%w: %w", stopped, incomplete)
+		}
+		return withCode(exitIncomplete, incomplete)
 	}
 	return nil
 }
@@ -202,19 +215,40 @@ func checkSourceOptions(o *scanOptions) error {
 	if o.concurrency < 1 {
 		return fmt.Errorf("--concurrency %d: want 1 or more", o.concurrency)
 	}
+	if o.scanTimeout < 0 {
+		return fmt.Errorf("--scan-timeout %s: want a positive duration, or 0 for no limit", o.scanTimeout)
+	}
 	return nil
 }
+
+// errScanTimeout is what scanOnce returns, with the document of what was
+// read, when --scan-timeout stopped the reads.
+var errScanTimeout = errors.New("--scan-timeout reached")
 
 // scanOnce runs one scan: it reads the inventory (a saved snapshot, the demo
 // estate or the clouds), evaluates every control and builds the findings
 // document. Every call builds its own scheduler and scanner registry, so
 // serve can call it again and again with nothing carried over.
+//
+// --scan-timeout bounds the reading. When it stopped reads, scanOnce
+// returns the document of what was read (what was not is in its errors)
+// together with an error wrapping errScanTimeout.
 func scanOnce(ctx context.Context, g *globalOptions, o *scanOptions, decl *declaration.Declaration) (*report.Document, error) {
 	started := time.Now().UTC()
 	sched := scanners.NewScheduler(o.concurrency)
-	inv, source, err := loadInventory(ctx, g, o, decl, sched)
+	readCtx := ctx
+	if o.scanTimeout > 0 {
+		var cancel context.CancelFunc
+		readCtx, cancel = context.WithTimeoutCause(ctx, o.scanTimeout, fmt.Errorf("%w (%s)", errScanTimeout, o.scanTimeout))
+		defer cancel()
+	}
+	inv, source, err := loadInventory(readCtx, g, o, decl, sched)
 	if err != nil {
 		return nil, err
+	}
+	var stopped error
+	if readCtx.Err() != nil && ctx.Err() == nil && len(inv.Errors) > 0 {
+		stopped = context.Cause(readCtx)
 	}
 	if o.saveInventory != "" {
 		if err := atomicfile.Write(o.saveInventory, inv.Encode); err != nil {
@@ -228,7 +262,7 @@ func scanOnce(ctx context.Context, g *globalOptions, o *scanOptions, decl *decla
 		APIRequests: apiRequests(sched.Requests()),
 	})
 	recordShard(o, doc)
-	return doc, nil
+	return doc, stopped
 }
 
 // parseFailOn turns --fail-on into a severity; "none" is the empty one.

@@ -3,6 +3,9 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/subtle"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -11,6 +14,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -34,12 +38,31 @@ const (
 	// the running scan returns after its context is cancelled. It stays
 	// below Kubernetes' default 30s grace period.
 	shutdownTimeout = 10 * time.Second
+
+	// What a client may take of the server: the answers are small (the
+	// findings document is the largest), the requests smaller still, and
+	// a client that is slower than this is not Prometheus or a probe.
+	readHeaderTimeout = 5 * time.Second
+	readTimeout       = 10 * time.Second
+	writeTimeout      = time.Minute
+	idleTimeout       = 30 * time.Second
+	maxHeaderBytes    = 16 << 10
+	// defaultMaxConnections is far below the usual file limit of 1024,
+	// which the scan's own connections share.
+	defaultMaxConnections = 64
 )
 
 type serveOptions struct {
 	scan     scanOptions
 	listen   string
 	interval time.Duration
+
+	maxConnections int
+	noFindings     bool
+	tokenFile      string // --findings-token-file
+	tlsCert        string
+	tlsKey         string
+	clientCA       string
 }
 
 func newServeCmd(g *globalOptions) *cobra.Command {
@@ -65,9 +88,15 @@ which then starts as soon as it ends.
 
 The declaration is read once, at start; restart to pick up a change.
 SIGTERM or SIGINT stops the server gracefully: the running scan is cancelled
-and in-flight requests finish.`,
+and in-flight requests finish.
+
+/findings says where the estate is weak. Off the loopback interface, guard
+it: --findings-token-file (a bearer token), --client-ca-file (a client
+certificate, with --tls-cert-file and --tls-key-file), or --no-findings.
+/metrics, /healthz and /readyz stay open for Prometheus and the probes.`,
 		Example: `  ownaudit serve --demo
-  ownaudit serve --declaration acme.yaml --listen 0.0.0.0:9108 --interval 1h`,
+  ownaudit serve --declaration acme.yaml --listen 0.0.0.0:9108 --interval 1h \
+    --findings-token-file /etc/ownaudit/findings-token/token`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
@@ -79,6 +108,12 @@ and in-flight requests finish.`,
 	f := cmd.Flags()
 	f.StringVar(&o.listen, "listen", defaultListen, "address to serve HTTP on (host:port)")
 	f.DurationVar(&o.interval, "interval", defaultInterval, "time from the start of one scan to the start of the next")
+	f.IntVar(&o.maxConnections, "max-connections", defaultMaxConnections, "most HTTP connections open at once; at the limit a new one replaces the oldest idle one")
+	f.BoolVar(&o.noFindings, "no-findings", false, "do not serve /findings")
+	f.StringVar(&o.tokenFile, "findings-token-file", "", "serve /findings only to requests with \"Authorization: Bearer <the token in this file>\"")
+	f.StringVar(&o.tlsCert, "tls-cert-file", "", "serve HTTPS with this certificate (PEM; with --tls-key-file)")
+	f.StringVar(&o.tlsKey, "tls-key-file", "", "the private key of --tls-cert-file (PEM)")
+	f.StringVar(&o.clientCA, "client-ca-file", "", "serve /findings to clients with a certificate from these CAs (PEM; needs --tls-cert-file); with --findings-token-file, either will do")
 	return cmd
 }
 
@@ -101,25 +136,46 @@ func runServe(ctx context.Context, g *globalOptions, o *serveOptions) error {
 	if _, err := registry.Select(o.scan.disable); err != nil {
 		return withCode(exitUsage, fmt.Errorf("--disable-scanner: %w", err))
 	}
+	access, tlsConfig, err := serveAccess(o)
+	if err != nil {
+		return withCode(exitUsage, err)
+	}
 
 	m := metrics.New(buildInfo())
 	m.SetInterval(o.interval)
 	s := newServer(m, g.logger, func(ctx context.Context) (*report.Document, error) {
 		return scanOnce(ctx, g, &o.scan, decl)
 	})
+	s.access = access
 
-	ln, err := net.Listen("tcp", o.listen)
+	plain, err := net.Listen("tcp", o.listen)
 	if err != nil {
 		return withCode(exitUsage, fmt.Errorf("--listen: %w", err))
 	}
+	ln := newConnLimit(plain, o.maxConnections)
 	hs := &http.Server{
 		Handler:           s.handler(),
-		ReadHeaderTimeout: 10 * time.Second,
+		ReadHeaderTimeout: readHeaderTimeout,
+		ReadTimeout:       readTimeout,
+		WriteTimeout:      writeTimeout,
+		IdleTimeout:       idleTimeout,
+		MaxHeaderBytes:    maxHeaderBytes,
+		ConnState:         ln.State,
+		TLSConfig:         tlsConfig,
 		ErrorLog:          slog.NewLogLogger(g.logger.Handler(), slog.LevelWarn),
 	}
 	served := make(chan error, 1)
-	go func() { served <- hs.Serve(ln) }()
-	g.logger.Info("serving", "url", "http://"+ln.Addr().String(), "interval", o.interval)
+	scheme := "http"
+	if tlsConfig != nil {
+		scheme = "https"
+		go func() { served <- hs.ServeTLS(ln, "", "") }()
+	} else {
+		go func() { served <- hs.Serve(ln) }()
+	}
+	g.logger.Info("serving", "url", scheme+"://"+plain.Addr().String(), "interval", o.interval, "findings", access.String())
+	if access.open() && !isLoopback(plain.Addr()) {
+		g.logger.Warn("/findings is open to anyone who reaches --listen; guard it with --findings-token-file or --client-ca-file, or turn it off with --no-findings")
+	}
 
 	scanCtx, cancelScans := context.WithCancel(ctx)
 	defer cancelScans()
@@ -154,11 +210,105 @@ func runServe(ctx context.Context, g *globalOptions, o *serveOptions) error {
 	return nil
 }
 
+// serveAccess reads who may read /findings, and the TLS configuration,
+// from the flags.
+func serveAccess(o *serveOptions) (findingsAccess, *tls.Config, error) {
+	var a findingsAccess
+	switch {
+	case o.maxConnections < 1:
+		return a, nil, fmt.Errorf("--max-connections %d: want 1 or more", o.maxConnections)
+	case (o.tlsCert == "") != (o.tlsKey == ""):
+		return a, nil, errors.New("--tls-cert-file and --tls-key-file go together")
+	case o.clientCA != "" && o.tlsCert == "":
+		return a, nil, errors.New("--client-ca-file needs --tls-cert-file and --tls-key-file: client certificates come with TLS")
+	case o.noFindings && (o.tokenFile != "" || o.clientCA != ""):
+		return a, nil, errors.New("--no-findings turns /findings off; --findings-token-file and --client-ca-file would guard it")
+	}
+	a.off = o.noFindings
+	if o.tokenFile != "" {
+		b, err := os.ReadFile(o.tokenFile)
+		if err != nil {
+			return a, nil, fmt.Errorf("--findings-token-file: %w", err)
+		}
+		a.token = bytes.TrimSpace(b)
+		if len(a.token) < 16 {
+			return a, nil, fmt.Errorf("--findings-token-file %s: the token has %d characters; want 16 or more", o.tokenFile, len(a.token))
+		}
+	}
+	if o.tlsCert == "" {
+		return a, nil, nil
+	}
+	cert, err := tls.LoadX509KeyPair(o.tlsCert, o.tlsKey)
+	if err != nil {
+		return a, nil, fmt.Errorf("--tls-cert-file, --tls-key-file: %w", err)
+	}
+	cfg := &tls.Config{MinVersion: tls.VersionTLS12, Certificates: []tls.Certificate{cert}}
+	if o.clientCA != "" {
+		pem, err := os.ReadFile(o.clientCA)
+		if err != nil {
+			return a, nil, fmt.Errorf("--client-ca-file: %w", err)
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return a, nil, fmt.Errorf("--client-ca-file %s: no PEM certificate in it", o.clientCA)
+		}
+		// Asked for, not required: Prometheus and the probes connect
+		// without one, and only /findings wants it.
+		cfg.ClientCAs, cfg.ClientAuth = pool, tls.VerifyClientCertIfGiven
+		a.clientCert = true
+	}
+	return a, cfg, nil
+}
+
+// findingsAccess says who may read /findings.
+type findingsAccess struct {
+	off        bool   // not served at all
+	token      []byte // a bearer token that opens it, or nil
+	clientCert bool   // a client certificate the server verified opens it
+}
+
+// open reports whether anyone may read /findings.
+func (a findingsAccess) open() bool { return !a.off && a.token == nil && !a.clientCert }
+
+// allows reports whether r may read /findings.
+func (a findingsAccess) allows(r *http.Request) bool {
+	if a.open() {
+		return true
+	}
+	if a.clientCert && r.TLS != nil && len(r.TLS.VerifiedChains) > 0 {
+		return true
+	}
+	got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	return ok && a.token != nil && subtle.ConstantTimeCompare([]byte(got), a.token) == 1
+}
+
+// String names the access for the log.
+func (a findingsAccess) String() string {
+	switch {
+	case a.off:
+		return "off"
+	case a.open():
+		return "open"
+	case a.token != nil && a.clientCert:
+		return "bearer token or client certificate"
+	case a.token != nil:
+		return "bearer token"
+	}
+	return "client certificate"
+}
+
+func isLoopback(a net.Addr) bool {
+	tcp, ok := a.(*net.TCPAddr)
+	return ok && tcp.IP.IsLoopback()
+}
+
 // server runs serve mode's scans and answers HTTP with their results.
 type server struct {
 	scan    func(context.Context) (*report.Document, error)
 	metrics *metrics.Collector
 	logger  *slog.Logger
+	// access says who may read /findings; open by default.
+	access findingsAccess
 
 	// running is held by the scan in progress, so that two never overlap
 	// whoever starts them.
@@ -269,17 +419,26 @@ func (s *server) handler() http.Handler {
 		}
 		text(w, http.StatusOK, "ok")
 	})
-	mux.HandleFunc("GET /findings", func(w http.ResponseWriter, _ *http.Request) {
-		body := s.findings()
-		if body == nil {
-			text(w, http.StatusServiceUnavailable, "no scan has produced findings yet")
-			return
-		}
-		w.Header().Set("Content-Type", "application/json")
-		_, _ = w.Write(body)
-	})
+	endpoints := "ownaudit: /metrics /healthz /readyz"
+	if !s.access.off {
+		endpoints = "ownaudit: /metrics /findings /healthz /readyz"
+		mux.HandleFunc("GET /findings", func(w http.ResponseWriter, r *http.Request) {
+			if !s.access.allows(r) {
+				w.Header().Set("WWW-Authenticate", `Bearer realm="ownaudit findings"`)
+				text(w, http.StatusUnauthorized, "/findings needs a bearer token or a client certificate")
+				return
+			}
+			body := s.findings()
+			if body == nil {
+				text(w, http.StatusServiceUnavailable, "no scan has produced findings yet")
+				return
+			}
+			w.Header().Set("Content-Type", "application/json")
+			_, _ = w.Write(body)
+		})
+	}
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, _ *http.Request) {
-		text(w, http.StatusOK, "ownaudit: /metrics /findings /healthz /readyz")
+		text(w, http.StatusOK, endpoints)
 	})
 	return mux
 }

@@ -10,6 +10,8 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -19,6 +21,7 @@ import (
 	"github.com/ownaudit/ownaudit/internal/demo"
 	"github.com/ownaudit/ownaudit/report"
 	"github.com/ownaudit/ownaudit/report/metrics"
+	"github.com/ownaudit/ownaudit/scanners"
 )
 
 // demoDocument scans the demo estate in the simulator, once per test
@@ -300,6 +303,10 @@ func TestServeLoopWaitsForTheInterval(t *testing.T) {
 }
 
 func TestServeUsageErrors(t *testing.T) {
+	shortToken := filepath.Join(t.TempDir(), "token")
+	if err := os.WriteFile(shortToken, []byte("secret\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	busy, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -313,9 +320,16 @@ func TestServeUsageErrors(t *testing.T) {
 		{"no declaration", []string{"serve"}, "--declaration"},
 		{"zero interval", []string{"serve", "--demo", "--interval", "0s"}, "--interval"},
 		{"bad concurrency", []string{"serve", "--demo", "--concurrency", "0"}, "--concurrency"},
+		{"negative scan timeout", []string{"serve", "--demo", "--scan-timeout", "-1s"}, "--scan-timeout"},
 		{"bad scanner", []string{"serve", "--demo", "--disable-scanner", "aws.dns"}, "aws.dns"},
 		{"busy port", []string{"serve", "--demo", "--listen", busy.Addr().String()}, "--listen"},
 		{"scan-only flag", []string{"serve", "--demo", "--output", "f.json"}, "unknown flag"},
+		{"no connections", []string{"serve", "--demo", "--max-connections", "0"}, "--max-connections"},
+		{"certificate without key", []string{"serve", "--demo", "--tls-cert-file", "c.pem"}, "--tls-key-file"},
+		{"client CA without TLS", []string{"serve", "--demo", "--client-ca-file", "ca.pem"}, "--client-ca-file"},
+		{"findings off and guarded", []string{"serve", "--demo", "--no-findings", "--findings-token-file", "t"}, "--no-findings"},
+		{"missing token file", []string{"serve", "--demo", "--findings-token-file", "/nonexistent/token"}, "--findings-token-file"},
+		{"short token", []string{"serve", "--demo", "--findings-token-file", shortToken}, "16 or more"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var stdout, stderr bytes.Buffer
@@ -334,12 +348,37 @@ func TestServeSharesScanFlags(t *testing.T) {
 	if code := run([]string{"serve", "--help"}, &stdout, &stderr); code != exitOK {
 		t.Fatalf("serve --help exit %d: %s", code, stderr.String())
 	}
-	for _, flag := range []string{"--declaration", "--demo", "--concurrency", "--call-timeout", "--disable-scanner", "--listen", "--interval"} {
+	for _, flag := range []string{"--declaration", "--demo", "--concurrency", "--call-timeout", "--scan-timeout", "--disable-scanner", "--listen", "--interval"} {
 		if !strings.Contains(stdout.String(), flag) {
 			t.Errorf("serve --help does not list %s:\n%s", flag, stdout.String())
 		}
 	}
 	if !strings.Contains(stdout.String(), defaultListen) || !strings.Contains(stdout.String(), "6h0m0s") {
 		t.Errorf("serve --help does not show the defaults %s and 6h:\n%s", defaultListen, stdout.String())
+	}
+}
+
+// TestServeCountsATimedOutScanAsFailed stops a demo scan with
+// --scan-timeout: serve keeps what it served before (nothing yet: not
+// ready) and says the scan failed, rather than serving a document that
+// lacks what was not read in time.
+func TestServeCountsATimedOutScanAsFailed(t *testing.T) {
+	// Every goroutine the scanners start begins after the deadline.
+	scannerHook = func(scanners.Scope) { time.Sleep(300 * time.Millisecond) }
+	t.Cleanup(func() { scannerHook = nil })
+	decl, err := demo.Declaration()
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := &globalOptions{stdout: io.Discard, stderr: io.Discard, logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	o := &scanOptions{demo: true, concurrency: 8, callTimeout: time.Minute, scanTimeout: 100 * time.Millisecond}
+	s, hs, logs := testServer(t, func(ctx context.Context) (*report.Document, error) { return scanOnce(ctx, g, o, decl) })
+	s.runOnce(context.Background())
+	wantStatus(t, hs, map[string]int{"/healthz": 200, "/readyz": 503, "/findings": 503})
+	if _, _, body := get(t, hs, "/metrics"); !strings.Contains(body, "\nownaudit_scan_success 0\n") {
+		t.Errorf("/metrics after a timed-out scan lacks ownaudit_scan_success 0:\n%s", body)
+	}
+	if !strings.Contains(logs.String(), "scan failed") || !strings.Contains(logs.String(), "--scan-timeout reached (100ms)") {
+		t.Errorf("log does not say the scan failed on --scan-timeout:\n%s", logs)
 	}
 }

@@ -88,7 +88,12 @@ func TestDockerfile(t *testing.T) {
 	if got := d.froms[0]; !strings.HasPrefix(got, "golang:1.26") {
 		t.Errorf("builder image: got %q, want golang:1.26 (go.mod's Go)", got)
 	}
-	final := d.froms[len(d.froms)-1]
+	for _, from := range d.froms {
+		if from != "scratch" && !pinnedImage.MatchString(from) {
+			t.Errorf("FROM %s: want the image pinned by digest (name:tag@sha256:<64 hex digits>)", from)
+		}
+	}
+	final, _, _ := strings.Cut(d.froms[len(d.froms)-1], "@")
 	if final != "gcr.io/distroless/static-debian12:nonroot" && final != "scratch" {
 		t.Errorf("final image: got %q, want gcr.io/distroless/static-debian12:nonroot or scratch", final)
 	}
@@ -104,6 +109,9 @@ func TestDockerfile(t *testing.T) {
 		}
 	}
 }
+
+// pinnedImage is an image named by tag and digest.
+var pinnedImage = regexp.MustCompile(`^[^@\s]+:[^@\s]+@sha256:[0-9a-f]{64}$`)
 
 // ldflagsRE finds the linker flags of the Dockerfile's go build.
 var ldflagsRE = regexp.MustCompile(`-ldflags\s+"([^"]*)"`)

@@ -24,6 +24,7 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"sigs.k8s.io/yaml"
 
@@ -40,6 +41,7 @@ var kinds = map[string]func() any{
 	"batch/v1/Job":       func() any { return new(batchv1.Job) },
 	"batch/v1/CronJob":   func() any { return new(batchv1.CronJob) },
 	"monitoring.coreos.com/v1/ServiceMonitor": func() any { return new(monitoringv1.ServiceMonitor) },
+	"networking.k8s.io/v1/NetworkPolicy":      func() any { return new(networkingv1.NetworkPolicy) },
 }
 
 // manifest is one decoded document of a YAML file.
@@ -158,6 +160,7 @@ func TestManifestsDecodeStrictly(t *testing.T) {
 		"batch/v1/CronJob ownaudit",
 		"batch/v1/Job ownaudit-sharded",
 		"monitoring.coreos.com/v1/ServiceMonitor ownaudit",
+		"networking.k8s.io/v1/NetworkPolicy ownaudit",
 		"v1/ConfigMap ownaudit-declaration",
 		"v1/Service ownaudit",
 		"v1/ServiceAccount ownaudit",
@@ -224,6 +227,8 @@ func objectMeta(obj any) meta {
 	case *batchv1.CronJob:
 		return meta{o.Namespace, o.Labels}
 	case *monitoringv1.ServiceMonitor:
+		return meta{o.Namespace, o.Labels}
+	case *networkingv1.NetworkPolicy:
 		return meta{o.Namespace, o.Labels}
 	}
 	panic(fmt.Sprintf("objectMeta: %T", obj))
@@ -338,6 +343,79 @@ func TestPodsLockedDown(t *testing.T) {
 			}
 			if c.Image == "" {
 				t.Errorf("%s: no image", where)
+			}
+		}
+	}
+}
+
+// releaseImage is an image named by a release tag (vX.Y.Z), optionally
+// pinned by digest as well, or by digest alone.
+var releaseImage = regexp.MustCompile(`^[a-z0-9.-]+(/[a-z0-9._-]+)+(:v\d+\.\d+\.\d+)?(@sha256:[0-9a-f]{64})?$`)
+
+// TestImagesAreReleases checks that every pod runs one image, named by a
+// release tag or a digest: never latest or another moving tag.
+func TestImagesAreReleases(t *testing.T) {
+	images := map[string]bool{}
+	for _, p := range podTemplates(loadManifests(t)) {
+		for _, c := range p.spec.Spec.Containers {
+			m := releaseImage.FindStringSubmatch(c.Image)
+			if m == nil || (m[2] == "" && m[3] == "") {
+				t.Errorf("%s container %s: image %q, want a release tag (vX.Y.Z) or a digest", p.where, c.Name, c.Image)
+			}
+			images[c.Image] = true
+		}
+	}
+	if len(images) != 1 {
+		t.Errorf("images: got %v, want the same one in every pod", slices.Sorted(maps.Keys(images)))
+	}
+}
+
+// goMemLimit parses a GOMEMLIMIT value: bytes, or a number with a B, KiB,
+// MiB, GiB or TiB suffix.
+func goMemLimit(v string) (int64, error) {
+	units := []struct {
+		suffix string
+		shift  uint
+	}{{"TiB", 40}, {"GiB", 30}, {"MiB", 20}, {"KiB", 10}, {"B", 0}}
+	shift := uint(0)
+	for _, u := range units {
+		if n, ok := strings.CutSuffix(v, u.suffix); ok {
+			v, shift = n, u.shift
+			break
+		}
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n <= 0 {
+		return 0, fmt.Errorf("GOMEMLIMIT %q: want a positive size such as 460MiB", v)
+	}
+	return n << shift, nil
+}
+
+// TestGoMemLimitBelowTheLimit checks that every container's GOMEMLIMIT
+// leaves at least a tenth of its memory limit to what is not heap: set to
+// the limit itself, the runtime lets the heap grow until the pod is
+// OOM-killed.
+func TestGoMemLimitBelowTheLimit(t *testing.T) {
+	for _, p := range podTemplates(loadManifests(t)) {
+		for _, c := range p.spec.Spec.Containers {
+			where := p.where + " container " + c.Name
+			var value string
+			for _, e := range c.Env {
+				if e.Name == "GOMEMLIMIT" {
+					if e.ValueFrom != nil {
+						t.Errorf("%s: GOMEMLIMIT from %v: want a value below the limit, not the limit", where, e.ValueFrom)
+					}
+					value = e.Value
+				}
+			}
+			soft, err := goMemLimit(value)
+			if err != nil {
+				t.Errorf("%s: %v", where, err)
+				continue
+			}
+			limit := c.Resources.Limits.Memory().Value()
+			if soft > limit*9/10 || soft < limit/2 {
+				t.Errorf("%s: GOMEMLIMIT %s (%d bytes) with limits.memory %d bytes: want 50-90%% of it", where, value, soft, limit)
 			}
 		}
 	}
@@ -547,6 +625,30 @@ func TestShardedJob(t *testing.T) {
 	}
 }
 
+// TestScanTimeoutBeforeTheDeadline checks that every one-shot scan stops
+// reading (--scan-timeout) before activeDeadlineSeconds kills its pod:
+// a pod killed mid-scan writes and pushes nothing.
+func TestScanTimeoutBeforeTheDeadline(t *testing.T) {
+	ms := loadManifests(t)
+	jobs := map[string]batchv1.JobSpec{
+		"CronJob ownaudit":     find[batchv1.CronJob](t, ms, "ownaudit").Spec.JobTemplate.Spec,
+		"Job ownaudit-sharded": find[batchv1.Job](t, ms, "ownaudit-sharded").Spec,
+	}
+	for where, job := range jobs {
+		args := onlyContainer(t, where, job.Template.Spec).Args
+		v, ok := flagValue(args, "scan-timeout")
+		d, err := time.ParseDuration(v)
+		switch {
+		case !ok || err != nil || d <= 0:
+			t.Errorf("%s: args %q: want --scan-timeout with a positive duration", where, args)
+		case job.ActiveDeadlineSeconds == nil:
+			t.Errorf("%s: no activeDeadlineSeconds", where)
+		case d > time.Duration(*job.ActiveDeadlineSeconds)*time.Second-10*time.Minute:
+			t.Errorf("%s: --scan-timeout %s: want it at least 10 minutes below activeDeadlineSeconds (%ds), to evaluate, write and push", where, d, *job.ActiveDeadlineSeconds)
+		}
+	}
+}
+
 func onlyContainer(t *testing.T, where string, spec corev1.PodSpec) corev1.Container {
 	t.Helper()
 	if len(spec.Containers) != 1 {
@@ -641,6 +743,55 @@ func TestServeMode(t *testing.T) {
 	}
 	if ep.Path != "" && ep.Path != "/metrics" {
 		t.Errorf("ServiceMonitor endpoint path: got %q, want /metrics", ep.Path)
+	}
+}
+
+// TestFindingsGuarded checks that only the monitoring namespace reaches
+// serve mode's pods, on the metrics port alone, and that /findings wants
+// a bearer token from a read-only Secret (or is off).
+func TestFindingsGuarded(t *testing.T) {
+	ms := loadManifests(t)
+	dep := find[appsv1.Deployment](t, ms, "ownaudit")
+	np := find[networkingv1.NetworkPolicy](t, ms, "ownaudit")
+	if !selects(np.Spec.PodSelector.MatchLabels, dep.Spec.Template.Labels) || len(np.Spec.PodSelector.MatchExpressions) > 0 {
+		t.Errorf("NetworkPolicy podSelector %v does not select the Deployment's pods %v", np.Spec.PodSelector.MatchLabels, dep.Spec.Template.Labels)
+	}
+	if !slices.Equal(np.Spec.PolicyTypes, []networkingv1.PolicyType{networkingv1.PolicyTypeIngress}) {
+		t.Errorf("NetworkPolicy policyTypes: got %v, want [Ingress]", np.Spec.PolicyTypes)
+	}
+	if len(np.Spec.Ingress) != 1 {
+		t.Fatalf("NetworkPolicy ingress rules: got %d, want 1", len(np.Spec.Ingress))
+	}
+	rule := np.Spec.Ingress[0]
+	if len(rule.From) != 1 || rule.From[0].PodSelector != nil || rule.From[0].IPBlock != nil || rule.From[0].NamespaceSelector == nil ||
+		!maps.Equal(rule.From[0].NamespaceSelector.MatchLabels, map[string]string{"kubernetes.io/metadata.name": "monitoring"}) ||
+		len(rule.From[0].NamespaceSelector.MatchExpressions) > 0 {
+		t.Errorf("NetworkPolicy from: got %+v, want the monitoring namespace alone", rule.From)
+	}
+	if len(rule.Ports) != 1 || rule.Ports[0].Port == nil || *rule.Ports[0].Port != intstr.FromString("metrics") ||
+		rule.Ports[0].Protocol == nil || *rule.Ports[0].Protocol != corev1.ProtocolTCP {
+		t.Errorf("NetworkPolicy ports: got %+v, want TCP metrics alone", rule.Ports)
+	}
+
+	c := onlyContainer(t, "Deployment", dep.Spec.Template.Spec)
+	if slices.Contains(c.Args, "--no-findings") {
+		return
+	}
+	file, ok := flagValue(c.Args, "findings-token-file")
+	if !ok {
+		t.Fatalf("Deployment args %q: want --findings-token-file or --no-findings", c.Args)
+	}
+	v, ok := mountedVolume(dep.Spec.Template.Spec, c, path.Dir(file))
+	if !ok || v.Secret == nil {
+		t.Fatalf("--findings-token-file %s: no Secret volume mounted at %s", file, path.Dir(file))
+	}
+	for _, m := range c.VolumeMounts {
+		if m.Name == v.Name && !m.ReadOnly {
+			t.Errorf("volume mount %s: want readOnly", m.Name)
+		}
+	}
+	if mode := v.Secret.DefaultMode; mode == nil || *mode&0o007 != 0 {
+		t.Errorf("Secret volume %s defaultMode: got %v, want no access for others", v.Name, deref(mode))
 	}
 }
 

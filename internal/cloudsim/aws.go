@@ -86,6 +86,12 @@ type awsCall struct {
 
 	status int
 	code   string
+	// fault names the bad answer (or "unanswered") injected, if any; bad
+	// is the one that mangles the handler's answer in write.
+	fault string
+	bad   *BadAnswer
+	// resource is what Request.Resource records.
+	resource string
 }
 
 // Reg returns what the account holds in the request's region; an empty
@@ -182,11 +188,22 @@ func (c *awsCall) JSON(v any) {
 
 const requestID = "c10d51a1-0000-4000-8000-000000000000"
 
+// contentType is the Content-Type of the protocol's answers.
+func (c *awsCall) contentType() string {
+	switch c.svc.protocol {
+	case awsJSON:
+		return "application/x-amz-json-1.1"
+	case restXML:
+		return "application/xml"
+	}
+	return "text/xml"
+}
+
 // Fail answers with the protocol's error envelope.
 func (c *awsCall) Fail(status int, code, message string) {
 	c.code = code
 	var body []byte
-	contentType := "text/xml"
+	contentType := c.contentType()
 	switch c.svc.protocol {
 	case ec2Query:
 		body = []byte(fmt.Sprintf(`<?xml version="1.0" encoding="UTF-8"?>`+"\n"+`<Response><Errors><Error><Code>%s</Code><Message>%s</Message></Error></Errors><RequestID>%s</RequestID></Response>`,
@@ -199,10 +216,8 @@ func (c *awsCall) Fail(status int, code, message string) {
 		body = []byte(fmt.Sprintf(`<ErrorResponse xmlns="%s"><Error><Type>%s</Type><Code>%s</Code><Message>%s</Message></Error><RequestId>%s</RequestId></ErrorResponse>`,
 			c.svc.namespace, kind, esc(code), esc(message), requestID))
 	case awsJSON:
-		contentType = "application/x-amz-json-1.1"
 		body, _ = json.Marshal(map[string]string{"__type": code, "message": message})
 	case restXML:
-		contentType = "application/xml"
 		body = []byte(fmt.Sprintf(`<?xml version="1.0" encoding="UTF-8"?>`+"\n"+`<Error><Code>%s</Code><Message>%s</Message><RequestId>%s</RequestId><HostId>cloudsim</HostId></Error>`,
 			esc(code), esc(message), requestID))
 	}
@@ -240,6 +255,10 @@ func (c *awsCall) ValidationError(message string) {
 
 func (c *awsCall) write(status int, contentType string, body []byte) {
 	c.status = status
+	if c.bad != nil {
+		c.answerBadly(*c.bad, status, contentType, body)
+		return
+	}
 	c.w.Header().Set("Content-Type", contentType)
 	c.w.Header().Set("X-Amzn-RequestId", requestID)
 	c.w.Header().Set("X-Amz-Request-Id", requestID)
@@ -360,7 +379,7 @@ func (s *Server) serveAWS(w http.ResponseWriter, r *http.Request) {
 	}
 	defer func() {
 		s.record(Request{Cloud: "aws", Service: c.Service, Operation: c.Op, Account: c.Account, Region: c.Region,
-			Status: c.status, Code: c.code, Write: c.Op != "" && !readOnly(c.Op), Attempt: sdkAttempt(r)})
+			Status: c.status, Code: c.code, Write: c.Op != "" && !readOnly(c.Op), Attempt: sdkAttempt(r), Fault: c.fault, Resource: c.resource})
 	}()
 	if !known {
 		c.svc = awsService{protocol: awsQuery}

@@ -1,9 +1,13 @@
 package cloudsim
 
 import (
+	"bytes"
+	"io"
 	"math/rand"
+	"net"
 	"net/http"
 	"path"
+	"strconv"
 	"sync"
 	"time"
 )
@@ -41,7 +45,47 @@ type Faults struct {
 	// RetryAfter is the Retry-After Azure's 429 answers carry (1s when
 	// unset); Azure's SDK waits that long before it tries again.
 	RetryAfter time.Duration `yaml:"retryAfter"`
+	// Unanswered names actions ("ec2:*"; "*" for every one) whose requests
+	// are read and never answered: the connection stays open until the
+	// client gives up or the server closes.
+	Unanswered []string `yaml:"unanswered"`
+	// BadAnswers answer requests with something that is not the service's
+	// answer, as a proxy, a captive portal or a broken network hands back.
+	BadAnswers []BadAnswer `yaml:"badAnswers"`
 }
+
+// BadAnswer answers the requests for matching actions with something other
+// than the service's answer.
+type BadAnswer struct {
+	// Action is an action pattern ("ec2:Describe*"); empty matches every
+	// action.
+	Action string `yaml:"action"`
+	// Kind is what comes back instead: one of the Bad* kinds.
+	Kind string `yaml:"kind"`
+	// Size is how many bytes of white space pad an oversized answer.
+	Size int64 `yaml:"size"`
+	// Attempts limits the fault to the first N attempts of every call (the
+	// SDK numbers them); 0 means every attempt.
+	Attempts int `yaml:"attempts"`
+}
+
+// Kinds of BadAnswer.
+const (
+	// BadHTML is a 200 with an HTML page, no request id: a proxy's or a
+	// captive portal's sign-in page.
+	BadHTML = "html"
+	// BadEmpty is a 200 with the service's headers and an empty body.
+	BadEmpty = "empty"
+	// BadTruncated is the first half of the service's answer in a complete
+	// HTTP message (its Content-Length says half).
+	BadTruncated = "truncated"
+	// BadReset is the first half of the service's answer, then the
+	// connection reset.
+	BadReset = "reset"
+	// BadOversized is the service's answer with Size bytes of white space
+	// inside its root element, sent chunked: valid, and huge.
+	BadOversized = "oversized"
+)
 
 // Denial refuses an action.
 type Denial struct {
@@ -72,10 +116,28 @@ func newFaultState(f Faults) *faultState {
 	return &faultState{f: f, rng: rand.New(rand.NewSource(f.Seed)), buckets: map[string]*tokens{}}
 }
 
-// inject applies the faults to c; it reports whether it answered.
+// inject applies the faults to c; it reports whether it answered (or
+// will never answer).
 func (fs *faultState) inject(c *awsCall) bool {
-	fs.delay(c.r)
 	action := c.Service + ":" + c.Op
+	for _, p := range fs.f.Unanswered {
+		if matchAction(p, action) {
+			c.fault = "unanswered"
+			<-c.r.Context().Done()
+			return true
+		}
+	}
+	if b, ok := fs.badAnswer(c, action); ok {
+		c.fault = b.Kind
+		switch b.Kind {
+		case BadHTML, BadEmpty:
+			c.answerBadly(b, http.StatusOK, "", nil)
+			return true
+		}
+		// The others mangle the answer the handler gives (c.write).
+		c.bad = &b
+	}
+	fs.delay(c.r)
 	for _, d := range fs.f.AccessDenied {
 		if (d.Account == "" || d.Account == c.Account) && matchAction(d.Action, action) {
 			c.AccessDenied()
@@ -179,4 +241,108 @@ func (c *awsCall) Throttle() {
 func matchAction(pattern, action string) bool {
 	ok, err := path.Match(pattern, action)
 	return err == nil && ok
+}
+
+// badAnswer returns the bad answer that applies to this attempt of c.
+func (fs *faultState) badAnswer(c *awsCall, action string) (BadAnswer, bool) {
+	for _, b := range fs.f.BadAnswers {
+		if b.Action != "" && !matchAction(b.Action, action) {
+			continue
+		}
+		if b.Attempts > 0 && sdkAttempt(c.r) > b.Attempts {
+			continue
+		}
+		return b, true
+	}
+	return BadAnswer{}, false
+}
+
+// answerBadly answers with b instead of the service's answer (status,
+// contentType, body), which BadHTML and BadEmpty do not need.
+func (c *awsCall) answerBadly(b BadAnswer, status int, contentType string, body []byte) {
+	c.status = status
+	h := c.w.Header()
+	if b.Kind == BadHTML {
+		h.Set("Content-Type", "text/html; charset=utf-8")
+		c.w.WriteHeader(http.StatusOK)
+		_, _ = io.WriteString(c.w, "<!DOCTYPE html>\n<html><head><title>Sign in</title></head><body><form method=\"post\"><input name=\"user\"/></form></body></html>\n")
+		return
+	}
+	if contentType == "" {
+		contentType = c.contentType()
+	}
+	h.Set("Content-Type", contentType)
+	h.Set("X-Amzn-RequestId", requestID)
+	h.Set("X-Amz-Request-Id", requestID)
+	switch b.Kind {
+	case BadEmpty:
+		h.Set("Content-Length", "0")
+		c.w.WriteHeader(http.StatusOK)
+	case BadTruncated:
+		half := body[:len(body)/2]
+		h.Set("Content-Length", strconv.Itoa(len(half)))
+		c.w.WriteHeader(status)
+		_, _ = c.w.Write(half)
+	case BadReset:
+		h.Set("Content-Length", strconv.Itoa(len(body)))
+		c.w.WriteHeader(status)
+		_, _ = c.w.Write(body[:len(body)/2])
+		reset(c.w)
+	case BadOversized:
+		c.w.WriteHeader(status)
+		head, tail := splitRoot(body)
+		_, _ = c.w.Write(head)
+		pad := bytes.Repeat([]byte(" "), 64<<10)
+		for left := b.Size; left > 0; left -= int64(len(pad)) {
+			if _, err := c.w.Write(pad[:min(left, int64(len(pad)))]); err != nil {
+				return // the client stopped reading
+			}
+		}
+		_, _ = c.w.Write(tail)
+	default:
+		c.w.WriteHeader(http.StatusInternalServerError)
+		_, _ = io.WriteString(c.w, "cloudsim: unknown bad answer kind "+b.Kind)
+	}
+}
+
+// reset sends what w holds, then resets the connection (RST, not FIN).
+func reset(w http.ResponseWriter) {
+	hj, ok := w.(http.Hijacker)
+	if !ok {
+		panic(http.ErrAbortHandler)
+	}
+	conn, buf, err := hj.Hijack()
+	if err != nil {
+		panic(http.ErrAbortHandler)
+	}
+	_ = buf.Flush()
+	if tcp, ok := conn.(*net.TCPConn); ok {
+		_ = tcp.SetLinger(0)
+	}
+	_ = conn.Close()
+}
+
+// splitRoot splits a document just inside its root element: after the
+// root's start tag (XML) or its opening brace (JSON), where white space
+// changes nothing. A body that is neither splits at its end.
+func splitRoot(body []byte) (head, tail []byte) {
+	i := 0
+	for i < len(body) {
+		j := bytes.IndexAny(body[i:], "<{")
+		if j < 0 {
+			break
+		}
+		i += j
+		if body[i] == '{' {
+			return body[:i+1], body[i+1:]
+		}
+		if i+1 < len(body) && body[i+1] != '?' && body[i+1] != '!' {
+			if k := bytes.IndexByte(body[i:], '>'); k >= 0 && body[i+k-1] != '/' {
+				return body[:i+k+1], body[i+k+1:]
+			}
+			break
+		}
+		i++
+	}
+	return body, nil
 }

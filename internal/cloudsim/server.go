@@ -4,7 +4,7 @@
 // against a known world. It pages the way the providers do, records every
 // request, refuses every write, and injects faults on request (latency,
 // token buckets, throttling and 5xx rates, a region down, AccessDenied per
-// operation).
+// operation, answers that are not the service's, requests never answered).
 //
 // AWS requests are routed by their SigV4 credential scope, which names the
 // service and region; the access key names the account. Azure requests
@@ -57,6 +57,12 @@ type Request struct {
 	Permission string `json:"permission,omitempty"`
 	// Time is when the answer was sent.
 	Time time.Time `json:"time"`
+	// Fault names the bad answer injected instead of the service's
+	// (Faults.BadAnswers: "html", "truncated", ...), or "unanswered".
+	Fault string `json:"fault,omitempty"`
+	// Resource is the resource a request names where a policy can scope
+	// the permission to it: the role ARN of an AssumeRole.
+	Resource string `json:"resource,omitempty"`
 }
 
 // Action is the operation as an IAM action, e.g. "ec2:DescribeVolumes";

@@ -21,6 +21,7 @@ var stsOps = map[string]awsHandler{
 
 func assumeRole(c *awsCall) {
 	arn := c.Form.Get("RoleArn")
+	c.resource = arn
 	if c.Form.Get("RoleSessionName") == "" {
 		c.ValidationError("RoleSessionName is required")
 		return

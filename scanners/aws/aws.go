@@ -15,6 +15,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"regexp"
 	"sort"
 	"strings"
@@ -73,6 +74,9 @@ type settings struct {
 	reportTimeout time.Duration
 	// sessionName names the AssumeRole sessions (default "ownaudit").
 	sessionName string
+	// maxAnswer is the largest response body read (default
+	// defaultMaxAnswer); a larger one fails the read.
+	maxAnswer int64
 }
 
 func register(g *scanners.Registry, o settings) {
@@ -173,6 +177,9 @@ func newEnv(o settings) *env {
 	if o.sessionName == "" {
 		o.sessionName = "ownaudit"
 	}
+	if o.maxAnswer == 0 {
+		o.maxAnswer = defaultMaxAnswer
+	}
 	if ep, ok := o.Endpoints[inventory.AWS]; ok {
 		region := ep.Region
 		if region == "" {
@@ -204,12 +211,21 @@ func (e *env) baseConfig(ctx context.Context) (sdk.Config, error) {
 			config.WithRetryer(func() sdk.Retryer {
 				return retry.NewStandard(func(so *retry.StandardOptions) { so.MaxAttempts = e.o.maxAttempts })
 			}),
+			// ownaudit's own client, always: the SDK builds one only when
+			// something like AWS_CA_BUNDLE asks for it, and without one
+			// --call-timeout had nothing to bound. LoadDefaultConfig still
+			// adds a custom CA bundle to it (a buildable client takes
+			// transport options).
+			config.WithHTTPClient(awshttp.NewBuildableClient().
+				WithTransportOptions(func(tr *http.Transport) { scanners.ConfigureTransport(tr, e.o.CallTimeout) }).
+				WithTimeout(e.o.CallTimeout)),
 		}, e.o.loadOptions...)
 		e.base, e.baseErr = config.LoadDefaultConfig(ctx, opts...)
 		if e.baseErr == nil && e.base.Region == "" {
 			e.base.Region = defaultRegion
 		}
 		e.base.Logger = sdkLogger(e.o.Logger)
+		e.base.APIOptions = append(e.base.APIOptions, checkAnswers(e.o.maxAnswer))
 		// Every service client would otherwise clone the buildable HTTP
 		// client into a transport of its own: a scan makes a client per
 		// account, region and service, and nothing would share their
@@ -218,9 +234,6 @@ func (e *env) baseConfig(ctx context.Context) (sdk.Config, error) {
 		// cancelling a context after the call, which net/http can answer by
 		// closing a connection another request has just taken over.
 		if b, ok := e.base.HTTPClient.(*awshttp.BuildableClient); ok {
-			if e.o.CallTimeout > 0 {
-				b = b.WithTimeout(e.o.CallTimeout)
-			}
 			e.base.HTTPClient = b.Freeze()
 		}
 	})
@@ -408,10 +421,15 @@ func (e *env) instrument(cfg sdk.Config, accountID string) sdk.Config {
 }
 
 // outcome is the code a request is counted under: OK, the provider's error
-// code, or NetworkError when no answer came back.
+// code, InvalidResponse when what came back was not an answer, or
+// NetworkError when nothing came back.
 func outcome(err error) string {
 	if err == nil {
 		return scanners.CodeOK
+	}
+	var bad *badAnswer
+	if errors.As(err, &bad) {
+		return scanners.CodeInvalidResponse
 	}
 	if code := errorCode(err); code != "" {
 		return code
@@ -531,8 +549,12 @@ func scanError(accountID, region string, domain inventory.Domain, operation stri
 // by the operation.
 func errorMessage(operation string, err error) string {
 	var api smithy.APIError
+	var bad *badAnswer
 	msg := err.Error()
-	if errors.As(err, &api) {
+	switch {
+	case errors.As(err, &bad):
+		msg = bad.Error()
+	case errors.As(err, &api):
 		msg = api.ErrorCode() + ": " + api.ErrorMessage()
 	}
 	if operation != "" && !strings.Contains(msg, operation) {

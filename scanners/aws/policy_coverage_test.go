@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"os"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -112,9 +113,58 @@ func TestIAMPolicyCoversEveryCall(t *testing.T) {
 			t.Errorf("%s grants %s, which no scanner called: least privilege wants it gone", iamPolicyFile, a)
 		}
 	}
+	// AssumeRole is the one grant that reaches beyond the account: it is
+	// scoped to the audit roles' names, which every role the scan assumed
+	// has, and no administrator role has.
+	roles := grantedResources(t, string(doc), "sts:AssumeRole")
+	if len(roles) == 0 || slices.Contains(roles, "*") {
+		t.Errorf("%s grants sts:AssumeRole on %q, want the audit roles' ARN pattern only", iamPolicyFile, roles)
+	}
+	assumed := 0
+	for _, r := range srv.Requests() {
+		if r.Action() == "sts:AssumeRole" {
+			assumed++
+			if !slices.ContainsFunc(roles, func(p string) bool { return arnMatch(p, r.Resource) }) {
+				t.Errorf("the scan assumed %s, which %s does not allow (it allows %q)", r.Resource, iamPolicyFile, roles)
+			}
+		}
+	}
+	if assumed == 0 {
+		t.Error("the scan assumed no role; the AssumeRole grant went unchecked")
+	}
+	for _, arn := range []string{"arn:aws:iam::222222222222:role/OrganizationAccountAccessRole", "arn:aws:iam::222222222222:role/Admin",
+		"arn:aws:iam::222222222222:role/x-ownaudit-audit", "arn:aws:iam::222222222222:user/ownaudit-audit"} {
+		if slices.ContainsFunc(roles, func(p string) bool { return arnMatch(p, arn) }) {
+			t.Errorf("%s lets ownaudit assume %s", iamPolicyFile, arn)
+		}
+	}
 	if w := srv.Writes(); len(w) > 0 {
 		t.Errorf("writes = %+v, want none", w)
 	}
+}
+
+// grantedResources returns the resources of the statements that allow
+// action.
+func grantedResources(t *testing.T, doc, action string) []string {
+	t.Helper()
+	stmts, err := parsePolicy(doc)
+	if err != nil {
+		t.Fatalf("%s: %v", iamPolicyFile, err)
+	}
+	var out []string
+	for _, st := range stmts {
+		if slices.Contains(st.Actions, action) {
+			out = append(out, st.Resources...)
+		}
+	}
+	return out
+}
+
+// arnMatch matches an ARN against a policy's resource pattern, where *
+// stands for any characters and ? for one, as IAM reads them.
+func arnMatch(pattern, arn string) bool {
+	re := strings.NewReplacer(`\*`, ".*", `\?`, ".").Replace(regexp.QuoteMeta(pattern))
+	return regexp.MustCompile("^" + re + "$").MatchString(arn)
 }
 
 // grantedActions checks the policy's shape and returns the actions it
