@@ -2,6 +2,8 @@ package report
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/base64"
 	"fmt"
 	"io"
 	"reflect"
@@ -9,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"golang.org/x/net/html"
 
 	"github.com/ownaudit/ownaudit/controls"
 	"github.com/ownaudit/ownaudit/inventory"
@@ -461,5 +465,61 @@ func TestHandoverSharesNothing(t *testing.T) {
 	BuildHandover(doc)
 	if want := poisonedDocument(evil); !reflect.DeepEqual(doc, want) {
 		t.Errorf("BuildHandover changed the document it reported on")
+	}
+}
+
+// TestHTMLContentSecurityPolicy checks that the report carries a policy
+// that runs no script and loads nothing, and that the policy admits the
+// report's own style sheet (its digest matches), so the report is not
+// left unstyled.
+func TestHTMLContentSecurityPolicy(t *testing.T) {
+	var b bytes.Buffer
+	if err := WriteHTML(&b, testDocument()); err != nil {
+		t.Fatal(err)
+	}
+	root, err := html.Parse(bytes.NewReader(b.Bytes()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var policy, style string
+	styles := 0
+	for n := range root.Descendants() {
+		if n.Type != html.ElementNode {
+			continue
+		}
+		for _, a := range n.Attr {
+			if n.Data == "meta" && a.Key == "http-equiv" && a.Val == "Content-Security-Policy" {
+				for _, c := range n.Attr {
+					if c.Key == "content" {
+						policy = c.Val
+					}
+				}
+			}
+			if a.Key == "style" || strings.HasPrefix(a.Key, "on") {
+				t.Errorf("<%s> has a %s attribute, which the policy refuses", n.Data, a.Key)
+			}
+		}
+		switch n.Data {
+		case "style":
+			styles++
+			style = n.FirstChild.Data
+		case "script", "link", "img", "iframe", "object", "base":
+			t.Errorf("report has a <%s> element", n.Data)
+		}
+	}
+	directives := map[string]string{}
+	for _, d := range strings.Split(policy, ";") {
+		name, value, _ := strings.Cut(strings.TrimSpace(d), " ")
+		directives[name] = value
+	}
+	sum := sha256.Sum256([]byte(style))
+	want := map[string]string{
+		"default-src": "'none'",
+		"style-src":   "'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) + "'",
+		"base-uri":    "'none'",
+		"form-action": "'none'",
+	}
+	if styles != 1 || !reflect.DeepEqual(directives, want) {
+		t.Errorf("policy %q with %d <style> elements; want one, and the directives %v", policy, styles, want)
 	}
 }
