@@ -2,6 +2,7 @@ package report
 
 import (
 	"fmt"
+	"reflect"
 	"slices"
 	"strings"
 	"time"
@@ -13,16 +14,25 @@ import (
 
 // Handover is the content of a handover report, which the Markdown and the
 // HTML writers both render, so that the two read the same: the parties
-// with what each has to act on, what could not be read, how the scan was
-// made, and the domain × party matrix.
+// with what each has to act on, what could not be read or evaluated, how
+// the scan was made, and the domain × party matrix.
+//
+// Every string in it has been through PrintableLines, and it shares no
+// slice with the document it was built from.
 type Handover struct {
-	Scan     HandoverScan
-	Totals   HandoverTotals
-	Matrix   Matrix
-	Parties  []HandoverParty
-	Errors   []HandoverError
-	Targets  []TargetStatus
-	Controls []string // controls the errors leave unevaluated, sorted
+	Scan    HandoverScan
+	Totals  HandoverTotals
+	Matrix  Matrix
+	Parties []HandoverParty
+	Errors  []HandoverError
+	// NotEvaluated are the findings whose input could not be read, in
+	// the order of the parties.
+	NotEvaluated []UnevaluatedItem
+	// PassedOmitted is set when the scan passed controls but the document
+	// does not list them (a scan without --include-passed): the report
+	// counts them and says they are not listed.
+	PassedOmitted bool
+	Targets       []TargetStatus
 }
 
 // HandoverScan is the scan metadata a report shows.
@@ -75,6 +85,9 @@ type HandoverParty struct {
 	Failing []SeverityGroup
 	// Accepted are failing findings a suppression accepts as a risk.
 	Accepted []HandoverItem
+	// PassedItems are the passed findings the document lists, most
+	// severe first; none unless the scan kept them.
+	PassedItems []HandoverItem
 	// FailCount counts Gaps and Failing; NotEvaluated the findings whose
 	// input could not be read; Passed the passed ones (from the summary).
 	FailCount    int
@@ -109,7 +122,8 @@ type HandoverItem struct {
 	Acceptance string
 }
 
-// HandoverError is one read that failed.
+// HandoverError is one read that failed, with the controls it left
+// unevaluated.
 type HandoverError struct {
 	Where         string
 	Domain        inventory.Domain
@@ -118,6 +132,19 @@ type HandoverError struct {
 	ResourceTypes []string
 	Message       string
 	Controls      []string
+}
+
+// UnevaluatedItem is a finding that could not be evaluated (status error):
+// whose it is, and why.
+type UnevaluatedItem struct {
+	// Party is the party id, or Unassigned.
+	Party string
+	HandoverItem
+	// ReadFailure names the failed read that left the input unread
+	// ("ssm:DescribeInstancePatchStates in aws 111111111111/eu-west-1");
+	// "" when no errors entry names one (the resource was read without the
+	// values the control needs). The item's Message says what is missing.
+	ReadFailure string
 }
 
 // Matrix counts the failing findings per party (rows) and domain
@@ -153,7 +180,10 @@ const timeLayout = "2006-01-02 15:04:05 UTC"
 // then the declared parties in declaration order, then parties only the
 // findings name.
 func BuildHandover(doc *Document) *Handover {
-	h := &Handover{Scan: handoverScan(doc.Scan), Targets: doc.Scan.Targets}
+	h := &Handover{Scan: handoverScan(doc.Scan), Targets: slices.Clone(doc.Scan.Targets)}
+	for i := range h.Targets {
+		h.Targets[i].Regions = slices.Clone(h.Targets[i].Regions)
+	}
 	s := doc.Summary
 	h.Totals = HandoverTotals{
 		Findings:     s.Total,
@@ -190,6 +220,16 @@ func BuildHandover(doc *Document) *Handover {
 		for _, f := range g.suppressed {
 			p.Accepted = append(p.Accepted, handoverItem(f))
 		}
+		for _, f := range g.passed {
+			p.PassedItems = append(p.PassedItems, handoverItem(f))
+		}
+		for _, f := range g.unevaluated {
+			it := UnevaluatedItem{Party: g.key, HandoverItem: handoverItem(f)}
+			if e := readFailure(doc.Errors, f); e != nil {
+				it.ReadFailure = e.failedRead()
+			}
+			h.NotEvaluated = append(h.NotEvaluated, it)
+		}
 		bySev := map[controls.Severity][]HandoverItem{}
 		for _, f := range g.failing {
 			it := handoverItem(f)
@@ -225,16 +265,15 @@ func BuildHandover(doc *Document) *Handover {
 	}
 
 	for _, e := range doc.Errors {
-		at := string(e.Cloud) + " " + e.Target
-		if e.Region != "" {
-			at += "/" + e.Region
-		}
 		h.Errors = append(h.Errors, HandoverError{
-			Where: at, Domain: e.Domain, Operation: e.Operation, Permission: e.Permission,
-			ResourceTypes: e.ResourceTypes, Message: e.Message, Controls: e.Controls,
+			Where: e.where(), Domain: e.Domain, Operation: e.Operation, Permission: e.Permission,
+			ResourceTypes: slices.Clone(e.ResourceTypes), Message: e.Message, Controls: slices.Clone(e.Controls),
 		})
 	}
-	h.Controls = unevaluatedControls(doc.Errors)
+	if s.ByStatus[controls.Pass] > 0 {
+		h.PassedOmitted = !slices.ContainsFunc(doc.Findings, func(f rules.Finding) bool { return f.Status == controls.Pass })
+	}
+	printableStrings(reflect.ValueOf(h))
 	return h
 }
 
@@ -310,4 +349,37 @@ func acceptance(f rules.Finding) string {
 		out += fmt.Sprintf(" (%s:%d:%d, suppression %d)", sp.File, sp.Line, sp.Column, sp.Entry)
 	}
 	return out
+}
+
+// printableStrings rewrites every string v holds with PrintableLines: the
+// Markdown and HTML reports then show control characters, escape
+// sequences and bidirectional controls from the clouds as text, whoever
+// reads the file and with what.
+func printableStrings(v reflect.Value) {
+	eachString(v, func(s reflect.Value) { s.SetString(PrintableLines(s.String())) })
+}
+
+// eachString calls f with every settable string v holds, through
+// pointers, exported struct fields and slices (not maps).
+func eachString(v reflect.Value, f func(reflect.Value)) {
+	switch v.Kind() {
+	case reflect.Pointer:
+		if !v.IsNil() {
+			eachString(v.Elem(), f)
+		}
+	case reflect.Struct:
+		for i := range v.NumField() {
+			if v.Type().Field(i).IsExported() {
+				eachString(v.Field(i), f)
+			}
+		}
+	case reflect.Slice:
+		for i := range v.Len() {
+			eachString(v.Index(i), f)
+		}
+	case reflect.String:
+		if v.CanSet() {
+			f(v)
+		}
+	}
 }

@@ -2,10 +2,17 @@ package report
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/base64"
+	"fmt"
+	"io"
+	"reflect"
 	"regexp"
 	"strconv"
 	"strings"
 	"testing"
+
+	"golang.org/x/net/html"
 
 	"github.com/ownaudit/ownaudit/controls"
 	"github.com/ownaudit/ownaudit/inventory"
@@ -311,18 +318,208 @@ func TestAcceptedRisk(t *testing.T) {
 			t.Errorf("acceptance = %q, want %q", p.Accepted[0].Acceptance, want)
 		}
 	}
-	for name, write := range map[string]func(*bytes.Buffer, *Document) error{
-		"markdown": func(b *bytes.Buffer, d *Document) error { return WriteMarkdown(b, d) },
-		"html":     func(b *bytes.Buffer, d *Document) error { return WriteHTML(b, d) },
-	} {
+	for name, text := range handoverReports(t, doc) {
+		for _, want := range []string{"Accepted risks (1)", "Accepted risk by acme until 2027-03-31", "1 accepted risk"} {
+			if !strings.Contains(text, want) {
+				t.Errorf("%s report lacks %q", name, want)
+			}
+		}
+	}
+}
+
+// handoverReports writes doc's handover report in Markdown and in HTML.
+func handoverReports(t *testing.T, doc *Document) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	for name, write := range map[string]func(io.Writer, *Document) error{"markdown": WriteMarkdown, "html": WriteHTML} {
 		var b bytes.Buffer
 		if err := write(&b, doc); err != nil {
 			t.Fatal(err)
 		}
-		for _, want := range []string{"Accepted risks (1)", "Accepted risk by acme until 2027-03-31", "1 accepted risk"} {
-			if !strings.Contains(b.String(), want) {
-				t.Errorf("%s report lacks %q", name, want)
+		out[name] = b.String()
+	}
+	return out
+}
+
+// TestHandoverUnread checks what the reports say could not be read: each
+// failed read with the controls it left unevaluated, and each finding not
+// evaluated with its party and the failed read behind it, if any.
+func TestHandoverUnread(t *testing.T) {
+	doc := unreadDocument()
+	h := BuildHandover(doc)
+	if len(h.Errors) != 1 || strings.Join(h.Errors[0].Controls, ",") != "patching.assessment_stale,patching.missing_security_updates,patching.vm_unmanaged" {
+		t.Errorf("errors = %+v, want the one failed read with the three patching controls it left unevaluated", h.Errors)
+	}
+	type row struct{ party, control, resource, readFailure string }
+	var got []row
+	for _, it := range h.NotEvaluated {
+		got = append(got, row{it.Party, it.Control, it.Resource, it.ReadFailure})
+	}
+	read := "ssm:DescribeInstancePatchStates in aws 111111111111/eu-west-1"
+	want := []row{
+		{"claranet", "patching.missing_security_updates", "batch-1", read},
+		{"claranet", "patching.missing_security_updates", "web", ""},
+		{"claranet", "patching.assessment_stale", "batch-1", read},
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("not evaluated = %+v, want %+v", got, want)
+	}
+	for name, text := range handoverReports(t, doc) {
+		for _, s := range []string{"Findings not evaluated (3)", "read failed: " + read, "patching.vm_unmanaged", "last assessment time could not be read"} {
+			if !strings.Contains(text, s) {
+				t.Errorf("%s report lacks %q", name, s)
 			}
 		}
+		if strings.Contains(text, "Every read succeeded") {
+			t.Errorf("%s report says every read succeeded, but one failed", name)
+		}
+	}
+}
+
+// TestHandoverListsEveryUnevaluated checks the demo, whose reads all
+// succeed but three of whose findings could not be evaluated: each is
+// listed, and the report does not claim that everything was checked.
+func TestHandoverListsEveryUnevaluated(t *testing.T) {
+	doc := handoverDemo(t)
+	want := map[string]string{}
+	for _, f := range doc.Findings {
+		if f.Status == controls.Error {
+			want[f.ID] = PartyKey(f)
+		}
+	}
+	if len(want) == 0 {
+		t.Fatal("the demo has no finding in error; this test needs some")
+	}
+	h := BuildHandover(doc)
+	got := map[string]string{}
+	for _, it := range h.NotEvaluated {
+		got[it.ID] = it.Party
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("not evaluated (finding id: party) = %v, want %v", got, want)
+	}
+	var b bytes.Buffer
+	if err := WriteMarkdown(&b, doc); err != nil {
+		t.Fatal(err)
+	}
+	section := b.String()[strings.Index(b.String(), "## What could not be read"):strings.Index(b.String(), "## Targets")]
+	if strings.Contains(section, "every control was evaluated") || !strings.Contains(section, fmt.Sprintf("Findings not evaluated (%d)", len(want))) {
+		t.Errorf("section on what could not be read does not list the %d findings not evaluated:\n%s", len(want), section)
+	}
+}
+
+// TestHandoverPassed checks that the reports list the passed findings a
+// document holds, per party and folded away in HTML, and say so when the
+// document left them out.
+func TestHandoverPassed(t *testing.T) {
+	doc := testDocument()
+	h := BuildHandover(doc)
+	if h.PassedOmitted {
+		t.Errorf("PassedOmitted is set for a document that lists its passed findings")
+	}
+	want := map[string][]string{}
+	for _, f := range doc.Findings {
+		if f.Status == controls.Pass {
+			want[PartyKey(f)] = append(want[PartyKey(f)], f.ID)
+		}
+	}
+	got := map[string][]string{}
+	for _, p := range h.Parties {
+		for _, it := range p.PassedItems {
+			got[p.Key] = append(got[p.Key], it.ID)
+		}
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("passed findings by party = %v, want %v", got, want)
+	}
+	var b bytes.Buffer
+	if err := WriteHTML(&b, doc); err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(b.String(), "<details class=\"passed\">\n<summary>Passed (1)</summary>"); n != 2 {
+		t.Errorf("HTML report folds %d parties' passed findings, want 2 (closed <details>)", n)
+	}
+
+	h = BuildHandover(doc.WithoutPassed())
+	if !h.PassedOmitted {
+		t.Errorf("PassedOmitted is not set for a document without its passed findings")
+	}
+	for _, p := range h.Parties {
+		if len(p.PassedItems) > 0 {
+			t.Errorf("party %s lists passed findings the document does not hold", p.Key)
+		}
+	}
+	b.Reset()
+	if err := WriteMarkdown(&b, doc.WithoutPassed()); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(b.String(), "Passed controls are counted but not listed in this report") {
+		t.Errorf("Markdown report does not say that it leaves passed findings out")
+	}
+}
+
+// TestHandoverSharesNothing checks that building a report, which rewrites
+// the strings it holds, leaves the document alone.
+func TestHandoverSharesNothing(t *testing.T) {
+	doc := poisonedDocument(evil)
+	BuildHandover(doc)
+	if want := poisonedDocument(evil); !reflect.DeepEqual(doc, want) {
+		t.Errorf("BuildHandover changed the document it reported on")
+	}
+}
+
+// TestHTMLContentSecurityPolicy checks that the report carries a policy
+// that runs no script and loads nothing, and that the policy admits the
+// report's own style sheet (its digest matches), so the report is not
+// left unstyled.
+func TestHTMLContentSecurityPolicy(t *testing.T) {
+	var b bytes.Buffer
+	if err := WriteHTML(&b, testDocument()); err != nil {
+		t.Fatal(err)
+	}
+	root, err := html.Parse(bytes.NewReader(b.Bytes()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var policy, style string
+	styles := 0
+	for n := range root.Descendants() {
+		if n.Type != html.ElementNode {
+			continue
+		}
+		for _, a := range n.Attr {
+			if n.Data == "meta" && a.Key == "http-equiv" && a.Val == "Content-Security-Policy" {
+				for _, c := range n.Attr {
+					if c.Key == "content" {
+						policy = c.Val
+					}
+				}
+			}
+			if a.Key == "style" || strings.HasPrefix(a.Key, "on") {
+				t.Errorf("<%s> has a %s attribute, which the policy refuses", n.Data, a.Key)
+			}
+		}
+		switch n.Data {
+		case "style":
+			styles++
+			style = n.FirstChild.Data
+		case "script", "link", "img", "iframe", "object", "base":
+			t.Errorf("report has a <%s> element", n.Data)
+		}
+	}
+	directives := map[string]string{}
+	for _, d := range strings.Split(policy, ";") {
+		name, value, _ := strings.Cut(strings.TrimSpace(d), " ")
+		directives[name] = value
+	}
+	sum := sha256.Sum256([]byte(style))
+	want := map[string]string{
+		"default-src": "'none'",
+		"style-src":   "'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) + "'",
+		"base-uri":    "'none'",
+		"form-action": "'none'",
+	}
+	if styles != 1 || !reflect.DeepEqual(directives, want) {
+		t.Errorf("policy %q with %d <style> elements; want one, and the directives %v", policy, styles, want)
 	}
 }

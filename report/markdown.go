@@ -43,9 +43,11 @@ var mdEscaper = strings.NewReplacer(
 	"\r\n", "<br>", "\n", "<br>", "\r", "<br>",
 )
 
-// md escapes a value for Markdown text, table cells included.
+// md escapes a value for Markdown text, table cells included. Control
+// characters, escape sequences and bidirectional controls are written out
+// (PrintableLines), so that the file is as safe to cat as to render.
 func md(v any) string {
-	return mdEscaper.Replace(fmt.Sprint(v))
+	return mdEscaper.Replace(PrintableLines(fmt.Sprint(v)))
 }
 
 // code sets a value in a code span. A value a code span cannot hold (a
@@ -56,7 +58,7 @@ func code(v any) string {
 	if strings.ContainsAny(s, "`\r\n") {
 		return md(s)
 	}
-	return "`" + strings.ReplaceAll(s, "|", `\|`) + "`"
+	return "`" + strings.ReplaceAll(Printable(s), "|", `\|`) + "`"
 }
 
 // swatches stand in for the HTML report's colours: Markdown has none, but

@@ -4,6 +4,8 @@ import (
 	"flag"
 	"testing"
 
+	"github.com/ownaudit/ownaudit/controls"
+	"github.com/ownaudit/ownaudit/inventory"
 	"github.com/ownaudit/ownaudit/report/internal/reporttest"
 	"github.com/ownaudit/ownaudit/rules"
 )
@@ -18,6 +20,17 @@ func testDocumentOf(findings []rules.Finding) *Document {
 	return Build(reporttest.Inventory(), reporttest.Declaration(), findings, Meta{
 		ScanID: "0123456789abcdef", ToolVersion: "v0.1.0-test", Started: reporttest.Started, Finished: reporttest.Finished, Source: SourceScan,
 	})
+}
+
+// unreadDocument is testDocument with two more findings not evaluated,
+// on an instance in the region whose patch states could not be read.
+func unreadDocument() *Document {
+	batch := rules.ResourceRef{Cloud: inventory.AWS, Target: "111111111111", Region: "eu-west-1", Type: inventory.AWSInstance, ID: "i-0b1", Name: "batch-1"}
+	claranet := reporttest.Owner("claranet", controls.MSP, 0)
+	return testDocumentOf(append(reporttest.Findings(),
+		reporttest.Finding("patching.missing_security_updates", inventory.Patching, controls.High, controls.Error, batch, claranet, "patch state could not be read"),
+		reporttest.Finding("patching.assessment_stale", inventory.Patching, controls.Medium, controls.Error, batch, claranet, "last assessment time could not be read"),
+	))
 }
 
 // demoDocument is the demo estate's findings document, passed findings

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strings"
 	"text/tabwriter"
@@ -53,7 +54,8 @@ func (p painter) paint(code, s string) string {
 	return code + s + ansiReset
 }
 
-func (p painter) severity(s controls.Severity) string {
+// severity colours text, a severity's name, in that severity's colour.
+func (p painter) severity(s controls.Severity, text string) string {
 	code := map[controls.Severity]string{
 		controls.Critical: ansiCritical, controls.High: ansiHigh, controls.Medium: ansiMedium,
 		controls.Low: ansiLow, controls.Info: ansiInfo,
@@ -61,7 +63,7 @@ func (p painter) severity(s controls.Severity) string {
 	if code == "" {
 		code = ansiPlain
 	}
-	return p.paint(code, string(s))
+	return p.paint(code, text)
 }
 
 // group is the findings of one responsible party (or of nobody).
@@ -73,7 +75,12 @@ type group struct {
 	// suppressed are failed findings a suppression accepts; they are
 	// not in failing.
 	suppressed []rules.Finding
-	errors     int
+	// unevaluated are the findings whose input could not be read (status
+	// error).
+	unevaluated []rules.Finding
+	// passed are the passed findings the document lists: none unless the
+	// scan kept them (--include-passed).
+	passed []rules.Finding
 }
 
 // groups splits doc's findings by responsible party: the unassigned group
@@ -109,16 +116,19 @@ func groups(doc *Document) []*group {
 		case f.Status == controls.Fail:
 			g.failing = append(g.failing, f)
 		case f.Status == controls.Error:
-			g.errors++
+			g.unevaluated = append(g.unevaluated, f)
+		case f.Status == controls.Pass:
+			g.passed = append(g.passed, f)
 		}
 	}
-	if len(unassigned.failing) == 0 && len(unassigned.suppressed) == 0 && unassigned.errors == 0 {
+	if len(unassigned.failing) == 0 && len(unassigned.suppressed) == 0 && len(unassigned.unevaluated) == 0 && len(unassigned.passed) == 0 {
 		out = out[1:]
 	}
 	out = append(out, extra...)
 	for _, g := range out {
-		sortFindings(g.failing)
-		sortFindings(g.suppressed)
+		for _, fs := range [][]rules.Finding{g.failing, g.suppressed, g.unevaluated, g.passed} {
+			sortFindings(fs)
+		}
 	}
 	return out
 }
@@ -209,62 +219,79 @@ func severityCounts(fs []rules.Finding) string {
 	return fmt.Sprintf("%d failing: %s", len(fs), strings.Join(parts, ", "))
 }
 
-// WriteTable writes a text report for people: the failing findings grouped
-// by responsible party, what could not be read, and the totals.
+// WriteTable writes a text report for people: the findings grouped by
+// responsible party (failing ones, accepted risks, and the passed ones
+// when the document lists them), what could not be read and evaluated,
+// and the totals. Every value from a cloud or the declaration goes
+// through Printable.
 func WriteTable(w io.Writer, doc *Document, opts TableOptions) error {
 	bw := bufio.NewWriter(w)
 	p := painter(opts.Color)
 	writeScanHeader(bw, doc)
 
-	for _, g := range groups(doc) {
-		fmt.Fprintf(bw, "\n%s\n", p.paint(ansiHeader, g.header))
-		if len(g.failing) == 0 && g.errors == 0 {
-			fmt.Fprintf(bw, "  nothing failing\n")
-			writeSuppressed(bw, g.suppressed)
-			continue
-		}
+	gs := groups(doc)
+	for _, g := range gs {
+		fmt.Fprintf(bw, "\n%s\n", p.paint(ansiHeader, Printable(g.header)))
 		line := "  nothing failing"
 		if len(g.failing) > 0 {
 			line = "  " + severityCounts(g.failing)
 		}
-		if g.errors > 0 {
-			line += fmt.Sprintf("; %d not evaluated", g.errors)
+		if n := len(g.unevaluated); n > 0 {
+			line += fmt.Sprintf("; %d not evaluated", n)
 		}
 		fmt.Fprintln(bw, line)
 		if len(g.failing) > 0 {
-			writeFindings(bw, p, g.failing, opts.Width)
+			writeFindings(bw, p, g.failing, "  ", opts.Width)
 		}
 		writeSuppressed(bw, g.suppressed)
+		if len(g.passed) > 0 {
+			// Uncoloured: a passed critical control is no alarm.
+			fmt.Fprintf(bw, "  %d passed:\n", len(g.passed))
+			writeFindings(bw, painter(false), g.passed, "    ", opts.Width)
+		}
 	}
 
 	if len(doc.Errors) > 0 {
 		fmt.Fprintf(bw, "\n%s\n", p.paint(ansiMedium, "could not read:"))
-		tw := tabwriter.NewWriter(bw, 0, 0, 2, ' ', 0)
 		for _, e := range doc.Errors {
-			at := string(e.Cloud) + " " + e.Target
-			if e.Region != "" {
-				at += "/" + e.Region
-			}
-			op := e.Operation
-			if op == "" {
-				op = "-"
-			}
+			op := cmpOr(e.Operation, "-")
 			msg := FirstLine(e.Message)
 			if e.Permission != "" {
 				msg += " (needs " + e.Permission + ")"
 			}
-			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", at, e.Domain, op, msg)
-		}
-		if err := tw.Flush(); err != nil {
-			return err
-		}
-		if c := unevaluatedControls(doc.Errors); len(c) > 0 {
-			fmt.Fprintf(bw, "  left unevaluated: %s\n", strings.Join(c, ", "))
+			fmt.Fprintf(bw, "  %s  %s  %s  %s\n", Printable(e.where()), Printable(string(e.Domain)), Printable(op), Printable(msg))
+			controls := "none"
+			if len(e.Controls) > 0 {
+				controls = strings.Join(e.Controls, ", ")
+			}
+			fmt.Fprintf(bw, "    left unevaluated: %s\n", Printable(controls))
 		}
 	}
+	writeUnevaluated(bw, p, doc, gs, opts.Width)
 
 	fmt.Fprintf(bw, "\n%s\n", totals(doc))
 	return bw.Flush()
+}
+
+// writeUnevaluated lists the findings whose input could not be read, party
+// by party, with why.
+func writeUnevaluated(w io.Writer, p painter, doc *Document, gs []*group, width int) {
+	var rows [][]string
+	for _, g := range gs {
+		for _, f := range g.unevaluated {
+			why := FirstLine(f.Message)
+			if e := readFailure(doc.Errors, f); e != nil {
+				why += "; read failed: " + e.failedRead()
+			}
+			rows = append(rows, []string{g.key, string(f.Severity), f.Control, ResourceLabel(f.Resource), Location(f.Resource), why})
+		}
+	}
+	if len(rows) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "\n%s\n", p.paint(ansiMedium, fmt.Sprintf("not evaluated (%d):", len(rows))))
+	writeRows(w, "  ", []string{"PARTY", "SEVERITY", "CONTROL", "RESOURCE", "WHERE", "WHY"}, rows,
+		func(_ int, cell string) string { return p.paint(ansiHeader, cell) }, width)
 }
 
 // writeSuppressed lists a party's accepted risks, one line each, after its
@@ -276,8 +303,8 @@ func writeSuppressed(w io.Writer, fs []rules.Finding) {
 	fmt.Fprintf(w, "  %d suppressed (accepted risk):\n", len(fs))
 	for _, f := range fs {
 		s := f.Suppressed
-		fmt.Fprintf(w, "    %s %s %s (%s): accepted by %s until %s, %s\n",
-			f.Severity, f.Control, ResourceLabel(f.Resource), Location(f.Resource), s.AcceptedBy, s.Expires, FirstLine(s.Reason))
+		fmt.Fprintf(w, "    %s\n", Printable(fmt.Sprintf("%s %s %s (%s): accepted by %s until %s, %s",
+			f.Severity, f.Control, ResourceLabel(f.Resource), Location(f.Resource), s.AcceptedBy, s.Expires, FirstLine(s.Reason))))
 	}
 }
 
@@ -290,7 +317,7 @@ func writeScanHeader(w io.Writer, doc *Document) {
 	if s.Source != "" {
 		line += ", source " + s.Source
 	}
-	fmt.Fprintln(w, line)
+	fmt.Fprintln(w, Printable(line))
 	if d := s.Declaration; d.Path != "" || d.SHA256 != "" {
 		line = "declaration"
 		if d.Path != "" {
@@ -299,7 +326,7 @@ func writeScanHeader(w io.Writer, doc *Document) {
 		if d.SHA256 != "" {
 			line += " (sha256 " + d.SHA256 + ")"
 		}
-		fmt.Fprintln(w, line)
+		fmt.Fprintln(w, Printable(line))
 	}
 	if len(s.Targets) > 0 {
 		n := map[string]int{}
@@ -316,25 +343,45 @@ func writeScanHeader(w io.Writer, doc *Document) {
 	}
 }
 
-// writeFindings writes one party's failing findings as aligned columns,
-// cutting messages so that rows fit width.
-func writeFindings(w io.Writer, p painter, fs []rules.Finding, width int) {
-	const indent, pad = 2, 2
-	head := []string{"SEVERITY", "CONTROL", "RESOURCE", "WHERE"}
-	cols := make([]int, len(head))
-	for i, h := range head {
-		cols[i] = len(h)
-	}
+// writeFindings writes findings as aligned columns, after indent, cutting
+// messages so that rows fit width.
+func writeFindings(w io.Writer, p painter, fs []rules.Finding, indent string, width int) {
 	rows := make([][]string, len(fs))
 	for i, f := range fs {
 		rows[i] = []string{string(f.Severity), f.Control, ResourceLabel(f.Resource), Location(f.Resource), FirstLine(f.Message)}
-		for c := range cols {
-			cols[c] = max(cols[c], utf8.RuneCountInString(rows[i][c]))
+	}
+	writeRows(w, indent, []string{"SEVERITY", "CONTROL", "RESOURCE", "WHERE", "MESSAGE"}, rows, func(i int, cell string) string {
+		if i < 0 {
+			return p.paint(ansiHeader, cell)
+		}
+		return p.severity(fs[i].Severity, cell)
+	}, width)
+}
+
+// writeRows writes rows under head as aligned columns, after indent. Every
+// cell goes through Printable, so that no value can add a row, a column or
+// an escape sequence; first paints the first cell of each row (row -1 is
+// the header); the last column is cut so that rows fit width.
+func writeRows(w io.Writer, indent string, head []string, rows [][]string, first func(row int, cell string) string, width int) {
+	const pad = 2
+	last := len(head) - 1
+	cols := make([]int, last)
+	for c := range cols {
+		cols[c] = len(head[c])
+	}
+	clean := make([][]string, len(rows))
+	for i, r := range rows {
+		clean[i] = make([]string, len(r))
+		for c, cell := range r {
+			clean[i][c] = Printable(cell)
+			if c < last {
+				cols[c] = max(cols[c], utf8.RuneCountInString(clean[i][c]))
+			}
 		}
 	}
 	budget := 0
 	if width > 0 {
-		used := indent
+		used := len(indent)
 		for _, c := range cols {
 			used += c + pad
 		}
@@ -342,29 +389,17 @@ func writeFindings(w io.Writer, p painter, fs []rules.Finding, width int) {
 	}
 
 	tw := tabwriter.NewWriter(w, 0, 0, pad, ' ', 0)
-	fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\n", p.paint(ansiHeader, head[0]), head[1], head[2], head[3], "MESSAGE")
-	for i, f := range fs {
-		r := rows[i]
-		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\n", p.severity(f.Severity), r[1], r[2], r[3], truncate(r[4], budget))
+	line := func(row int, cells []string) {
+		cells = slices.Clone(cells)
+		cells[0] = first(row, cells[0])
+		cells[last] = truncate(cells[last], budget)
+		fmt.Fprintf(tw, "%s%s\n", indent, strings.Join(cells, "\t"))
+	}
+	line(-1, head)
+	for i, r := range clean {
+		line(i, r)
 	}
 	tw.Flush()
-}
-
-// unevaluatedControls merges the controls every error leaves unevaluated,
-// in catalogue order where known.
-func unevaluatedControls(errs []Error) []string {
-	seen := map[string]bool{}
-	var out []string
-	for _, e := range errs {
-		for _, c := range e.Controls {
-			if !seen[c] {
-				seen[c] = true
-				out = append(out, c)
-			}
-		}
-	}
-	sort.Strings(out)
-	return out
 }
 
 // totals is the last line: every finding of the scan, passed ones
@@ -415,16 +450,13 @@ func WriteSummary(w io.Writer, doc *Document, opts TableOptions) error {
 	head[0] = p.paint(ansiHeader, head[0])
 	fmt.Fprintln(tw, strings.Join(head, "\t"))
 	for _, g := range groups(doc) {
-		role := string(g.role)
-		if role == "" {
-			role = "-"
-		}
+		role := cmpOr(string(g.role), "-")
 		counts := doc.Summary.ByParty[g.key]
 		n := map[controls.Severity]int{}
 		for _, f := range g.failing {
 			n[f.Severity]++
 		}
-		cells := []string{p.paint(ansiHeader, g.key), role, fmt.Sprint(counts.Fail)}
+		cells := []string{p.paint(ansiHeader, Printable(g.key)), Printable(role), fmt.Sprint(counts.Fail)}
 		for _, s := range controls.Severities {
 			cells = append(cells, fmt.Sprint(n[s]))
 		}

@@ -48,13 +48,50 @@ func TestWriteTableGrouping(t *testing.T) {
 		}
 		last = i
 	}
-	// Passed findings are not listed; failing ones are, most severe first.
-	if strings.Contains(out, "root user has MFA enabled") {
-		t.Errorf("output lists a passed finding")
-	}
+	// Failing findings are listed most severe first, then the passed
+	// ones the document holds.
 	acme := out[strings.Index(out, "\nacme (customer)"):strings.Index(out, "\nclaranet (msp)")]
-	if c, m := strings.Index(acme, "critical"), strings.Index(acme, "medium "); c < 0 || m < 0 || c > m {
+	c, m, p := strings.Index(acme, "critical"), strings.Index(acme, "medium "), strings.Index(acme, "  1 passed:\n")
+	if c < 0 || m < 0 || c > m {
 		t.Errorf("acme's findings are not sorted by severity:\n%s", acme)
+	}
+	if p < m || !strings.Contains(acme[max(p, 0):], "root user has MFA enabled") {
+		t.Errorf("acme's passed finding is not listed after its failing ones:\n%s", acme)
+	}
+
+	// A document without its passed findings lists none, though it still
+	// counts them.
+	buf.Reset()
+	if err := WriteTable(&buf, testDocument().WithoutPassed(), TableOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if out := buf.String(); strings.Contains(out, "passed:") || strings.Contains(out, "root user has MFA enabled") || !strings.Contains(out, ", 2 passed") {
+		t.Errorf("without passed findings, the table still lists one or no longer counts them:\n%s", out)
+	}
+}
+
+// TestWriteTableUnread checks the section on what could not be read: each
+// failed read with the controls it left unevaluated, and each finding not
+// evaluated with its party and why, naming the failed read behind it.
+func TestWriteTableUnread(t *testing.T) {
+	var buf bytes.Buffer
+	if err := WriteTable(&buf, unreadDocument(), TableOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	out := buf.String()
+	for _, want := range []string{
+		"could not read:\n  aws 111111111111/eu-west-1  patching  ssm:DescribeInstancePatchStates  AccessDeniedException: not authorized (needs ssm:DescribeInstancePatchStates)\n" +
+			"    left unevaluated: patching.assessment_stale, patching.missing_security_updates, patching.vm_unmanaged\n",
+		"not evaluated (3):\n",
+		"claranet  high      patching.missing_security_updates  batch-1   aws 111111111111/eu-west-1     patch state could not be read; read failed: ssm:DescribeInstancePatchStates in aws 111111111111/eu-west-1\n",
+		"claranet  medium    patching.assessment_stale          batch-1   aws 111111111111/eu-west-1     last assessment time could not be read; read failed: ssm:DescribeInstancePatchStates in aws 111111111111/eu-west-1\n",
+		// The read failed in another region: this one was read, without
+		// its patch state.
+		"claranet  high      patching.missing_security_updates  web       aws 111111111111/eu-central-1  patch state could not be read\n",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("table lacks\n%s\ngot:\n%s", want, out)
+		}
 	}
 }
 

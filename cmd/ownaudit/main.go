@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ownaudit/ownaudit/internal/redact"
+	"github.com/ownaudit/ownaudit/report"
 )
 
 // Exit codes, as documented in the README and `ownaudit --help`.
@@ -60,14 +61,24 @@ func run(args []string, stdout, stderr io.Writer) int {
 	var ee *exitError
 	if errors.As(err, &ee) {
 		if ee.err != nil {
-			fmt.Fprintln(stderr, "ownaudit: "+redact.Text(strings.TrimSpace(ee.err.Error())))
+			fmt.Fprintln(stderr, "ownaudit: "+terminalSafe(redact.Text(strings.TrimSpace(ee.err.Error()))))
 		}
 		return ee.code
 	}
 	// Cobra's own errors: unknown command or flag, wrong arguments.
-	fmt.Fprintln(stderr, "ownaudit: "+redact.Text(err.Error()))
+	fmt.Fprintln(stderr, "ownaudit: "+terminalSafe(redact.Text(err.Error())))
 	fmt.Fprintln(stderr, "Run 'ownaudit --help' for usage.")
 	return exitUsage
+}
+
+// terminalSafe prepares an error message for stderr. Messages may quote
+// what a cloud or an input document said (a resource name, a digest), so
+// control characters, escape sequences and bidirectional controls are
+// written out (report.PrintableLines), and the lines after the first are
+// indented: a value with a line break in it cannot pass for a message or
+// a log line of its own.
+func terminalSafe(msg string) string {
+	return strings.ReplaceAll(report.PrintableLines(msg), "\n", "\n  ")
 }
 
 // globalOptions are the flags every subcommand shares.

@@ -93,7 +93,7 @@ Findings go to ownaudit-demo-findings.json unless --output says otherwise.`,
 	f.StringVarP(&o.output, "output", "o", "", "write the findings to this file (atomically) instead of stdout")
 	f.StringVarP(&o.format, "format", "f", "", "output format: "+strings.Join(report.Formats(), ", ")+" (default: json for files and pipes, table on a terminal)")
 	f.StringVar(&o.failOn, "fail-on", "none", "exit 1 when a failing finding has at least this severity: critical, high, medium, low, info or none")
-	f.BoolVar(&o.includePassed, "include-passed", false, "include passed findings in the output")
+	f.BoolVar(&o.includePassed, "include-passed", false, "list passed findings too, in every format (per party in table, markdown and html; folded away in html)")
 	f.StringVar(&o.saveInventory, "save-inventory", "", "also write the normalized inventory that was read to this file")
 	f.StringVar(&o.fromInventory, "from-inventory", "", "evaluate a saved inventory file instead of scanning")
 	f.StringVar(&o.pushgateway, "pushgateway", "", "push the scan's metrics to this Prometheus Pushgateway URL once, at the end (job \"ownaudit\", grouped by instance or shard)")

@@ -504,11 +504,13 @@ func (d *Diff) declarationLines() []string {
 // first, and a counts line.
 func WriteTable(w io.Writer, d *Diff) error {
 	bw := bufio.NewWriter(w)
-	fmt.Fprintf(bw, "old: %s\nnew: %s\n", scanLine(d.Old), scanLine(d.New))
+	// Every value from the documents goes through report.Printable: none
+	// can add a row or drive the terminal.
+	fmt.Fprintf(bw, "old: %s\nnew: %s\n", report.Printable(scanLine(d.Old)), report.Printable(scanLine(d.New)))
 	decl := d.declarationLines()
-	fmt.Fprintf(bw, "declaration: %s\n", decl[0])
+	fmt.Fprintf(bw, "declaration: %s\n", report.Printable(decl[0]))
 	for _, l := range decl[1:] {
-		fmt.Fprintf(bw, "  %s\n", l)
+		fmt.Fprintf(bw, "  %s\n", report.Printable(l))
 	}
 
 	rows := func(title string, head []string, cells [][]string) error {
@@ -520,6 +522,9 @@ func WriteTable(w io.Writer, d *Diff) error {
 		tw := tabwriter.NewWriter(bw, 0, 0, 2, ' ', 0)
 		fmt.Fprintf(tw, "  %s\n", strings.Join(head, "\t"))
 		for _, c := range cells {
+			for i := range c {
+				c[i] = report.Printable(c[i])
+			}
 			fmt.Fprintf(tw, "  %s\n", strings.Join(c, "\t"))
 		}
 		return tw.Flush()
@@ -560,9 +565,10 @@ func acceptedMark(s *rules.Suppression) string {
 	return " (accepted)"
 }
 
-// cell escapes a value for a Markdown table cell.
+// cell escapes a value for a Markdown table cell; control characters and
+// escape sequences are written out (report.Printable).
 func cell(s string) string {
-	s = strings.ReplaceAll(report.FirstLine(s), `\`, `\\`)
+	s = report.Printable(strings.ReplaceAll(report.FirstLine(s), `\`, `\\`))
 	s = strings.ReplaceAll(s, "|", `\|`)
 	if s == "" {
 		return "-"
@@ -575,7 +581,7 @@ func code(s string) string {
 	if s == "" {
 		return "-"
 	}
-	return "`" + strings.ReplaceAll(s, "`", "'") + "`"
+	return "`" + report.Printable(strings.ReplaceAll(s, "`", "'")) + "`"
 }
 
 // WriteMarkdown writes d as a Markdown document with the same
@@ -606,13 +612,13 @@ func WriteMarkdown(w io.Writer, d *Diff) error {
 	fmt.Fprintf(bw, "\n## Declaration\n\n")
 	for i, l := range d.declarationLines() {
 		if i == 0 {
-			fmt.Fprintf(bw, "The declaration is %s.\n", l)
+			fmt.Fprintf(bw, "The declaration is %s.\n", report.Printable(l))
 			if len(d.declarationLines()) > 1 {
 				fmt.Fprintln(bw)
 			}
 			continue
 		}
-		fmt.Fprintf(bw, "- %s\n", strings.ReplaceAll(l, "|", `\|`))
+		fmt.Fprintf(bw, "- %s\n", report.Printable(strings.ReplaceAll(l, "|", `\|`)))
 	}
 
 	table := func(title string, head []string, cells [][]string) {
@@ -627,6 +633,9 @@ func WriteMarkdown(w io.Writer, d *Diff) error {
 		}
 		fmt.Fprintf(bw, "| %s |\n| %s |\n", strings.Join(head, " | "), strings.Join(sep, " | "))
 		for _, c := range cells {
+			for i := range c {
+				c[i] = report.Printable(c[i])
+			}
 			fmt.Fprintf(bw, "| %s |\n", strings.Join(c, " | "))
 		}
 	}

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/ownaudit/ownaudit/controls"
 	"github.com/ownaudit/ownaudit/declaration"
@@ -354,5 +355,53 @@ func TestJSONShape(t *testing.T) {
 func TestWriteDiffUnknownFormat(t *testing.T) {
 	if err := Write(&bytes.Buffer{}, "html", goldenDiff()); err == nil || !strings.Contains(err.Error(), "table, json, markdown") {
 		t.Errorf("Write(html) = %v, want an error naming the formats", err)
+	}
+}
+
+// TestWritersNeutraliseControls puts a line break and a forged row,
+// escape sequences and a bidirectional override into the names, messages,
+// changes and parties of a diff: the table and the Markdown show them as
+// text, and no value adds a line.
+func TestWritersNeutraliseControls(t *testing.T) {
+	const evil = "\n  critical  new  forged\x1b[32m\x1b]0;pwned\x07\u202e\r\t\xff"
+	poisoned := func(suffix string) *Diff {
+		d := goldenDiff()
+		d.Old.DeclarationPath += suffix
+		for i := range d.Findings.New {
+			d.Findings.New[i].Resource.Name += suffix
+			d.Findings.New[i].Message += suffix
+			d.Findings.New[i].Responsible.Party += suffix
+		}
+		for i := range d.Findings.Changed {
+			d.Findings.Changed[i].Resource.Region += suffix
+			d.Findings.Changed[i].Changes[0].New += suffix
+		}
+		for i := range d.Findings.Resolved {
+			d.Findings.Resolved[i].Resource.Target += suffix
+		}
+		d.Declaration.PartiesAdded[0].Name += suffix
+		return d
+	}
+	for _, format := range []string{FormatTable, FormatMarkdown} {
+		t.Run(format, func(t *testing.T) {
+			var plain, out bytes.Buffer
+			if err := Write(&plain, format, poisoned("x")); err != nil {
+				t.Fatal(err)
+			}
+			if err := Write(&out, format, poisoned(evil)); err != nil {
+				t.Fatal(err)
+			}
+			for i, r := range out.String() {
+				if r != '\n' && (r < ' ' || r == 0x7f || r == '\u202e' || r == utf8.RuneError) {
+					t.Fatalf("output carries %q at byte %d", r, i)
+				}
+			}
+			if got, want := strings.Count(out.String(), "\n"), strings.Count(plain.String(), "\n"); got != want {
+				t.Errorf("output has %d lines, the same diff with harmless values %d:\n%s", got, want, out.String())
+			}
+			if !strings.Contains(out.String(), `\x1b[32m`) {
+				t.Errorf("output does not show the escape sequence as text:\n%s", out.String())
+			}
+		})
 	}
 }
