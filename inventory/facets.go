@@ -202,6 +202,17 @@ type Identity struct {
 	PasswordLastChanged Time `json:"passwordLastChanged,omitzero"`
 	// Keys is unknown when the key list could not be read.
 	Keys Opt[[]AccessKey] `json:"keys,omitzero"`
+	// SigningCertificates: the identity has an active X.509 signing
+	// certificate (AWS root and IAM users).
+	SigningCertificates Bool `json:"signingCertificates,omitzero"`
+	// CentrallyManaged: the organization manages this account's root
+	// credentials centrally (AWS Organizations' RootCredentialsManagement
+	// feature), so it can remove them and nobody needs to hold them.
+	CentrallyManaged Bool `json:"centrallyManaged,omitzero"`
+	// SourceConflicts says where the sources the scanner read disagree
+	// (a credential report older than the live account summary), and
+	// which one the fields follow.
+	SourceConflicts []string `json:"sourceConflicts,omitempty"`
 }
 
 // AccessKey is a long-lived credential of an identity.

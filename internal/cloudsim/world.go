@@ -35,6 +35,11 @@ type Organization struct {
 	Management string       `yaml:"management"`
 	Members    []OrgAccount `yaml:"members"`
 	PageSize   int          `yaml:"pageSize"` // default page size of ListAccounts
+	// RootCredentialsManagement and RootSessions are the centralized root
+	// access features IAM lists for the organization
+	// (iam:ListOrganizationsFeatures).
+	RootCredentialsManagement bool `yaml:"rootCredentialsManagement"`
+	RootSessions              bool `yaml:"rootSessions"`
 }
 
 // OrgAccount is one account as Organizations lists it.
@@ -357,6 +362,14 @@ type Root struct {
 	MFA              bool        `yaml:"mfa"`
 	PasswordLastUsed *time.Time  `yaml:"passwordLastUsed"`
 	AccessKeys       []AccessKey `yaml:"accessKeys"`
+	// NoPassword: root has no password, as after Organizations' central
+	// root credential management deleted it (AccountPasswordPresent 0).
+	NoPassword bool `yaml:"noPassword"`
+	// SigningCertificate: root has an active X.509 signing certificate.
+	SigningCertificate bool `yaml:"signingCertificate"`
+	// ReportMFA is what a credential report generated before a change says
+	// of root's MFA (mfa_active), when it lags the live account summary.
+	ReportMFA *bool `yaml:"reportMfa"`
 }
 
 // User is an IAM user.
