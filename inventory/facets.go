@@ -170,6 +170,13 @@ type Key struct {
 	RotationPeriodDays Int `json:"rotationPeriodDays,omitzero"`
 	// Symmetric keys are the ones automatic rotation applies to.
 	Symmetric Bool `json:"symmetric,omitzero"`
+	// AutoRotatable is false for keys the provider cannot rotate by
+	// itself however it is configured: imported key material, keys in a
+	// custom or external key store.
+	AutoRotatable Bool `json:"autoRotatable,omitzero"`
+	// Origin is where the key material comes from, in the provider's
+	// words (AWS: AWS_KMS, EXTERNAL, AWS_CLOUDHSM, EXTERNAL_KEY_STORE).
+	Origin string `json:"origin,omitempty"`
 }
 
 // TLSEndpoint is something that terminates TLS for clients: a load

@@ -263,15 +263,22 @@ type DBInstance struct {
 // KMSKey is a KMS key. AWS-managed keys (KeyManager AWS) are listed too,
 // as ListKeys does.
 type KMSKey struct {
-	ID                 string    `yaml:"id"`
-	Description        string    `yaml:"description"`
-	KeyManager         string    `yaml:"keyManager"` // CUSTOMER (default) or AWS
-	KeySpec            string    `yaml:"keySpec"`    // SYMMETRIC_DEFAULT (default), RSA_2048, ...
-	KeyState           string    `yaml:"keyState"`   // Enabled (default), Disabled, PendingDeletion
-	Origin             string    `yaml:"origin"`     // AWS_KMS (default), EXTERNAL, ...
-	Rotation           bool      `yaml:"rotation"`
-	RotationPeriodDays int       `yaml:"rotationPeriodDays"`
-	Created            time.Time `yaml:"created"`
+	ID                 string `yaml:"id"`
+	Description        string `yaml:"description"`
+	KeyManager         string `yaml:"keyManager"` // CUSTOMER (default) or AWS
+	KeySpec            string `yaml:"keySpec"`    // SYMMETRIC_DEFAULT (default), RSA_2048, ...
+	KeyState           string `yaml:"keyState"`   // Enabled (default), Disabled, PendingDeletion
+	Origin             string `yaml:"origin"`     // AWS_KMS (default), EXTERNAL, ...
+	Rotation           bool   `yaml:"rotation"`
+	RotationPeriodDays int    `yaml:"rotationPeriodDays"`
+	// OmitRotationPeriod answers GetKeyRotationStatus without
+	// RotationPeriodInDays, as KMS did before custom rotation periods.
+	OmitRotationPeriod bool `yaml:"omitRotationPeriod"`
+	// CustomKeyStore is the id of the custom key store holding the key
+	// (DescribeKey's CustomKeyStoreId); set it with origin AWS_CLOUDHSM or
+	// EXTERNAL_KEY_STORE.
+	CustomKeyStore string    `yaml:"customKeyStore"`
+	Created        time.Time `yaml:"created"`
 	// DeletionDate is when a PendingDeletion key goes; 30 days after
 	// Created when unset.
 	DeletionDate time.Time `yaml:"deletionDate"`

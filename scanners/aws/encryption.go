@@ -257,13 +257,18 @@ func (s *encryptionScan) key(ctx context.Context, client *kms.Client, region str
 	if spec != "" {
 		key.Symmetric = inventory.Known(symmetric)
 	}
+	key.Origin = string(m.Origin)
+	customStore := sdk.ToString(m.CustomKeyStoreId) != "" ||
+		m.Origin == kmstypes.OriginTypeAwsCloudhsm || m.Origin == kmstypes.OriginTypeExternalKeyStore
 	switch {
+	case symmetric && (customStore || m.Origin == kmstypes.OriginTypeExternal):
+		// KMS rotates only key material it generated in its own key
+		// store: imported material and custom key stores are rotated by
+		// hand (new material, or a new key behind the alias) or not at
+		// all, whatever a rotation setting would say.
+		key.AutoRotatable = inventory.False
 	case symmetric && m.Origin == kmstypes.OriginTypeAwsKms && m.KeyState == kmstypes.KeyStateEnabled:
 		s.rotation(ctx, client, region, arn, key)
-	case symmetric && m.Origin != kmstypes.OriginTypeAwsKms:
-		// KMS rotates only key material it generated: imported material
-		// and custom key stores are rotated by hand or not at all.
-		key.RotationEnabled = inventory.False
 	}
 	// Other keys are left without a rotation setting: asymmetric and HMAC
 	// keys cannot rotate automatically, and disabled keys and keys pending
@@ -298,11 +303,15 @@ func (s *encryptionScan) rotation(ctx context.Context, client *kms.Client, regio
 	switch {
 	case errorCode(err) == "UnsupportedOperationException":
 		// KMS says this key cannot rotate automatically.
-		key.RotationEnabled = inventory.False
+		key.AutoRotatable = inventory.False
 	case err != nil:
 		s.fail(region, "kms:GetKeyRotationStatus", []string{inventory.AWSKMSKey}, err)
 	default:
+		key.AutoRotatable = inventory.True
 		key.RotationEnabled = inventory.Known(rot.KeyRotationEnabled)
+		// KMS leaves RotationPeriodInDays out of answers for keys whose
+		// rotation was enabled before custom periods existed; the
+		// control applies AWS's default then, and says so.
 		if rot.KeyRotationEnabled && rot.RotationPeriodInDays != nil {
 			key.RotationPeriodDays = inventory.Known(int(*rot.RotationPeriodInDays))
 		}

@@ -226,17 +226,17 @@ func TestEncryptionScan(t *testing.T) {
 			key  inventory.Key
 		}{
 			encKey(central, "cmk-rot"): {"orders-db", inventory.Key{KeyManager: customer, State: "Enabled", RotationEnabled: inventory.True,
-				RotationPeriodDays: inventory.Known(365), Symmetric: inventory.True}},
+				RotationPeriodDays: inventory.Known(365), Symmetric: inventory.True, AutoRotatable: inventory.True, Origin: "AWS_KMS"}},
 			encKey(central, "cmk-norot"): {"legacy", inventory.Key{KeyManager: customer, State: "Enabled", RotationEnabled: inventory.False,
-				Symmetric: inventory.True}},
+				Symmetric: inventory.True, AutoRotatable: inventory.True, Origin: "AWS_KMS"}},
 			encKey(central, "cmk-730"): {"", inventory.Key{KeyManager: customer, State: "Enabled", RotationEnabled: inventory.True,
-				RotationPeriodDays: inventory.Known(730), Symmetric: inventory.True}},
+				RotationPeriodDays: inventory.Known(730), Symmetric: inventory.True, AutoRotatable: inventory.True, Origin: "AWS_KMS"}},
 			// Asymmetric: no rotation read, so no setting, and the control
 			// leaves it out by its symmetry.
-			encKey(central, "cmk-rsa"):   {"", inventory.Key{KeyManager: customer, State: "Enabled", Symmetric: inventory.False}},
-			encKey(central, "cmk-going"): {"", inventory.Key{KeyManager: customer, State: "PendingDeletion", Symmetric: inventory.True}},
+			encKey(central, "cmk-rsa"):   {"", inventory.Key{KeyManager: customer, State: "Enabled", Symmetric: inventory.False, Origin: "AWS_KMS"}},
+			encKey(central, "cmk-going"): {"", inventory.Key{KeyManager: customer, State: "PendingDeletion", Symmetric: inventory.True, Origin: "AWS_KMS"}},
 			encKey(west, "cmk-west"): {"", inventory.Key{KeyManager: customer, State: "Enabled", RotationEnabled: inventory.True,
-				RotationPeriodDays: inventory.Known(365), Symmetric: inventory.True}},
+				RotationPeriodDays: inventory.Known(365), Symmetric: inventory.True, AutoRotatable: inventory.True, Origin: "AWS_KMS"}},
 		}
 		got := map[string]bool{}
 		for id, r := range keys {
@@ -802,6 +802,65 @@ func TestBucketRegion(t *testing.T) {
 	} {
 		if got := bucketRegion(tc.constraint); got != tc.want {
 			t.Errorf("bucketRegion(%q) = %q, want %q", tc.constraint, got, tc.want)
+		}
+	}
+}
+
+// TestEncryptionScanKeyOrigins reads keys KMS cannot rotate by itself and
+// a rotation status without a period, through the SDK, and checks the
+// verdicts the rotation control gives them.
+func TestEncryptionScanKeyOrigins(t *testing.T) {
+	_, o := startSim(t, `
+aws:
+  accessKeys: {AKIASIMULATOR0000001: "111111111111"}
+  accounts:
+    - id: "111111111111"
+      regions:
+        eu-central-1:
+          keys:
+            - {id: cmk-imported, origin: EXTERNAL}
+            - {id: cmk-hsm, origin: AWS_CLOUDHSM, customKeyStore: cks-0123456789abcdef0}
+            - {id: cmk-xks, origin: EXTERNAL_KEY_STORE, customKeyStore: cks-fedcba9876543210f}
+            - {id: cmk-early, rotation: true, omitRotationPeriod: true}
+            - {id: cmk-off}
+`)
+	inv := scanDomain(t, o, inventory.Encryption, scanners.Target{ID: "111111111111", Regions: []string{"eu-central-1"}})
+	for _, e := range inv.Errors {
+		t.Errorf("scan error: %s %s: %s", e.Region, e.Operation, e.Message)
+	}
+	customer := inventory.Known(inventory.KeyCustomer)
+	manual := func(origin string) inventory.Key {
+		return inventory.Key{KeyManager: customer, State: "Enabled", Symmetric: inventory.True, AutoRotatable: inventory.False, Origin: origin}
+	}
+	env := controls.Env{Settings: controls.DefaultSettings}
+	for id, want := range map[string]struct {
+		key     inventory.Key
+		status  controls.Status
+		message string
+	}{
+		"cmk-imported": {manual("EXTERNAL"), controls.NotApplicable,
+			"automatic rotation does not apply to the key: its key material is imported (origin EXTERNAL), which the provider cannot rotate automatically; rotate it by hand"},
+		"cmk-hsm": {manual("AWS_CLOUDHSM"), controls.NotApplicable,
+			"automatic rotation does not apply to the key: it lives in a custom key store (origin AWS_CLOUDHSM), where the provider cannot rotate it automatically; rotate it by hand"},
+		"cmk-xks": {manual("EXTERNAL_KEY_STORE"), controls.NotApplicable,
+			"automatic rotation does not apply to the key: it lives in a custom key store (origin EXTERNAL_KEY_STORE), where the provider cannot rotate it automatically; rotate it by hand"},
+		"cmk-early": {inventory.Key{KeyManager: customer, State: "Enabled", Symmetric: inventory.True, AutoRotatable: inventory.True, Origin: "AWS_KMS",
+			RotationEnabled: inventory.True}, controls.Pass,
+			"the key rotates automatically every 365 days (KMS gave no RotationPeriodInDays, so AWS's default period of 365 days applies), within 365"},
+		"cmk-off": {inventory.Key{KeyManager: customer, State: "Enabled", Symmetric: inventory.True, AutoRotatable: inventory.True, Origin: "AWS_KMS",
+			RotationEnabled: inventory.False}, controls.Fail, "automatic rotation is off for the customer-managed key"},
+	} {
+		r, ok := byType(inv, inventory.AWSKMSKey)[encKey("eu-central-1", id)]
+		if !ok || r.Key == nil {
+			t.Errorf("key %s not read", id)
+			continue
+		}
+		if !reflect.DeepEqual(*r.Key, want.key) {
+			t.Errorf("key %s = %+v, want %+v", id, *r.Key, want.key)
+		}
+		got := controls.KeyRotationDisabled.Check(env, r)
+		if got.Status != want.status || got.Message != want.message {
+			t.Errorf("key_rotation_disabled on %s = %q %q, want %q %q", id, got.Status, got.Message, want.status, want.message)
 		}
 	}
 }
