@@ -254,11 +254,17 @@ type Policy struct {
 type Statement struct {
 	Effect string `json:"effect"`
 	// Principals is nil for identity policies; "*" means everyone.
-	Principals []string    `json:"principals,omitempty"`
-	Actions    []string    `json:"actions,omitempty"`
-	NotActions []string    `json:"notActions,omitempty"`
-	Resources  []string    `json:"resources,omitempty"`
-	Conditions []Condition `json:"conditions,omitempty"`
+	Principals []string `json:"principals,omitempty"`
+	// NotPrincipals are the principals a statement excepts: it applies to
+	// every other principal, anonymous ones included.
+	NotPrincipals []string `json:"notPrincipals,omitempty"`
+	Actions       []string `json:"actions,omitempty"`
+	NotActions    []string `json:"notActions,omitempty"`
+	Resources     []string `json:"resources,omitempty"`
+	// NotResources are the resources a statement excepts: it applies to
+	// every other resource.
+	NotResources []string    `json:"notResources,omitempty"`
+	Conditions   []Condition `json:"conditions,omitempty"`
 }
 
 // Condition is one condition of a statement, e.g. Bool

@@ -864,3 +864,72 @@ aws:
 		}
 	}
 }
+
+// TestEncryptionScanBucketPolicyNotElements reads bucket policies with
+// NotPrincipal and NotResource through the SDK: each statement is kept,
+// and only the verdicts such a statement could change are errors.
+func TestEncryptionScanBucketPolicyNotElements(t *testing.T) {
+	_, o := startSim(t, `
+aws:
+  accessKeys: {AKIASIMULATOR0000001: "111111111111"}
+  accounts:
+    - id: "111111111111"
+      buckets:
+        - name: guarded
+          region: eu-central-1
+          encryption: AES256
+          policy: |
+            {"Version": "2012-10-17", "Statement": [
+              {"Sid": "DenyInsecureTransport", "Effect": "Deny", "Principal": "*", "Action": "s3:*",
+               "Resource": ["arn:aws:s3:::guarded", "arn:aws:s3:::guarded/*"],
+               "Condition": {"Bool": {"aws:SecureTransport": "false"}}},
+              {"Sid": "OnlyAdminDeletes", "Effect": "Deny", "NotPrincipal": {"AWS": "arn:aws:iam::111111111111:role/admin"},
+               "Action": ["s3:DeleteObject", "s3:DeleteBucket"], "Resource": ["arn:aws:s3:::guarded", "arn:aws:s3:::guarded/*"]}]}
+        - name: almost-public
+          region: eu-central-1
+          encryption: AES256
+          policy: |
+            {"Version": "2012-10-17", "Statement": [
+              {"Effect": "Allow", "NotPrincipal": {"AWS": "arn:aws:iam::111111111111:role/blocked"},
+               "Action": "s3:GetObject", "Resource": "arn:aws:s3:::almost-public/*"}]}
+        - name: oddly-denied
+          region: eu-central-1
+          encryption: AES256
+          policy: |
+            {"Version": "2012-10-17", "Statement": [
+              {"Effect": "Deny", "Principal": "*", "Action": "s3:*", "NotResource": "arn:aws:s3:::elsewhere/*",
+               "Condition": {"Bool": {"aws:SecureTransport": "false"}}}]}
+      regions:
+        eu-central-1: {}
+`)
+	inv := scanDomain(t, o, inventory.Encryption, scanners.Target{ID: "111111111111", Regions: []string{"eu-central-1"}})
+	for _, e := range inv.Errors {
+		t.Errorf("scan error: %s %s: %s", e.Region, e.Operation, e.Message)
+	}
+	buckets := byType(inv, inventory.AWSBucket)
+	env := controls.Env{Settings: controls.DefaultSettings}
+	for _, tc := range []struct {
+		bucket  string
+		control *controls.Control
+		want    controls.Status
+		message string
+	}{
+		{"guarded", controls.InsecureTransportAllowed, controls.Pass, "bucket policy statement 0 denies reads and writes to everyone when aws:SecureTransport is false"},
+		{"guarded", controls.PublicPrincipal, controls.Pass, "no bucket policy statement allows everyone without a condition"},
+		{"almost-public", controls.PublicPrincipal, controls.Fail, "bucket policy statement 0 allows s3:GetObject to everyone without a condition " +
+			"(statement 0 uses NotPrincipal with Allow, which grants every principal not listed, anonymous users included)"},
+		{"almost-public", controls.InsecureTransportAllowed, controls.Fail, "no Deny statement in the bucket policy refuses plain HTTP (aws:SecureTransport=false) to everyone"},
+		{"oddly-denied", controls.InsecureTransportAllowed, controls.Error, "bucket policy statement 0 (NotResource) could refuse plain HTTP in a way the evaluator does not model, " +
+			"so whether plaintext access is refused is unknown"},
+		{"oddly-denied", controls.PublicPrincipal, controls.Pass, "no bucket policy statement allows everyone without a condition"},
+	} {
+		r, ok := buckets["arn:aws:s3:::"+tc.bucket]
+		if !ok {
+			t.Fatalf("bucket %s not read; got %v", tc.bucket, buckets)
+		}
+		got := tc.control.Check(env, r)
+		if got.Status != tc.want || got.Message != tc.message {
+			t.Errorf("%s on %s = %q %q, want %q %q", tc.control.ID, tc.bucket, got.Status, got.Message, tc.want, tc.message)
+		}
+	}
+}

@@ -214,8 +214,9 @@ func TestScanIAM(t *testing.T) {
 	}
 }
 
-// iamFaultWorld has no password policy, a root with MFA and no iamKeys, and a
-// policy whose document the parser refuses (NotResource).
+// iamFaultWorld has no password policy, a root with MFA and no iamKeys, a
+// policy whose document the parser refuses (a condition value that is an
+// object), and one with NotResource, which the parser keeps.
 const iamFaultWorld = `
 aws:
   accessKeys: {AKIASIMULATOR0000001: "222222222222"}
@@ -227,6 +228,7 @@ aws:
         users:
           - {name: dave, created: 2025-01-01T00:00:00Z, password: true, mfa: false}
         policies:
+          - {name: Broken, attachments: 1, document: '{"Statement":[{"Effect":"Allow","Action":"*","Resource":"*","Condition":{"Bool":{"k":{"x":1}}}}]}'}
           - {name: Narrow, attachments: 1, document: '{"Statement":[{"Effect":"Allow","Action":"*","NotResource":"arn:aws:s3:::secret/*"}]}'}
 `
 
@@ -308,12 +310,25 @@ func TestScanIAMFailures(t *testing.T) {
 			if got := len(byType(inv, inventory.AWSUser)); got != tt.wantUsers {
 				t.Errorf("users = %d, want %d", got, tt.wantUsers)
 			}
-			pol, ok := byType(inv, inventory.AWSPolicy)["arn:aws:iam::222222222222:policy/Narrow"]
+			pol, ok := byType(inv, inventory.AWSPolicy)["arn:aws:iam::222222222222:policy/Broken"]
 			if ok != tt.wantPolicy {
 				t.Errorf("policy recorded = %v, want %v", ok, tt.wantPolicy)
 			}
 			if ok && (pol.Policy.Statements.IsKnown() || pol.Policy.Attached != inventory.True) {
 				t.Errorf("policy = %s, want attached with unknown statements", iamJSON(t, pol.Policy))
+			}
+			// NotResource is read as written; the admin control says it
+			// cannot judge it, instead of the whole document being lost.
+			if narrow, ok := byType(inv, inventory.AWSPolicy)["arn:aws:iam::222222222222:policy/Narrow"]; ok != tt.wantPolicy {
+				t.Errorf("policy Narrow recorded = %v, want %v", ok, tt.wantPolicy)
+			} else if ok {
+				want := []inventory.Statement{{Effect: "Allow", Actions: []string{"*"}, NotResources: []string{"arn:aws:s3:::secret/*"}}}
+				if got, _ := narrow.Policy.Statements.Get(); !reflect.DeepEqual(got, want) {
+					t.Errorf("policy Narrow statements = %+v, want %+v", got, want)
+				}
+				if got := controls.AdminPrivileges.Check(controls.Env{Settings: controls.DefaultSettings}, narrow); got.Status != controls.Error {
+					t.Errorf("iam.admin_privileges on Narrow = %q %q, want %q", got.Status, got.Message, controls.Error)
+				}
 			}
 
 			got := map[string][]string{}
