@@ -65,11 +65,11 @@ func checkRootMFA(_ Env, r inventory.Resource) Result {
 	case !ok:
 		return unknown("root MFA state")
 	case len(present) > 0:
-		return Result{Status: Fail, Message: fmt.Sprintf("root user has no MFA device, and has %s", strings.Join(present, " and ")) + note, Evidence: evidence}
+		return Result{Status: Fail, Message: fmt.Sprintf("root user has no MFA device, and has %s", credList(present, "and")) + note, Evidence: evidence}
 	}
 	return Result{Status: Error, Evidence: evidence, Message: fmt.Sprintf(
 		"root user has no MFA device, and whether it has %s could not be read, so whether anyone can sign in as root without MFA is unknown%s",
-		strings.Join(unread, " or "), note)}
+		credList(unread, "or"), note)}
 }
 
 // rootCredentials sorts root's credentials into those it has and those
@@ -95,4 +95,12 @@ func rootCredentials(id *inventory.Identity) (present, unread []string) {
 		present = append(present, "an active signing certificate")
 	}
 	return present, unread
+}
+
+// credList joins items as "a, b and c" (or "a, b or c").
+func credList(items []string, conj string) string {
+	if len(items) < 2 {
+		return strings.Join(items, "")
+	}
+	return strings.Join(items[:len(items)-1], ", ") + " " + conj + " " + items[len(items)-1]
 }

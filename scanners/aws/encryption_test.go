@@ -933,3 +933,49 @@ aws:
 		}
 	}
 }
+
+// TestEncryptionScanTagReadsDenied: a key, bucket or load balancer whose
+// tags cannot be read is recorded with its tags unknown, and its
+// ownership.tag_conflict is an error rather than silently absent.
+func TestEncryptionScanTagReadsDenied(t *testing.T) {
+	_, inv := scanEncryptionWorld(t, &cloudsim.Faults{AccessDenied: []cloudsim.Denial{
+		{Action: "kms:ListResourceTags"}, {Action: "s3:GetBucketTagging"}, {Action: "elasticloadbalancing:DescribeTags"}}})
+	unknownTags := map[string]bool{}
+	for _, r := range inv.Resources {
+		switch r.Type {
+		case inventory.AWSKMSKey, inventory.AWSBucket, inventory.AWSListener:
+			if !r.TagsUnknown || r.Tags != nil {
+				t.Errorf("%s %s: tags %v, unknown %v; want unknown and none", r.Type, r.ID, r.Tags, r.TagsUnknown)
+			}
+			unknownTags[r.ID] = true
+		default:
+			if r.TagsUnknown {
+				t.Errorf("%s %s: tags unknown, but its tags came with its description", r.Type, r.ID)
+			}
+		}
+	}
+	decl, err := declaration.Parse("t.yaml", []byte("version: 1\nparties: [{id: acme, role: customer}]\nresponsibilities: [{assign: {encryption: acme}}]\nownershipTag: team\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	conflicts := map[string]controls.Status{}
+	for _, f := range rules.Evaluate(inv, decl) {
+		if f.Control == rules.OwnershipTagConflict {
+			conflicts[f.Resource.ID] = f.Status
+		}
+	}
+	// cmk-rot is tagged team=payments in the world: with its tags read it
+	// would fail; unread, it is an error, as is every resource whose tags
+	// were refused. Volumes and databases carry their tags in their
+	// description, so they are judged as before.
+	for _, id := range []string{encKey("eu-central-1", "cmk-rot"), encKey("eu-central-1", "cmk-norot"), "arn:aws:s3:::logs"} {
+		if conflicts[id] != controls.Error {
+			t.Errorf("tag_conflict on %s = %q, want %q", id, conflicts[id], controls.Error)
+		}
+	}
+	for id, s := range conflicts {
+		if s == controls.Error && !unknownTags[id] {
+			t.Errorf("tag_conflict on %s = error, but its tags were read", id)
+		}
+	}
+}
