@@ -203,21 +203,26 @@ var fwNonPublic = []string{
 
 // fwPublic4 and fwPublic6 are the public addresses of each family: what a
 // rule set has to let in for a port to be open to the whole internet.
-var fwPublic4, fwPublic6 = fwPublicSets()
+// fwNotPublic holds the rest of each family, by family index.
+var fwPublic4, fwPublic6, fwNotPublic = fwPublicSets()
 
-func fwPublicSets() (*netipx.IPSet, *netipx.IPSet) {
-	var v4, v6 netipx.IPSetBuilder
+func fwPublicSets() (*netipx.IPSet, *netipx.IPSet, [2]*netipx.IPSet) {
+	var v4, v6, not4, not6 netipx.IPSetBuilder
 	v4.AddPrefix(netip.MustParsePrefix("0.0.0.0/0"))
 	v6.AddPrefix(netip.MustParsePrefix("2000::/3"))
+	not6.AddPrefix(netip.MustParsePrefix("::/0"))
+	not6.RemovePrefix(netip.MustParsePrefix("2000::/3"))
 	for _, s := range fwNonPublic {
 		p := netip.MustParsePrefix(s)
 		if p.Addr().Is4() {
 			v4.RemovePrefix(p)
+			not4.AddPrefix(p)
 		} else {
 			v6.RemovePrefix(p)
+			not6.AddPrefix(p)
 		}
 	}
-	return fwMustSet(&v4), fwMustSet(&v6)
+	return fwMustSet(&v4), fwMustSet(&v6), [2]*netipx.IPSet{fwMustSet(&not4), fwMustSet(&not6)}
 }
 
 // fwPublic is the public address set of a family.
@@ -289,6 +294,8 @@ func fwSourceSets(src inventory.Source) (v4, v6 *netipx.IPSet) {
 type fwSource struct {
 	value string
 	set   [2]*netipx.IPSet // by family: [0] IPv4, [1] IPv6
+	// public: the source holds public addresses of the family.
+	public [2]bool
 }
 
 // fwRule is an enabled ingress rule that touches ports, ready to evaluate.
@@ -301,8 +308,8 @@ type fwRule struct {
 	// allPorts: the rule as written opens every port of its protocols.
 	allPorts bool
 	sources  []fwSource
-	// set is the union of the sources, by family.
-	set [2]*netipx.IPSet
+	// set is the union of the sources, by family; pub is its public part.
+	set, pub [2]*netipx.IPSet
 }
 
 // fam indexes fwRule.set and fwSource.set.
@@ -347,14 +354,17 @@ func fwCompile(rules []inventory.Rule) []*fwRule {
 			if v4 == nil && v6 == nil {
 				continue
 			}
-			r.sources = append(r.sources, fwSource{value: strings.TrimSpace(src.Value), set: [2]*netipx.IPSet{v4, v6}})
-			for i, s := range []*netipx.IPSet{v4, v6} {
+			source := fwSource{value: strings.TrimSpace(src.Value), set: [2]*netipx.IPSet{v4, v6}}
+			for i, s := range source.set {
 				if s != nil {
 					b[i].AddSet(s)
+					source.public[i] = s.Overlaps(fwPublic(i == 1))
 				}
 			}
+			r.sources = append(r.sources, source)
 		}
 		r.set = [2]*netipx.IPSet{fwMustSet(&b[0]), fwMustSet(&b[1])}
+		r.pub = [2]*netipx.IPSet{fwPublicPart(r.set[0], false), fwPublicPart(r.set[1], true)}
 		out = append(out, r)
 	}
 	sort.SliceStable(out, func(i, j int) bool {
@@ -407,17 +417,22 @@ type fwOpenSpan struct {
 // rule is a cover of its own (removing one would leave the others open,
 // so all are named); otherwise the port is open only through the union,
 // and every allow rule that lets public addresses in is named together.
-func fwOpen(rules []*fwRule, f fwFlow, counts func(*fwRule) bool) []fwOpenSpan {
+func fwOpen(rules []*fwRule, f fwFlow, counts func(*fwRule) bool, keep func(fwFlow, fwSpan) bool) []fwOpenSpan {
 	fi := fam(f.ipv6)
 	public := fwPublic(f.ipv6)
 	var bounds []int
+	allows := false
 	for _, r := range rules {
-		if !slices.Contains(r.protos, f.proto) || fwEmpty(r.set[fi]) {
+		if !slices.Contains(r.protos, f.proto) || fwEmpty(r.set[fi]) || (!r.deny && !counts(r)) {
 			continue
 		}
+		allows = allows || (!r.deny && !fwEmpty(r.pub[fi]))
 		for _, s := range r.ports {
 			bounds = append(bounds, s.lo, s.hi+1)
 		}
+	}
+	if !allows {
+		return nil // denies alone open nothing
 	}
 	slices.Sort(bounds)
 	bounds = slices.Compact(bounds)
@@ -426,6 +441,9 @@ func fwOpen(rules []*fwRule, f fwFlow, counts func(*fwRule) bool) []fwOpenSpan {
 		lo, hi := bounds[i], bounds[i+1]-1
 		if lo > fwMaxPort {
 			break
+		}
+		if !keep(f, fwSpan{lo, min(hi, fwMaxPort)}) {
+			continue
 		}
 		covers := fwPortCovers(rules, f, lo, public, counts)
 		if len(covers) == 0 {
@@ -446,6 +464,7 @@ func fwOpen(rules []*fwRule, f fwFlow, counts func(*fwRule) bool) []fwOpenSpan {
 func fwPortCovers(rules []*fwRule, f fwFlow, p int, public *netipx.IPSet, counts func(*fwRule) bool) []fwCover {
 	fi := fam(f.ipv6)
 	var denied, allowed netipx.IPSetBuilder
+	deniedNew := false
 	var contribs []fwContrib
 	var whole []fwCover
 	for _, r := range rules {
@@ -453,22 +472,26 @@ func fwPortCovers(rules []*fwRule, f fwFlow, p int, public *netipx.IPSet, counts
 			continue
 		}
 		if r.deny {
-			denied.AddSet(r.set[fi])
-			if fwSubset(public, fwMustSet(&denied)) {
-				break // every later rule is shadowed
+			denied.AddSet(r.pub[fi])
+			deniedNew = true
+			continue
+		}
+		if !counts(r) || fwEmpty(r.pub[fi]) {
+			continue
+		}
+		// Whether the denies so far shut out the whole internet is asked
+		// only when an allow follows them, so a run of denies costs one
+		// set build rather than one each.
+		if deniedNew {
+			if fwMustSet(&denied).Equal(public) {
+				break // this and every later rule is shadowed
 			}
-			continue
+			deniedNew = false
 		}
-		if !counts(r) {
-			continue
-		}
-		share := fwIntersect(r.set[fi], public)
-		if fwEmpty(share) {
-			continue
-		}
+		share := r.pub[fi]
 		c := fwContrib{rule: r}
 		for _, s := range r.sources {
-			if !fwEmpty(fwIntersect(s.set[fi], public)) {
+			if s.public[fi] {
 				c.sources = append(c.sources, s.value)
 			}
 		}
@@ -487,23 +510,17 @@ func fwPortCovers(rules []*fwRule, f fwFlow, p int, public *netipx.IPSet, counts
 	return []fwCover{contribs}
 }
 
-// fwIntersect is the part of set inside public.
-func fwIntersect(set, public *netipx.IPSet) *netipx.IPSet {
+// fwPublicPart is the public part of set, an address set of one family
+// (removing the few non-public ranges costs far less than intersecting
+// with the many public ones).
+func fwPublicPart(set *netipx.IPSet, ipv6 bool) *netipx.IPSet {
 	if fwEmpty(set) {
 		return nil
 	}
 	var b netipx.IPSetBuilder
 	b.AddSet(set)
-	b.Intersect(public)
+	b.RemoveSet(fwNotPublic[fam(ipv6)])
 	return fwMustSet(&b)
-}
-
-// fwSubset reports whether every address of a is in b.
-func fwSubset(a, b *netipx.IPSet) bool {
-	var rest netipx.IPSetBuilder
-	rest.AddSet(a)
-	rest.RemoveSet(b)
-	return fwEmpty(fwMustSet(&rest))
 }
 
 // fwSameCovers reports whether two ports are opened by the same rules
@@ -534,8 +551,9 @@ type fwExposure struct {
 func fwExposures(rules []*fwRule, counts func(*fwRule) bool, want func(f fwFlow, s fwSpan) fwPorts) []*fwExposure {
 	byKey := map[string]*fwExposure{}
 	var out []*fwExposure
+	keep := func(f fwFlow, s fwSpan) bool { return len(want(f, s)) > 0 }
 	for _, f := range fwFlows {
-		for _, sp := range fwOpen(rules, f, counts) {
+		for _, sp := range fwOpen(rules, f, counts, keep) {
 			ports := want(f, sp.span)
 			if len(ports) == 0 {
 				continue
