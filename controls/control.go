@@ -133,6 +133,10 @@ type Control struct {
 	Rationale     string           `json:"rationale"`
 	Remediation   string           `json:"remediation"`
 	References    []Reference      `json:"references,omitempty"`
+	// Notes say how the check reaches its verdict where the title does not
+	// (which inputs decide, which resources it leaves out and why), as
+	// Markdown for docs/controls.md.
+	Notes string `json:"notes,omitempty"`
 	// Check evaluates one resource of one of ResourceTypes. A value the
 	// scanner could not read yields Error, never Pass.
 	Check func(env Env, r inventory.Resource) Result `json:"-"`

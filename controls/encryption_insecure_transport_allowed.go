@@ -29,6 +29,12 @@ var InsecureTransportAllowed = register(&Control{
 		{Benchmark: "cis_5.0_azure", ID: "9.3.4"},
 		{Benchmark: "cis_5.0_gcp", ID: "6.4"},
 	},
+	Notes: "S3: passes only when Deny statements refuse plain-HTTP reads and writes (s3:GetObject and s3:PutObject) to everyone, " +
+		"with aws:SecureTransport=false as their only condition, over all of the bucket's objects. A statement the evaluator does not " +
+		"model (NotResource, a condition operator IAM does not know, aws:SecureTransport tested by an operator other than Bool) makes " +
+		"the verdict error only when it could change it: only a Deny over reads or writes can turn a fail into a pass, so a correct " +
+		"TLS-deny passes whatever else the policy holds, and an Allow, however written, never makes it error. A Deny with NotPrincipal " +
+		"is modelled: it spares the principals it lists, who can still use plain HTTP, so it does not count as refusing plaintext.",
 	Check: checkInsecureTransport,
 })
 
@@ -104,10 +110,20 @@ func checkS3SecureTransport(policy inventory.Opt[[]inventory.Statement]) Result 
 		reads, writes = reads || r, writes || w
 	}
 	evidence := map[string]any{"statements": len(stmts), "denyStatements": denies, "readsDenied": reads, "writesDenied": writes}
-	switch {
-	case reads && writes:
+	if reads && writes {
 		return Result{Status: Pass, Evidence: evidence, Message: fmt.Sprintf(
 			"bucket policy %s reads and writes to everyone when aws:SecureTransport is false", polStatementsVerb(denies, "denies", "deny"))}
+	}
+	// Only a Deny can turn this verdict into a pass, so only a Deny the
+	// evaluator cannot read leaves it open; anything else in the policy,
+	// modelled or not, cannot change it.
+	if idx, why := s3UnmodeledDenies(stmts); len(idx) > 0 {
+		evidence["unmodeledStatements"] = idx
+		return Result{Status: Error, Evidence: evidence, Message: fmt.Sprintf(
+			"bucket policy %s could refuse plain HTTP in a way the evaluator does not model, so whether plaintext access is refused is unknown",
+			polStatementsWhy(idx, why))}
+	}
+	switch {
 	case reads || writes:
 		covered, missing := "reads ("+s3ReadAction+")", "writes ("+s3WriteAction+")"
 		if writes {
@@ -132,6 +148,11 @@ func s3DeniesPlaintext(st inventory.Statement) bool {
 	if !strings.EqualFold(st.Effect, inventory.Deny) || !polEveryone(st.Principals, true) || len(st.Conditions) == 0 {
 		return false
 	}
+	// A Deny with NotPrincipal spares the principals it lists, who may
+	// then still use plain HTTP; one with NotResource is not modelled.
+	if len(st.NotPrincipals) > 0 || len(st.NotResources) > 0 {
+		return false
+	}
 	for _, c := range st.Conditions {
 		if !s3SecureTransportIs(c, "false") {
 			return false
@@ -141,6 +162,86 @@ func s3DeniesPlaintext(st inventory.Statement) bool {
 		return true
 	}
 	return slices.ContainsFunc(st.Resources, s3AllObjects)
+}
+
+// s3UnmodeledDenies lists the Deny statements over object reads or writes
+// that could refuse plain HTTP in a way the evaluator does not model, and
+// what it does not model in them: a NotResource element, a condition
+// operator IAM does not know, or aws:SecureTransport tested by an operator
+// other than Bool. A Deny with NotPrincipal is modelled: it spares the
+// principals it lists, so it never refuses plaintext to everyone.
+func s3UnmodeledDenies(stmts []inventory.Statement) ([]int, []string) {
+	var idx []int
+	var why []string
+	for i, st := range stmts {
+		if !strings.EqualFold(st.Effect, inventory.Deny) || len(st.NotPrincipals) > 0 ||
+			!(polCovers(st, s3ReadAction) || polCovers(st, s3WriteAction)) {
+			continue
+		}
+		reasons := polUnmodeled(st)
+		for _, c := range st.Conditions {
+			if strings.EqualFold(c.Key, "aws:SecureTransport") && polKnownOperator(c.Operator) &&
+				!strings.EqualFold(c.Operator, "Bool") && !strings.EqualFold(c.Operator, "BoolIfExists") {
+				reasons = append(reasons, fmt.Sprintf("aws:SecureTransport tested with %s", c.Operator))
+			}
+		}
+		if len(reasons) > 0 {
+			idx = append(idx, i)
+			why = append(why, strings.Join(reasons, ", "))
+		}
+	}
+	return idx, why
+}
+
+// polStatementsWhy names statements with what each one holds: "statement
+// 2 (NotResource)", "statements 1 (NotResource) and 3 (condition operator
+// X)".
+func polStatementsWhy(idx []int, why []string) string {
+	parts := make([]string, len(idx))
+	for i, n := range idx {
+		parts[i] = fmt.Sprintf("%d (%s)", n, why[i])
+	}
+	if len(parts) == 1 {
+		return "statement " + parts[0]
+	}
+	return "statements " + strings.Join(parts[:len(parts)-1], ", ") + " and " + parts[len(parts)-1]
+}
+
+// polConditionOperators are IAM's condition operators, without the
+// IfExists suffix and the ForAllValues:/ForAnyValue: prefixes.
+var polConditionOperators = []string{
+	"StringEquals", "StringNotEquals", "StringEqualsIgnoreCase", "StringNotEqualsIgnoreCase", "StringLike", "StringNotLike",
+	"NumericEquals", "NumericNotEquals", "NumericLessThan", "NumericLessThanEquals", "NumericGreaterThan", "NumericGreaterThanEquals",
+	"DateEquals", "DateNotEquals", "DateLessThan", "DateLessThanEquals", "DateGreaterThan", "DateGreaterThanEquals",
+	"Bool", "BinaryEquals", "IpAddress", "NotIpAddress", "ArnEquals", "ArnLike", "ArnNotEquals", "ArnNotLike", "Null",
+}
+
+// polKnownOperator reports whether op is an IAM condition operator,
+// with or without IfExists and a set prefix.
+func polKnownOperator(op string) bool {
+	lower := strings.ToLower(op)
+	for _, prefix := range []string{"forallvalues:", "foranyvalue:"} {
+		lower = strings.TrimPrefix(lower, prefix)
+	}
+	lower = strings.TrimSuffix(lower, "ifexists")
+	return slices.ContainsFunc(polConditionOperators, func(known string) bool { return strings.ToLower(known) == lower })
+}
+
+// polUnmodeled lists what of a statement the evaluators do not model: a
+// NotResource element, and condition operators IAM does not know. A
+// statement with any of these makes a verdict error only where it could
+// change that verdict; each control says where that is.
+func polUnmodeled(st inventory.Statement) []string {
+	var out []string
+	if len(st.NotResources) > 0 {
+		out = append(out, "NotResource")
+	}
+	for _, c := range st.Conditions {
+		if !polKnownOperator(c.Operator) {
+			out = append(out, fmt.Sprintf("condition operator %s", c.Operator))
+		}
+	}
+	return out
 }
 
 // s3TLSOnlyAllows lists the Allow statements conditioned on

@@ -34,6 +34,10 @@ var _ = table(InsecureTransportAllowed, func(t *testing.T) []checkCase {
 		return s3Stmt("Deny", everyone, actions, secureTransport("false"))
 	}
 	publicRead := s3Stmt("Allow", everyone, []string{"s3:GetObject"})
+	// notPrincipalDeny keeps everyone but the admin role out of deletes,
+	// over TLS or not: nothing to do with transport.
+	notPrincipalDeny := inventory.Statement{Effect: "Deny", NotPrincipals: []string{"arn:aws:iam::111111111111:role/admin"},
+		Actions: []string{"s3:DeleteObject", "s3:DeleteBucket"}, Resources: []string{"arn:aws:s3:::acme-data", "arn:aws:s3:::acme-data/*"}}
 	storage := func(typ string, s inventory.Storage) inventory.Resource {
 		return inventory.Resource{Cloud: inventory.Types[typ].Cloud, Target: "t", Type: typ, ID: "acct", Storage: &s}
 	}
@@ -74,6 +78,23 @@ var _ = table(InsecureTransportAllowed, func(t *testing.T) []checkCase {
 		{name: "deny on one prefix only", res: s3Bucket(inventory.Statement{Effect: "Deny", Principals: everyone, Actions: []string{"s3:*"},
 			Resources: []string{"arn:aws:s3:::acme-data/private/*"}, Conditions: []inventory.Condition{secureTransport("false")}}), want: Fail},
 		{name: "no policy", res: s3Bucket([]inventory.Statement{}...), want: Fail},
+		// Statements the evaluator does not model spoil only the verdicts
+		// they could change.
+		{name: "tls deny beside an unrelated NotPrincipal statement", res: s3Bucket(denyHTTP("s3:*"), notPrincipalDeny), want: Pass},
+		{name: "tls deny beside an allow with NotResource and an unknown operator", res: s3Bucket(denyHTTP("s3:*"), inventory.Statement{Effect: "Allow", Principals: everyone,
+			Actions: []string{"s3:GetObject"}, NotResources: []string{"arn:aws:s3:::acme-data/private/*"}, Conditions: []inventory.Condition{{Operator: "StringFutureMatch", Key: "aws:SourceIp", Values: []string{"x"}}}}), want: Pass},
+		{name: "no tls deny, an unrelated NotPrincipal deny", res: s3Bucket(publicRead, notPrincipalDeny), want: Fail},
+		{name: "no tls deny, only an allow with NotResource", res: s3Bucket(inventory.Statement{Effect: "Allow", Principals: everyone, Actions: []string{"s3:GetObject"}, NotResources: []string{"arn:aws:s3:::other/*"}}), want: Fail},
+		{name: "tls deny with NotPrincipal spares its principals", res: s3Bucket(inventory.Statement{Effect: "Deny", NotPrincipals: []string{"arn:aws:iam::111111111111:role/legacy"},
+			Actions: []string{"s3:*"}, Resources: []string{"arn:aws:s3:::acme-data/*"}, Conditions: []inventory.Condition{secureTransport("false")}}), want: Fail},
+		{name: "tls deny over NotResource is not modelled", res: s3Bucket(inventory.Statement{Effect: "Deny", Principals: everyone, Actions: []string{"s3:*"},
+			NotResources: []string{"arn:aws:s3:::other-bucket/*"}, Conditions: []inventory.Condition{secureTransport("false")}}), want: Error},
+		{name: "deny with an unknown condition operator is not modelled", res: s3Bucket(s3Stmt("Deny", everyone, []string{"s3:*"},
+			inventory.Condition{Operator: "BoolEqualsFuture", Key: "aws:SecureTransport", Values: []string{"false"}})), want: Error},
+		{name: "deny testing aws:SecureTransport with StringEquals is not modelled", res: s3Bucket(s3Stmt("Deny", everyone, []string{"s3:*"},
+			inventory.Condition{Operator: "StringEquals", Key: "aws:SecureTransport", Values: []string{"false"}})), want: Error},
+		{name: "reads denied, writes only by an unmodelled deny", res: s3Bucket(denyHTTP("s3:GetObject"), inventory.Statement{Effect: "Deny", Principals: everyone,
+			Actions: []string{"s3:PutObject"}, NotResources: []string{"arn:aws:s3:::x"}, Conditions: []inventory.Condition{secureTransport("false")}}), want: Error},
 		{name: "policy unknown", res: s3Bucket(), want: Error},
 		{name: "bucket storage facet missing", res: inventory.Resource{Type: inventory.AWSBucket, ID: "b"}, want: Error},
 		// Azure storage accounts.
@@ -164,5 +185,17 @@ func TestIAMPolicyGlob(t *testing.T) {
 	}
 	if got := polStatementList([]int{0, 2, 5}); !strings.HasPrefix(got, "statements 0, 2 and 5") {
 		t.Errorf("polStatementList(0, 2, 5) = %q, want %q", got, "statements 0, 2 and 5")
+	}
+}
+
+func TestInsecureTransportUnmodeledMessage(t *testing.T) {
+	env := Env{Settings: DefaultSettings, Now: testNow}
+	got := InsecureTransportAllowed.Check(env, s3Bucket(
+		inventory.Statement{Effect: "Deny", Principals: []string{"*"}, Actions: []string{"s3:*"}, NotResources: []string{"arn:aws:s3:::x"},
+			Conditions: []inventory.Condition{secureTransport("false")}},
+		s3Stmt("Deny", []string{"*"}, []string{"s3:*"}, inventory.Condition{Operator: "BoolEqualsFuture", Key: "aws:SecureTransport", Values: []string{"false"}})))
+	want := "bucket policy statements 0 (NotResource) and 1 (condition operator BoolEqualsFuture) could refuse plain HTTP in a way the evaluator does not model, so whether plaintext access is refused is unknown"
+	if got.Status != Error || got.Message != want {
+		t.Errorf("Check() = %q %q, want %q %q", got.Status, got.Message, Error, want)
 	}
 }

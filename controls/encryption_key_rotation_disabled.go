@@ -27,6 +27,12 @@ var KeyRotationDisabled = register(&Control{
 		{Benchmark: "cis_5.0_azure", ID: "8.3.9"},
 		{Benchmark: "cis_5.0_gcp", ID: "1.11"},
 	},
+	Notes: "Judges enabled customer-managed keys that the provider can rotate automatically. Rotation on with no period in the " +
+		"answer (AWS KMS leaves RotationPeriodInDays out for keys whose rotation was enabled before custom periods) passes on AWS's " +
+		"default period of 365 days, and the message says so. Keys the provider cannot rotate automatically get no finding: " +
+		"AWS KMS keys with imported key material (Origin EXTERNAL) or in a custom key store (AWS_CLOUDHSM, EXTERNAL_KEY_STORE, or " +
+		"a CustomKeyStoreId), and asymmetric and HMAC keys; rotating them (importing new material, or a new key behind the alias) " +
+		"is manual work the control cannot see. Provider-managed keys and keys that are disabled or pending deletion get none either.",
 	Check: checkKeyRotation,
 })
 
@@ -42,10 +48,11 @@ var keyInactiveStates = map[string]string{
 }
 
 // checkKeyRotation skips keys the customer cannot rotate automatically:
-// provider-managed keys (the provider rotates them) and, on AWS and GCP,
-// asymmetric keys, for which neither KMS offers automatic rotation. Azure
-// Key Vault keys are RSA or EC, and rotation policies apply to them, so
-// symmetry does not matter there.
+// provider-managed keys (the provider rotates them), on AWS and GCP
+// asymmetric keys, for which neither KMS offers automatic rotation, and
+// keys whose material the provider cannot rotate (imported material, a
+// custom or external key store). Azure Key Vault keys are RSA or EC, and
+// rotation policies apply to them, so symmetry does not matter there.
 func checkKeyRotation(env Env, r inventory.Resource) Result {
 	k := r.Key
 	if k == nil {
@@ -70,6 +77,16 @@ func checkKeyRotation(env Env, r inventory.Resource) Result {
 			return Result{Status: NotApplicable, Message: "automatic rotation does not apply to asymmetric keys"}
 		}
 	}
+	if auto, ok := k.AutoRotatable.Get(); ok && !auto {
+		why := "its key material cannot be rotated automatically"
+		switch strings.ToUpper(k.Origin) {
+		case "EXTERNAL":
+			why = "its key material is imported (origin EXTERNAL), which the provider cannot rotate automatically"
+		case "AWS_CLOUDHSM", "EXTERNAL_KEY_STORE":
+			why = fmt.Sprintf("it lives in a custom key store (origin %s), where the provider cannot rotate it automatically", k.Origin)
+		}
+		return Result{Status: NotApplicable, Message: "automatic rotation does not apply to the key: " + why + "; rotate it by hand"}
+	}
 	maxDays := env.Settings.WithDefaults().KeyRotationMaxDays
 	evidence := map[string]any{"maxRotationDays": maxDays}
 	if k.State != "" {
@@ -85,15 +102,27 @@ func checkKeyRotation(env Env, r inventory.Resource) Result {
 	}
 	evidence["rotationEnabled"] = true
 	days, ok := k.RotationPeriodDays.Get()
+	defaulted := ""
 	if !ok {
-		return unknown("key rotation period")
+		// KMS answered without RotationPeriodInDays, as it does for keys
+		// whose rotation was enabled before custom periods: such keys
+		// rotate on AWS's default period.
+		if r.Type != inventory.AWSKMSKey {
+			return unknown("key rotation period")
+		}
+		days, defaulted = kmsDefaultRotationDays, fmt.Sprintf(" (KMS gave no RotationPeriodInDays, so AWS's default period of %d days applies)", kmsDefaultRotationDays)
+		evidence["rotationPeriodDefault"] = true
 	}
 	evidence["rotationPeriodDays"] = days
 	if days <= 0 {
 		return Result{Status: Error, Evidence: evidence, Message: fmt.Sprintf("rotation is on but its period is %d days", days)}
 	}
 	if days > maxDays {
-		return Result{Status: Fail, Evidence: evidence, Message: fmt.Sprintf("the key rotates every %d days, more than the %d days allowed", days, maxDays)}
+		return Result{Status: Fail, Evidence: evidence, Message: fmt.Sprintf("the key rotates every %d days%s, more than the %d days allowed", days, defaulted, maxDays)}
 	}
-	return Result{Status: Pass, Evidence: evidence, Message: fmt.Sprintf("the key rotates automatically every %d days, within %d", days, maxDays)}
+	return Result{Status: Pass, Evidence: evidence, Message: fmt.Sprintf("the key rotates automatically every %d days%s, within %d", days, defaulted, maxDays)}
 }
+
+// kmsDefaultRotationDays is the rotation period AWS KMS applies when none
+// was chosen.
+const kmsDefaultRotationDays = 365

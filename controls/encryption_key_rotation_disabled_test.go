@@ -36,7 +36,14 @@ var _ = table(KeyRotationDisabled, func(t *testing.T) []checkCase {
 		{name: "gcp destroy scheduled", res: key(inventory.GCPCryptoKey, withState(noRotation, "DESTROY_SCHEDULED")), want: NotApplicable},
 		{name: "kms disabled", res: key(inventory.AWSKMSKey, withState(noRotation, "Disabled")), want: NotApplicable},
 		{name: "rotation unknown", res: key(inventory.AWSKMSKey, inventory.Key{KeyManager: customer, Symmetric: inventory.True}), want: Error},
-		{name: "rotation period unknown", res: key(inventory.GCPCryptoKey, inventory.Key{KeyManager: customer, Symmetric: inventory.True, RotationEnabled: inventory.True}), want: Error},
+		{name: "gcp rotation period unknown", res: key(inventory.GCPCryptoKey, inventory.Key{KeyManager: customer, Symmetric: inventory.True, RotationEnabled: inventory.True}), want: Error},
+		{name: "kms rotation on, no period: aws default 365", res: key(inventory.AWSKMSKey, inventory.Key{KeyManager: customer, State: "Enabled", Symmetric: inventory.True, AutoRotatable: inventory.True, RotationEnabled: inventory.True}), want: Pass},
+		{name: "kms rotation on, no period, over a 180-day setting", res: key(inventory.AWSKMSKey, inventory.Key{KeyManager: customer, State: "Enabled", Symmetric: inventory.True, RotationEnabled: inventory.True}), settings: Settings{KeyRotationMaxDays: 180}, want: Fail},
+		{name: "kms imported material", res: key(inventory.AWSKMSKey, inventory.Key{KeyManager: customer, State: "Enabled", Symmetric: inventory.True, AutoRotatable: inventory.False, Origin: "EXTERNAL"}), want: NotApplicable},
+		{name: "kms cloudhsm key store", res: key(inventory.AWSKMSKey, inventory.Key{KeyManager: customer, State: "Enabled", Symmetric: inventory.True, AutoRotatable: inventory.False, Origin: "AWS_CLOUDHSM"}), want: NotApplicable},
+		{name: "kms external key store", res: key(inventory.AWSKMSKey, inventory.Key{KeyManager: customer, State: "Enabled", Symmetric: inventory.True, AutoRotatable: inventory.False, Origin: "EXTERNAL_KEY_STORE"}), want: NotApplicable},
+		{name: "kms rotatable key with rotation off still fails", res: key(inventory.AWSKMSKey, inventory.Key{KeyManager: customer, State: "Enabled", Symmetric: inventory.True, AutoRotatable: inventory.True, Origin: "AWS_KMS", RotationEnabled: inventory.False}), want: Fail},
+		{name: "kms rotatable, setting unread", res: key(inventory.AWSKMSKey, inventory.Key{KeyManager: customer, State: "Enabled", Symmetric: inventory.True, Origin: "AWS_KMS"}), want: Error},
 		{name: "key manager unknown", res: key(inventory.AzureKeyVaultKey, inventory.Key{RotationEnabled: inventory.False}), want: Error},
 		{name: "kms symmetry unknown", res: key(inventory.AWSKMSKey, inventory.Key{KeyManager: customer, RotationEnabled: inventory.False}), want: Error},
 		{name: "key facet missing", res: inventory.Resource{Type: inventory.AWSKMSKey, ID: "k"}, want: Error},
@@ -49,6 +56,14 @@ var _ = table(KeyRotationDisabled, func(t *testing.T) []checkCase {
 	}
 	if got.Evidence["rotationPeriodDays"] != 730 || got.Evidence["maxRotationDays"] != 365 {
 		t.Errorf("Check(730 days).Evidence = %v, want rotationPeriodDays 730 and maxRotationDays 365", got.Evidence)
+	}
+	got = KeyRotationDisabled.Check(env, key(inventory.AWSKMSKey, inventory.Key{KeyManager: customer, State: "Enabled", Symmetric: inventory.True, RotationEnabled: inventory.True}))
+	if want := "the key rotates automatically every 365 days (KMS gave no RotationPeriodInDays, so AWS's default period of 365 days applies), within 365"; got.Status != Pass || got.Message != want {
+		t.Errorf("Check(no period) = %q %q, want %q %q", got.Status, got.Message, Pass, want)
+	}
+	got = KeyRotationDisabled.Check(env, key(inventory.AWSKMSKey, inventory.Key{KeyManager: customer, State: "Enabled", Symmetric: inventory.True, AutoRotatable: inventory.False, Origin: "EXTERNAL"}))
+	if want := "automatic rotation does not apply to the key: its key material is imported (origin EXTERNAL), which the provider cannot rotate automatically; rotate it by hand"; got.Message != want {
+		t.Errorf("Check(imported) message = %q, want %q", got.Message, want)
 	}
 	got = KeyRotationDisabled.Check(env, key(inventory.AWSKMSKey, noRotation))
 	if got.Message != "automatic rotation is off for the customer-managed key" || got.Evidence["rotationEnabled"] != false {

@@ -1,20 +1,19 @@
 package controls
 
 import (
-	"fmt"
-	"slices"
 	"strings"
 
 	"github.com/ownaudit/ownaudit/inventory"
 )
 
 // AllPortsOpenToInternetID is the id of AllPortsOpenToInternet; the
-// admin-port and database-port controls name it when they leave a rule to
-// it.
+// admin-port and database-port controls name it in the evidence when an
+// all-ports rule exposes their ports, so reports can group the findings of
+// one rule.
 const AllPortsOpenToInternetID = "firewall.all_ports_open_to_internet"
 
-// AllPortsOpenToInternet fails when an ingress allow rule from the whole
-// internet opens every port or every protocol.
+// AllPortsOpenToInternet fails when ingress allow rules that open every
+// port or every protocol let the whole internet in, alone or together.
 var AllPortsOpenToInternet = register(&Control{
 	ID:       AllPortsOpenToInternetID,
 	Title:    "Firewall allows all ports from the internet",
@@ -43,18 +42,24 @@ var AllPortsOpenToInternet = register(&Control{
 		{Benchmark: "cis_5.0_gcp", ID: "3.6"},
 		{Benchmark: "cis_5.0_gcp", ID: "3.7"},
 	},
+	Notes: "Fails when rules that each open every port of their protocols (protocol -1/all/*, 0-65535, or TCP/UDP without ports) " +
+		"let the whole internet in, alone or together, on any port the deny rules before them leave open; the message says which ports " +
+		"stay open. The ports such a rule exposes also fail firewall.admin_ports_open_to_internet and " +
+		"firewall.database_ports_open_to_internet. " + fwExposureNotes,
 	Check: checkAllPortsOpen,
 })
 
-// checkAllPortsOpen reports every all-ports allow rule from the internet
-// that earlier deny rules do not block entirely. A rule partly shadowed by
-// a deny is still reported, with the ports it actually leaves open: a
-// network ACL that denies 22 at rule 90 and allows everything at rule 100
-// still lets the internet reach 65,534 other TCP ports and all UDP ones,
-// which is the exposure this control is about (Prowler's
-// ec2_networkacl_allow_ingress_any_port fails it too, since only a deny on
-// every protocol stops its check). Port 22 itself is then closed, so the
-// admin-ports control passes it.
+// checkAllPortsOpen reports the all-ports allow rules (a rule that as
+// written opens every port of its protocols) through which the internet
+// still reaches ports after earlier deny rules, alone or as a union: two
+// all-ports rules from 0.0.0.0/1 and 128.0.0.0/1 are the same exposure as
+// one from 0.0.0.0/0. A rule partly shadowed by a deny is still reported,
+// with the ports it actually leaves open: a network ACL that denies 22 at
+// rule 90 and allows everything at rule 100 still lets the internet reach
+// 65,534 other TCP ports and all UDP ones, which is the exposure this
+// control is about (Prowler's ec2_networkacl_allow_ingress_any_port fails
+// it too, since only a deny on every protocol stops its check). Port 22
+// itself is then closed, so the admin-ports control passes it.
 func checkAllPortsOpen(_ Env, r inventory.Resource) Result {
 	rules, missing := fwRules(r)
 	if missing != nil {
@@ -62,19 +67,11 @@ func checkAllPortsOpen(_ Env, r inventory.Resource) Result {
 	}
 	var offending []fwRuleEvidence
 	var msgs []string
-	for _, e := range fwInternetExposures(rules) {
-		if !e.allPorts {
-			continue
-		}
+	allPorts := func(rule *fwRule) bool { return rule.allPorts }
+	for _, e := range fwExposures(fwCompile(rules), allPorts, fwEverything) {
 		reach := e.describeOpen()
-		sources := e.sourcesReaching("tcp", fwAny)
-		for _, s := range e.sourcesReaching("udp", fwAny) {
-			if !slices.Contains(sources, s) {
-				sources = append(sources, s)
-			}
-		}
-		offending = append(offending, fwRuleEvidence{Rule: e.rule.ID, Priority: e.rule.Priority, Protocol: e.rule.Protocol, Ports: reach, Sources: sources})
-		msgs = append(msgs, fmt.Sprintf("%s allows %s from %s", fwRuleName(e.rule), reach, strings.Join(sources, ", ")))
+		offending = append(offending, e.evidence(reach)...)
+		msgs = append(msgs, e.sentence(reach))
 	}
 	if len(offending) > 0 {
 		return Result{Status: Fail, Message: strings.Join(msgs, "; "), Evidence: map[string]any{"openRules": offending}}
@@ -84,10 +81,14 @@ func checkAllPortsOpen(_ Env, r inventory.Resource) Result {
 
 // describeOpen says what an all-ports exposure still opens, e.g. "all
 // protocols and ports" or "tcp 0-21, 23-65535 and all udp ports".
-func (e fwExposure) describeOpen() string {
-	tcp, udp := e.openPorts("tcp"), e.openPorts("udp")
+func (e *fwExposure) describeOpen() string {
+	tcp, udp := e.ports["tcp"], e.ports["udp"]
 	full := func(s fwPorts) bool { return s.covers(1, fwMaxPort) }
-	if fwAllProtocols(e.rule.Protocol) && full(tcp) && full(udp) {
+	allProtocols := true
+	for _, r := range e.rules {
+		allProtocols = allProtocols && fwAllProtocols(r.rule.Protocol)
+	}
+	if allProtocols && full(tcp) && full(udp) {
 		return "all protocols and ports"
 	}
 	var parts []string

@@ -47,6 +47,10 @@ var _ = table(AllPortsOpenToInternet, func(t *testing.T) []checkCase {
 		{name: "gcp allow all", res: fwRes(gcp, fwAt(1000, fwAllow("allow-all", "all", nil, v4))), want: Fail},
 		{name: "gcp disabled rule", res: fwRes(gcp, inventory.Rule{ID: "allow-all", Direction: inventory.Ingress, Action: inventory.Allow, Priority: 1000, Protocol: "all", Sources: []inventory.Source{v4}, Disabled: true}), want: Pass},
 		{name: "gcp deny wins a tie", res: fwRes(gcp, fwAt(1000, fwAllow("allow-all", "all", nil, v4)), fwAt(1000, fwDeny("deny-all", "all", nil, v4))), want: Pass},
+		{name: "sg all ports from two /1 halves", res: fwRes(sg, fwAllow("ingress/0", "-1", nil, fwCIDR("0.0.0.0/1")), fwAllow("ingress/1", "-1", nil, fwCIDR("128.0.0.0/1"))), want: Fail},
+		{name: "sg all ports from one half, the other half on 22 only", res: fwRes(sg, fwAllow("ingress/0", "-1", nil, fwCIDR("0.0.0.0/1")), fwAllow("ingress/1", "tcp", fwPR(22, 22), fwCIDR("128.0.0.0/1"))), want: Pass},
+		{name: "nsg all ports from the public ipv6 internet in two rules", res: fwRes(nsg, fwAt(100, fwAllow("a", "*", nil, fwCIDR("2000::/4"))), fwAt(110, fwAllow("b", "*", nil, fwCIDR("3000::/4")))), want: Fail},
+		{name: "gcp all ports from private ranges", res: fwRes(gcp, fwAt(1000, fwAllow("internal", "all", nil, fwCIDR("10.0.0.0/8"), fwCIDR("100.64.0.0/10")))), want: Pass},
 		{name: "firewall missing", res: inventory.Resource{Type: sg, ID: "sg-1"}, want: Error},
 		{name: "rules unknown", res: inventory.Resource{Type: nsg, ID: "nsg-1", Firewall: &inventory.FirewallRules{}}, want: Error},
 	}
@@ -67,6 +71,8 @@ func TestFirewallAllPortsOpenToInternetMessages(t *testing.T) {
 			"ingress rule 100 allows tcp 0-21, 23-65535 and all udp ports from 0.0.0.0/0"},
 		{"ipv4 denied, only ipv6 source named", fwRes(inventory.AWSNetworkACL, fwAt(90, fwDeny("90", "-1", nil, v4)), fwAt(100, fwAllow("100", "-1", nil, v4, v6))),
 			"ingress rule 100 allows all protocols and ports from ::/0"},
+		{"two halves", fwRes(inventory.AWSSecurityGroup, fwAllow("ingress/0", "-1", nil, fwCIDR("0.0.0.0/1")), fwAllow("ingress/1", "-1", nil, fwCIDR("128.0.0.0/1"))),
+			"ingress rules ingress/0 (0.0.0.0/1) and ingress/1 (128.0.0.0/1) together allow all protocols and ports from every public IPv4 address"},
 		{"two rules", fwRes(inventory.AzureNSG, fwAt(100, fwAllow("a", "*", nil, fwTag("Internet"))), fwAt(110, fwAllow("b", "udp", nil, fwTag("*")))),
 			"ingress rule a allows all protocols and ports from Internet; ingress rule b allows all udp ports from *"},
 	}

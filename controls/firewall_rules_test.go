@@ -1,8 +1,12 @@
 package controls
 
 import (
+	"net/netip"
 	"slices"
+	"strings"
 	"testing"
+
+	"go4.org/netipx"
 
 	"github.com/ownaudit/ownaudit/inventory"
 )
@@ -77,38 +81,68 @@ func TestFirewallPortSets(t *testing.T) {
 	}
 }
 
-func TestFirewallInternetSource(t *testing.T) {
+func TestFirewallSourceSets(t *testing.T) {
 	cases := []struct {
 		src        inventory.Source
-		ok         bool
-		ipv4, ipv6 bool
+		ipv4, ipv6 string // the prefixes, "" for none
 	}{
-		{fwCIDR("0.0.0.0/0"), true, true, false},
-		{fwCIDR("::/0"), true, false, true},
-		{fwCIDR("::0/0"), true, false, true},
-		{fwCIDR("10.0.0.0/0"), true, true, false},
-		{fwCIDR(" 0.0.0.0/0 "), true, true, false},
-		{fwCIDR("0.0.0.0/1"), false, false, false},
-		{fwCIDR("10.0.0.0/8"), false, false, false},
-		{fwCIDR("0.0.0.0"), false, false, false},
-		{fwTag("Internet"), true, true, true},
-		{fwTag("INTERNET"), true, true, true},
-		{fwTag("Any"), true, true, true},
-		{fwTag("*"), true, true, true},
-		{fwTag("VirtualNetwork"), false, false, false},
-		{fwTag("AzureLoadBalancer"), false, false, false},
-		{inventory.Source{Kind: inventory.SourceSecurityGroup, Value: "sg-0123"}, false, false, false},
-		{inventory.Source{Kind: inventory.SourceSecurityGroup, Value: "*"}, false, false, false},
-		{inventory.Source{Kind: inventory.SourcePrefixList, Value: "pl-0123"}, false, false, false},
-		{inventory.Source{Kind: inventory.SourcePrefixList, Value: "0.0.0.0/0"}, false, false, false},
+		{fwCIDR("0.0.0.0/0"), "0.0.0.0/0", ""},
+		{fwCIDR("::/0"), "", "::/0"},
+		{fwCIDR("::0/0"), "", "::/0"},
+		{fwCIDR("10.0.0.0/0"), "0.0.0.0/0", ""},
+		{fwCIDR(" 0.0.0.0/0 "), "0.0.0.0/0", ""},
+		{fwCIDR("0.0.0.0/1"), "0.0.0.0/1", ""},
+		{fwCIDR("10.1.2.3/8"), "10.0.0.0/8", ""},
+		{fwCIDR("198.51.100.7"), "198.51.100.7/32", ""},
+		{fwCIDR("2001:db8::/32"), "", "2001:db8::/32"},
+		{fwCIDR("not-an-address"), "", ""},
+		{fwTag("Internet"), "0.0.0.0/0", "::/0"},
+		{fwTag("INTERNET"), "0.0.0.0/0", "::/0"},
+		{fwTag("Any"), "0.0.0.0/0", "::/0"},
+		{fwTag("*"), "0.0.0.0/0", "::/0"},
+		{fwTag("VirtualNetwork"), "", ""},
+		{fwTag("AzureLoadBalancer"), "", ""},
+		{inventory.Source{Kind: inventory.SourceSecurityGroup, Value: "sg-0123"}, "", ""},
+		{inventory.Source{Kind: inventory.SourceSecurityGroup, Value: "*"}, "", ""},
+		{inventory.Source{Kind: inventory.SourcePrefixList, Value: "pl-0123"}, "", ""},
+		{inventory.Source{Kind: inventory.SourcePrefixList, Value: "0.0.0.0/0"}, "", ""},
+	}
+	str := func(s *netipx.IPSet) string {
+		if s == nil {
+			return ""
+		}
+		var out []string
+		for _, p := range s.Prefixes() {
+			out = append(out, p.String())
+		}
+		return strings.Join(out, " ")
 	}
 	for _, tc := range cases {
 		t.Run(tc.src.Kind+" "+tc.src.Value, func(t *testing.T) {
-			got, ok := fwInternetSource(tc.src)
-			if ok != tc.ok || got.ipv4 != tc.ipv4 || got.ipv6 != tc.ipv6 {
-				t.Errorf("fwInternetSource(%v) = %+v, %v, want ipv4=%v ipv6=%v, %v", tc.src, got, ok, tc.ipv4, tc.ipv6, tc.ok)
+			v4, v6 := fwSourceSets(tc.src)
+			if str(v4) != tc.ipv4 || str(v6) != tc.ipv6 {
+				t.Errorf("fwSourceSets(%v) = %q, %q, want %q, %q", tc.src, str(v4), str(v6), tc.ipv4, tc.ipv6)
 			}
 		})
+	}
+}
+
+func TestFirewallPublicAddresses(t *testing.T) {
+	for _, tc := range []struct {
+		addr   string
+		public bool
+	}{
+		{"8.8.8.8", true}, {"1.0.0.1", true}, {"100.63.255.255", true}, {"100.128.0.0", true}, {"223.255.255.255", true},
+		{"10.1.2.3", false}, {"172.16.0.1", false}, {"192.168.1.1", false}, {"100.64.0.1", false}, {"127.0.0.1", false},
+		{"169.254.169.254", false}, {"192.0.2.1", false}, {"198.51.100.1", false}, {"203.0.113.1", false},
+		{"0.1.2.3", false}, {"224.0.0.1", false}, {"255.255.255.255", false},
+		{"2600:1f18::1", true}, {"2a00:1450::1", true},
+		{"::1", false}, {"fd00::1", false}, {"fe80::1", false}, {"ff02::1", false}, {"2001:db8::1", false}, {"3fff::1", false},
+	} {
+		a := netip.MustParseAddr(tc.addr)
+		if got := fwPublic(a.Is6()).Contains(a); got != tc.public {
+			t.Errorf("public(%s) = %v, want %v", tc.addr, got, tc.public)
+		}
 	}
 }
 
@@ -146,69 +180,134 @@ func TestFirewallProtocols(t *testing.T) {
 	}
 }
 
-func TestFirewallInternetExposures(t *testing.T) {
-	any4 := fwCIDR("0.0.0.0/0")
-	any6 := fwCIDR("::/0")
+func TestFirewallOpen(t *testing.T) {
+	any4, any6 := fwCIDR("0.0.0.0/0"), fwCIDR("::/0")
+	half1, half2 := fwCIDR("0.0.0.0/1"), fwCIDR("128.0.0.0/1")
+	// quarters is the IPv4 internet as a /2 and a set of /3s: no rule's
+	// source names 0.0.0.0/0, yet together they cover every address.
+	quarters := []inventory.Source{fwCIDR("0.0.0.0/2"), fwCIDR("64.0.0.0/3"), fwCIDR("96.0.0.0/3"), fwCIDR("128.0.0.0/2"), fwCIDR("192.0.0.0/3"), fwCIDR("224.0.0.0/3")}
+	// public4 covers the public IPv4 addresses and none of the others.
+	public4 := []inventory.Source{fwCIDR("1.0.0.0/8"), fwCIDR("2.0.0.0/7"), fwCIDR("4.0.0.0/6"), fwCIDR("8.0.0.0/7"),
+		fwCIDR("11.0.0.0/8"), fwCIDR("12.0.0.0/6"), fwCIDR("16.0.0.0/4"), fwCIDR("32.0.0.0/3"), fwCIDR("64.0.0.0/3"),
+		fwCIDR("96.0.0.0/6"), fwCIDR("100.0.0.0/10"), fwCIDR("100.128.0.0/9"), fwCIDR("101.0.0.0/8"), fwCIDR("102.0.0.0/7"),
+		fwCIDR("104.0.0.0/5"), fwCIDR("112.0.0.0/5"), fwCIDR("120.0.0.0/6"), fwCIDR("124.0.0.0/7"), fwCIDR("126.0.0.0/8"),
+		fwCIDR("128.0.0.0/3"), fwCIDR("160.0.0.0/5"), fwCIDR("168.0.0.0/8"), fwCIDR("169.0.0.0/9"), fwCIDR("169.128.0.0/10"),
+		fwCIDR("169.192.0.0/11"), fwCIDR("169.224.0.0/12"), fwCIDR("169.240.0.0/13"), fwCIDR("169.248.0.0/14"),
+		fwCIDR("169.252.0.0/15"), fwCIDR("169.255.0.0/16"), fwCIDR("170.0.0.0/7"), fwCIDR("172.0.0.0/12"),
+		fwCIDR("172.32.0.0/11"), fwCIDR("172.64.0.0/10"), fwCIDR("172.128.0.0/9"), fwCIDR("173.0.0.0/8"), fwCIDR("174.0.0.0/7"),
+		fwCIDR("176.0.0.0/4"), fwCIDR("192.0.1.0/24"), fwCIDR("192.0.3.0/24"), fwCIDR("192.0.4.0/22"), fwCIDR("192.0.8.0/21"),
+		fwCIDR("192.0.16.0/20"), fwCIDR("192.0.32.0/19"), fwCIDR("192.0.64.0/18"), fwCIDR("192.0.128.0/17"),
+		fwCIDR("192.1.0.0/16"), fwCIDR("192.2.0.0/15"), fwCIDR("192.4.0.0/14"), fwCIDR("192.8.0.0/13"), fwCIDR("192.16.0.0/12"),
+		fwCIDR("192.32.0.0/11"), fwCIDR("192.64.0.0/10"), fwCIDR("192.128.0.0/11"), fwCIDR("192.160.0.0/13"),
+		fwCIDR("192.169.0.0/16"), fwCIDR("192.170.0.0/15"), fwCIDR("192.172.0.0/14"), fwCIDR("192.176.0.0/12"),
+		fwCIDR("192.192.0.0/10"), fwCIDR("193.0.0.0/8"), fwCIDR("194.0.0.0/7"), fwCIDR("196.0.0.0/7"), fwCIDR("198.0.0.0/12"),
+		fwCIDR("198.16.0.0/15"), fwCIDR("198.20.0.0/14"), fwCIDR("198.24.0.0/13"), fwCIDR("198.32.0.0/11"),
+		fwCIDR("198.64.0.0/11"), fwCIDR("198.96.0.0/12"), fwCIDR("198.112.0.0/13"), fwCIDR("198.120.0.0/14"),
+		fwCIDR("198.124.0.0/15"), fwCIDR("198.126.0.0/16"), fwCIDR("198.127.0.0/16"), fwCIDR("198.128.0.0/9"),
+		fwCIDR("199.0.0.0/8"), fwCIDR("200.0.0.0/7"), fwCIDR("202.0.0.0/8"), fwCIDR("203.0.0.0/18"), fwCIDR("203.0.64.0/19"),
+		fwCIDR("203.0.96.0/20"), fwCIDR("203.0.112.0/24"), fwCIDR("203.0.114.0/23"), fwCIDR("203.0.116.0/22"),
+		fwCIDR("203.0.120.0/21"), fwCIDR("203.0.128.0/17"), fwCIDR("203.1.0.0/16"), fwCIDR("203.2.0.0/15"),
+		fwCIDR("203.4.0.0/14"), fwCIDR("203.8.0.0/13"), fwCIDR("203.16.0.0/12"), fwCIDR("203.32.0.0/11"),
+		fwCIDR("203.64.0.0/10"), fwCIDR("203.128.0.0/9"), fwCIDR("204.0.0.0/6"), fwCIDR("208.0.0.0/4"),
+		fwCIDR("198.51.0.0/18"), fwCIDR("198.51.64.0/19"), fwCIDR("198.51.96.0/22"), fwCIDR("198.51.101.0/24"),
+		fwCIDR("198.51.102.0/23"), fwCIDR("198.51.104.0/21"), fwCIDR("198.51.112.0/20"), fwCIDR("198.51.128.0/17"),
+		fwCIDR("198.52.0.0/14"), fwCIDR("198.56.0.0/13"), fwCIDR("198.48.0.0/15"), fwCIDR("198.50.0.0/16")}
 	type open struct {
-		rule string
-		tcp  string
+		ports  string
+		covers string // each cover's rules joined by "+", covers by " | "
 	}
 	cases := []struct {
 		name  string
+		flow  fwFlow
 		rules []inventory.Rule
 		want  []open
 	}{
-		{"security group rules all count", []inventory.Rule{
-			fwAllow("ingress/0", "tcp", fwPR(22, 22), any4),
-			fwAllow("ingress/1", "tcp", fwPR(443, 443), any4, any6),
-		}, []open{{"ingress/0", "22"}, {"ingress/1", "443"}}},
-		{"nacl deny before allow by rule number", []inventory.Rule{
-			fwAt(100, fwAllow("100", "-1", nil, any4)),
-			fwAt(90, fwDeny("90", "tcp", fwPR(22, 22), any4)),
-		}, []open{{"100", "0-21, 23-65535"}}},
-		{"nacl allow before deny", []inventory.Rule{
-			fwAt(100, fwAllow("100", "tcp", fwPR(22, 22), any4)),
-			fwAt(200, fwDeny("200", "-1", nil, any4)),
-		}, []open{{"100", "22"}}},
-		{"deny wins a priority tie", []inventory.Rule{
-			fwAt(1000, fwAllow("allow", "tcp", fwPR(22, 22), any4)),
-			fwAt(1000, fwDeny("deny", "tcp", fwPR(22, 22), any4)),
-		}, nil},
-		{"ipv4 deny leaves ipv6 open", []inventory.Rule{
-			fwAt(100, fwDeny("100", "-1", nil, any4)),
-			fwAt(200, fwAllow("200", "tcp", fwPR(22, 22), any4, any6)),
-		}, []open{{"200", "22"}}},
-		{"tag deny covers both families", []inventory.Rule{
-			fwAt(100, fwDeny("deny-internet", "*", nil, fwTag("Internet"))),
-			fwAt(200, fwAllow("allow-any", "*", nil, fwTag("*"))),
-		}, nil},
-		{"partial-source deny does not shadow", []inventory.Rule{
-			fwAt(100, fwDeny("100", "-1", nil, fwCIDR("52.0.0.0/8"))),
-			fwAt(200, fwAllow("200", "tcp", fwPR(22, 22), any4)),
-		}, []open{{"200", "22"}}},
-		{"earlier allow does not hide a later one", []inventory.Rule{
-			fwAt(100, fwAllow("100", "tcp", fwPR(22, 22), any4)),
-			fwAt(200, fwAllow("200", "tcp", fwPR(22, 22), any4)),
-		}, []open{{"100", "22"}, {"200", "22"}}},
-		{"disabled, egress, icmp and peer rules ignored", []inventory.Rule{
+		{"one rule from 0.0.0.0/0", fwFlow{false, "tcp"}, []inventory.Rule{fwAllow("a", "tcp", fwPR(22, 22), any4)},
+			[]open{{"22", "a"}}},
+		{"two /1 halves in two rules", fwFlow{false, "tcp"}, []inventory.Rule{
+			fwAllow("a", "tcp", fwPR(22, 22), half1), fwAllow("b", "tcp", fwPR(0, 1024), half2)},
+			[]open{{"22", "a+b"}}},
+		{"two /1 halves in one rule", fwFlow{false, "tcp"}, []inventory.Rule{fwAllow("a", "tcp", fwPR(22, 22), half1, half2)},
+			[]open{{"22", "a"}}},
+		{"a /2 and /3s over three rules", fwFlow{false, "tcp"}, []inventory.Rule{
+			fwAllow("a", "tcp", fwPR(3389, 3389), quarters[:2]...), fwAllow("b", "tcp", fwPR(3389, 3389), quarters[2:4]...),
+			fwAllow("c", "-1", nil, quarters[4:]...)},
+			[]open{{"3389", "a+b+c"}}},
+		{"one half only is not the internet", fwFlow{false, "tcp"}, []inventory.Rule{fwAllow("a", "tcp", fwPR(22, 22), half1)}, nil},
+		{"every public address, no private one", fwFlow{false, "udp"}, []inventory.Rule{fwAllow("a", "udp", fwPR(3389, 3389), public4...)},
+			[]open{{"3389", "a"}}},
+		{"the public internet less one /24", fwFlow{false, "udp"}, []inventory.Rule{fwAllow("a", "udp", fwPR(3389, 3389), public4[1:]...)}, nil},
+		{"ipv6 global unicast is the ipv6 internet", fwFlow{true, "tcp"}, []inventory.Rule{fwAllow("a", "tcp", fwPR(22, 22), fwCIDR("2000::/3"))},
+			[]open{{"22", "a"}}},
+		{"ipv6 halves of 2000::/3", fwFlow{true, "tcp"}, []inventory.Rule{
+			fwAllow("a", "tcp", fwPR(22, 22), fwCIDR("2000::/4")), fwAllow("b", "tcp", fwPR(22, 22), fwCIDR("3000::/4"))},
+			[]open{{"22", "a+b"}}},
+		{"a redundant partial rule is not named", fwFlow{false, "tcp"}, []inventory.Rule{
+			fwAllow("a", "tcp", fwPR(22, 22), fwCIDR("52.0.0.0/8")), fwAllow("b", "tcp", fwPR(22, 22), any4)},
+			[]open{{"22", "b"}}},
+		{"security group rules all count", fwFlow{false, "tcp"}, []inventory.Rule{
+			fwAllow("ingress/0", "tcp", fwPR(22, 22), any4), fwAllow("ingress/1", "tcp", fwPR(443, 443), any4, any6)},
+			[]open{{"22", "ingress/0"}, {"443", "ingress/1"}}},
+		{"nacl deny before allow by rule number", fwFlow{false, "tcp"}, []inventory.Rule{
+			fwAt(100, fwAllow("100", "-1", nil, any4)), fwAt(90, fwDeny("90", "tcp", fwPR(22, 22), any4))},
+			[]open{{"0-21", "100"}, {"23-65535", "100"}}},
+		{"nacl allow before deny", fwFlow{false, "tcp"}, []inventory.Rule{
+			fwAt(100, fwAllow("100", "tcp", fwPR(22, 22), any4)), fwAt(200, fwDeny("200", "-1", nil, any4))},
+			[]open{{"22", "100"}}},
+		{"deny wins a priority tie", fwFlow{false, "tcp"}, []inventory.Rule{
+			fwAt(1000, fwAllow("allow", "tcp", fwPR(22, 22), any4)), fwAt(1000, fwDeny("deny", "tcp", fwPR(22, 22), any4))}, nil},
+		{"ipv4 deny leaves ipv6 open", fwFlow{true, "tcp"}, []inventory.Rule{
+			fwAt(100, fwDeny("100", "-1", nil, any4)), fwAt(200, fwAllow("200", "tcp", fwPR(22, 22), any4, any6))},
+			[]open{{"22", "200"}}},
+		{"tag deny covers both families", fwFlow{true, "udp"}, []inventory.Rule{
+			fwAt(100, fwDeny("deny-internet", "*", nil, fwTag("Internet"))), fwAt(200, fwAllow("allow-any", "*", nil, fwTag("*")))}, nil},
+		{"partial-source deny leaves the port open", fwFlow{false, "tcp"}, []inventory.Rule{
+			fwAt(100, fwDeny("100", "-1", nil, fwCIDR("52.0.0.0/8"))), fwAt(200, fwAllow("200", "tcp", fwPR(22, 22), any4))},
+			[]open{{"22", "200"}}},
+		{"a deny of one half leaves the union open: the other half still gets in", fwFlow{false, "tcp"}, []inventory.Rule{
+			fwAt(100, fwDeny("100", "tcp", fwPR(22, 22), half2)), fwAt(200, fwAllow("200", "tcp", fwPR(22, 22), half1)),
+			fwAt(300, fwAllow("300", "tcp", fwPR(0, 1024), half2))},
+			[]open{{"22", "200+300"}}},
+		{"denies of both halves together shadow the allow", fwFlow{false, "tcp"}, []inventory.Rule{
+			fwAt(90, fwDeny("90", "tcp", fwPR(0, 100), half1)), fwAt(95, fwDeny("95", "-1", nil, half2)),
+			fwAt(100, fwAllow("100", "tcp", fwPR(22, 22), any4))},
+			nil},
+		{"a deny of a half after the union does not", fwFlow{false, "tcp"}, []inventory.Rule{
+			fwAt(100, fwAllow("100", "tcp", fwPR(22, 22), half1)), fwAt(200, fwAllow("200", "tcp", fwPR(22, 22), half2)),
+			fwAt(300, fwDeny("300", "tcp", fwPR(22, 22), half2))},
+			[]open{{"22", "100+200"}}},
+		{"a deny of private ranges changes nothing", fwFlow{false, "tcp"}, []inventory.Rule{
+			fwAt(100, fwDeny("100", "tcp", fwPR(22, 22), fwCIDR("10.0.0.0/8"))), fwAt(200, fwAllow("200", "tcp", fwPR(22, 22), any4))},
+			[]open{{"22", "200"}}},
+		{"earlier allow does not hide a later one", fwFlow{false, "tcp"}, []inventory.Rule{
+			fwAt(100, fwAllow("100", "tcp", fwPR(22, 22), any4)), fwAt(200, fwAllow("200", "tcp", fwPR(22, 22), any4))},
+			[]open{{"22", "100 | 200"}}},
+		{"disabled, egress, icmp and peer rules ignored", fwFlow{false, "tcp"}, []inventory.Rule{
 			{ID: "disabled", Direction: inventory.Ingress, Action: inventory.Allow, Protocol: "tcp", Sources: []inventory.Source{any4}, Disabled: true},
 			{ID: "egress", Direction: inventory.Egress, Action: inventory.Allow, Protocol: "-1", Sources: []inventory.Source{any4}},
 			fwAllow("icmp", "icmp", nil, any4),
-			fwAllow("peer", "-1", nil, inventory.Source{Kind: inventory.SourceSecurityGroup, Value: "sg-1"}),
-		}, nil},
-		{"disabled deny does not shadow", []inventory.Rule{
+			fwAllow("peer", "-1", nil, inventory.Source{Kind: inventory.SourceSecurityGroup, Value: "sg-1"})}, nil},
+		{"disabled deny does not shadow", fwFlow{false, "tcp"}, []inventory.Rule{
 			{ID: "deny", Direction: inventory.Ingress, Action: inventory.Deny, Priority: 100, Protocol: "tcp", Sources: []inventory.Source{any4}, Disabled: true},
-			fwAt(200, fwAllow("allow", "tcp", fwPR(22, 22), any4)),
-		}, []open{{"allow", "22"}}},
+			fwAt(200, fwAllow("allow", "tcp", fwPR(22, 22), any4))},
+			[]open{{"22", "allow"}}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			var got []open
-			for _, e := range fwInternetExposures(tc.rules) {
-				got = append(got, open{e.rule.ID, e.openPorts("tcp").String()})
+			for _, sp := range fwOpen(fwCompile(tc.rules), tc.flow, fwCountAll, func(fwFlow, fwSpan) bool { return true }) {
+				var covers []string
+				for _, c := range sp.covers {
+					var ids []string
+					for _, x := range c {
+						ids = append(ids, x.rule.rule.ID)
+					}
+					covers = append(covers, strings.Join(ids, "+"))
+				}
+				got = append(got, open{fwPorts{sp.span}.String(), strings.Join(covers, " | ")})
 			}
 			if !slices.Equal(got, tc.want) {
-				t.Errorf("fwInternetExposures() = %v, want %v", got, tc.want)
+				t.Errorf("fwOpen() = %v, want %v", got, tc.want)
 			}
 		})
 	}

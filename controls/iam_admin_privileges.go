@@ -67,18 +67,30 @@ func checkAWSAdminPolicy(p *inventory.Policy) Result {
 	if !ok {
 		return unknown("policy document")
 	}
-	var admin []int
+	var admin, unmodeled []int
 	for i, st := range stmts {
-		if strings.EqualFold(st.Effect, inventory.Allow) &&
-			(slices.Contains(st.Actions, "*") || slices.Contains(st.Actions, "*:*")) &&
-			slices.Contains(st.Resources, "*") {
+		if !strings.EqualFold(st.Effect, inventory.Allow) || !(slices.Contains(st.Actions, "*") || slices.Contains(st.Actions, "*:*")) {
+			continue
+		}
+		switch {
+		case slices.Contains(st.Resources, "*"):
 			admin = append(admin, i)
+		case len(st.NotResources) > 0:
+			// Every action on everything but a few resources is nearly
+			// full admin; how near, the evaluator does not model.
+			unmodeled = append(unmodeled, i)
 		}
 	}
 	evidence := map[string]any{"attached": true, "adminStatements": admin, "statements": len(stmts)}
 	if len(admin) > 0 {
 		return Result{Status: Fail, Evidence: evidence, Message: fmt.Sprintf(
 			"the attached policy's %s every action (\"*\") on every resource (\"*\")", polStatementsVerb(admin, "allows", "allow"))}
+	}
+	if len(unmodeled) > 0 {
+		evidence["unmodeledStatements"] = unmodeled
+		return Result{Status: Error, Evidence: evidence, Message: fmt.Sprintf(
+			"the attached policy's %s every action (\"*\") on every resource outside a NotResource list, which the evaluator does not model, so whether it grants full administrator access is unknown",
+			polStatementsVerb(unmodeled, "allows", "allow"))}
 	}
 	return Result{Status: Pass, Evidence: evidence, Message: fmt.Sprintf("no statement of the attached policy allows \"*\" on \"*\" (%d statements)", len(stmts))}
 }

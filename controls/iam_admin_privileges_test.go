@@ -56,6 +56,9 @@ var _ = table(AdminPrivileges, func(t *testing.T) []checkCase {
 		{name: "aws admin policy not attached", res: iamPolicy(inventory.AWSPolicy, off, allow(star, star)), want: NotApplicable},
 		{name: "aws attachment unknown", res: iamPolicy(inventory.AWSPolicy, inventory.Bool{}, allow(star, star)), want: Error},
 		{name: "aws document unknown", res: iamPolicy(inventory.AWSPolicy, on), want: Error},
+		{name: "aws * on everything but one bucket is not modelled", res: iamPolicy(inventory.AWSPolicy, on, inventory.Statement{Effect: "Allow", Actions: star, NotResources: []string{"arn:aws:s3:::secret/*"}}), want: Error},
+		{name: "aws * on * beside a NotResource statement", res: iamPolicy(inventory.AWSPolicy, on, allow(star, star), inventory.Statement{Effect: "Allow", Actions: star, NotResources: []string{"arn:aws:s3:::secret/*"}}), want: Fail},
+		{name: "aws s3:* over NotResource is no admin", res: iamPolicy(inventory.AWSPolicy, on, inventory.Statement{Effect: "Allow", Actions: []string{"s3:*"}, NotResources: []string{"arn:aws:s3:::secret/*"}}), want: Pass},
 		{name: "aws policy facet missing", res: inventory.Resource{Type: inventory.AWSPolicy, ID: "p"}, want: Error},
 		// Azure custom roles.
 		{name: "azure role with * action", res: role(inventory.Statement{Actions: star}), want: Fail},

@@ -29,6 +29,11 @@ var PublicPrincipal = register(&Control{
 		{Benchmark: "cis_7.0_aws", ID: "2.21"},
 		{Benchmark: "cis_5.0_azure", ID: "9.3.2.2"},
 	},
+	Notes: "S3: fails an unconditioned Allow to everyone: Principal \"*\", and also NotPrincipal with Allow, which grants every " +
+		"principal it does not list, anonymous users included, so it is possible public access and fails (the message says " +
+		"NotPrincipal). Any condition is taken as narrowing the grant, whatever its operator; whether it narrows enough is left to " +
+		"IAM Access Analyzer. An unconditioned Allow to everyone over NotResource is not modelled: it makes the verdict error only " +
+		"when no other statement fails it. Deny statements, modelled or not, are not judged, so they never make it error.",
 	Check: checkPublicPrincipal,
 })
 
@@ -70,20 +75,35 @@ func checkPublicPrincipal(_ Env, r inventory.Resource) Result {
 }
 
 // checkS3PublicPolicy fails a bucket policy with an unconditioned Allow to
-// Principal "*". Any condition (a source VPC, an organization id) is taken
-// as narrowing the grant; judging whether it narrows enough is left to IAM
-// Access Analyzer.
+// everyone: Principal "*", or a NotPrincipal, which grants every principal
+// it does not list, anonymous users included (AWS advises against
+// NotPrincipal with Allow for that reason). Any condition (a source VPC,
+// an organization id) is taken as narrowing the grant; judging whether it
+// narrows enough is left to IAM Access Analyzer, so a condition operator
+// the evaluator does not know changes nothing either. An unconditioned
+// Allow to everyone over NotResource grants on whatever the list leaves
+// out, which the evaluator does not model: it makes the verdict error
+// when no other statement fails it.
 func checkS3PublicPolicy(policy inventory.Opt[[]inventory.Statement]) Result {
 	stmts, ok := policy.Get()
 	if !ok {
 		return unknown("bucket policy")
 	}
-	var public []int
+	var public, notPrincipal, unmodeled []int
 	var actions []string
 	for i, st := range stmts {
-		if strings.EqualFold(st.Effect, inventory.Allow) && polEveryone(st.Principals, false) && len(st.Conditions) == 0 {
-			public = append(public, i)
-			actions = append(actions, st.Actions...)
+		if !strings.EqualFold(st.Effect, inventory.Allow) || len(st.Conditions) > 0 ||
+			!(polEveryone(st.Principals, false) || len(st.NotPrincipals) > 0) {
+			continue
+		}
+		if len(st.NotResources) > 0 {
+			unmodeled = append(unmodeled, i)
+			continue
+		}
+		public = append(public, i)
+		actions = append(actions, st.Actions...)
+		if len(st.NotPrincipals) > 0 {
+			notPrincipal = append(notPrincipal, i)
 		}
 	}
 	evidence := map[string]any{"publicStatements": public, "statements": len(stmts)}
@@ -93,8 +113,20 @@ func checkS3PublicPolicy(policy inventory.Opt[[]inventory.Statement]) Result {
 		if granted == "" {
 			granted = "actions outside its NotAction list"
 		}
-		return Result{Status: Fail, Evidence: evidence, Message: fmt.Sprintf("bucket policy %s %s to everyone (Principal \"*\") without a condition",
-			polStatementsVerb(public, "allows", "allow"), granted)}
+		msg := fmt.Sprintf("bucket policy %s %s to everyone (Principal \"*\") without a condition", polStatementsVerb(public, "allows", "allow"), granted)
+		if len(notPrincipal) > 0 {
+			evidence["notPrincipalStatements"] = notPrincipal
+			msg = fmt.Sprintf("bucket policy %s %s to everyone without a condition", polStatementsVerb(public, "allows", "allow"), granted)
+			msg += fmt.Sprintf(" (%s NotPrincipal with Allow, which grants every principal not listed, anonymous users included)",
+				polStatementsVerb(notPrincipal, "uses", "use"))
+		}
+		return Result{Status: Fail, Evidence: evidence, Message: msg}
+	}
+	if len(unmodeled) > 0 {
+		evidence["unmodeledStatements"] = unmodeled
+		return Result{Status: Error, Evidence: evidence, Message: fmt.Sprintf(
+			"bucket policy %s everyone on every resource outside a NotResource list, which the evaluator does not model, so whether the bucket is public is unknown",
+			polStatementsVerb(unmodeled, "allows", "allow"))}
 	}
 	if len(stmts) == 0 {
 		return Result{Status: Pass, Evidence: evidence, Message: "the bucket has no policy"}

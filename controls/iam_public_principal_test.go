@@ -22,6 +22,18 @@ var _ = table(PublicPrincipal, func(t *testing.T) []checkCase {
 		{name: "s3 public among other principals", res: s3Bucket(s3Stmt("Allow", []string{"arn:aws:iam::222222222222:root", "*"}, []string{"s3:PutObject"})), want: Fail},
 		{name: "s3 everyone with org condition", res: s3Bucket(s3Stmt("Allow", everyone, read, orgOnly)), want: Pass},
 		{name: "s3 deny to everyone", res: s3Bucket(s3Stmt("Deny", everyone, []string{"s3:*"}, secureTransport("false"))), want: Pass},
+		{name: "s3 NotPrincipal allow is public", res: s3Bucket(inventory.Statement{Effect: "Allow", NotPrincipals: []string{"arn:aws:iam::111111111111:role/admin"},
+			Actions: read, Resources: []string{"arn:aws:s3:::acme-data/*"}}), want: Fail},
+		{name: "s3 NotPrincipal allow with a condition", res: s3Bucket(inventory.Statement{Effect: "Allow", NotPrincipals: []string{"arn:aws:iam::111111111111:role/admin"},
+			Actions: read, Resources: []string{"arn:aws:s3:::acme-data/*"}, Conditions: []inventory.Condition{orgOnly}}), want: Pass},
+		{name: "s3 NotPrincipal deny is no grant", res: s3Bucket(inventory.Statement{Effect: "Deny", NotPrincipals: []string{"arn:aws:iam::111111111111:role/admin"},
+			Actions: []string{"s3:*"}, Resources: []string{"*"}}), want: Pass},
+		{name: "s3 public allow over NotResource is not modelled", res: s3Bucket(inventory.Statement{Effect: "Allow", Principals: everyone,
+			Actions: read, NotResources: []string{"arn:aws:s3:::acme-data/private/*"}}), want: Error},
+		{name: "s3 public read beside an unmodelled NotResource allow", res: s3Bucket(s3Stmt("Allow", everyone, read), inventory.Statement{Effect: "Allow", Principals: everyone,
+			Actions: read, NotResources: []string{"arn:aws:s3:::acme-data/private/*"}}), want: Fail},
+		{name: "s3 public with an unknown condition operator is narrowed", res: s3Bucket(s3Stmt("Allow", everyone, read,
+			inventory.Condition{Operator: "IpAddressFuture", Key: "aws:SourceIp", Values: []string{"203.0.113.0/24"}})), want: Pass},
 		{name: "s3 policy unknown", res: s3Bucket(), want: Error},
 		{name: "s3 storage facet missing", res: inventory.Resource{Type: inventory.AWSBucket, ID: "b"}, want: Error},
 		// Azure storage accounts.
@@ -59,5 +71,14 @@ func TestIAMPublicPrincipalMessages(t *testing.T) {
 	}
 	if grants, _ := got.Evidence["publicGrants"].([]map[string]any); len(grants) != 1 || grants[0]["member"] != "allUsers" {
 		t.Errorf("Check(gcs public).Evidence[publicGrants] = %v, want allUsers", got.Evidence["publicGrants"])
+	}
+}
+
+func TestPublicPrincipalNotPrincipalMessage(t *testing.T) {
+	got := PublicPrincipal.Check(Env{Settings: DefaultSettings, Now: testNow}, s3Bucket(inventory.Statement{Effect: "Allow",
+		NotPrincipals: []string{"arn:aws:iam::111111111111:role/admin"}, Actions: []string{"s3:GetObject"}, Resources: []string{"arn:aws:s3:::acme-data/*"}}))
+	want := "bucket policy statement 0 allows s3:GetObject to everyone without a condition (statement 0 uses NotPrincipal with Allow, which grants every principal not listed, anonymous users included)"
+	if got.Status != Fail || got.Message != want {
+		t.Errorf("Check() = %q %q, want %q %q", got.Status, got.Message, Fail, want)
 	}
 }

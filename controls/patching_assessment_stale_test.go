@@ -22,10 +22,14 @@ var _ = table(PatchAssessmentStale, func(t *testing.T) []checkCase {
 		{name: "2 days past a 1-day setting", res: assessed(inventory.AzureVM, ago(2*day)), settings: Settings{PatchAssessmentMaxAgeDays: 1}, want: Fail},
 		{name: "never assessed", res: assessed(inventory.AzureVM, inventory.Known(time.Time{})), want: Fail},
 		{name: "assessment in the future of the snapshot", res: assessed(inventory.GCPInstance, ago(-time.Hour)), want: Pass},
-		{name: "stopped vm", res: patchVM(inventory.AWSInstance, inventory.VM{Running: inventory.False, PatchManaged: inventory.True, LastAssessed: ago(90 * day)}), want: NotApplicable},
+		{name: "stopped vm assessed 90 days ago", res: patchVM(inventory.AWSInstance, inventory.VM{Running: inventory.False, PatchManaged: inventory.True, LastAssessed: ago(90 * day)}), want: Fail},
+		{name: "stopped vm assessed yesterday", res: patchVM(inventory.AWSInstance, inventory.VM{State: "stopped", Running: inventory.False, PatchManaged: inventory.False, LastAssessed: ago(day)}), want: Pass},
+		{name: "agent offline, assessed 20 days ago", res: patchVM(inventory.AWSInstance, inventory.VM{Running: inventory.True, PatchManaged: inventory.False, LastAssessed: ago(20 * day)}), want: Fail},
+		{name: "stopped managed node never assessed", res: patchVM(inventory.AWSInstance, inventory.VM{Running: inventory.False, PatchManaged: inventory.False, LastAssessed: inventory.Known(time.Time{})}), want: Fail},
+		{name: "stopped vm, assessment time unknown", res: patchVM(inventory.AWSInstance, inventory.VM{Running: inventory.False, PatchManaged: inventory.True}), want: Error},
 		{name: "unmanaged vm", res: patchVM(inventory.AWSInstance, inventory.VM{Running: inventory.True, PatchManaged: inventory.False}), want: NotApplicable},
 		{name: "assessment time unknown", res: assessed(inventory.AWSInstance, inventory.Time{}), want: Error},
-		{name: "power state unknown", res: patchVM(inventory.AzureVM, inventory.VM{PatchManaged: inventory.True, LastAssessed: ago(day)}), want: Error},
+		{name: "power state unknown, assessed yesterday", res: patchVM(inventory.AzureVM, inventory.VM{PatchManaged: inventory.True, LastAssessed: ago(day)}), want: Pass},
 		{name: "vm facet missing", res: inventory.Resource{Type: inventory.AzureVM, ID: "vm-1"}, want: Error},
 	}
 })
@@ -43,6 +47,12 @@ func TestPatchingAssessmentStaleUsesEnvNow(t *testing.T) {
 	want := "AWS Systems Manager last assessed the VM 10 days ago (2020-03-01), more than the 7 days allowed"
 	if got.Status != Fail || got.Message != want {
 		t.Errorf("Check() = %q %q, want %q %q", got.Status, got.Message, Fail, want)
+	}
+	stopped := patchVM(inventory.AWSInstance, inventory.VM{State: "stopped", Running: inventory.False, PatchManaged: inventory.False, LastAssessed: inventory.Known(then)})
+	got = PatchAssessmentStale.Check(Env{Settings: DefaultSettings, Now: then.Add(10 * 24 * time.Hour)}, stopped)
+	want = "AWS Systems Manager last assessed the VM 10 days ago (2020-03-01), more than the 7 days allowed; the VM is stopped"
+	if got.Status != Fail || got.Message != want {
+		t.Errorf("Check(stopped) = %q %q, want %q %q", got.Status, got.Message, Fail, want)
 	}
 	if got := PatchAssessmentStale.Check(Env{Settings: DefaultSettings}, res); got.Status != Error {
 		t.Errorf("Check() without a scan time = %q, want %q", got.Status, Error)

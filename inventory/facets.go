@@ -173,6 +173,13 @@ type Key struct {
 	RotationPeriodDays Int `json:"rotationPeriodDays,omitzero"`
 	// Symmetric keys are the ones automatic rotation applies to.
 	Symmetric Bool `json:"symmetric,omitzero"`
+	// AutoRotatable is false for keys the provider cannot rotate by
+	// itself however it is configured: imported key material, keys in a
+	// custom or external key store.
+	AutoRotatable Bool `json:"autoRotatable,omitzero"`
+	// Origin is where the key material comes from, in the provider's
+	// words (AWS: AWS_KMS, EXTERNAL, AWS_CLOUDHSM, EXTERNAL_KEY_STORE).
+	Origin string `json:"origin,omitempty"`
 }
 
 // TLSEndpoint is something that terminates TLS for clients: a load
@@ -205,6 +212,17 @@ type Identity struct {
 	PasswordLastChanged Time `json:"passwordLastChanged,omitzero"`
 	// Keys is unknown when the key list could not be read.
 	Keys Opt[[]AccessKey] `json:"keys,omitzero"`
+	// SigningCertificates: the identity has an active X.509 signing
+	// certificate (AWS root and IAM users).
+	SigningCertificates Bool `json:"signingCertificates,omitzero"`
+	// CentrallyManaged: the organization manages this account's root
+	// credentials centrally (AWS Organizations' RootCredentialsManagement
+	// feature), so it can remove them and nobody needs to hold them.
+	CentrallyManaged Bool `json:"centrallyManaged,omitzero"`
+	// SourceConflicts says where the sources the scanner read disagree
+	// (a credential report older than the live account summary), and
+	// which one the fields follow.
+	SourceConflicts []string `json:"sourceConflicts,omitempty"`
 }
 
 // AccessKey is a long-lived credential of an identity.
@@ -239,11 +257,17 @@ type Policy struct {
 type Statement struct {
 	Effect string `json:"effect"`
 	// Principals is nil for identity policies; "*" means everyone.
-	Principals []string    `json:"principals,omitempty"`
-	Actions    []string    `json:"actions,omitempty"`
-	NotActions []string    `json:"notActions,omitempty"`
-	Resources  []string    `json:"resources,omitempty"`
-	Conditions []Condition `json:"conditions,omitempty"`
+	Principals []string `json:"principals,omitempty"`
+	// NotPrincipals are the principals a statement excepts: it applies to
+	// every other principal, anonymous ones included.
+	NotPrincipals []string `json:"notPrincipals,omitempty"`
+	Actions       []string `json:"actions,omitempty"`
+	NotActions    []string `json:"notActions,omitempty"`
+	Resources     []string `json:"resources,omitempty"`
+	// NotResources are the resources a statement excepts: it applies to
+	// every other resource.
+	NotResources []string    `json:"notResources,omitempty"`
+	Conditions   []Condition `json:"conditions,omitempty"`
 }
 
 // Condition is one condition of a statement, e.g. Bool

@@ -115,6 +115,9 @@ type Resource struct {
 	ID     string            `json:"id"`
 	Name   string            `json:"name,omitempty"`
 	Tags   map[string]string `json:"tags,omitempty"`
+	// TagsUnknown: the resource's tags could not be read, so Tags is
+	// empty without meaning the resource has none.
+	TagsUnknown bool `json:"tagsUnknown,omitempty"`
 
 	Firewall          *FirewallRules     `json:"firewall,omitempty"`
 	Network           *Network           `json:"network,omitempty"`

@@ -46,7 +46,7 @@ func sgIn(account string) inventory.Resource {
 
 func evalInventory() *inventory.Inventory {
 	root := res(inventory.AWS, "111111111111", "", inventory.AWSRoot, "arn:aws:iam::111111111111:root", nil)
-	root.Identity = &inventory.Identity{Kind: inventory.IdentityRoot, MFAEnabled: inventory.False}
+	root.Identity = &inventory.Identity{Kind: inventory.IdentityRoot, MFAEnabled: inventory.False, PasswordEnabled: inventory.True}
 	rds := res(inventory.AWS, "111111111111", "eu-central-1", inventory.AWSDBInstance, "db-1", nil)
 	rds.Upgrade = &inventory.ManagedUpgrade{AutoUpgrade: inventory.False, Engine: "postgres"}
 	rds.Database = &inventory.Database{Engine: "postgres"}

@@ -56,6 +56,10 @@ var ownershipControls = []*controls.Control{
 		Severity:    controls.Medium,
 		Rationale:   "When the resource's ownership tag and the declaration name different parties, people reading either one act on the wrong owner.",
 		Remediation: "Correct the resource's ownership tag, or the declaration entry that decided ownership, so that both name the same party.",
+		Notes: "Compared per domain the declaration assigns to a customer or MSP party, when the declaration sets ownershipTag. " +
+			"A resource whose tags could not be read (a tag call refused or failed, such as kms:ListResourceTags, s3:GetBucketTagging " +
+			"or elasticloadbalancing:DescribeTags) gets this finding with status error, saying so, rather than none: an unread tag " +
+			"is no agreement. It counts in ownaudit_ownership_findings like a conflict until the tags can be read again.",
 	},
 	{
 		ID:          OwnershipUnusedScope,
@@ -219,7 +223,16 @@ func cellFindings(d *declaration.Declaration, r inventory.Resource, cell control
 	// resource; a domain the provider is declared to own is not compared,
 	// since nobody tags a resource with its cloud provider.
 	if d.OwnershipTag != "" && assigned && owner.Role != controls.Provider {
-		if v, ok := r.Tags[d.OwnershipTag]; ok && v != owner.Party {
+		if r.TagsUnknown {
+			// A failed tag read is no agreement: the verdict stays open.
+			c := ownershipControl(OwnershipTagConflict)
+			f := ownershipFinding(c, cell.Domain, "", ref, owner, expected,
+				fmt.Sprintf("the tags of %s %q could not be read, so whether its %s tag agrees with the declaration, which assigns %s to %q, is unknown",
+					r.Type, r.ID, d.OwnershipTag, cell.Domain, owner.Party),
+				map[string]any{"tag": d.OwnershipTag, "unknown": "tags", "declaredParty": owner.Party})
+			f.Status = controls.Error
+			out = append(out, f)
+		} else if v, ok := r.Tags[d.OwnershipTag]; ok && v != owner.Party {
 			c := ownershipControl(OwnershipTagConflict)
 			out = append(out, ownershipFinding(c, cell.Domain, "", ref, owner, expected,
 				fmt.Sprintf("tag %s=%q on %s %q names another party than the declaration, which assigns %s to %q",
@@ -295,7 +308,8 @@ func entryOwner(d *declaration.Declaration, i int, domain inventory.Domain) *Res
 	return responsible(d, e.Controls[ids[0]], i, ViaControls)
 }
 
-// ownershipFinding builds one failing ownership finding. Several ownership
+// ownershipFinding builds one failing ownership finding (the caller makes
+// it an error where its input could not be read). Several ownership
 // findings of one kind can concern the same resource (one per domain, one
 // per overridden control), so the domain and control are part of the id.
 func ownershipFinding(c *controls.Control, domain inventory.Domain, control string, ref ResourceRef, owner *Responsible, expected []controls.Role, msg string, ev map[string]any) Finding {

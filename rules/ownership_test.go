@@ -295,6 +295,45 @@ func TestOwnershipTagConflict(t *testing.T) {
 			t.Errorf("tag_conflict finding = %+v, want none without ownershipTag", f)
 		}
 	})
+	t.Run("tags that could not be read", func(t *testing.T) {
+		unread := func(id, typ string) inventory.Resource {
+			r := res(inventory.AWS, "111111111111", "eu-central-1", typ, id, nil)
+			r.TagsUnknown = true
+			return r
+		}
+		decl := &declaration.Declaration{Parties: testParties, Responsibilities: entries, OwnershipTag: "responsible-party"}
+		for _, tc := range []struct {
+			name   string
+			res    inventory.Resource
+			domain inventory.Domain
+			want   controls.Status // "" for no finding
+		}{
+			{"tag names another party", sgOther, inventory.Firewall, controls.Fail},
+			{"tag agrees", sgSame, inventory.Firewall, ""},
+			{"tags read, no ownership tag", sgNone, inventory.Firewall, ""},
+			{"tags unread", unread("sg-9", inventory.AWSSecurityGroup), inventory.Firewall, controls.Error},
+			{"tags unread, another domain", unread("sg-9", inventory.AWSSecurityGroup), inventory.Patching, ""},
+			{"tags unread, a provider-owned domain", unread("db-9", inventory.AWSDBInstance), inventory.Patching, ""},
+			{"tags unread, a customer-side domain of the same resource", unread("db-9", inventory.AWSDBInstance), inventory.Firewall, ""},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				f := findingFor(ownershipOf(decl, tc.res), OwnershipTagConflict, tc.res.ID, tc.domain)
+				var got controls.Status
+				if f != nil {
+					got = f.Status
+				}
+				if got != tc.want {
+					t.Fatalf("tag_conflict on %s/%s = %q, want %q", tc.res.ID, tc.domain, got, tc.want)
+				}
+				if tc.want == controls.Error {
+					want := `the tags of aws.ec2.security_group "sg-9" could not be read, so whether its responsible-party tag agrees with the declaration, which assigns firewall to "claranet", is unknown`
+					if f.Message != want || f.Evidence["unknown"] != "tags" {
+						t.Errorf("finding = %q %v, want %q with unknown tags in the evidence", f.Message, f.Evidence, want)
+					}
+				}
+			})
+		}
+	})
 }
 
 func TestOwnershipUnusedScope(t *testing.T) {

@@ -91,6 +91,18 @@ func writeControls(w io.Writer, format string) error {
 		for _, c := range ownership {
 			fmt.Fprintf(w, "| `%s` | ownership | %s | all | %s | any | |\n", c.ID, c.Severity, c.Title)
 		}
+		// How each control reaches its verdict where that needs saying.
+		first := true
+		for _, c := range append(catalogue, ownership...) {
+			if c.Notes == "" {
+				continue
+			}
+			if first {
+				fmt.Fprint(w, "\n## How verdicts are reached\n")
+				first = false
+			}
+			fmt.Fprintf(w, "\n### `%s`\n\n%s\n", c.ID, c.Notes)
+		}
 		return nil
 	default:
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)

@@ -17,12 +17,13 @@ import (
 // account data. The credential report is generated over several calls, as
 // AWS does, so scanners have to poll.
 var iamOps = map[string]awsHandler{
-	"GenerateCredentialReport": iamGenerateCredentialReport,
-	"GetCredentialReport":      iamGetCredentialReport,
-	"GetAccountPasswordPolicy": iamGetAccountPasswordPolicy,
-	"GetAccountSummary":        iamGetAccountSummary,
-	"ListPolicies":             iamListPolicies,
-	"GetPolicyVersion":         iamGetPolicyVersion,
+	"GenerateCredentialReport":  iamGenerateCredentialReport,
+	"GetCredentialReport":       iamGetCredentialReport,
+	"GetAccountPasswordPolicy":  iamGetAccountPasswordPolicy,
+	"GetAccountSummary":         iamGetAccountSummary,
+	"ListPolicies":              iamListPolicies,
+	"GetPolicyVersion":          iamGetPolicyVersion,
+	"ListOrganizationsFeatures": iamListOrganizationsFeatures,
 }
 
 // iamEpoch dates what the world gives no date for (policy creation, the
@@ -92,10 +93,22 @@ func credentialReport(account string, iam *IAM) []byte {
 	w := csv.NewWriter(&buf)
 	_ = w.Write(credentialReportHeader)
 	root := iam.Root
+	mfa := root.MFA
+	if root.ReportMFA != nil {
+		mfa = *root.ReportMFA
+	}
+	lastUsed := credReportTimeOr(root.PasswordLastUsed, "N/A")
+	if root.NoPassword {
+		lastUsed = "N/A"
+	}
 	row := []string{"<root_account>", "arn:aws:iam::" + account + ":root", credReportTime(root.Created),
-		"not_supported", credReportTimeOr(root.PasswordLastUsed, "N/A"), "not_supported", "not_supported", credReportBool(root.MFA)}
+		"not_supported", lastUsed, "not_supported", "not_supported", credReportBool(mfa)}
 	row = append(row, credReportKeys(root.AccessKeys)...)
-	_ = w.Write(append(row, credReportCerts...))
+	certs := credReportCerts
+	if root.SigningCertificate {
+		certs = []string{"true", credReportTime(root.Created), "false", "N/A"}
+	}
+	_ = w.Write(append(row, certs...))
 	for _, u := range iam.Users {
 		lastUsed, changed, next := "N/A", "N/A", "N/A"
 		if u.Password {
@@ -118,7 +131,8 @@ func credentialReport(account string, iam *IAM) []byte {
 	return buf.Bytes()
 }
 
-// credReportCerts are the signing certificate columns; the world has none.
+// credReportCerts are the signing certificate columns of an identity
+// without certificates.
 var credReportCerts = []string{"false", "N/A", "false", "N/A"}
 
 // credReportKeys renders the two access key slots.
@@ -212,8 +226,8 @@ func iamGetAccountSummary(c *awsCall) {
 		{"AccessKeysPerUserQuota", 2},
 		{"AccountAccessKeysPresent", iamFlag(len(iam.Root.AccessKeys) > 0)},
 		{"AccountMFAEnabled", iamFlag(iam.Root.MFA)},
-		{"AccountPasswordPresent", 1},
-		{"AccountSigningCertificatesPresent", 0},
+		{"AccountPasswordPresent", iamFlag(!iam.Root.NoPassword)},
+		{"AccountSigningCertificatesPresent", iamFlag(iam.Root.SigningCertificate)},
 		{"AttachedPoliciesPerGroupQuota", 10},
 		{"AttachedPoliciesPerRoleQuota", 10},
 		{"AttachedPoliciesPerUserQuota", 10},
@@ -369,4 +383,33 @@ func iamEscapeDocument(s string) string {
 		}
 	}
 	return b.String()
+}
+
+// iamListOrganizationsFeatures lists the organization's centralized root
+// access features. IAM answers only the management account (or a
+// delegated administrator, which the world does not model); a member gets
+// AccountNotManagementOrDelegatedAdministratorException, an account
+// outside any organization OrganizationNotFoundException.
+func iamListOrganizationsFeatures(c *awsCall) {
+	org := c.s.world.AWS.Organization
+	switch {
+	case org == nil:
+		c.Fail(http.StatusBadRequest, "OrganizationNotFoundException", "The request was rejected because no organization is associated with your account.")
+		return
+	case c.Account != org.Management:
+		c.Fail(http.StatusBadRequest, "AccountNotManagementOrDelegatedAdministratorException",
+			"The request was rejected because the account making the request is not the management account or delegated administrator account for centralized root access.")
+		return
+	}
+	var features []string
+	if org.RootCredentialsManagement {
+		features = append(features, "RootCredentialsManagement")
+	}
+	if org.RootSessions {
+		features = append(features, "RootSessions")
+	}
+	c.XML(struct {
+		OrganizationID  string   `xml:"OrganizationId"`
+		EnabledFeatures []string `xml:"EnabledFeatures>member"`
+	}{"o-sim", features})
 }

@@ -290,6 +290,7 @@ func kmsDescribeKey(c *awsCall) {
 		KeyState              string
 		DeletionDate          float64 `json:",omitempty"`
 		Origin                string
+		CustomKeyStoreID      string `json:"CustomKeyStoreId,omitempty"`
 		KeyManager            string
 		KeySpec               string
 		CustomerMasterKeySpec string
@@ -303,6 +304,7 @@ func kmsDescribeKey(c *awsCall) {
 		CreationDate: float64(k.created().Unix()), Enabled: k.state() == kmsStateEnabled,
 		Description: k.Description, KeyUsage: k.usage(), KeyState: k.state(), Origin: k.origin(),
 		KeyManager: k.manager(), KeySpec: k.spec(), CustomerMasterKeySpec: k.spec(), MultiRegion: k.MultiRegion,
+		CustomKeyStoreID: k.CustomKeyStore,
 	}
 	if k.state() == kmsStatePendingDelete {
 		when := k.DeletionDate
@@ -357,6 +359,9 @@ func kmsGetKeyRotationStatus(c *awsCall) {
 		out.RotationPeriodInDays = k.RotationPeriodDays
 		if out.RotationPeriodInDays == 0 {
 			out.RotationPeriodInDays = kmsDefaultRotationDays
+		}
+		if k.OmitRotationPeriod {
+			out.RotationPeriodInDays = 0
 		}
 	}
 	c.JSON(out)

@@ -37,6 +37,11 @@ type Organization struct {
 	Management string       `yaml:"management"`
 	Members    []OrgAccount `yaml:"members"`
 	PageSize   int          `yaml:"pageSize"` // default page size of ListAccounts
+	// RootCredentialsManagement and RootSessions are the centralized root
+	// access features IAM lists for the organization
+	// (iam:ListOrganizationsFeatures).
+	RootCredentialsManagement bool `yaml:"rootCredentialsManagement"`
+	RootSessions              bool `yaml:"rootSessions"`
 }
 
 // OrgAccount is one account as Organizations lists it.
@@ -260,15 +265,22 @@ type DBInstance struct {
 // KMSKey is a KMS key. AWS-managed keys (KeyManager AWS) are listed too,
 // as ListKeys does.
 type KMSKey struct {
-	ID                 string    `yaml:"id"`
-	Description        string    `yaml:"description"`
-	KeyManager         string    `yaml:"keyManager"` // CUSTOMER (default) or AWS
-	KeySpec            string    `yaml:"keySpec"`    // SYMMETRIC_DEFAULT (default), RSA_2048, ...
-	KeyState           string    `yaml:"keyState"`   // Enabled (default), Disabled, PendingDeletion
-	Origin             string    `yaml:"origin"`     // AWS_KMS (default), EXTERNAL, ...
-	Rotation           bool      `yaml:"rotation"`
-	RotationPeriodDays int       `yaml:"rotationPeriodDays"`
-	Created            time.Time `yaml:"created"`
+	ID                 string `yaml:"id"`
+	Description        string `yaml:"description"`
+	KeyManager         string `yaml:"keyManager"` // CUSTOMER (default) or AWS
+	KeySpec            string `yaml:"keySpec"`    // SYMMETRIC_DEFAULT (default), RSA_2048, ...
+	KeyState           string `yaml:"keyState"`   // Enabled (default), Disabled, PendingDeletion
+	Origin             string `yaml:"origin"`     // AWS_KMS (default), EXTERNAL, ...
+	Rotation           bool   `yaml:"rotation"`
+	RotationPeriodDays int    `yaml:"rotationPeriodDays"`
+	// OmitRotationPeriod answers GetKeyRotationStatus without
+	// RotationPeriodInDays, as KMS did before custom rotation periods.
+	OmitRotationPeriod bool `yaml:"omitRotationPeriod"`
+	// CustomKeyStore is the id of the custom key store holding the key
+	// (DescribeKey's CustomKeyStoreId); set it with origin AWS_CLOUDHSM or
+	// EXTERNAL_KEY_STORE.
+	CustomKeyStore string    `yaml:"customKeyStore"`
+	Created        time.Time `yaml:"created"`
 	// DeletionDate is when a PendingDeletion key goes; 30 days after
 	// Created when unset.
 	DeletionDate time.Time `yaml:"deletionDate"`
@@ -359,6 +371,14 @@ type Root struct {
 	MFA              bool        `yaml:"mfa"`
 	PasswordLastUsed *time.Time  `yaml:"passwordLastUsed"`
 	AccessKeys       []AccessKey `yaml:"accessKeys"`
+	// NoPassword: root has no password, as after Organizations' central
+	// root credential management deleted it (AccountPasswordPresent 0).
+	NoPassword bool `yaml:"noPassword"`
+	// SigningCertificate: root has an active X.509 signing certificate.
+	SigningCertificate bool `yaml:"signingCertificate"`
+	// ReportMFA is what a credential report generated before a change says
+	// of root's MFA (mfa_active), when it lags the live account summary.
+	ReportMFA *bool `yaml:"reportMfa"`
 }
 
 // User is an IAM user.

@@ -17,6 +17,7 @@ import (
 	"log/slog"
 	"net/http"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -33,6 +34,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
+	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/organizations"
 	"github.com/aws/aws-sdk-go-v2/service/rds"
@@ -114,6 +116,10 @@ type account struct {
 	Name    string
 	Regions []string
 	cfg     sdk.Config
+	// rootCentral is whether the organization manages the account's root
+	// credentials centrally; unknown outside an organization scan or when
+	// IAM would not say.
+	rootCentral inventory.Bool
 	// err is why the account cannot be scanned (the role could not be
 	// assumed, regions could not be listed).
 	err       error
@@ -267,9 +273,17 @@ func (e *env) resolve(ctx context.Context, t scanners.Target, out *scanners.Sink
 	assumeRole, externalID := t.Params[paramAssumeRole], t.Params[paramExternalID]
 	switch {
 	case t.Group == groupOrganization:
-		members, err := e.listAccounts(ctx, base)
+		members, management, err := e.listAccounts(ctx, base)
 		if err != nil {
 			return nil, err
+		}
+		central := e.rootCredentialsManagement(ctx, base)
+		for _, a := range members {
+			// Central root management covers the members only; the
+			// management account keeps its root credentials.
+			if a.ID != management {
+				a.rootCentral = central
+			}
 		}
 		role := t.Params[paramAssumeRoleName]
 		if role == "" {
@@ -332,17 +346,23 @@ func (e *env) resolve(ctx context.Context, t scanners.Target, out *scanners.Sink
 	return accts, nil
 }
 
-// listAccounts lists the organization's members that can be scanned.
-func (e *env) listAccounts(ctx context.Context, base sdk.Config) ([]*account, error) {
+// listAccounts lists the organization's members that can be scanned, and
+// the management account's id, which every member's ARN carries
+// (arn:aws:organizations::<management>:account/o-.../<id>).
+func (e *env) listAccounts(ctx context.Context, base sdk.Config) ([]*account, string, error) {
 	client := organizations.NewFromConfig(e.instrument(base, "organization"))
 	var out []*account
+	management := ""
 	p := organizations.NewListAccountsPaginator(client, &organizations.ListAccountsInput{})
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
 		if err != nil {
-			return nil, fmt.Errorf("list the organization's accounts: organizations:ListAccounts: %w", err)
+			return nil, "", fmt.Errorf("list the organization's accounts: organizations:ListAccounts: %w", err)
 		}
 		for _, a := range page.Accounts {
+			if management == "" {
+				management = accountFromARN(sdk.ToString(a.Arn))
+			}
 			state := string(a.State)
 			if state == "" {
 				state = string(a.Status) // older answers only carry Status
@@ -353,7 +373,24 @@ func (e *env) listAccounts(ctx context.Context, base sdk.Config) ([]*account, er
 			out = append(out, &account{ID: sdk.ToString(a.Id), Name: sdk.ToString(a.Name)})
 		}
 	}
-	return out, nil
+	return out, management, nil
+}
+
+// rootCredentialsManagement asks IAM, with the management account's
+// credentials, whether the organization manages its members' root
+// credentials centrally. It only explains a root user without
+// credentials, which the account summary shows by itself, so a refusal
+// (not the management account, the feature's service access not enabled,
+// access denied) leaves it unknown rather than making the scan partial.
+func (e *env) rootCredentialsManagement(ctx context.Context, base sdk.Config) inventory.Bool {
+	out, err := iam.NewFromConfig(e.instrument(base, "organization")).ListOrganizationsFeatures(ctx, &iam.ListOrganizationsFeaturesInput{})
+	if err != nil {
+		if e.o.Logger != nil {
+			e.o.Logger.Debug("centralized root access features not read", "operation", "iam:ListOrganizationsFeatures", "error", errorMessage("iam:ListOrganizationsFeatures", err))
+		}
+		return inventory.Bool{}
+	}
+	return inventory.Known(slices.Contains(out.EnabledFeatures, iamtypes.FeatureTypeRootCredentialsManagement))
 }
 
 // assume gives a credentials for roleARN, checking at once that the role

@@ -257,25 +257,30 @@ func (s *encryptionScan) key(ctx context.Context, client *kms.Client, region str
 	if spec != "" {
 		key.Symmetric = inventory.Known(symmetric)
 	}
+	key.Origin = string(m.Origin)
+	customStore := sdk.ToString(m.CustomKeyStoreId) != "" ||
+		m.Origin == kmstypes.OriginTypeAwsCloudhsm || m.Origin == kmstypes.OriginTypeExternalKeyStore
 	switch {
+	case symmetric && (customStore || m.Origin == kmstypes.OriginTypeExternal):
+		// KMS rotates only key material it generated in its own key
+		// store: imported material and custom key stores are rotated by
+		// hand (new material, or a new key behind the alias) or not at
+		// all, whatever a rotation setting would say.
+		key.AutoRotatable = inventory.False
 	case symmetric && m.Origin == kmstypes.OriginTypeAwsKms && m.KeyState == kmstypes.KeyStateEnabled:
 		s.rotation(ctx, client, region, arn, key)
-	case symmetric && m.Origin != kmstypes.OriginTypeAwsKms:
-		// KMS rotates only key material it generated: imported material
-		// and custom key stores are rotated by hand or not at all.
-		key.RotationEnabled = inventory.False
 	}
 	// Other keys are left without a rotation setting: asymmetric and HMAC
 	// keys cannot rotate automatically, and disabled keys and keys pending
 	// deletion are skipped by the control by their state.
 	r.Key = key
-	r.Tags = s.keyTags(ctx, client, region, arn)
+	r.Tags, r.TagsUnknown = s.keyTags(ctx, client, region, arn)
 	return &r, string(m.KeyManager), true
 }
 
-// keyTags reads a customer-managed key's tags; nil when it has none or
-// they could not be read.
-func (s *encryptionScan) keyTags(ctx context.Context, client *kms.Client, region, arn string) map[string]string {
+// keyTags reads a customer-managed key's tags; nil when it has none, and
+// nil with unknown true when they could not be read.
+func (s *encryptionScan) keyTags(ctx context.Context, client *kms.Client, region, arn string) (tagMap map[string]string, unknown bool) {
 	var list []kmstypes.Tag
 	p := kms.NewListResourceTagsPaginator(client, &kms.ListResourceTagsInput{KeyId: sdk.String(arn)},
 		func(o *kms.ListResourceTagsPaginatorOptions) { o.Limit = kmsTagPageSize })
@@ -285,11 +290,11 @@ func (s *encryptionScan) keyTags(ctx context.Context, client *kms.Client, region
 			// Part of a key's tags could match a declaration entry the
 			// whole set would not: none rather than some.
 			s.fail(region, "kms:ListResourceTags", []string{inventory.AWSKMSKey}, err)
-			return nil
+			return nil, true
 		}
 		list = append(list, page.Tags...)
 	}
-	return tags(list, func(t kmstypes.Tag) (*string, *string) { return t.TagKey, t.TagValue })
+	return tags(list, func(t kmstypes.Tag) (*string, *string) { return t.TagKey, t.TagValue }), false
 }
 
 // rotation reads a key's automatic rotation setting into key.
@@ -298,11 +303,15 @@ func (s *encryptionScan) rotation(ctx context.Context, client *kms.Client, regio
 	switch {
 	case errorCode(err) == "UnsupportedOperationException":
 		// KMS says this key cannot rotate automatically.
-		key.RotationEnabled = inventory.False
+		key.AutoRotatable = inventory.False
 	case err != nil:
 		s.fail(region, "kms:GetKeyRotationStatus", []string{inventory.AWSKMSKey}, err)
 	default:
+		key.AutoRotatable = inventory.True
 		key.RotationEnabled = inventory.Known(rot.KeyRotationEnabled)
+		// KMS leaves RotationPeriodInDays out of answers for keys whose
+		// rotation was enabled before custom periods existed; the
+		// control applies AWS's default then, and says so.
 		if rot.KeyRotationEnabled && rot.RotationPeriodInDays != nil {
 			key.RotationPeriodDays = inventory.Known(int(*rot.RotationPeriodInDays))
 		}
@@ -417,9 +426,12 @@ func (s *encryptionScan) listeners(ctx context.Context, region string) {
 		lbs = append(lbs, page.LoadBalancers...)
 	}
 
-	var lbTags map[string]map[string]string // by load balancer ARN
+	var (
+		lbTags     map[string]map[string]string // by load balancer ARN
+		lbTagsLost map[string]bool              // load balancers whose tags could not be read
+	)
 	tagRead := s.fetches(region)
-	tagRead.Go(func() { lbTags = s.loadBalancerTags(ctx, client, region, lbs) })
+	tagRead.Go(func() { lbTags, lbTagsLost = s.loadBalancerTags(ctx, client, region, lbs) })
 
 	type listener struct {
 		lb, lbARN string
@@ -461,7 +473,7 @@ func (s *encryptionScan) listeners(ctx context.Context, region string) {
 	for _, l := range listeners {
 		r := s.resource(region, inventory.AWSListener, sdk.ToString(l.l.ListenerArn))
 		r.Name = l.lb + ":" + strconv.Itoa(int(sdk.ToInt32(l.l.Port)))
-		r.Tags = maps.Clone(lbTags[l.lbARN])
+		r.Tags, r.TagsUnknown = maps.Clone(lbTags[l.lbARN]), lbTagsLost[l.lbARN]
 		tls := &inventory.TLSEndpoint{Protocol: string(l.l.Protocol), Policy: sdk.ToString(l.l.SslPolicy)}
 		if v, ok := minimum[tls.Policy]; ok && tls.Policy != "" {
 			tls.MinTLSVersion = inventory.Known(v)
@@ -474,9 +486,10 @@ func (s *encryptionScan) listeners(ctx context.Context, region string) {
 
 // loadBalancerTags reads the load balancers' tags, elbTagBatch a call,
 // by load balancer ARN. A batch that could not be read leaves its load
-// balancers out of the map, and so their listeners untagged.
-func (s *encryptionScan) loadBalancerTags(ctx context.Context, client *elbv2.Client, region string, lbs []elbtypes.LoadBalancer) map[string]map[string]string {
-	out := map[string]map[string]string{}
+// balancers out of the map, and so their listeners untagged, and names
+// them in lost, so their listeners say their tags are unknown.
+func (s *encryptionScan) loadBalancerTags(ctx context.Context, client *elbv2.Client, region string, lbs []elbtypes.LoadBalancer) (out map[string]map[string]string, lost map[string]bool) {
+	out, lost = map[string]map[string]string{}, map[string]bool{}
 	for lo := 0; lo < len(lbs); lo += elbTagBatch {
 		var arns []string
 		for _, lb := range lbs[lo:min(lo+elbTagBatch, len(lbs))] {
@@ -485,6 +498,9 @@ func (s *encryptionScan) loadBalancerTags(ctx context.Context, client *elbv2.Cli
 		res, err := client.DescribeTags(ctx, &elbv2.DescribeTagsInput{ResourceArns: arns})
 		if err != nil {
 			s.fail(region, "elasticloadbalancing:DescribeTags", []string{inventory.AWSListener}, err)
+			for _, arn := range arns {
+				lost[arn] = true
+			}
 			continue
 		}
 		for _, d := range res.TagDescriptions {
@@ -493,7 +509,7 @@ func (s *encryptionScan) loadBalancerTags(ctx context.Context, client *elbv2.Cli
 			}
 		}
 	}
-	return out
+	return out, lost
 }
 
 // sslPolicies returns the lowest TLS version each named policy accepts;
@@ -680,6 +696,7 @@ func (s *encryptionScan) bucket(ctx context.Context, client *s3.Client, region, 
 		// S3's answer for a bucket without tags.
 	case err != nil:
 		s.fail(region, "s3:GetBucketTagging", []string{inventory.AWSBucket}, err)
+		r.TagsUnknown = true
 	default:
 		r.Tags = tags(tagging.TagSet, func(t s3types.Tag) (*string, *string) { return t.Key, t.Value })
 	}

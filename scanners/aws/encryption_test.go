@@ -226,17 +226,17 @@ func TestEncryptionScan(t *testing.T) {
 			key  inventory.Key
 		}{
 			encKey(central, "cmk-rot"): {"orders-db", inventory.Key{KeyManager: customer, State: "Enabled", RotationEnabled: inventory.True,
-				RotationPeriodDays: inventory.Known(365), Symmetric: inventory.True}},
+				RotationPeriodDays: inventory.Known(365), Symmetric: inventory.True, AutoRotatable: inventory.True, Origin: "AWS_KMS"}},
 			encKey(central, "cmk-norot"): {"legacy", inventory.Key{KeyManager: customer, State: "Enabled", RotationEnabled: inventory.False,
-				Symmetric: inventory.True}},
+				Symmetric: inventory.True, AutoRotatable: inventory.True, Origin: "AWS_KMS"}},
 			encKey(central, "cmk-730"): {"", inventory.Key{KeyManager: customer, State: "Enabled", RotationEnabled: inventory.True,
-				RotationPeriodDays: inventory.Known(730), Symmetric: inventory.True}},
+				RotationPeriodDays: inventory.Known(730), Symmetric: inventory.True, AutoRotatable: inventory.True, Origin: "AWS_KMS"}},
 			// Asymmetric: no rotation read, so no setting, and the control
 			// leaves it out by its symmetry.
-			encKey(central, "cmk-rsa"):   {"", inventory.Key{KeyManager: customer, State: "Enabled", Symmetric: inventory.False}},
-			encKey(central, "cmk-going"): {"", inventory.Key{KeyManager: customer, State: "PendingDeletion", Symmetric: inventory.True}},
+			encKey(central, "cmk-rsa"):   {"", inventory.Key{KeyManager: customer, State: "Enabled", Symmetric: inventory.False, Origin: "AWS_KMS"}},
+			encKey(central, "cmk-going"): {"", inventory.Key{KeyManager: customer, State: "PendingDeletion", Symmetric: inventory.True, Origin: "AWS_KMS"}},
 			encKey(west, "cmk-west"): {"", inventory.Key{KeyManager: customer, State: "Enabled", RotationEnabled: inventory.True,
-				RotationPeriodDays: inventory.Known(365), Symmetric: inventory.True}},
+				RotationPeriodDays: inventory.Known(365), Symmetric: inventory.True, AutoRotatable: inventory.True, Origin: "AWS_KMS"}},
 		}
 		got := map[string]bool{}
 		for id, r := range keys {
@@ -802,6 +802,180 @@ func TestBucketRegion(t *testing.T) {
 	} {
 		if got := bucketRegion(tc.constraint); got != tc.want {
 			t.Errorf("bucketRegion(%q) = %q, want %q", tc.constraint, got, tc.want)
+		}
+	}
+}
+
+// TestEncryptionScanKeyOrigins reads keys KMS cannot rotate by itself and
+// a rotation status without a period, through the SDK, and checks the
+// verdicts the rotation control gives them.
+func TestEncryptionScanKeyOrigins(t *testing.T) {
+	_, o := startSim(t, `
+aws:
+  accessKeys: {AKIASIMULATOR0000001: "111111111111"}
+  accounts:
+    - id: "111111111111"
+      regions:
+        eu-central-1:
+          keys:
+            - {id: cmk-imported, origin: EXTERNAL}
+            - {id: cmk-hsm, origin: AWS_CLOUDHSM, customKeyStore: cks-0123456789abcdef0}
+            - {id: cmk-xks, origin: EXTERNAL_KEY_STORE, customKeyStore: cks-fedcba9876543210f}
+            - {id: cmk-early, rotation: true, omitRotationPeriod: true}
+            - {id: cmk-off}
+`)
+	inv := scanDomain(t, o, inventory.Encryption, scanners.Target{ID: "111111111111", Regions: []string{"eu-central-1"}})
+	for _, e := range inv.Errors {
+		t.Errorf("scan error: %s %s: %s", e.Region, e.Operation, e.Message)
+	}
+	customer := inventory.Known(inventory.KeyCustomer)
+	manual := func(origin string) inventory.Key {
+		return inventory.Key{KeyManager: customer, State: "Enabled", Symmetric: inventory.True, AutoRotatable: inventory.False, Origin: origin}
+	}
+	env := controls.Env{Settings: controls.DefaultSettings}
+	for id, want := range map[string]struct {
+		key     inventory.Key
+		status  controls.Status
+		message string
+	}{
+		"cmk-imported": {manual("EXTERNAL"), controls.NotApplicable,
+			"automatic rotation does not apply to the key: its key material is imported (origin EXTERNAL), which the provider cannot rotate automatically; rotate it by hand"},
+		"cmk-hsm": {manual("AWS_CLOUDHSM"), controls.NotApplicable,
+			"automatic rotation does not apply to the key: it lives in a custom key store (origin AWS_CLOUDHSM), where the provider cannot rotate it automatically; rotate it by hand"},
+		"cmk-xks": {manual("EXTERNAL_KEY_STORE"), controls.NotApplicable,
+			"automatic rotation does not apply to the key: it lives in a custom key store (origin EXTERNAL_KEY_STORE), where the provider cannot rotate it automatically; rotate it by hand"},
+		"cmk-early": {inventory.Key{KeyManager: customer, State: "Enabled", Symmetric: inventory.True, AutoRotatable: inventory.True, Origin: "AWS_KMS",
+			RotationEnabled: inventory.True}, controls.Pass,
+			"the key rotates automatically every 365 days (KMS gave no RotationPeriodInDays, so AWS's default period of 365 days applies), within 365"},
+		"cmk-off": {inventory.Key{KeyManager: customer, State: "Enabled", Symmetric: inventory.True, AutoRotatable: inventory.True, Origin: "AWS_KMS",
+			RotationEnabled: inventory.False}, controls.Fail, "automatic rotation is off for the customer-managed key"},
+	} {
+		r, ok := byType(inv, inventory.AWSKMSKey)[encKey("eu-central-1", id)]
+		if !ok || r.Key == nil {
+			t.Errorf("key %s not read", id)
+			continue
+		}
+		if !reflect.DeepEqual(*r.Key, want.key) {
+			t.Errorf("key %s = %+v, want %+v", id, *r.Key, want.key)
+		}
+		got := controls.KeyRotationDisabled.Check(env, r)
+		if got.Status != want.status || got.Message != want.message {
+			t.Errorf("key_rotation_disabled on %s = %q %q, want %q %q", id, got.Status, got.Message, want.status, want.message)
+		}
+	}
+}
+
+// TestEncryptionScanBucketPolicyNotElements reads bucket policies with
+// NotPrincipal and NotResource through the SDK: each statement is kept,
+// and only the verdicts such a statement could change are errors.
+func TestEncryptionScanBucketPolicyNotElements(t *testing.T) {
+	_, o := startSim(t, `
+aws:
+  accessKeys: {AKIASIMULATOR0000001: "111111111111"}
+  accounts:
+    - id: "111111111111"
+      buckets:
+        - name: guarded
+          region: eu-central-1
+          encryption: AES256
+          policy: |
+            {"Version": "2012-10-17", "Statement": [
+              {"Sid": "DenyInsecureTransport", "Effect": "Deny", "Principal": "*", "Action": "s3:*",
+               "Resource": ["arn:aws:s3:::guarded", "arn:aws:s3:::guarded/*"],
+               "Condition": {"Bool": {"aws:SecureTransport": "false"}}},
+              {"Sid": "OnlyAdminDeletes", "Effect": "Deny", "NotPrincipal": {"AWS": "arn:aws:iam::111111111111:role/admin"},
+               "Action": ["s3:DeleteObject", "s3:DeleteBucket"], "Resource": ["arn:aws:s3:::guarded", "arn:aws:s3:::guarded/*"]}]}
+        - name: almost-public
+          region: eu-central-1
+          encryption: AES256
+          policy: |
+            {"Version": "2012-10-17", "Statement": [
+              {"Effect": "Allow", "NotPrincipal": {"AWS": "arn:aws:iam::111111111111:role/blocked"},
+               "Action": "s3:GetObject", "Resource": "arn:aws:s3:::almost-public/*"}]}
+        - name: oddly-denied
+          region: eu-central-1
+          encryption: AES256
+          policy: |
+            {"Version": "2012-10-17", "Statement": [
+              {"Effect": "Deny", "Principal": "*", "Action": "s3:*", "NotResource": "arn:aws:s3:::elsewhere/*",
+               "Condition": {"Bool": {"aws:SecureTransport": "false"}}}]}
+      regions:
+        eu-central-1: {}
+`)
+	inv := scanDomain(t, o, inventory.Encryption, scanners.Target{ID: "111111111111", Regions: []string{"eu-central-1"}})
+	for _, e := range inv.Errors {
+		t.Errorf("scan error: %s %s: %s", e.Region, e.Operation, e.Message)
+	}
+	buckets := byType(inv, inventory.AWSBucket)
+	env := controls.Env{Settings: controls.DefaultSettings}
+	for _, tc := range []struct {
+		bucket  string
+		control *controls.Control
+		want    controls.Status
+		message string
+	}{
+		{"guarded", controls.InsecureTransportAllowed, controls.Pass, "bucket policy statement 0 denies reads and writes to everyone when aws:SecureTransport is false"},
+		{"guarded", controls.PublicPrincipal, controls.Pass, "no bucket policy statement allows everyone without a condition"},
+		{"almost-public", controls.PublicPrincipal, controls.Fail, "bucket policy statement 0 allows s3:GetObject to everyone without a condition " +
+			"(statement 0 uses NotPrincipal with Allow, which grants every principal not listed, anonymous users included)"},
+		{"almost-public", controls.InsecureTransportAllowed, controls.Fail, "no Deny statement in the bucket policy refuses plain HTTP (aws:SecureTransport=false) to everyone"},
+		{"oddly-denied", controls.InsecureTransportAllowed, controls.Error, "bucket policy statement 0 (NotResource) could refuse plain HTTP in a way the evaluator does not model, " +
+			"so whether plaintext access is refused is unknown"},
+		{"oddly-denied", controls.PublicPrincipal, controls.Pass, "no bucket policy statement allows everyone without a condition"},
+	} {
+		r, ok := buckets["arn:aws:s3:::"+tc.bucket]
+		if !ok {
+			t.Fatalf("bucket %s not read; got %v", tc.bucket, buckets)
+		}
+		got := tc.control.Check(env, r)
+		if got.Status != tc.want || got.Message != tc.message {
+			t.Errorf("%s on %s = %q %q, want %q %q", tc.control.ID, tc.bucket, got.Status, got.Message, tc.want, tc.message)
+		}
+	}
+}
+
+// TestEncryptionScanTagReadsDenied: a key, bucket or load balancer whose
+// tags cannot be read is recorded with its tags unknown, and its
+// ownership.tag_conflict is an error rather than silently absent.
+func TestEncryptionScanTagReadsDenied(t *testing.T) {
+	_, inv := scanEncryptionWorld(t, &cloudsim.Faults{AccessDenied: []cloudsim.Denial{
+		{Action: "kms:ListResourceTags"}, {Action: "s3:GetBucketTagging"}, {Action: "elasticloadbalancing:DescribeTags"}}})
+	unknownTags := map[string]bool{}
+	for _, r := range inv.Resources {
+		switch r.Type {
+		case inventory.AWSKMSKey, inventory.AWSBucket, inventory.AWSListener:
+			if !r.TagsUnknown || r.Tags != nil {
+				t.Errorf("%s %s: tags %v, unknown %v; want unknown and none", r.Type, r.ID, r.Tags, r.TagsUnknown)
+			}
+			unknownTags[r.ID] = true
+		default:
+			if r.TagsUnknown {
+				t.Errorf("%s %s: tags unknown, but its tags came with its description", r.Type, r.ID)
+			}
+		}
+	}
+	decl, err := declaration.Parse("t.yaml", []byte("version: 1\nparties: [{id: acme, role: customer}]\nresponsibilities: [{assign: {encryption: acme}}]\nownershipTag: team\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	conflicts := map[string]controls.Status{}
+	for _, f := range rules.Evaluate(inv, decl) {
+		if f.Control == rules.OwnershipTagConflict {
+			conflicts[f.Resource.ID] = f.Status
+		}
+	}
+	// cmk-rot is tagged team=payments in the world: with its tags read it
+	// would fail; unread, it is an error, as is every resource whose tags
+	// were refused. Volumes and databases carry their tags in their
+	// description, so they are judged as before.
+	for _, id := range []string{encKey("eu-central-1", "cmk-rot"), encKey("eu-central-1", "cmk-norot"), "arn:aws:s3:::logs"} {
+		if conflicts[id] != controls.Error {
+			t.Errorf("tag_conflict on %s = %q, want %q", id, conflicts[id], controls.Error)
+		}
+	}
+	for id, s := range conflicts {
+		if s == controls.Error && !unknownTags[id] {
+			t.Errorf("tag_conflict on %s = error, but its tags were read", id)
 		}
 	}
 }

@@ -297,7 +297,21 @@ func TestFirewallScan(t *testing.T) {
 // scanner read, so the normalized rules are checked against the semantics
 // the controls give them.
 func TestFirewallScanControls(t *testing.T) {
-	_, o := firewallSim(t)
+	srv, o := firewallSim(t)
+	// Exposures no single rule shows: SSH from the two halves of the IPv4
+	// internet in two rules (as the EC2 API returns them), RDP over UDP,
+	// and SSH over UDP, which is no SSH at all.
+	reg := srv.World().AWS.Accounts[0].Regions["eu-central-1"]
+	reg.SecurityGroups = append(reg.SecurityGroups,
+		&cloudsim.SecurityGroup{ID: "sg-halves", Name: "halves", VPC: "vpc-a", Ingress: []cloudsim.Permission{
+			{Protocol: "tcp", FromPort: fwInt(22), ToPort: fwInt(22), CIDRs: []string{"0.0.0.0/1", "10.0.0.0/8"}},
+			{Protocol: "tcp", FromPort: fwInt(0), ToPort: fwInt(1024), CIDRs: []string{"128.0.0.0/1"}}}},
+		&cloudsim.SecurityGroup{ID: "sg-half", Name: "half", VPC: "vpc-a", Ingress: []cloudsim.Permission{
+			{Protocol: "tcp", FromPort: fwInt(22), ToPort: fwInt(22), CIDRs: []string{"128.0.0.0/1"}}}},
+		&cloudsim.SecurityGroup{ID: "sg-rdp-udp", Name: "rdp-udp", VPC: "vpc-a", Ingress: []cloudsim.Permission{
+			{Protocol: "udp", FromPort: fwInt(3389), ToPort: fwInt(3389), IPv6CIDRs: []string{"::/0"}}}},
+		&cloudsim.SecurityGroup{ID: "sg-ssh-udp", Name: "ssh-udp", VPC: "vpc-a", Ingress: []cloudsim.Permission{
+			{Protocol: "udp", FromPort: fwInt(22), ToPort: fwInt(22), CIDRs: []string{"0.0.0.0/0"}}}})
 	inv := scanDomain(t, o, inventory.Firewall, scanners.Target{ID: "111111111111", Regions: fwRegions})
 	status := findings(t, inv, "")
 	const (
@@ -312,19 +326,34 @@ func TestFirewallScanControls(t *testing.T) {
 		{admin, "sg-ssh-world", controls.Fail},
 		{admin, "sg-ssh-office", controls.Pass},
 		{allPorts, "sg-all-v6", controls.Fail},
-		// Reported by the all-ports control only.
-		{admin, "sg-all-v6", controls.Pass},
+		// An open port never passes: the all-ports rule exposes 22 and
+		// 3389, so the admin-ports control fails it too.
+		{admin, "sg-all-v6", controls.Fail},
 		{allPorts, "sg-ssh-world", controls.Pass},
 		{admin, "sg-range", controls.Pass},
 		// The ACL denies 22 at rule 90 before allowing everything at 100,
-		// and the catch-all deny at 32767 does not hide rule 100.
+		// and the catch-all deny at 32767 does not hide rule 100; TCP and
+		// UDP 3389 stay open.
 		{allPorts, "acl-a", controls.Fail},
-		{admin, "acl-a", controls.Pass},
+		{admin, "acl-a", controls.Fail},
+		{admin, "sg-halves", controls.Fail},
+		{admin, "sg-half", controls.Pass},
+		{admin, "sg-rdp-udp", controls.Fail},
+		{admin, "sg-ssh-udp", controls.Pass},
 		{defNet, "sg-default-a", controls.Fail},
 		{defNet, "sg-default-b", controls.Pass},
 	} {
 		if got := status[tc.control+" "+tc.resource]; got != tc.want {
 			t.Errorf("%s on %s = %q, want %q", tc.control, tc.resource, got, tc.want)
+		}
+	}
+	for _, r := range inv.Resources {
+		if r.ID != "sg-halves" {
+			continue
+		}
+		got := controls.AdminPortsOpenToInternet.Check(controls.Env{Settings: controls.DefaultSettings}, r).Message
+		if want := "ingress rules ingress/0 (0.0.0.0/1) and ingress/1 (128.0.0.0/1) together allow tcp 22 from every public IPv4 address"; got != want {
+			t.Errorf("admin ports on sg-halves: message = %q, want %q", got, want)
 		}
 	}
 }

@@ -82,23 +82,46 @@ func iamIdentities(ctx context.Context, e *env, a *account, client *iam.Client, 
 	} else {
 		crossCheckRoot(root.Identity, summary.SummaryMap, reportRead)
 	}
+	root.Identity.CentrallyManaged = a.rootCentral
 	out.Add(root)
 }
 
 // crossCheckRoot brings the root identity up to date with the live account
-// summary. The summary's MFA flag is current, so it wins. Its key flag only
-// says whether root has keys at all: none means the known-empty list;
-// some, when the report lists none (it is stale), means the keys cannot be
-// described and are left unknown.
+// summary, which is current where the credential report may be four hours
+// old, and records where the two disagree. The summary's MFA and signing
+// certificate flags win. Its key flag only says whether root has keys at
+// all: none means the known-empty list; some, when the report lists none
+// (it is stale), means the keys cannot be described and are left unknown.
+// Whether root has a password only the summary says (the report's
+// password_enabled is not_supported for root).
 func crossCheckRoot(id *inventory.Identity, summary map[string]int32, reportRead bool) {
+	disagree := func(report, live string) {
+		id.SourceConflicts = append(id.SourceConflicts, fmt.Sprintf(
+			"the credential report says %s but the live account summary says %s; the summary is used", report, live))
+	}
 	if v, ok := summary[string(iamtypes.SummaryKeyTypeAccountMFAEnabled)]; ok {
+		if old, known := id.MFAEnabled.Get(); reportRead && known && old != (v == 1) {
+			disagree(fmt.Sprintf("mfa_active=%t", old), fmt.Sprintf("AccountMFAEnabled=%d", v))
+		}
 		id.MFAEnabled = inventory.Known(v == 1)
+	}
+	if v, ok := summary[string(iamtypes.SummaryKeyTypeAccountPasswordPresent)]; ok {
+		id.PasswordEnabled = inventory.Known(v == 1)
+	}
+	if v, ok := summary[string(iamtypes.SummaryKeyTypeAccountSigningCertificatesPresent)]; ok {
+		if old, known := id.SigningCertificates.Get(); reportRead && known && old != (v == 1) {
+			disagree(fmt.Sprintf("an active signing certificate is %t", old), fmt.Sprintf("AccountSigningCertificatesPresent=%d", v))
+		}
+		id.SigningCertificates = inventory.Known(v == 1)
 	}
 	v, ok := summary[string(iamtypes.SummaryKeyTypeAccountAccessKeysPresent)]
 	if !ok {
 		return
 	}
 	keys, known := id.Keys.Get()
+	if reportRead && known && (len(keys) > 0) != (v == 1) {
+		disagree(fmt.Sprintf("root has %d access keys", len(keys)), fmt.Sprintf("AccountAccessKeysPresent=%d", v))
+	}
 	switch {
 	case v == 0:
 		id.Keys = inventory.Known([]inventory.AccessKey{})
@@ -271,7 +294,29 @@ func reportIdentity(row map[string]string, kind string) *inventory.Identity {
 		})
 	}
 	id.Keys = inventory.Known(keys)
+	if kind == inventory.IdentityRoot {
+		id.SigningCertificates = reportCertificates(row)
+	}
 	return id
+}
+
+// reportCertificates reads whether any of the row's two signing
+// certificate slots is active; unknown when the columns are missing or
+// unreadable.
+func reportCertificates(row map[string]string) inventory.Bool {
+	active, known := false, true
+	for _, slot := range []string{"cert_1_active", "cert_2_active"} {
+		on, ok := reportBool(row[slot]).Get()
+		known = known && ok
+		active = active || on
+	}
+	switch {
+	case active:
+		return inventory.True
+	case known:
+		return inventory.False
+	}
+	return inventory.Bool{}
 }
 
 // reportBool reads true/false in any case; anything else is unknown.

@@ -101,6 +101,7 @@ func TestScanIAM(t *testing.T) {
 	}
 	root := res(inventory.AWSRoot, "arn:aws:iam::111111111111:root", "<root_account>")
 	root.Identity = &inventory.Identity{Kind: inventory.IdentityRoot, MFAEnabled: inventory.False,
+		PasswordEnabled: inventory.True, SigningCertificates: inventory.False,
 		PasswordLastUsed: iamKnownAt("2026-10-01T08:00:00Z"),
 		Keys: inventory.Known([]inventory.AccessKey{{ID: "access_key_1", Active: inventory.True,
 			Created: iamKnownAt("2020-02-03T04:05:06Z"), LastUsed: iamKnownAt("2026-09-30T12:00:00Z")}})}
@@ -213,8 +214,9 @@ func TestScanIAM(t *testing.T) {
 	}
 }
 
-// iamFaultWorld has no password policy, a root with MFA and no iamKeys, and a
-// policy whose document the parser refuses (NotResource).
+// iamFaultWorld has no password policy, a root with MFA and no iamKeys, a
+// policy whose document the parser refuses (a condition value that is an
+// object), and one with NotResource, which the parser keeps.
 const iamFaultWorld = `
 aws:
   accessKeys: {AKIASIMULATOR0000001: "222222222222"}
@@ -226,6 +228,7 @@ aws:
         users:
           - {name: dave, created: 2025-01-01T00:00:00Z, password: true, mfa: false}
         policies:
+          - {name: Broken, attachments: 1, document: '{"Statement":[{"Effect":"Allow","Action":"*","Resource":"*","Condition":{"Bool":{"k":{"x":1}}}}]}'}
           - {name: Narrow, attachments: 1, document: '{"Statement":[{"Effect":"Allow","Action":"*","NotResource":"arn:aws:s3:::secret/*"}]}'}
 `
 
@@ -249,7 +252,7 @@ func TestScanIAMFailures(t *testing.T) {
 		{
 			name: "no faults: missing password policy, unparsable document",
 			wantRoot: inventory.Identity{Kind: inventory.IdentityRoot, MFAEnabled: inventory.True, PasswordLastUsed: iamNever,
-				Keys: inventory.Known([]inventory.AccessKey{})},
+				PasswordEnabled: inventory.True, SigningCertificates: inventory.False, Keys: inventory.Known([]inventory.AccessKey{})},
 			wantPP:     inventory.PasswordPolicy{Exists: inventory.False},
 			wantUsers:  1,
 			wantErrors: map[string][]string{"iam:GetPolicyVersion": {inventory.AWSPolicy}},
@@ -259,7 +262,8 @@ func TestScanIAMFailures(t *testing.T) {
 			name:   "credential report denied: root from the summary",
 			denied: []string{"iam:GetCredentialReport"},
 			// The summary says MFA is on and root has no iamKeys at all.
-			wantRoot:   inventory.Identity{Kind: inventory.IdentityRoot, MFAEnabled: inventory.True, Keys: inventory.Known([]inventory.AccessKey{})},
+			wantRoot: inventory.Identity{Kind: inventory.IdentityRoot, MFAEnabled: inventory.True, PasswordEnabled: inventory.True,
+				SigningCertificates: inventory.False, Keys: inventory.Known([]inventory.AccessKey{})},
 			wantPP:     inventory.PasswordPolicy{Exists: inventory.False},
 			wantErrors: map[string][]string{"iam:GetCredentialReport": {inventory.AWSRoot, inventory.AWSUser}, "iam:GetPolicyVersion": {inventory.AWSPolicy}},
 			wantPolicy: true,
@@ -306,12 +310,25 @@ func TestScanIAMFailures(t *testing.T) {
 			if got := len(byType(inv, inventory.AWSUser)); got != tt.wantUsers {
 				t.Errorf("users = %d, want %d", got, tt.wantUsers)
 			}
-			pol, ok := byType(inv, inventory.AWSPolicy)["arn:aws:iam::222222222222:policy/Narrow"]
+			pol, ok := byType(inv, inventory.AWSPolicy)["arn:aws:iam::222222222222:policy/Broken"]
 			if ok != tt.wantPolicy {
 				t.Errorf("policy recorded = %v, want %v", ok, tt.wantPolicy)
 			}
 			if ok && (pol.Policy.Statements.IsKnown() || pol.Policy.Attached != inventory.True) {
 				t.Errorf("policy = %s, want attached with unknown statements", iamJSON(t, pol.Policy))
+			}
+			// NotResource is read as written; the admin control says it
+			// cannot judge it, instead of the whole document being lost.
+			if narrow, ok := byType(inv, inventory.AWSPolicy)["arn:aws:iam::222222222222:policy/Narrow"]; ok != tt.wantPolicy {
+				t.Errorf("policy Narrow recorded = %v, want %v", ok, tt.wantPolicy)
+			} else if ok {
+				want := []inventory.Statement{{Effect: "Allow", Actions: []string{"*"}, NotResources: []string{"arn:aws:s3:::secret/*"}}}
+				if got, _ := narrow.Policy.Statements.Get(); !reflect.DeepEqual(got, want) {
+					t.Errorf("policy Narrow statements = %+v, want %+v", got, want)
+				}
+				if got := controls.AdminPrivileges.Check(controls.Env{Settings: controls.DefaultSettings}, narrow); got.Status != controls.Error {
+					t.Errorf("iam.admin_privileges on Narrow = %q %q, want %q", got.Status, got.Message, controls.Error)
+				}
 			}
 
 			got := map[string][]string{}
@@ -447,4 +464,110 @@ func iamKeys[V any](m map[string]V) []string {
 	}
 	slices.Sort(out)
 	return out
+}
+
+// rootWorld is an organization that manages its members' root credentials
+// centrally. Member 222222222222's root has none left; member
+// 333333333333's root has a password and a signing certificate but no MFA,
+// and its credential report predates MFA being removed; the management
+// account's root keeps its password.
+const rootWorld = `
+aws:
+  accessKeys: {AKIASIMULATOR0000001: "111111111111"}
+  organization:
+    management: "111111111111"
+    rootCredentialsManagement: true
+    members:
+      - {id: "111111111111", name: management}
+      - {id: "222222222222", name: prod}
+      - {id: "333333333333", name: staging}
+  accounts:
+    - id: "111111111111"
+      roles: [ownaudit-audit]
+      regions: {eu-central-1: {}}
+      iam:
+        root: {created: 2018-01-01T00:00:00Z, mfa: false}
+    - id: "222222222222"
+      roles: [ownaudit-audit]
+      regions: {eu-central-1: {}}
+      iam:
+        root: {created: 2019-01-01T00:00:00Z, mfa: false, noPassword: true}
+    - id: "333333333333"
+      roles: [ownaudit-audit]
+      regions: {eu-central-1: {}}
+      iam:
+        root: {created: 2020-01-01T00:00:00Z, mfa: false, reportMfa: true, signingCertificate: true}
+`
+
+// TestScanIAMRootWithoutCredentials scans an organization through the
+// SDK: a member root without password, keys or certificates passes
+// iam.root_mfa_disabled and says why; the report and the summary
+// disagreeing is said; the management account's root is not centrally
+// managed whatever the organization's feature.
+func TestScanIAMRootWithoutCredentials(t *testing.T) {
+	srv, o := startSim(t, rootWorld)
+	target := scanners.Target{Cloud: inventory.AWS, Group: groupOrganization, Regions: []string{"eu-central-1"},
+		Params: map[string]string{paramAssumeRoleName: "ownaudit-audit"}}
+	inv := scanDomain(t, o, inventory.IAM, target)
+	for _, e := range inv.Errors {
+		t.Errorf("scan error: %s %s: %s", e.Target, e.Operation, e.Message)
+	}
+	if n := srv.Counts()["iam:ListOrganizationsFeatures"]; n != 1 {
+		t.Errorf("iam:ListOrganizationsFeatures called %d times, want once for the organization", n)
+	}
+	roots := byType(inv, inventory.AWSRoot)
+	wantID := map[string]inventory.Identity{
+		"111111111111": {Kind: inventory.IdentityRoot, MFAEnabled: inventory.False, PasswordEnabled: inventory.True, PasswordLastUsed: iamNever,
+			SigningCertificates: inventory.False, Keys: inventory.Known([]inventory.AccessKey{})},
+		"222222222222": {Kind: inventory.IdentityRoot, MFAEnabled: inventory.False, PasswordEnabled: inventory.False, PasswordLastUsed: iamNever,
+			SigningCertificates: inventory.False, Keys: inventory.Known([]inventory.AccessKey{}), CentrallyManaged: inventory.True},
+		"333333333333": {Kind: inventory.IdentityRoot, MFAEnabled: inventory.False, PasswordEnabled: inventory.True, PasswordLastUsed: iamNever,
+			SigningCertificates: inventory.True, Keys: inventory.Known([]inventory.AccessKey{}), CentrallyManaged: inventory.True,
+			SourceConflicts: []string{"the credential report says mfa_active=true but the live account summary says AccountMFAEnabled=0; the summary is used"}},
+	}
+	env := controls.Env{Settings: controls.DefaultSettings, Now: iamAt("2026-11-01T12:00:00Z")}
+	wantMFA := map[string]struct {
+		status  controls.Status
+		message string
+	}{
+		"111111111111": {controls.Fail, "root user has no MFA device, and has a password"},
+		"222222222222": {controls.Pass, "the root user has no password, access keys or signing certificates, so nobody can sign in as root or use its credentials, " +
+			"and MFA has nothing to protect; the organization manages the account's root credentials centrally"},
+		"333333333333": {controls.Fail, "root user has no MFA device, and has a password and an active signing certificate " +
+			"(the credential report says mfa_active=true but the live account summary says AccountMFAEnabled=0; the summary is used)"},
+	}
+	for acct, want := range wantID {
+		r, ok := roots["arn:aws:iam::"+acct+":root"]
+		if !ok {
+			t.Errorf("no root for %s", acct)
+			continue
+		}
+		if got, w := iamJSON(t, r.Identity), iamJSON(t, want); got != w {
+			t.Errorf("%s root identity = %s, want %s", acct, got, w)
+		}
+		got := controls.RootMFADisabled.Check(env, r)
+		if w := wantMFA[acct]; got.Status != w.status || got.Message != w.message {
+			t.Errorf("%s iam.root_mfa_disabled = %q %q, want %q %q", acct, got.Status, got.Message, w.status, w.message)
+		}
+	}
+}
+
+// TestScanIAMOrganizationFeaturesRefused leaves central management
+// unknown, without a scan error, when IAM will not list the features.
+func TestScanIAMOrganizationFeaturesRefused(t *testing.T) {
+	_, o := startSim(t, rootWorld+"faults:\n  accessDenied:\n    - {action: iam:ListOrganizationsFeatures}\n")
+	target := scanners.Target{Cloud: inventory.AWS, Group: groupOrganization, Regions: []string{"eu-central-1"},
+		Params: map[string]string{paramAssumeRoleName: "ownaudit-audit"}}
+	inv := scanDomain(t, o, inventory.IAM, target)
+	for _, e := range inv.Errors {
+		t.Errorf("scan error: %s %s: %s", e.Target, e.Operation, e.Message)
+	}
+	r := byType(inv, inventory.AWSRoot)["arn:aws:iam::222222222222:root"]
+	if r.Identity == nil || r.Identity.CentrallyManaged.IsKnown() {
+		t.Fatalf("222222222222 root = %+v, want central management unknown", r.Identity)
+	}
+	got := controls.RootMFADisabled.Check(controls.Env{Settings: controls.DefaultSettings}, r)
+	if want := "the root user has no password, access keys or signing certificates, so nobody can sign in as root or use its credentials, and MFA has nothing to protect"; got.Status != controls.Pass || got.Message != want {
+		t.Errorf("iam.root_mfa_disabled = %q %q, want %q %q", got.Status, got.Message, controls.Pass, want)
+	}
 }

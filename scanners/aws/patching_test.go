@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/ownaudit/ownaudit/controls"
+	"github.com/ownaudit/ownaudit/internal/cloudsim"
 	"github.com/ownaudit/ownaudit/inventory"
 	"github.com/ownaudit/ownaudit/scanners"
 )
@@ -354,16 +355,75 @@ func TestScanPatchingFindings(t *testing.T) {
 		{"patching.vm_unmanaged i-web", controls.Pass},
 		{"patching.vm_unmanaged i-unmanaged", controls.Fail},
 		{"patching.vm_unmanaged i-lost", controls.Fail},
+		// i-lost's agent is not online, but its last assessment still
+		// counts: 3 patches were missing on 2025-11-01, 66 days before.
+		{"patching.missing_security_updates i-lost", controls.Fail},
+		{"patching.assessment_stale i-lost", controls.Fail},
 		// Stopped instances, managed or not, are not unmanaged.
 		{"patching.vm_unmanaged i-stopped", ""},
 		{"patching.vm_unmanaged i-asleep", ""},
+		// i-stopped is no managed node: nothing to judge.
 		{"patching.missing_security_updates i-stopped", ""},
+		{"patching.assessment_stale i-stopped", ""},
+		// i-asleep is a managed node that was never assessed.
+		{"patching.missing_security_updates i-asleep", controls.Error},
+		{"patching.assessment_stale i-asleep", controls.Fail},
+		{"patching.missing_security_updates i-never", controls.Error},
 		{"patching.managed_auto_upgrade_disabled " + orders, controls.Fail},
 		{"patching.managed_auto_upgrade_disabled arn:aws:rds:eu-west-1:111111111111:db:reports", controls.Pass},
 	}
 	for _, tc := range tests {
 		if s := got[tc.key]; s != tc.want {
 			t.Errorf("%s = %q, want %q", tc.key, s, tc.want)
+		}
+	}
+}
+
+// TestScanPatchingStoppedKeepsPatchDebt stops an instance whose last
+// assessment found missing patches: SSM still answers its patch state,
+// and the findings keep failing on it, with the assessment time.
+func TestScanPatchingStoppedKeepsPatchDebt(t *testing.T) {
+	srv, o := startSim(t, smallPatchWorld(""))
+	reg := srv.World().AWS.Accounts[0].Regions["eu-west-1"]
+	assessed := time.Date(2025, 12, 20, 2, 15, 0, 0, time.UTC)
+	reg.Instances = append(reg.Instances,
+		&cloudsim.Instance{ID: "i-dozing", State: "stopped"},
+		&cloudsim.Instance{ID: "i-napping", State: "stopped"})
+	reg.ManagedInstances = append(reg.ManagedInstances,
+		&cloudsim.ManagedNode{InstanceID: "i-dozing", PingStatus: "ConnectionLost", LastPing: assessed},
+		&cloudsim.ManagedNode{InstanceID: "i-napping", PingStatus: "ConnectionLost", LastPing: assessed})
+	reg.PatchStates = append(reg.PatchStates,
+		&cloudsim.PatchState{InstanceID: "i-dozing", Missing: 4, SecurityNonCompliant: 4, OperationEnd: assessed},
+		&cloudsim.PatchState{InstanceID: "i-napping", Installed: 20, OperationEnd: time.Date(2026, 1, 5, 0, 0, 0, 0, time.UTC)})
+	inv := scanDomain(t, o, inventory.Patching, patchTarget)
+	inv.CollectedAt = time.Date(2026, 1, 6, 12, 0, 0, 0, time.UTC)
+	env := controls.Env{Settings: controls.DefaultSettings, Now: inv.CollectedAt}
+	byID := map[string]inventory.Resource{}
+	for _, r := range inv.Resources {
+		byID[r.ID] = r
+	}
+	for _, tc := range []struct {
+		control *controls.Control
+		id      string
+		want    controls.Status
+		message string
+	}{
+		{controls.MissingSecurityUpdates, "i-dozing", controls.Fail,
+			"4 security or critical patches missing; patch compliance is NON_COMPLIANT (assessed 2025-12-20 02:15 UTC; the VM is stopped)"},
+		{controls.PatchAssessmentStale, "i-dozing", controls.Fail,
+			"AWS Systems Manager last assessed the VM 17 days ago (2025-12-20), more than the 7 days allowed; the VM is stopped"},
+		{controls.MissingSecurityUpdates, "i-napping", controls.Pass,
+			"no security or critical patches missing (assessed 2026-01-05 00:00 UTC; the VM is stopped)"},
+		{controls.PatchAssessmentStale, "i-napping", controls.Pass,
+			"AWS Systems Manager assessed the VM 1 days ago (2026-01-05), within 7 days; the VM is stopped"},
+	} {
+		r, ok := byID[tc.id]
+		if !ok {
+			t.Fatalf("%s not in the inventory", tc.id)
+		}
+		got := tc.control.Check(env, r)
+		if got.Status != tc.want || got.Message != tc.message {
+			t.Errorf("%s on %s = %q %q, want %q %q", tc.control.ID, tc.id, got.Status, got.Message, tc.want, tc.message)
 		}
 	}
 }

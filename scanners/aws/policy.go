@@ -22,10 +22,9 @@ import (
 // same) and conditions are sorted, because JSON objects have no order and
 // the inventory must be the same on every run.
 //
-// NotPrincipal and NotResource have no place in the normalized statement;
-// dropping them would make a narrowed statement look like one about every
-// principal or resource, so a document using them is an error and the
-// caller leaves the policy unknown.
+// NotPrincipal and NotResource are kept as they are written: which
+// verdicts they could change is the controls' judgement, so one such
+// statement does not leave the whole policy unknown.
 func parsePolicy(doc string) ([]inventory.Statement, error) {
 	var raw struct {
 		Statement json.RawMessage
@@ -78,16 +77,16 @@ func parsePolicyStatement(b []byte) (inventory.Statement, error) {
 	if ps.Effect != "Allow" && ps.Effect != "Deny" {
 		return inventory.Statement{}, fmt.Errorf("effect %q is neither Allow nor Deny", ps.Effect)
 	}
-	if policyPresent(ps.NotPrincipal) {
-		return inventory.Statement{}, errors.New("element NotPrincipal is not supported")
-	}
-	if policyPresent(ps.NotResource) {
-		return inventory.Statement{}, errors.New("element NotResource is not supported")
-	}
 	st := inventory.Statement{Effect: ps.Effect}
 	var err error
 	if st.Principals, err = policyPrincipals(ps.Principal); err != nil {
 		return inventory.Statement{}, fmt.Errorf("element Principal: %w", err)
+	}
+	if st.NotPrincipals, err = policyPrincipals(ps.NotPrincipal); err != nil {
+		return inventory.Statement{}, fmt.Errorf("element NotPrincipal: %w", err)
+	}
+	if st.NotResources, err = policyStrings(ps.NotResource); err != nil {
+		return inventory.Statement{}, fmt.Errorf("element NotResource: %w", err)
 	}
 	if st.Actions, err = policyStrings(ps.Action); err != nil {
 		return inventory.Statement{}, fmt.Errorf("element Action: %w", err)

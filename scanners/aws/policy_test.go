@@ -120,8 +120,8 @@ func TestParsePolicyErrors(t *testing.T) {
 		{"no statement", `{"Version":"2012-10-17"}`, "no Statement"},
 		{"bad effect", `{"Statement":{"Effect":"allow","Action":"*","Resource":"*"}}`, "neither Allow nor Deny"},
 		{"missing effect", `{"Statement":{"Action":"*","Resource":"*"}}`, "neither Allow nor Deny"},
-		{"NotPrincipal", `{"Statement":{"Effect":"Deny","NotPrincipal":{"AWS":"arn:aws:iam::1:root"},"Action":"*","Resource":"*"}}`, "NotPrincipal"},
-		{"NotResource", `{"Statement":{"Effect":"Allow","Action":"*","NotResource":"arn:aws:s3:::x"}}`, "NotResource"},
+		{"NotPrincipal not a principal", `{"Statement":{"Effect":"Deny","NotPrincipal":"arn:aws:iam::1:root","Action":"*","Resource":"*"}}`, "NotPrincipal"},
+		{"NotResource object", `{"Statement":{"Effect":"Allow","Action":"*","NotResource":{"a":1}}}`, "NotResource"},
 		{"principal string not star", `{"Statement":{"Effect":"Allow","Principal":"arn:aws:iam::1:root","Action":"*","Resource":"*"}}`, "Principal"},
 		{"action object", `{"Statement":{"Effect":"Allow","Action":{"a":1},"Resource":"*"}}`, "Action"},
 		{"condition value object", `{"Statement":{"Effect":"Allow","Action":"*","Resource":"*","Condition":{"Bool":{"k":{"x":1}}}}}`, "Condition"},
@@ -137,5 +137,21 @@ func TestParsePolicyErrors(t *testing.T) {
 				t.Errorf("error = %q, want it to mention %q", err, tt.want)
 			}
 		})
+	}
+}
+
+func TestParsePolicyKeepsNotElements(t *testing.T) {
+	got, err := parsePolicy(`{"Statement":[
+		{"Effect":"Deny","NotPrincipal":{"AWS":["arn:aws:iam::1:root","arn:aws:iam::1:role/admin"]},"Action":"s3:*","Resource":"*"},
+		{"Effect":"Allow","Action":"*","NotResource":"arn:aws:s3:::x"}]}`)
+	if err != nil {
+		t.Fatalf("parsePolicy: %v", err)
+	}
+	want := []inventory.Statement{
+		{Effect: "Deny", NotPrincipals: []string{"arn:aws:iam::1:root", "arn:aws:iam::1:role/admin"}, Actions: []string{"s3:*"}, Resources: []string{"*"}},
+		{Effect: "Allow", Actions: []string{"*"}, NotResources: []string{"arn:aws:s3:::x"}},
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("parsePolicy = %+v, want %+v", got, want)
 	}
 }

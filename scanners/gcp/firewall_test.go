@@ -24,8 +24,8 @@ func TestFirewallSemantics(t *testing.T) {
 	}{
 		{"ports 80 and 22 expose 22", `{name: x, sourceRanges: [0.0.0.0/0], allowed: [{IPProtocol: tcp, ports: ["80", "22"]}]}`, controls.Fail, controls.Pass},
 		{"a range 20-443 exposes 22", `{name: x, sourceRanges: [0.0.0.0/0], allowed: [{IPProtocol: tcp, ports: ["20-443"]}]}`, controls.Fail, controls.Pass},
-		{"tcp without ports is every port", `{name: x, sourceRanges: [0.0.0.0/0], allowed: [{IPProtocol: tcp}]}`, controls.Pass, controls.Fail},
-		{"protocol all", `{name: x, sourceRanges: [0.0.0.0/0], allowed: [{IPProtocol: all}]}`, controls.Pass, controls.Fail},
+		{"tcp without ports is every port", `{name: x, sourceRanges: [0.0.0.0/0], allowed: [{IPProtocol: tcp}]}`, controls.Fail, controls.Fail},
+		{"protocol all", `{name: x, sourceRanges: [0.0.0.0/0], allowed: [{IPProtocol: all}]}`, controls.Fail, controls.Fail},
 		{"protocol number 6 is tcp", `{name: x, sourceRanges: [0.0.0.0/0], allowed: [{IPProtocol: "6", ports: ["3389"]}]}`, controls.Fail, controls.Pass},
 		{"egress is ignored", `{name: x, direction: EGRESS, destinationRanges: [0.0.0.0/0], allowed: [{IPProtocol: all}]}`, controls.Pass, controls.Pass},
 		{"a disabled rule is ignored", `{name: x, disabled: true, sourceRanges: [0.0.0.0/0], allowed: [{IPProtocol: tcp, ports: ["22"]}]}`, controls.Pass, controls.Pass},
