@@ -48,17 +48,17 @@ func (p *declParser) validateParties(d *Declaration) []string {
 			p.add(p.itemPos(at), "party %s has no id; expected id: a short lowercase name such as acme", at)
 		case first[party.ID].Line > 0:
 			f := first[party.ID]
-			p.add(p.at(at+".id"), "duplicate party id %q in %s.id; first declared at line %d, column %d", party.ID, at, f.Line, f.Column)
+			p.add(p.at(at+".id"), "duplicate party id %q in %s.id; first declared at line %d, column %d", clip(party.ID), at, f.Line, f.Column)
 		default:
 			if !partyIDRe.MatchString(party.ID) {
-				p.add(p.at(at+".id"), "invalid party id %q in %s.id; expected lowercase letters, digits, '.', '_' or '-', starting with a letter or digit", party.ID, at)
+				p.add(p.at(at+".id"), "invalid party id %q in %s.id; expected lowercase letters, digits, '.', '_' or '-', starting with a letter or digit", clip(party.ID), at)
 			}
 			// An id of the wrong shape still counts as declared, so
 			// that references to it are not reported a second time.
 			first[party.ID] = p.at(at + ".id")
 			ids = append(ids, party.ID)
 		}
-		name := party.ID
+		name := clip(party.ID)
 		if name == "" {
 			name = at
 		}
@@ -66,7 +66,7 @@ func (p *declParser) validateParties(d *Declaration) []string {
 		case party.Role == "":
 			p.add(p.itemPos(at), "party %s has no role; expected role: %s", name, roleNames())
 		case !validRole(party.Role):
-			p.add(p.at(at+".role"), "unknown role %q for party %s in %s.role; expected %s", party.Role, name, at, roleNames())
+			p.add(p.at(at+".role"), "unknown role %q for party %s in %s.role; expected %s", clip(string(party.Role)), name, at, roleNames())
 		}
 	}
 	return ids
@@ -86,7 +86,7 @@ func (p *declParser) validateTargets(d *Declaration) {
 	dup := func(at, id string) bool {
 		pos := p.at(at)
 		if f, ok := seen[id]; ok {
-			p.add(pos, "target %q in %s is listed twice; first at line %d, column %d", id, at, f.Line, f.Column)
+			p.add(pos, "target %q in %s is listed twice; first at line %d, column %d", clip(id), at, f.Line, f.Column)
 			return true
 		}
 		seen[id] = pos
@@ -100,7 +100,7 @@ func (p *declParser) validateTargets(d *Declaration) {
 		case !t.Organization && t.Account == "":
 			p.add(p.itemPos(at), `%s names no account; expected account: "111111111111" (12 digits, quoted) or organization: true`, at)
 		case t.Account != "" && !awsAccountRe.MatchString(t.Account):
-			p.add(p.at(at+".account"), `malformed AWS account id %q in %s.account; expected 12 digits as a quoted string, e.g. "111111111111"`, t.Account, at)
+			p.add(p.at(at+".account"), `malformed AWS account id %q in %s.account; expected 12 digits as a quoted string, e.g. "111111111111"`, clip(t.Account), at)
 		case t.Account != "":
 			dup(at+".account", t.Account)
 		}
@@ -108,7 +108,7 @@ func (p *declParser) validateTargets(d *Declaration) {
 			m := awsRoleARNRe.FindStringSubmatch(t.AssumeRole)
 			switch {
 			case m == nil:
-				p.add(p.at(at+".assumeRole"), "malformed role ARN %q in %s.assumeRole; expected arn:aws:iam::<12-digit account>:role/<name>", t.AssumeRole, at)
+				p.add(p.at(at+".assumeRole"), "malformed role ARN %q in %s.assumeRole; expected arn:aws:iam::<12-digit account>:role/<name>", clip(t.AssumeRole), at)
 			case awsAccountRe.MatchString(t.Account) && m[2] != t.Account:
 				p.add(p.at(at+".assumeRole"), "role ARN in %s.assumeRole is in account %s, but the target is account %s; the role must be in the account it scans", at, m[2], t.Account)
 			}
@@ -118,7 +118,7 @@ func (p *declParser) validateTargets(d *Declaration) {
 			case !t.Organization:
 				p.add(p.at(at+".assumeRoleName"), "%s.assumeRoleName is only used with organization: true; for one account give the full ARN in assumeRole", at)
 			case !awsRoleNameRe.MatchString(t.AssumeRoleName):
-				p.add(p.at(at+".assumeRoleName"), "malformed role name %q in %s.assumeRoleName; expected up to 64 letters, digits or +=,.@_-", t.AssumeRoleName, at)
+				p.add(p.at(at+".assumeRoleName"), "malformed role name %q in %s.assumeRoleName; expected up to 64 letters, digits or +=,.@_-", clip(t.AssumeRoleName), at)
 			}
 		}
 		if t.ExternalID != "" && (len(t.ExternalID) < 2 || len(t.ExternalID) > 1224 || !awsExternalIDRe.MatchString(t.ExternalID)) {
@@ -132,7 +132,7 @@ func (p *declParser) validateTargets(d *Declaration) {
 		case t.Subscription == "":
 			p.add(p.itemPos(at), "%s names no subscription; expected subscription: <subscription id, a GUID>", at)
 		case !azureSubRe.MatchString(t.Subscription):
-			p.add(p.at(at+".subscription"), "malformed Azure subscription id %q in %s.subscription; expected a GUID such as 00000000-0000-0000-0000-000000000000", t.Subscription, at)
+			p.add(p.at(at+".subscription"), "malformed Azure subscription id %q in %s.subscription; expected a GUID such as 00000000-0000-0000-0000-000000000000", clip(t.Subscription), at)
 		default:
 			dup(at+".subscription", strings.ToLower(t.Subscription))
 		}
@@ -144,7 +144,7 @@ func (p *declParser) validateTargets(d *Declaration) {
 		case t.Project == "":
 			p.add(p.itemPos(at), "%s names no project; expected project: <project id>", at)
 		case !gcpProjectRe.MatchString(t.Project):
-			p.add(p.at(at+".project"), "malformed GCP project id %q in %s.project; expected 6-30 characters of lowercase letters, digits and hyphens, starting with a letter and not ending with a hyphen", t.Project, at)
+			p.add(p.at(at+".project"), "malformed GCP project id %q in %s.project; expected 6-30 characters of lowercase letters, digits and hyphens, starting with a letter and not ending with a hyphen", clip(t.Project), at)
 		default:
 			dup(at+".project", t.Project)
 		}
@@ -167,12 +167,12 @@ func (p *declParser) validateRegions(cloud inventory.Cloud, regions []string, at
 		}
 		item := fmt.Sprintf("%s[%d]", at, i)
 		if cloud == "" {
-			p.add(p.at(item), "malformed region %q in %s; expected a region name such as %s, %s or %s", r, item, regionExample[inventory.AWS], regionExample[inventory.Azure], regionExample[inventory.GCP])
+			p.add(p.at(item), "malformed region %q in %s; expected a region name such as %s, %s or %s", clip(r), item, regionExample[inventory.AWS], regionExample[inventory.Azure], regionExample[inventory.GCP])
 			continue
 		}
-		msg := fmt.Sprintf("malformed %s region %q in %s; expected a region name such as %s", cloud, r, item, regionExample[cloud])
+		msg := fmt.Sprintf("malformed %s region %q in %s; expected a region name such as %s", cloud, clip(r), item, regionExample[cloud])
 		if cloud == inventory.GCP && regexp.MustCompile(`^[a-z]+-[a-z]+[0-9]+-[a-z]$`).MatchString(r) {
-			msg += " (that is a zone; use its region " + r[:len(r)-2] + ")"
+			msg += " (that is a zone; use its region " + clip(r[:len(r)-2]) + ")"
 		}
 		p.add(p.at(item), "%s", msg)
 	}
@@ -187,16 +187,13 @@ func (p *declParser) validateResponsibilities(d *Declaration, parties []string) 
 	for _, id := range parties {
 		declared[id] = true
 	}
-	list := strings.Join(parties, ", ")
-	if list == "" {
-		list = "none"
-	}
+	list := partyList(parties)
 	checkParty := func(party, at, what string) {
 		switch {
 		case party == "":
 			p.add(p.at(at), "no party for %s in %s; expected one of the declared parties: %s", what, parentPath(at), list)
 		case !declared[party]:
-			msg := fmt.Sprintf("unknown party %q in %s; declared parties: %s", party, at, list)
+			msg := fmt.Sprintf("unknown party %q in %s; declared parties: %s", clip(party), at, list)
 			if s := closest(party, parties); s != "" {
 				msg += fmt.Sprintf(" (did you mean %s?)", s)
 			}
@@ -212,7 +209,7 @@ func (p *declParser) validateResponsibilities(d *Declaration, parties []string) 
 		for _, dom := range sortedKeys(e.Assign) {
 			kat := keyPath(at+".assign", string(dom))
 			if !inventory.ValidDomain(dom) {
-				msg := fmt.Sprintf("unknown domain %q in %s.assign; expected %s", dom, at, domainNames())
+				msg := fmt.Sprintf("unknown domain %q in %s.assign; expected %s", clip(string(dom)), at, domainNames())
 				p.add(p.keyAt(kat), "%s", msg)
 				continue
 			}
@@ -223,17 +220,17 @@ func (p *declParser) validateResponsibilities(d *Declaration, parties []string) 
 			c := controls.Lookup(id)
 			switch {
 			case strings.HasPrefix(id, "ownership."):
-				p.add(p.keyAt(kat), "%s in %s.controls is an ownership finding, which cannot be assigned; expected a control id listed by `ownaudit controls`", id, at)
+				p.add(p.keyAt(kat), "%s in %s.controls is an ownership finding, which cannot be assigned; expected a control id listed by `ownaudit controls`", clip(id), at)
 				continue
 			case c == nil:
-				msg := fmt.Sprintf("unknown control id %q in %s.controls; ", id, at)
+				msg := fmt.Sprintf("unknown control id %q in %s.controls; ", clip(id), at)
 				if s := closest(id, controlIDs()); s != "" {
 					msg += fmt.Sprintf("did you mean %s? ", s)
 				}
 				p.add(p.keyAt(kat), "%s`ownaudit controls` lists the ids", msg)
 				continue
 			case e.Match.Cloud != "" && !controlCovers(c, e.Match.Cloud):
-				p.add(p.keyAt(kat), "control %s in %s.controls checks no %s resource, but match.cloud is %s; this override would never apply", id, at, e.Match.Cloud, e.Match.Cloud)
+				p.add(p.keyAt(kat), "control %s in %s.controls checks no %s resource, but match.cloud is %s; this override would never apply", id, at, clip(string(e.Match.Cloud)), clip(string(e.Match.Cloud)))
 			}
 			checkParty(e.Controls[id], kat, "control "+id)
 		}
@@ -243,19 +240,16 @@ func (p *declParser) validateResponsibilities(d *Declaration, parties []string) 
 // validateSuppressions checks that each suppression names a catalogue
 // control, a resource, a reason, a declared party and a real date.
 func (p *declParser) validateSuppressions(d *Declaration, parties []string) {
-	list := strings.Join(parties, ", ")
-	if list == "" {
-		list = "none"
-	}
+	list := partyList(parties)
 	for i, s := range d.Suppressions {
 		at := fmt.Sprintf("suppressions[%d]", i)
 		switch {
 		case s.Control == "":
 			p.add(p.fieldPos(at, "control"), "%s names no control; expected control: a control id listed by `ownaudit controls`", at)
 		case strings.HasPrefix(s.Control, "ownership."):
-			p.add(p.at(at+".control"), "%s in %s.control is an ownership finding, which cannot be suppressed; fix the declaration instead", s.Control, at)
+			p.add(p.at(at+".control"), "%s in %s.control is an ownership finding, which cannot be suppressed; fix the declaration instead", clip(s.Control), at)
 		case controls.Lookup(s.Control) == nil:
-			msg := fmt.Sprintf("unknown control id %q in %s.control; ", s.Control, at)
+			msg := fmt.Sprintf("unknown control id %q in %s.control; ", clip(s.Control), at)
 			if c := closest(s.Control, controlIDs()); c != "" {
 				msg += fmt.Sprintf("did you mean %s? ", c)
 			}
@@ -271,7 +265,7 @@ func (p *declParser) validateSuppressions(d *Declaration, parties []string) {
 		case s.AcceptedBy == "":
 			p.add(p.fieldPos(at, "acceptedBy"), "%s names no acceptedBy; expected one of the declared parties: %s", at, list)
 		case !slices.Contains(parties, s.AcceptedBy):
-			msg := fmt.Sprintf("unknown party %q in %s.acceptedBy; declared parties: %s", s.AcceptedBy, at, list)
+			msg := fmt.Sprintf("unknown party %q in %s.acceptedBy; declared parties: %s", clip(s.AcceptedBy), at, list)
 			if c := closest(s.AcceptedBy, parties); c != "" {
 				msg += fmt.Sprintf(" (did you mean %s?)", c)
 			}
@@ -280,7 +274,7 @@ func (p *declParser) validateSuppressions(d *Declaration, parties []string) {
 		if s.Expires == "" {
 			p.add(p.fieldPos(at, "expires"), "%s has no expires; expected expires: the last day the acceptance holds, as YYYY-MM-DD", at)
 		} else if _, err := time.Parse(time.DateOnly, s.Expires); err != nil {
-			p.add(p.at(at+".expires"), "invalid date %q in %s.expires; expected a real day as YYYY-MM-DD, e.g. 2026-06-30", s.Expires, at)
+			p.add(p.at(at+".expires"), "invalid date %q in %s.expires; expected a real day as YYYY-MM-DD, e.g. 2026-06-30", clip(s.Expires), at)
 		}
 	}
 }
@@ -329,7 +323,7 @@ func (p *declParser) validateMatch(m Match, at string) {
 		}
 	}
 	if !cloudOK {
-		p.add(p.at(at+".cloud"), "unknown cloud %q in %s.cloud; expected %s", m.Cloud, at, cloudNames())
+		p.add(p.at(at+".cloud"), "unknown cloud %q in %s.cloud; expected %s", clip(string(m.Cloud)), at, cloudNames())
 	}
 	cloud := m.Cloud
 	if !cloudOK {
@@ -339,7 +333,7 @@ func (p *declParser) validateMatch(m Match, at string) {
 		item := fmt.Sprintf("%s.targets[%d]", at, i)
 		if cloud != "" {
 			if ok, shape := targetOK(cloud, id); !ok {
-				p.add(p.at(item), "target %q in %s is not %s, as match.cloud %s requires", id, item, shape, cloud)
+				p.add(p.at(item), "target %q in %s is not %s, as match.cloud %s requires", clip(id), item, shape, cloud)
 			}
 			continue
 		}
@@ -350,7 +344,7 @@ func (p *declParser) validateMatch(m Match, at string) {
 			}
 		}
 		if !known {
-			p.add(p.at(item), `target %q in %s is not an AWS account id ("111111111111"), an Azure subscription id (a GUID) or a GCP project id`, id, item)
+			p.add(p.at(item), `target %q in %s is not an AWS account id ("111111111111"), an Azure subscription id (a GUID) or a GCP project id`, clip(id), item)
 		}
 	}
 	p.validateRegions(cloud, m.Regions, at+".regions")
@@ -358,7 +352,7 @@ func (p *declParser) validateMatch(m Match, at string) {
 	for i, pat := range m.ResourceTypes {
 		item := fmt.Sprintf("%s.resourceTypes[%d]", at, i)
 		if _, err := path.Match(pat, ""); err != nil {
-			p.add(p.at(item), "malformed resource type pattern %q in %s; patterns use * ? and [...] as in aws.ec2.*", pat, item)
+			p.add(p.at(item), "malformed resource type pattern %q in %s; patterns use * ? and [...] as in aws.ec2.*", clip(pat), item)
 			continue
 		}
 		var matched []string
@@ -368,7 +362,7 @@ func (p *declParser) validateMatch(m Match, at string) {
 			}
 		}
 		if len(matched) == 0 {
-			msg := fmt.Sprintf("unknown resource type %q in %s; ", pat, item)
+			msg := fmt.Sprintf("unknown resource type %q in %s; ", clip(pat), item)
 			if s := closest(pat, names); s != "" {
 				msg += fmt.Sprintf("did you mean %s? ", s)
 			}
@@ -385,7 +379,7 @@ func (p *declParser) validateMatch(m Match, at string) {
 			}
 		}
 		if !inCloud {
-			p.add(p.at(item), "resource type %q in %s belongs to cloud %s, but match.cloud is %s; the entry can never match", pat, item, inventory.Types[matched[0]].Cloud, cloud)
+			p.add(p.at(item), "resource type %q in %s belongs to cloud %s, but match.cloud is %s; the entry can never match", clip(pat), item, inventory.Types[matched[0]].Cloud, cloud)
 		}
 	}
 	for _, k := range sortedKeys(m.Tags) {
@@ -474,6 +468,14 @@ func roleNames() string {
 		names[i] = string(r)
 	}
 	return orList(names)
+}
+
+// partyList renders the declared parties for a message.
+func partyList(parties []string) string {
+	if len(parties) == 0 {
+		return "none"
+	}
+	return clipList(parties)
 }
 
 // orList renders "a, b or c".

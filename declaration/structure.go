@@ -40,11 +40,11 @@ func kind(n ast.Node) string {
 	case *ast.NullNode:
 		return "no value"
 	case *ast.StringNode:
-		return fmt.Sprintf("the string %q", n.Value)
+		return fmt.Sprintf("the string %q", clip(n.Value))
 	case *ast.LiteralNode:
-		return "a block string (" + n.Start.Value + ")"
+		return "a block string (" + clip(n.Start.Value) + ")"
 	case *ast.IntegerNode, *ast.FloatNode, *ast.InfinityNode, *ast.NanNode:
-		return "the number " + n.GetToken().Value
+		return "the number " + clip(n.GetToken().Value)
 	case *ast.BoolNode:
 		return "the boolean " + n.GetToken().Value
 	}
@@ -60,7 +60,7 @@ func (p *declParser) walk(n ast.Node, t reflect.Type, path string) {
 		p.add(p.nodePos(n), "anchors and aliases (&name, *name) are not supported %s; write the value out", where(path))
 		return
 	case *ast.TagNode:
-		p.add(p.nodePos(n), "YAML tag %s is not supported %s; quote a value to make it a string", x.Start.Value, where(path))
+		p.add(p.nodePos(n), "YAML tag %s is not supported %s; quote a value to make it a string", clip(x.Start.Value), where(path))
 		return
 	case *ast.MappingValueNode:
 		// A lone "key: value" where a collection item is expected
@@ -93,7 +93,7 @@ func (p *declParser) walkStruct(n ast.Node, t reflect.Type, path string) {
 	p.mapping(n, path, want, func(name string, kpos Position, mv *ast.MappingValueNode) {
 		f, ok := fields[name]
 		if !ok {
-			msg := fmt.Sprintf("unknown key %q %s; ", name, where(path))
+			msg := fmt.Sprintf("unknown key %q %s; ", clip(name), where(path))
 			if s := closest(name, names); s != "" {
 				msg += fmt.Sprintf("did you mean %s? ", s)
 			}
@@ -126,7 +126,7 @@ func (p *declParser) mapping(n ast.Node, path, want string, visit func(name stri
 		}
 		kpos := p.nodePos(mv.Key)
 		if first, dup := seen[name]; dup {
-			p.add(kpos, "duplicate key %q %s; first set at line %d, column %d", name, where(path), first.Line, first.Column)
+			p.add(kpos, "duplicate key %q %s; first set at line %d, column %d", clip(name), where(path), first.Line, first.Column)
 			continue
 		}
 		seen[name] = kpos
@@ -145,7 +145,7 @@ func (p *declParser) key(mv *ast.MappingValueNode, path string) (string, bool) {
 	case *ast.MappingKeyNode:
 		p.add(p.nodePos(k), "complex keys (?) are not supported %s; keys are plain strings", where(path))
 	case *ast.IntegerNode, *ast.FloatNode, *ast.BoolNode, *ast.NullNode, *ast.InfinityNode, *ast.NanNode:
-		text := k.GetToken().Value
+		text := clip(k.GetToken().Value)
 		p.add(p.nodePos(k), "key %s %s is not a string; quote it: %q", text, where(path), text)
 	default:
 		p.add(p.nodePos(k), "unsupported key %s; keys are plain strings", where(path))
@@ -161,7 +161,7 @@ func (p *declParser) walkSlice(n ast.Node, t reflect.Type, path string) {
 	if !ok {
 		msg := fmt.Sprintf("expected a list for %s, found %s", path, kind(n))
 		if _, scalar := n.(ast.ScalarNode); scalar && t.Elem().Kind() == reflect.String {
-			msg += fmt.Sprintf("; write it as a list: [%s]", n.GetToken().Value)
+			msg += fmt.Sprintf("; write it as a list: [%s]", clip(n.GetToken().Value))
 		}
 		p.add(p.nodePos(n), "%s", msg)
 		return
@@ -183,7 +183,7 @@ func (p *declParser) walkMap(n ast.Node, t reflect.Type, path string) {
 		child := keyPath(path, name)
 		p.idx[child] = loc{key: kpos, val: p.nodePos(mv.Value)}
 		if _, null := mv.Value.(*ast.NullNode); null {
-			p.add(p.nodePos(mv.Value), "no value for %q in %s; expected %s", name, path, mapValueNoun(path))
+			p.add(p.nodePos(mv.Value), "no value for %q in %s; expected %s", clip(name), path, mapValueNoun(path))
 			return
 		}
 		p.walk(mv.Value, t.Elem(), child)
@@ -205,13 +205,13 @@ func (p *declParser) walkString(n ast.Node, path string) {
 		// string (012345678901 is no valid octal) is still an unquoted
 		// account id; the next one without a 8 or 9 would be a number.
 		if x.Token.Type == token.StringType && allDigits(x.Value) && accountPath(path) {
-			p.add(p.nodePos(n), "AWS account id %s in %s is not quoted; account ids are quoted strings (a number loses leading zeros): write %q", x.Value, path, x.Value)
+			p.add(p.nodePos(n), "AWS account id %s in %s is not quoted; account ids are quoted strings (a number loses leading zeros): write %q", clip(x.Value), path, clip(x.Value))
 		}
 		return
 	case *ast.LiteralNode, *ast.NullNode:
 		return
 	case *ast.IntegerNode, *ast.FloatNode, *ast.BoolNode, *ast.InfinityNode, *ast.NanNode:
-		text := n.GetToken().Value
+		text := clip(n.GetToken().Value)
 		pos := p.nodePos(n)
 		switch {
 		case strings.HasSuffix(parentPath(path), ".tags"):
@@ -230,13 +230,13 @@ func (p *declParser) walkInt(n ast.Node, path string) {
 	switch x := n.(type) {
 	case *ast.IntegerNode:
 		if u, ok := x.Value.(uint64); ok && u > math.MaxInt64 {
-			p.add(p.nodePos(n), "number %s for %s is out of range", x.Token.Value, path)
+			p.add(p.nodePos(n), "number %s for %s is out of range", clip(x.Token.Value), path)
 		}
 		return
 	case *ast.StringNode:
 		if x.Token.Type == token.StringType && allDigits(strings.TrimPrefix(x.Value, "-")) {
 			// YAML reads an integer too big for 64 bits as text.
-			p.add(p.nodePos(n), "number %s for %s is out of range", x.Value, path)
+			p.add(p.nodePos(n), "number %s for %s is out of range", clip(x.Value), path)
 			return
 		}
 		if _, err := strconv.Atoi(x.Value); err == nil {
