@@ -281,12 +281,20 @@ func TestServeLoopWaitsForTheInterval(t *testing.T) {
 	}
 }
 
-func TestServeUsageErrors(t *testing.T) {
+// takenAddr returns the address of a port that is in use until the test
+// ends.
+func takenAddr(t *testing.T) string {
+	t.Helper()
 	busy, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer busy.Close()
+	t.Cleanup(func() { busy.Close() })
+	return busy.Addr().String()
+}
+
+func TestServeUsageErrors(t *testing.T) {
+	busy := takenAddr(t)
 	for _, tc := range []struct {
 		name string
 		args []string
@@ -296,7 +304,7 @@ func TestServeUsageErrors(t *testing.T) {
 		{"zero interval", []string{"serve", "--demo", "--interval", "0s"}, "--interval"},
 		{"bad concurrency", []string{"serve", "--demo", "--concurrency", "0"}, "--concurrency"},
 		{"bad scanner", []string{"serve", "--demo", "--disable-scanner", "aws.dns"}, "aws.dns"},
-		{"busy port", []string{"serve", "--demo", "--listen", busy.Addr().String()}, "--listen"},
+		{"busy port", []string{"serve", "--demo", "--listen", busy}, "--listen"},
 		{"scan-only flag", []string{"serve", "--demo", "--output", "f.json"}, "unknown flag"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -316,7 +324,7 @@ func TestServeSharesScanFlags(t *testing.T) {
 	if code := run([]string{"serve", "--help"}, &stdout, &stderr); code != exitOK {
 		t.Fatalf("serve --help exit %d: %s", code, stderr.String())
 	}
-	for _, flag := range []string{"--declaration", "--demo", "--concurrency", "--call-timeout", "--disable-scanner", "--listen", "--interval"} {
+	for _, flag := range []string{"--declaration", "--declaration-max-size", "--demo", "--concurrency", "--call-timeout", "--disable-scanner", "--listen", "--interval"} {
 		if !strings.Contains(stdout.String(), flag) {
 			t.Errorf("serve --help does not list %s:\n%s", flag, stdout.String())
 		}
