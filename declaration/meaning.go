@@ -16,34 +16,80 @@ import (
 
 // validate checks what the structure pass cannot: versions, ids, and that
 // every reference names something declared.
+//
+// It runs on what the structure pass could read: a value that pass found
+// a problem in is not checked again (p.sound), and a missing key is not
+// reported in a mapping that lost a key, which may be the missing one
+// misspelt (p.known). References to parties are checked only when every
+// party's id could be read.
 func (p *declParser) validate(d *Declaration) {
+	if p.broken[""] {
+		return
+	}
 	switch {
+	case !p.known("", "version"):
 	case !p.has("version"):
 		p.add(p.start(), "missing version; add `version: %d` at the top", Version)
 	case d.Version != Version:
 		p.add(p.at("version"), "unsupported version %d; this ownaudit reads version %d", d.Version, Version)
 	}
-	parties := p.validateParties(d)
+	parties, idsKnown := p.validateParties(d)
 	p.validateTargets(d)
-	p.validateResponsibilities(d, parties)
-	p.validateSuppressions(d, parties)
-	if p.has("ownershipTag") && strings.TrimSpace(d.OwnershipTag) == "" {
+	p.validateResponsibilities(d, parties, idsKnown)
+	p.validateSuppressions(d, parties, idsKnown)
+	if p.has("ownershipTag") && p.sound("ownershipTag") && strings.TrimSpace(d.OwnershipTag) == "" {
 		p.add(p.at("ownershipTag"), "ownershipTag is empty; name a resource tag key such as responsible-party, or remove the key")
 	}
 	p.validateSettings(d)
 }
 
-// validateParties returns the declared party ids in order.
-func (p *declParser) validateParties(d *Declaration) []string {
+// sound reports whether the value at path was read as written: the
+// structure pass found no problem at, under or above it.
+func (p *declParser) sound(path string) bool { return !p.unsound(path) }
+
+// known reports whether what the mapping at path holds under key is
+// known, value or absence: the value was read, or the key is missing
+// from a mapping that lost no other key.
+func (p *declParser) known(path, key string) bool {
+	child := keyPath(path, key)
+	if !p.sound(child) {
+		return false
+	}
+	if p.has(child) {
+		return true
+	}
+	if p.partial[path] {
+		return false
+	}
+	for q := path; ; q = parentPath(q) {
+		if p.broken[q] {
+			return false
+		}
+		if q == "" {
+			return true
+		}
+	}
+}
+
+// validateParties returns the declared party ids in order, and whether
+// they are all known: false when the id of some party could not be read,
+// so that a reference to it cannot be told from a mistake.
+func (p *declParser) validateParties(d *Declaration) ([]string, bool) {
 	if len(d.Parties) == 0 {
+		if !p.known("", "parties") {
+			return nil, false
+		}
 		p.add(p.keyAt("parties"), "no parties declared; expected a list of parties, each with an id and a role (%s)", roleNames())
-		return nil
+		return nil, true
 	}
 	var ids []string
+	idsKnown := true
 	first := map[string]Position{}
 	for i, party := range d.Parties {
 		at := fmt.Sprintf("parties[%d]", i)
 		switch {
+		case !p.known(at, "id"):
+			idsKnown = false
 		case party.ID == "":
 			p.add(p.itemPos(at), "party %s has no id; expected id: a short lowercase name such as acme", at)
 		case first[party.ID].Line > 0:
@@ -63,13 +109,14 @@ func (p *declParser) validateParties(d *Declaration) []string {
 			name = at
 		}
 		switch {
+		case !p.known(at, "role"):
 		case party.Role == "":
 			p.add(p.itemPos(at), "party %s has no role; expected role: %s", name, roleNames())
 		case !validRole(party.Role):
 			p.add(p.at(at+".role"), "unknown role %q for party %s in %s.role; expected %s", clip(string(party.Role)), name, at, roleNames())
 		}
 	}
-	return ids
+	return ids, idsKnown
 }
 
 func validRole(r controls.Role) bool {
@@ -94,34 +141,35 @@ func (p *declParser) validateTargets(d *Declaration) {
 	}
 	for i, t := range d.Targets.AWS {
 		at := fmt.Sprintf("targets.aws[%d]", i)
+		account, org := p.known(at, "account"), p.known(at, "organization")
 		switch {
-		case t.Organization && t.Account != "":
+		case account && org && t.Organization && t.Account != "":
 			p.add(p.at(at+".account"), "%s sets both organization: true and account; scan one account, or every account of the organization, not both", at)
-		case !t.Organization && t.Account == "":
+		case account && org && !t.Organization && t.Account == "":
 			p.add(p.itemPos(at), `%s names no account; expected account: "111111111111" (12 digits, quoted) or organization: true`, at)
-		case t.Account != "" && !awsAccountRe.MatchString(t.Account):
+		case account && t.Account != "" && !awsAccountRe.MatchString(t.Account):
 			p.add(p.at(at+".account"), `malformed AWS account id %q in %s.account; expected 12 digits as a quoted string, e.g. "111111111111"`, clip(t.Account), at)
-		case t.Account != "":
+		case account && t.Account != "":
 			dup(at+".account", t.Account)
 		}
-		if t.AssumeRole != "" {
+		if t.AssumeRole != "" && p.sound(at+".assumeRole") {
 			m := awsRoleARNRe.FindStringSubmatch(t.AssumeRole)
 			switch {
 			case m == nil:
 				p.add(p.at(at+".assumeRole"), "malformed role ARN %q in %s.assumeRole; expected arn:aws:iam::<12-digit account>:role/<name>", clip(t.AssumeRole), at)
-			case awsAccountRe.MatchString(t.Account) && m[2] != t.Account:
+			case account && awsAccountRe.MatchString(t.Account) && m[2] != t.Account:
 				p.add(p.at(at+".assumeRole"), "role ARN in %s.assumeRole is in account %s, but the target is account %s; the role must be in the account it scans", at, m[2], t.Account)
 			}
 		}
-		if t.AssumeRoleName != "" {
+		if t.AssumeRoleName != "" && p.sound(at+".assumeRoleName") {
 			switch {
-			case !t.Organization:
+			case org && !t.Organization:
 				p.add(p.at(at+".assumeRoleName"), "%s.assumeRoleName is only used with organization: true; for one account give the full ARN in assumeRole", at)
 			case !awsRoleNameRe.MatchString(t.AssumeRoleName):
 				p.add(p.at(at+".assumeRoleName"), "malformed role name %q in %s.assumeRoleName; expected up to 64 letters, digits or +=,.@_-", clip(t.AssumeRoleName), at)
 			}
 		}
-		if t.ExternalID != "" && (len(t.ExternalID) < 2 || len(t.ExternalID) > 1224 || !awsExternalIDRe.MatchString(t.ExternalID)) {
+		if t.ExternalID != "" && p.sound(at+".externalId") && (len(t.ExternalID) < 2 || len(t.ExternalID) > 1224 || !awsExternalIDRe.MatchString(t.ExternalID)) {
 			p.add(p.at(at+".externalId"), "malformed external id in %s.externalId; expected 2-1224 letters, digits or +=,.@:/_-", at)
 		}
 		p.validateRegions(inventory.AWS, t.Regions, at+".regions")
@@ -129,6 +177,7 @@ func (p *declParser) validateTargets(d *Declaration) {
 	for i, t := range d.Targets.Azure {
 		at := fmt.Sprintf("targets.azure[%d]", i)
 		switch {
+		case !p.known(at, "subscription"):
 		case t.Subscription == "":
 			p.add(p.itemPos(at), "%s names no subscription; expected subscription: <subscription id, a GUID>", at)
 		case !azureSubRe.MatchString(t.Subscription):
@@ -141,6 +190,7 @@ func (p *declParser) validateTargets(d *Declaration) {
 	for i, t := range d.Targets.GCP {
 		at := fmt.Sprintf("targets.gcp[%d]", i)
 		switch {
+		case !p.known(at, "project"):
 		case t.Project == "":
 			p.add(p.itemPos(at), "%s names no project; expected project: <project id>", at)
 		case !gcpProjectRe.MatchString(t.Project):
@@ -156,7 +206,8 @@ func (p *declParser) validateTargets(d *Declaration) {
 // with no cloud, any cloud's shape will do.
 func (p *declParser) validateRegions(cloud inventory.Cloud, regions []string, at string) {
 	for i, r := range regions {
-		ok := false
+		item := fmt.Sprintf("%s[%d]", at, i)
+		ok := !p.sound(item)
 		for c, re := range regionRe {
 			if (cloud == "" || c == cloud) && re.MatchString(r) {
 				ok = true
@@ -165,7 +216,6 @@ func (p *declParser) validateRegions(cloud inventory.Cloud, regions []string, at
 		if ok {
 			continue
 		}
-		item := fmt.Sprintf("%s[%d]", at, i)
 		if cloud == "" {
 			p.add(p.at(item), "malformed region %q in %s; expected a region name such as %s, %s or %s", clip(r), item, regionExample[inventory.AWS], regionExample[inventory.Azure], regionExample[inventory.GCP])
 			continue
@@ -178,8 +228,11 @@ func (p *declParser) validateRegions(cloud inventory.Cloud, regions []string, at
 	}
 }
 
-func (p *declParser) validateResponsibilities(d *Declaration, parties []string) {
+func (p *declParser) validateResponsibilities(d *Declaration, parties []string, idsKnown bool) {
 	if len(d.Responsibilities) == 0 {
+		if !p.known("", "responsibilities") {
+			return
+		}
 		p.add(p.keyAt("responsibilities"), "no responsibilities; expected a list of entries, each with a match and an assign (domain: party) or controls (control id: party)")
 		return
 	}
@@ -192,7 +245,7 @@ func (p *declParser) validateResponsibilities(d *Declaration, parties []string) 
 		switch {
 		case party == "":
 			p.add(p.at(at), "no party for %s in %s; expected one of the declared parties: %s", what, parentPath(at), list)
-		case !declared[party]:
+		case idsKnown && !declared[party]:
 			msg := fmt.Sprintf("unknown party %q in %s; declared parties: %s", clip(party), at, list)
 			if s := closest(party, parties); s != "" {
 				msg += fmt.Sprintf(" (did you mean %s?)", s)
@@ -203,11 +256,14 @@ func (p *declParser) validateResponsibilities(d *Declaration, parties []string) 
 	for i, e := range d.Responsibilities {
 		at := fmt.Sprintf("responsibilities[%d]", i)
 		p.validateMatch(e.Match, at+".match")
-		if len(e.Assign) == 0 && len(e.Controls) == 0 {
+		if len(e.Assign) == 0 && len(e.Controls) == 0 && p.known(at, "assign") && p.known(at, "controls") {
 			p.add(p.itemPos(at), "%s assigns nothing; expected assign (domain: party) or controls (control id: party)", at)
 		}
 		for _, dom := range sortedKeys(e.Assign) {
 			kat := keyPath(at+".assign", string(dom))
+			if !p.sound(kat) {
+				continue
+			}
 			if !inventory.ValidDomain(dom) {
 				msg := fmt.Sprintf("unknown domain %q in %s.assign; expected %s", clip(string(dom)), at, domainNames())
 				p.add(p.keyAt(kat), "%s", msg)
@@ -217,6 +273,9 @@ func (p *declParser) validateResponsibilities(d *Declaration, parties []string) 
 		}
 		for _, id := range sortedKeys(e.Controls) {
 			kat := keyPath(at+".controls", id)
+			if !p.sound(kat) {
+				continue
+			}
 			c := controls.Lookup(id)
 			switch {
 			case strings.HasPrefix(id, "ownership."):
@@ -229,7 +288,7 @@ func (p *declParser) validateResponsibilities(d *Declaration, parties []string) 
 				}
 				p.add(p.keyAt(kat), "%s`ownaudit controls` lists the ids", msg)
 				continue
-			case e.Match.Cloud != "" && !controlCovers(c, e.Match.Cloud):
+			case e.Match.Cloud != "" && p.sound(at+".match.cloud") && !controlCovers(c, e.Match.Cloud):
 				p.add(p.keyAt(kat), "control %s in %s.controls checks no %s resource, but match.cloud is %s; this override would never apply", id, at, clip(string(e.Match.Cloud)), clip(string(e.Match.Cloud)))
 			}
 			checkParty(e.Controls[id], kat, "control "+id)
@@ -239,11 +298,12 @@ func (p *declParser) validateResponsibilities(d *Declaration, parties []string) 
 
 // validateSuppressions checks that each suppression names a catalogue
 // control, a resource, a reason, a declared party and a real date.
-func (p *declParser) validateSuppressions(d *Declaration, parties []string) {
+func (p *declParser) validateSuppressions(d *Declaration, parties []string, idsKnown bool) {
 	list := partyList(parties)
 	for i, s := range d.Suppressions {
 		at := fmt.Sprintf("suppressions[%d]", i)
 		switch {
+		case !p.known(at, "control"):
 		case s.Control == "":
 			p.add(p.fieldPos(at, "control"), "%s names no control; expected control: a control id listed by `ownaudit controls`", at)
 		case strings.HasPrefix(s.Control, "ownership."):
@@ -255,21 +315,25 @@ func (p *declParser) validateSuppressions(d *Declaration, parties []string) {
 			}
 			p.add(p.at(at+".control"), "%s`ownaudit controls` lists the ids", msg)
 		}
-		if strings.TrimSpace(s.Resource) == "" {
+		if strings.TrimSpace(s.Resource) == "" && p.known(at, "resource") {
 			p.add(p.fieldPos(at, "resource"), "%s names no resource; expected resource: a resource id, or a glob over ids with * and ?", at)
 		}
-		if strings.TrimSpace(s.Reason) == "" {
+		if strings.TrimSpace(s.Reason) == "" && p.known(at, "reason") {
 			p.add(p.fieldPos(at, "reason"), "%s gives no reason; expected reason: why the risk is accepted", at)
 		}
 		switch {
+		case !p.known(at, "acceptedBy"):
 		case s.AcceptedBy == "":
 			p.add(p.fieldPos(at, "acceptedBy"), "%s names no acceptedBy; expected one of the declared parties: %s", at, list)
-		case !slices.Contains(parties, s.AcceptedBy):
+		case idsKnown && !slices.Contains(parties, s.AcceptedBy):
 			msg := fmt.Sprintf("unknown party %q in %s.acceptedBy; declared parties: %s", clip(s.AcceptedBy), at, list)
 			if c := closest(s.AcceptedBy, parties); c != "" {
 				msg += fmt.Sprintf(" (did you mean %s?)", c)
 			}
 			p.add(p.at(at+".acceptedBy"), "%s", msg)
+		}
+		if !p.known(at, "expires") {
+			continue
 		}
 		if s.Expires == "" {
 			p.add(p.fieldPos(at, "expires"), "%s has no expires; expected expires: the last day the acceptance holds, as YYYY-MM-DD", at)
@@ -316,6 +380,9 @@ func sortedKeys[K ~string, V any](m map[K]V) []K {
 }
 
 func (p *declParser) validateMatch(m Match, at string) {
+	if !p.sound(at + ".cloud") {
+		m.Cloud = "" // reported already; check the rest against any cloud
+	}
 	cloudOK := m.Cloud == ""
 	for _, c := range inventory.Clouds {
 		if m.Cloud == c {
@@ -331,6 +398,9 @@ func (p *declParser) validateMatch(m Match, at string) {
 	}
 	for i, id := range m.Targets {
 		item := fmt.Sprintf("%s.targets[%d]", at, i)
+		if !p.sound(item) {
+			continue
+		}
 		if cloud != "" {
 			if ok, shape := targetOK(cloud, id); !ok {
 				p.add(p.at(item), "target %q in %s is not %s, as match.cloud %s requires", clip(id), item, shape, cloud)
@@ -351,6 +421,9 @@ func (p *declParser) validateMatch(m Match, at string) {
 	names := inventory.TypeNames()
 	for i, pat := range m.ResourceTypes {
 		item := fmt.Sprintf("%s.resourceTypes[%d]", at, i)
+		if !p.sound(item) {
+			continue
+		}
 		if _, err := path.Match(pat, ""); err != nil {
 			p.add(p.at(item), "malformed resource type pattern %q in %s; patterns use * ? and [...] as in aws.ec2.*", clip(pat), item)
 			continue
@@ -405,7 +478,7 @@ func (p *declParser) validateSettings(d *Declaration) {
 		if strings.HasSuffix(n, "Days") {
 			unit = "a number of days"
 		}
-		if v := got.FieldByIndex(f.Index).Int(); p.has(at) && v < 1 {
+		if v := got.FieldByIndex(f.Index).Int(); p.has(at) && p.sound(at) && v < 1 {
 			p.add(p.at(at), "%s is %d; expected %s of at least 1 (default %d)", at, v, unit, def.FieldByIndex(f.Index).Int())
 		}
 	}

@@ -61,25 +61,31 @@ func Parse(file string, data []byte) (*Declaration, error) { return Options{}.Pa
 // MaxDepth, MaxMappingKeys and the node limit. Then parsing happens in
 // three passes: YAML syntax; structure (keys and value kinds, checked
 // against the Go types so that every unknown key is reported at once, not
-// just the first); and meaning (parties, ids, references).
-// A pass runs only when the one before it found nothing, because meaning
-// cannot be checked on a document whose shape is wrong.
+// just the first); and meaning (parties, ids, references). The meaning
+// pass runs after structure problems too, on what could be read: a number
+// written for a string is checked as the text it is, and the parts with a
+// structure problem are left out, so that one file's problems are all
+// reported in one run without one mistake reported twice.
 func (o Options) Parse(file string, data []byte) (*Declaration, error) {
-	p := &declParser{file: file, opts: o, idx: map[string]loc{}}
+	p := &declParser{file: file, opts: o, idx: map[string]loc{},
+		broken: map[string]bool{}, partial: map[string]bool{}, tainted: map[string]bool{}}
 	body := p.syntax(data)
 	if body == nil || len(p.issues) > 0 {
 		return nil, p.err()
 	}
-	p.walk(body, reflect.TypeFor[Declaration](), "")
-	if len(p.issues) > 0 {
-		return nil, p.err()
-	}
+	body = p.walk(body, reflect.TypeFor[Declaration](), "")
 	var d Declaration
 	if err := yaml.NodeToValue(body, &d, yaml.DisallowUnknownField()); err != nil {
 		// The structure pass should have caught anything the decoder
 		// rejects; this keeps a decoder-only complaint positioned.
-		p.yamlError(err)
+		if len(p.issues) == 0 {
+			p.yamlError(err)
+		}
 		return nil, p.err()
+	}
+	p.settled = map[Position]bool{}
+	for _, is := range p.issues {
+		p.settled[is.Pos] = true
 	}
 	p.validate(&d)
 	if len(p.issues) > 0 {
@@ -112,10 +118,60 @@ type declParser struct {
 	// idx maps a path such as "responsibilities[1].assign.firewall" to its
 	// place in the file, so the meaning pass can point at values.
 	idx map[string]loc
+	// broken holds the paths whose value the structure pass could not
+	// read (it decodes as empty); partial the mappings it dropped a key
+	// of; tainted those paths and every ancestor of theirs. The meaning
+	// pass leaves alone what they touch: what it would say there follows
+	// from a problem already reported.
+	broken, partial, tainted map[string]bool
+	// settled holds the positions of the structure pass's issues; the
+	// meaning pass says nothing more at them.
+	settled map[Position]bool
 }
 
 func (p *declParser) add(pos Position, format string, args ...any) {
+	if p.settled[pos] {
+		return
+	}
 	p.issues = append(p.issues, Issue{Pos: pos, Message: fmt.Sprintf(format, args...)})
+}
+
+// breaks records that the value at path could not be read.
+func (p *declParser) breaks(path string) {
+	p.broken[path] = true
+	p.taint(path)
+}
+
+// drops records that the mapping at path lost a key.
+func (p *declParser) drops(path string) {
+	p.partial[path] = true
+	p.taint(path)
+}
+
+func (p *declParser) taint(path string) {
+	for !p.tainted[path] {
+		p.tainted[path] = true
+		if path == "" {
+			return
+		}
+		path = parentPath(path)
+	}
+}
+
+// unsound reports whether the meaning pass should leave path alone: a
+// structure problem lies at or under it, or it lies inside a value that
+// could not be read.
+func (p *declParser) unsound(path string) bool {
+	if p.tainted[path] {
+		return true
+	}
+	for path != "" {
+		path = parentPath(path)
+		if p.broken[path] {
+			return true
+		}
+	}
+	return false
 }
 
 // err returns the collected issues sorted by position, duplicates removed.

@@ -325,6 +325,21 @@ func TestValidateRefusesHostileInput(t *testing.T) {
 	}
 }
 
+// TestValidateReportsEveryProblem checks that an unquoted account id does
+// not hide the file's other problems.
+func TestValidateReportsEveryProblem(t *testing.T) {
+	dir, _ := os.Getwd()
+	decl := filepath.Join("..", "declaration", "testdata", "bad", "recover-unquoted-account")
+	want, err := os.ReadFile(decl + ".golden")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := ownaudit(t, filepath.Dir(decl), "validate", filepath.Base(decl)+".yaml")
+	if r.code != 2 || r.stderr != string(want)+"ownaudit: 1 declaration is invalid\n" {
+		t.Errorf("validate %s (in %s): exit %d, stderr:\n%s\nwant exit 2 and:\n%s", decl, dir, r.code, r.stderr, want)
+	}
+}
+
 func TestScanWithoutScannersIsIncomplete(t *testing.T) {
 	// A declared GCP project with no GCP scanner in this build: every domain
 	// is an error entry and the exit code says the scan is incomplete.
