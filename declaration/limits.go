@@ -33,6 +33,9 @@ const (
 	// it, 131,072 at the default 1 MiB. Declarations have one per 10 to 30
 	// bytes.
 	BytesPerNode = 8
+	// MaxNodes caps the node limit, however large the size limit: the
+	// tokenizer costs about 300 bytes of memory per node.
+	MaxNodes = 1 << 20
 )
 
 // Options say how a declaration is read. The zero value reads with the
@@ -50,7 +53,7 @@ func (o Options) maxSize() int64 {
 	return o.MaxSize
 }
 
-func (o Options) maxNodes() int { return int(min(o.maxSize()/BytesPerNode, 1<<40)) }
+func (o Options) maxNodes() int { return int(min(o.maxSize()/BytesPerNode, MaxNodes)) }
 
 // Load reads and parses the declaration at path. It reads at most one
 // byte more than the size limit, so a device or an endless pipe is refused
@@ -194,11 +197,13 @@ func (p *declParser) tooMany() string {
 // ("[", "{") or compact list entries ("- - -") nest too deeply, or that
 // holds too many nodes, so that a large hostile file is refused without
 // being tokenized (tokenizing a megabyte of "[" costs seconds and hundreds
-// of megabytes). On YAML the parser accepts, what it counts is at most
-// what the token check (shape) counts: it leaves out what it is unsure
-// of, such as block indentation, quoted and block strings, comments and
-// the lines that continue a plain string. So it refuses no declaration
-// that shape would let through, and shape stays the exact check.
+// of megabytes). It counts each bracket, each "-" and ":" indicator and
+// the start of each plain or quoted string, and leaves out what it is
+// unsure of: block indentation, the inside of quoted and block strings,
+// comments, and the lines that may continue a plain string. On YAML the
+// parser accepts, that is at most what the token check (shape) counts,
+// so it refuses no declaration that shape would let through, and shape
+// stays the exact check; the fuzz target holds it to that.
 func (p *declParser) glance(data []byte) bool {
 	flow, nodes, maxNodes := 0, 0, p.opts.maxNodes()
 	// node counts a node at offset off, false when there is one too many.
@@ -209,10 +214,15 @@ func (p *declParser) glance(data []byte) bool {
 		}
 		return true
 	}
-	var quote byte // the quote character of an open quoted string
+	var quote byte  // the quote character of an open quoted string
+	atToken := true // a node may start here
 	// Lines indented more than skipAbove continue a block string (after
-	// "|" or ">") or a plain one; -1 when none is open.
-	skipAbove := -1
+	// "|" or ">") or a plain one; noSkip when none is open.
+	const noSkip = -2
+	skipAbove := noSkip
+	// parents holds the columns of the keys and "-" entries of earlier
+	// lines that a more indented line may be the value of.
+	var parents []int
 	for start := 0; start < len(data); {
 		end := start
 		for end < len(data) && data[end] != '\n' && data[end] != '\r' {
@@ -227,18 +237,27 @@ func (p *declParser) glance(data []byte) bool {
 		for indent < len(line) && line[indent] == ' ' {
 			indent++
 		}
-		if quote == 0 && skipAbove >= 0 && (indent == len(line) || indent > skipAbove) {
+		marker := quote == 0 && indent == 0 && (bytes.HasPrefix(line, []byte("---")) || bytes.HasPrefix(line, []byte("..."))) &&
+			(len(line) == 3 || line[3] == ' ' || line[3] == '\t')
+		if quote == 0 && skipAbove != noSkip && !marker && (indent == len(line) || indent > skipAbove) {
 			start = next
 			continue
 		}
-		skipAbove = -1
+		skipAbove = noSkip
+		if marker {
+			parents = parents[:0] // a document starts or ends
+		}
 		i, dashCol := 0, indent
 		if quote == 0 {
 			i = indent
 		}
-		if quote == 0 && flow == 0 {
+		block := quote == 0 && flow == 0 && indent < len(line) && line[indent] != '#'
+		dashes := 0
+		if block {
+			for len(parents) > 0 && parents[len(parents)-1] >= indent {
+				parents = parents[:len(parents)-1]
+			}
 			// "- - - x": each "-" opens a list in the one before.
-			dashes := 0
 			for i < len(line) && line[i] == '-' && (i+1 == len(line) || line[i+1] == ' ') {
 				if dashes++; dashes > MaxDepth {
 					p.add(p.offsetPos(data, start+i), "%s", tooDeep)
@@ -248,6 +267,7 @@ func (p *declParser) glance(data []byte) bool {
 					return false
 				}
 				dashCol = i
+				parents = append(parents, i)
 				i += 2
 				for i < len(line) && line[i] == ' ' {
 					i++
@@ -255,7 +275,9 @@ func (p *declParser) glance(data []byte) bool {
 			}
 		}
 		contentCol := i
-		atToken := true // a node may start here
+		// A node may start here: at the start of a line, unless it goes
+		// on a flow collection (a plain string there may go on too).
+		atToken = atToken || flow == 0
 		plain, key := false, false
 		for ; i < len(line); i++ {
 			c := line[i]
@@ -280,6 +302,9 @@ func (p *declParser) glance(data []byte) bool {
 				}
 			case '"', '\'':
 				if atToken {
+					if !node(start + i) {
+						return false
+					}
 					quote, plain = c, false
 					continue
 				}
@@ -303,9 +328,6 @@ func (p *declParser) glance(data []byte) bool {
 				}
 			case ',':
 				if flow > 0 {
-					if !node(start + i) {
-						return false
-					}
 					atToken, plain = true, false
 					continue
 				}
@@ -320,20 +342,41 @@ func (p *declParser) glance(data []byte) bool {
 				}
 			case '|', '>':
 				if atToken && flow == 0 {
+					// Two nodes: the header, and the string the
+					// lines below hold (the parser makes one, if
+					// empty).
+					if !node(start + i) {
+						return false
+					}
+					if !node(start + i) {
+						return false
+					}
 					skipAbove = indent
 					i = len(line)
 					continue
 				}
 			}
+			if atToken && !node(start+i) { // a plain string starts
+				return false
+			}
 			atToken, plain = false, true
 		}
-		if plain && flow == 0 && quote == 0 && skipAbove < 0 {
+		if plain && flow == 0 && quote == 0 && skipAbove == noSkip {
 			// The plain string may go on in lines indented more than
-			// its key, or than its "-".
-			skipAbove = dashCol
-			if key {
+			// its key, its "-", or what it is the value of.
+			switch {
+			case key:
 				skipAbove = contentCol
+			case dashes > 0:
+				skipAbove = dashCol
+			case len(parents) > 0:
+				skipAbove = parents[len(parents)-1]
+			default:
+				skipAbove = -1
 			}
+		}
+		if block && key {
+			parents = append(parents, contentCol)
 		}
 		start = next
 	}

@@ -51,8 +51,9 @@ func TestRefusals(t *testing.T) {
 			return Options{MaxSize: 256}.Parse("nodes-flow.yaml", []byte("version: 1\nparties: ["+strings.Repeat("a, ", 40)+"a]\n"))
 		}},
 		{"nodes-block", func(t *testing.T) (*Declaration, error) {
-			// The bytes show one node per line, the tokens two.
-			return Options{MaxSize: 256}.Parse("nodes-block.yaml", []byte("version: 1\nparties:\n"+strings.Repeat("- a\n", 20)))
+			// Anchored items: the bytes show two nodes per item, the
+			// tokens four ("-", "&", the anchor's name, the value).
+			return Options{MaxSize: 256}.Parse("nodes-block.yaml", []byte("version: 1\nparties:\n"+strings.Repeat("- &a x\n", 12)))
 		}},
 	} {
 		path, err := filepath.Abs(filepath.Join(declDir, "limits", tc.name+".golden"))

@@ -15,7 +15,7 @@ import (
 func addDeclarationSizeFlag(cmd *cobra.Command, max *int64) {
 	*max = declaration.DefaultMaxSize
 	cmd.Flags().Var((*byteSize)(max), "declaration-max-size",
-		"refuse a declaration larger than this (e.g. 4MiB); the limit on its YAML nodes grows with it")
+		"refuse a declaration larger than this (e.g. 4MiB); the limit on its YAML nodes grows with it, up to 1048576")
 }
 
 // byteSize is a pflag.Value for a size in bytes, written as a whole number
