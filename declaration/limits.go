@@ -190,6 +190,9 @@ func (p *declParser) offsetPos(data []byte, off int) Position {
 var tooDeep = fmt.Sprintf("lists and mappings nest more than %d levels deep here; a declaration needs no more than 5", MaxDepth)
 
 func (p *declParser) tooMany() string {
+	if p.opts.maxSize()/BytesPerNode > MaxNodes {
+		return fmt.Sprintf("declaration has more than %d YAML nodes (keys, values and list items), the most any size limit allows", MaxNodes)
+	}
 	return fmt.Sprintf("declaration has more than %d YAML nodes (keys, values and list items); the limit is one per %d bytes of the size limit (%s): raise it with --declaration-max-size if this file is right", p.opts.maxNodes(), BytesPerNode, byteSize(p.opts.maxSize()))
 }
 

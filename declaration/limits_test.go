@@ -50,6 +50,10 @@ func TestRefusals(t *testing.T) {
 			// Counted from the bytes, before the file is tokenized.
 			return Options{MaxSize: 256}.Parse("nodes-flow.yaml", []byte("version: 1\nparties: ["+strings.Repeat("a, ", 40)+"a]\n"))
 		}},
+		{"nodes-ceiling", func(t *testing.T) (*Declaration, error) {
+			// However large the size limit, the node limit stops here.
+			return Options{MaxSize: 64 << 20}.Parse("nodes-ceiling.yaml", []byte("version: 1\nparties: ["+strings.Repeat("a,", MaxNodes)+"a]\n"))
+		}},
 		{"nodes-block", func(t *testing.T) (*Declaration, error) {
 			// Anchored items: the bytes show two nodes per item, the
 			// tokens four ("-", "&", the anchor's name, the value).
