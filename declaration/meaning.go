@@ -16,60 +16,107 @@ import (
 
 // validate checks what the structure pass cannot: versions, ids, and that
 // every reference names something declared.
+//
+// It runs on what the structure pass could read: a value that pass found
+// a problem in is not checked again (p.sound), and a missing key is not
+// reported in a mapping that lost a key, which may be the missing one
+// misspelt (p.known). References to parties are checked only when every
+// party's id could be read.
 func (p *declParser) validate(d *Declaration) {
+	if p.broken[""] {
+		return
+	}
 	switch {
+	case !p.known("", "version"):
 	case !p.has("version"):
 		p.add(p.start(), "missing version; add `version: %d` at the top", Version)
 	case d.Version != Version:
 		p.add(p.at("version"), "unsupported version %d; this ownaudit reads version %d", d.Version, Version)
 	}
-	parties := p.validateParties(d)
+	parties, idsKnown := p.validateParties(d)
 	p.validateTargets(d)
-	p.validateResponsibilities(d, parties)
-	p.validateSuppressions(d, parties)
-	if p.has("ownershipTag") && strings.TrimSpace(d.OwnershipTag) == "" {
+	p.validateResponsibilities(d, parties, idsKnown)
+	p.validateSuppressions(d, parties, idsKnown)
+	if p.has("ownershipTag") && p.sound("ownershipTag") && strings.TrimSpace(d.OwnershipTag) == "" {
 		p.add(p.at("ownershipTag"), "ownershipTag is empty; name a resource tag key such as responsible-party, or remove the key")
 	}
 	p.validateSettings(d)
 }
 
-// validateParties returns the declared party ids in order.
-func (p *declParser) validateParties(d *Declaration) []string {
+// sound reports whether the value at path was read as written: the
+// structure pass found no problem at, under or above it.
+func (p *declParser) sound(path string) bool { return !p.unsound(path) }
+
+// known reports whether what the mapping at path holds under key is
+// known, value or absence: the value was read, or the key is missing
+// from a mapping that lost no other key.
+func (p *declParser) known(path, key string) bool {
+	child := keyPath(path, key)
+	if !p.sound(child) {
+		return false
+	}
+	if p.has(child) {
+		return true
+	}
+	if p.partial[path] {
+		return false
+	}
+	for q := path; ; q = parentPath(q) {
+		if p.broken[q] {
+			return false
+		}
+		if q == "" {
+			return true
+		}
+	}
+}
+
+// validateParties returns the declared party ids in order, and whether
+// they are all known: false when the id of some party could not be read,
+// so that a reference to it cannot be told from a mistake.
+func (p *declParser) validateParties(d *Declaration) ([]string, bool) {
 	if len(d.Parties) == 0 {
+		if !p.known("", "parties") {
+			return nil, false
+		}
 		p.add(p.keyAt("parties"), "no parties declared; expected a list of parties, each with an id and a role (%s)", roleNames())
-		return nil
+		return nil, true
 	}
 	var ids []string
+	idsKnown := true
 	first := map[string]Position{}
 	for i, party := range d.Parties {
 		at := fmt.Sprintf("parties[%d]", i)
 		switch {
+		case !p.known(at, "id"):
+			idsKnown = false
 		case party.ID == "":
 			p.add(p.itemPos(at), "party %s has no id; expected id: a short lowercase name such as acme", at)
 		case first[party.ID].Line > 0:
 			f := first[party.ID]
-			p.add(p.at(at+".id"), "duplicate party id %q in %s.id; first declared at line %d, column %d", party.ID, at, f.Line, f.Column)
+			p.add(p.at(at+".id"), "duplicate party id %q in %s.id; first declared at line %d, column %d", clip(party.ID), at, f.Line, f.Column)
 		default:
 			if !partyIDRe.MatchString(party.ID) {
-				p.add(p.at(at+".id"), "invalid party id %q in %s.id; expected lowercase letters, digits, '.', '_' or '-', starting with a letter or digit", party.ID, at)
+				p.add(p.at(at+".id"), "invalid party id %q in %s.id; expected lowercase letters, digits, '.', '_' or '-', starting with a letter or digit", clip(party.ID), at)
 			}
 			// An id of the wrong shape still counts as declared, so
 			// that references to it are not reported a second time.
 			first[party.ID] = p.at(at + ".id")
 			ids = append(ids, party.ID)
 		}
-		name := party.ID
+		name := clip(party.ID)
 		if name == "" {
 			name = at
 		}
 		switch {
+		case !p.known(at, "role"):
 		case party.Role == "":
 			p.add(p.itemPos(at), "party %s has no role; expected role: %s", name, roleNames())
 		case !validRole(party.Role):
-			p.add(p.at(at+".role"), "unknown role %q for party %s in %s.role; expected %s", party.Role, name, at, roleNames())
+			p.add(p.at(at+".role"), "unknown role %q for party %s in %s.role; expected %s", clip(string(party.Role)), name, at, roleNames())
 		}
 	}
-	return ids
+	return ids, idsKnown
 }
 
 func validRole(r controls.Role) bool {
@@ -86,7 +133,7 @@ func (p *declParser) validateTargets(d *Declaration) {
 	dup := func(at, id string) bool {
 		pos := p.at(at)
 		if f, ok := seen[id]; ok {
-			p.add(pos, "target %q in %s is listed twice; first at line %d, column %d", id, at, f.Line, f.Column)
+			p.add(pos, "target %q in %s is listed twice; first at line %d, column %d", clip(id), at, f.Line, f.Column)
 			return true
 		}
 		seen[id] = pos
@@ -94,34 +141,35 @@ func (p *declParser) validateTargets(d *Declaration) {
 	}
 	for i, t := range d.Targets.AWS {
 		at := fmt.Sprintf("targets.aws[%d]", i)
+		account, org := p.known(at, "account"), p.known(at, "organization")
 		switch {
-		case t.Organization && t.Account != "":
+		case account && org && t.Organization && t.Account != "":
 			p.add(p.at(at+".account"), "%s sets both organization: true and account; scan one account, or every account of the organization, not both", at)
-		case !t.Organization && t.Account == "":
+		case account && org && !t.Organization && t.Account == "":
 			p.add(p.itemPos(at), `%s names no account; expected account: "111111111111" (12 digits, quoted) or organization: true`, at)
-		case t.Account != "" && !awsAccountRe.MatchString(t.Account):
-			p.add(p.at(at+".account"), `malformed AWS account id %q in %s.account; expected 12 digits as a quoted string, e.g. "111111111111"`, t.Account, at)
-		case t.Account != "":
+		case account && t.Account != "" && !awsAccountRe.MatchString(t.Account):
+			p.add(p.at(at+".account"), `malformed AWS account id %q in %s.account; expected 12 digits as a quoted string, e.g. "111111111111"`, clip(t.Account), at)
+		case account && t.Account != "":
 			dup(at+".account", t.Account)
 		}
-		if t.AssumeRole != "" {
+		if t.AssumeRole != "" && p.sound(at+".assumeRole") {
 			m := awsRoleARNRe.FindStringSubmatch(t.AssumeRole)
 			switch {
 			case m == nil:
-				p.add(p.at(at+".assumeRole"), "malformed role ARN %q in %s.assumeRole; expected arn:aws:iam::<12-digit account>:role/<name>", t.AssumeRole, at)
-			case awsAccountRe.MatchString(t.Account) && m[2] != t.Account:
+				p.add(p.at(at+".assumeRole"), "malformed role ARN %q in %s.assumeRole; expected arn:aws:iam::<12-digit account>:role/<name>", clip(t.AssumeRole), at)
+			case account && awsAccountRe.MatchString(t.Account) && m[2] != t.Account:
 				p.add(p.at(at+".assumeRole"), "role ARN in %s.assumeRole is in account %s, but the target is account %s; the role must be in the account it scans", at, m[2], t.Account)
 			}
 		}
-		if t.AssumeRoleName != "" {
+		if t.AssumeRoleName != "" && p.sound(at+".assumeRoleName") {
 			switch {
-			case !t.Organization:
+			case org && !t.Organization:
 				p.add(p.at(at+".assumeRoleName"), "%s.assumeRoleName is only used with organization: true; for one account give the full ARN in assumeRole", at)
 			case !awsRoleNameRe.MatchString(t.AssumeRoleName):
-				p.add(p.at(at+".assumeRoleName"), "malformed role name %q in %s.assumeRoleName; expected up to 64 letters, digits or +=,.@_-", t.AssumeRoleName, at)
+				p.add(p.at(at+".assumeRoleName"), "malformed role name %q in %s.assumeRoleName; expected up to 64 letters, digits or +=,.@_-", clip(t.AssumeRoleName), at)
 			}
 		}
-		if t.ExternalID != "" && (len(t.ExternalID) < 2 || len(t.ExternalID) > 1224 || !awsExternalIDRe.MatchString(t.ExternalID)) {
+		if t.ExternalID != "" && p.sound(at+".externalId") && (len(t.ExternalID) < 2 || len(t.ExternalID) > 1224 || !awsExternalIDRe.MatchString(t.ExternalID)) {
 			p.add(p.at(at+".externalId"), "malformed external id in %s.externalId; expected 2-1224 letters, digits or +=,.@:/_-", at)
 		}
 		p.validateRegions(inventory.AWS, t.Regions, at+".regions")
@@ -135,6 +183,7 @@ func (p *declParser) validateTargets(d *Declaration) {
 			}
 		}
 		switch {
+		case !p.known(at, "subscription") || !p.known(at, "managementGroup") || !p.known(at, "allSubscriptions"):
 		case kinds == 0:
 			p.add(p.itemPos(at), "%s names no subscription; expected subscription: <subscription id, a GUID>, managementGroup: <id> or allSubscriptions: true", at)
 		case kinds > 1:
@@ -146,7 +195,7 @@ func (p *declParser) validateTargets(d *Declaration) {
 		case t.AllSubscriptions:
 			dup(at+".allSubscriptions", "allSubscriptions/"+t.Cloud)
 		case !azureSubRe.MatchString(t.Subscription):
-			p.add(p.at(at+".subscription"), "malformed Azure subscription id %q in %s.subscription; expected a GUID such as 00000000-0000-0000-0000-000000000000", t.Subscription, at)
+			p.add(p.at(at+".subscription"), "malformed Azure subscription id %q in %s.subscription; expected a GUID such as 00000000-0000-0000-0000-000000000000", clip(t.Subscription), at)
 		default:
 			dup(at+".subscription", strings.ToLower(t.Subscription))
 		}
@@ -174,10 +223,11 @@ func (p *declParser) validateTargets(d *Declaration) {
 		case set > 1:
 			p.add(p.itemPos(at), "%s sets more than one of project, organization and folder; name one per target", at)
 		case t.Organization != "" || t.Folder != "":
+		case !p.known(at, "project"):
 		case t.Project == "":
 			p.add(p.itemPos(at), `%s names no project; expected project: <project id>, organization: "<number>" or folder: "<number>"`, at)
 		case !gcpProjectRe.MatchString(t.Project):
-			p.add(p.at(at+".project"), "malformed GCP project id %q in %s.project; expected 6-30 characters of lowercase letters, digits and hyphens, starting with a letter and not ending with a hyphen", t.Project, at)
+			p.add(p.at(at+".project"), "malformed GCP project id %q in %s.project; expected 6-30 characters of lowercase letters, digits and hyphens, starting with a letter and not ending with a hyphen", clip(t.Project), at)
 		default:
 			dup(at+".project", t.Project)
 		}
@@ -189,7 +239,8 @@ func (p *declParser) validateTargets(d *Declaration) {
 // with no cloud, any cloud's shape will do.
 func (p *declParser) validateRegions(cloud inventory.Cloud, regions []string, at string) {
 	for i, r := range regions {
-		ok := false
+		item := fmt.Sprintf("%s[%d]", at, i)
+		ok := !p.sound(item)
 		for c, re := range regionRe {
 			if (cloud == "" || c == cloud) && re.MatchString(r) {
 				ok = true
@@ -198,21 +249,23 @@ func (p *declParser) validateRegions(cloud inventory.Cloud, regions []string, at
 		if ok {
 			continue
 		}
-		item := fmt.Sprintf("%s[%d]", at, i)
 		if cloud == "" {
-			p.add(p.at(item), "malformed region %q in %s; expected a region name such as %s, %s or %s", r, item, regionExample[inventory.AWS], regionExample[inventory.Azure], regionExample[inventory.GCP])
+			p.add(p.at(item), "malformed region %q in %s; expected a region name such as %s, %s or %s", clip(r), item, regionExample[inventory.AWS], regionExample[inventory.Azure], regionExample[inventory.GCP])
 			continue
 		}
-		msg := fmt.Sprintf("malformed %s region %q in %s; expected a region name such as %s", cloud, r, item, regionExample[cloud])
+		msg := fmt.Sprintf("malformed %s region %q in %s; expected a region name such as %s", cloud, clip(r), item, regionExample[cloud])
 		if cloud == inventory.GCP && regexp.MustCompile(`^[a-z]+-[a-z]+[0-9]+-[a-z]$`).MatchString(r) {
-			msg += " (that is a zone; use its region " + r[:len(r)-2] + ")"
+			msg += " (that is a zone; use its region " + clip(r[:len(r)-2]) + ")"
 		}
 		p.add(p.at(item), "%s", msg)
 	}
 }
 
-func (p *declParser) validateResponsibilities(d *Declaration, parties []string) {
+func (p *declParser) validateResponsibilities(d *Declaration, parties []string, idsKnown bool) {
 	if len(d.Responsibilities) == 0 {
+		if !p.known("", "responsibilities") {
+			return
+		}
 		p.add(p.keyAt("responsibilities"), "no responsibilities; expected a list of entries, each with a match and an assign (domain: party) or controls (control id: party)")
 		return
 	}
@@ -220,16 +273,13 @@ func (p *declParser) validateResponsibilities(d *Declaration, parties []string) 
 	for _, id := range parties {
 		declared[id] = true
 	}
-	list := strings.Join(parties, ", ")
-	if list == "" {
-		list = "none"
-	}
+	list := partyList(parties)
 	checkParty := func(party, at, what string) {
 		switch {
 		case party == "":
 			p.add(p.at(at), "no party for %s in %s; expected one of the declared parties: %s", what, parentPath(at), list)
-		case !declared[party]:
-			msg := fmt.Sprintf("unknown party %q in %s; declared parties: %s", party, at, list)
+		case idsKnown && !declared[party]:
+			msg := fmt.Sprintf("unknown party %q in %s; declared parties: %s", clip(party), at, list)
 			if s := closest(party, parties); s != "" {
 				msg += fmt.Sprintf(" (did you mean %s?)", s)
 			}
@@ -239,13 +289,16 @@ func (p *declParser) validateResponsibilities(d *Declaration, parties []string) 
 	for i, e := range d.Responsibilities {
 		at := fmt.Sprintf("responsibilities[%d]", i)
 		p.validateMatch(e.Match, at+".match")
-		if len(e.Assign) == 0 && len(e.Controls) == 0 {
+		if len(e.Assign) == 0 && len(e.Controls) == 0 && p.known(at, "assign") && p.known(at, "controls") {
 			p.add(p.itemPos(at), "%s assigns nothing; expected assign (domain: party) or controls (control id: party)", at)
 		}
 		for _, dom := range sortedKeys(e.Assign) {
 			kat := keyPath(at+".assign", string(dom))
+			if !p.sound(kat) {
+				continue
+			}
 			if !inventory.ValidDomain(dom) {
-				msg := fmt.Sprintf("unknown domain %q in %s.assign; expected %s", dom, at, domainNames())
+				msg := fmt.Sprintf("unknown domain %q in %s.assign; expected %s", clip(string(dom)), at, domainNames())
 				p.add(p.keyAt(kat), "%s", msg)
 				continue
 			}
@@ -253,20 +306,23 @@ func (p *declParser) validateResponsibilities(d *Declaration, parties []string) 
 		}
 		for _, id := range sortedKeys(e.Controls) {
 			kat := keyPath(at+".controls", id)
+			if !p.sound(kat) {
+				continue
+			}
 			c := controls.Lookup(id)
 			switch {
 			case strings.HasPrefix(id, "ownership."):
-				p.add(p.keyAt(kat), "%s in %s.controls is an ownership finding, which cannot be assigned; expected a control id listed by `ownaudit controls`", id, at)
+				p.add(p.keyAt(kat), "%s in %s.controls is an ownership finding, which cannot be assigned; expected a control id listed by `ownaudit controls`", clip(id), at)
 				continue
 			case c == nil:
-				msg := fmt.Sprintf("unknown control id %q in %s.controls; ", id, at)
+				msg := fmt.Sprintf("unknown control id %q in %s.controls; ", clip(id), at)
 				if s := closest(id, controlIDs()); s != "" {
 					msg += fmt.Sprintf("did you mean %s? ", s)
 				}
 				p.add(p.keyAt(kat), "%s`ownaudit controls` lists the ids", msg)
 				continue
-			case e.Match.Cloud != "" && !controlCovers(c, e.Match.Cloud):
-				p.add(p.keyAt(kat), "control %s in %s.controls checks no %s resource, but match.cloud is %s; this override would never apply", id, at, e.Match.Cloud, e.Match.Cloud)
+			case e.Match.Cloud != "" && p.sound(at+".match.cloud") && !controlCovers(c, e.Match.Cloud):
+				p.add(p.keyAt(kat), "control %s in %s.controls checks no %s resource, but match.cloud is %s; this override would never apply", id, at, clip(string(e.Match.Cloud)), clip(string(e.Match.Cloud)))
 			}
 			checkParty(e.Controls[id], kat, "control "+id)
 		}
@@ -275,45 +331,47 @@ func (p *declParser) validateResponsibilities(d *Declaration, parties []string) 
 
 // validateSuppressions checks that each suppression names a catalogue
 // control, a resource, a reason, a declared party and a real date.
-func (p *declParser) validateSuppressions(d *Declaration, parties []string) {
-	list := strings.Join(parties, ", ")
-	if list == "" {
-		list = "none"
-	}
+func (p *declParser) validateSuppressions(d *Declaration, parties []string, idsKnown bool) {
+	list := partyList(parties)
 	for i, s := range d.Suppressions {
 		at := fmt.Sprintf("suppressions[%d]", i)
 		switch {
+		case !p.known(at, "control"):
 		case s.Control == "":
 			p.add(p.fieldPos(at, "control"), "%s names no control; expected control: a control id listed by `ownaudit controls`", at)
 		case strings.HasPrefix(s.Control, "ownership."):
-			p.add(p.at(at+".control"), "%s in %s.control is an ownership finding, which cannot be suppressed; fix the declaration instead", s.Control, at)
+			p.add(p.at(at+".control"), "%s in %s.control is an ownership finding, which cannot be suppressed; fix the declaration instead", clip(s.Control), at)
 		case controls.Lookup(s.Control) == nil:
-			msg := fmt.Sprintf("unknown control id %q in %s.control; ", s.Control, at)
+			msg := fmt.Sprintf("unknown control id %q in %s.control; ", clip(s.Control), at)
 			if c := closest(s.Control, controlIDs()); c != "" {
 				msg += fmt.Sprintf("did you mean %s? ", c)
 			}
 			p.add(p.at(at+".control"), "%s`ownaudit controls` lists the ids", msg)
 		}
-		if strings.TrimSpace(s.Resource) == "" {
+		if strings.TrimSpace(s.Resource) == "" && p.known(at, "resource") {
 			p.add(p.fieldPos(at, "resource"), "%s names no resource; expected resource: a resource id, or a glob over ids with * and ?", at)
 		}
-		if strings.TrimSpace(s.Reason) == "" {
+		if strings.TrimSpace(s.Reason) == "" && p.known(at, "reason") {
 			p.add(p.fieldPos(at, "reason"), "%s gives no reason; expected reason: why the risk is accepted", at)
 		}
 		switch {
+		case !p.known(at, "acceptedBy"):
 		case s.AcceptedBy == "":
 			p.add(p.fieldPos(at, "acceptedBy"), "%s names no acceptedBy; expected one of the declared parties: %s", at, list)
-		case !slices.Contains(parties, s.AcceptedBy):
-			msg := fmt.Sprintf("unknown party %q in %s.acceptedBy; declared parties: %s", s.AcceptedBy, at, list)
+		case idsKnown && !slices.Contains(parties, s.AcceptedBy):
+			msg := fmt.Sprintf("unknown party %q in %s.acceptedBy; declared parties: %s", clip(s.AcceptedBy), at, list)
 			if c := closest(s.AcceptedBy, parties); c != "" {
 				msg += fmt.Sprintf(" (did you mean %s?)", c)
 			}
 			p.add(p.at(at+".acceptedBy"), "%s", msg)
 		}
+		if !p.known(at, "expires") {
+			continue
+		}
 		if s.Expires == "" {
 			p.add(p.fieldPos(at, "expires"), "%s has no expires; expected expires: the last day the acceptance holds, as YYYY-MM-DD", at)
 		} else if _, err := time.Parse(time.DateOnly, s.Expires); err != nil {
-			p.add(p.at(at+".expires"), "invalid date %q in %s.expires; expected a real day as YYYY-MM-DD, e.g. 2026-06-30", s.Expires, at)
+			p.add(p.at(at+".expires"), "invalid date %q in %s.expires; expected a real day as YYYY-MM-DD, e.g. 2026-06-30", clip(s.Expires), at)
 		}
 	}
 }
@@ -355,6 +413,9 @@ func sortedKeys[K ~string, V any](m map[K]V) []K {
 }
 
 func (p *declParser) validateMatch(m Match, at string) {
+	if !p.sound(at + ".cloud") {
+		m.Cloud = "" // reported already; check the rest against any cloud
+	}
 	cloudOK := m.Cloud == ""
 	for _, c := range inventory.Clouds {
 		if m.Cloud == c {
@@ -362,7 +423,7 @@ func (p *declParser) validateMatch(m Match, at string) {
 		}
 	}
 	if !cloudOK {
-		p.add(p.at(at+".cloud"), "unknown cloud %q in %s.cloud; expected %s", m.Cloud, at, cloudNames())
+		p.add(p.at(at+".cloud"), "unknown cloud %q in %s.cloud; expected %s", clip(string(m.Cloud)), at, cloudNames())
 	}
 	cloud := m.Cloud
 	if !cloudOK {
@@ -370,9 +431,12 @@ func (p *declParser) validateMatch(m Match, at string) {
 	}
 	for i, id := range m.Targets {
 		item := fmt.Sprintf("%s.targets[%d]", at, i)
+		if !p.sound(item) {
+			continue
+		}
 		if cloud != "" {
 			if ok, shape := targetOK(cloud, id); !ok {
-				p.add(p.at(item), "target %q in %s is not %s, as match.cloud %s requires", id, item, shape, cloud)
+				p.add(p.at(item), "target %q in %s is not %s, as match.cloud %s requires", clip(id), item, shape, cloud)
 			}
 			continue
 		}
@@ -383,15 +447,18 @@ func (p *declParser) validateMatch(m Match, at string) {
 			}
 		}
 		if !known {
-			p.add(p.at(item), `target %q in %s is not an AWS account id ("111111111111"), an Azure subscription id (a GUID) or a GCP project id`, id, item)
+			p.add(p.at(item), `target %q in %s is not an AWS account id ("111111111111"), an Azure subscription id (a GUID) or a GCP project id`, clip(id), item)
 		}
 	}
 	p.validateRegions(cloud, m.Regions, at+".regions")
 	names := inventory.TypeNames()
 	for i, pat := range m.ResourceTypes {
 		item := fmt.Sprintf("%s.resourceTypes[%d]", at, i)
+		if !p.sound(item) {
+			continue
+		}
 		if _, err := path.Match(pat, ""); err != nil {
-			p.add(p.at(item), "malformed resource type pattern %q in %s; patterns use * ? and [...] as in aws.ec2.*", pat, item)
+			p.add(p.at(item), "malformed resource type pattern %q in %s; patterns use * ? and [...] as in aws.ec2.*", clip(pat), item)
 			continue
 		}
 		var matched []string
@@ -401,7 +468,7 @@ func (p *declParser) validateMatch(m Match, at string) {
 			}
 		}
 		if len(matched) == 0 {
-			msg := fmt.Sprintf("unknown resource type %q in %s; ", pat, item)
+			msg := fmt.Sprintf("unknown resource type %q in %s; ", clip(pat), item)
 			if s := closest(pat, names); s != "" {
 				msg += fmt.Sprintf("did you mean %s? ", s)
 			}
@@ -418,7 +485,7 @@ func (p *declParser) validateMatch(m Match, at string) {
 			}
 		}
 		if !inCloud {
-			p.add(p.at(item), "resource type %q in %s belongs to cloud %s, but match.cloud is %s; the entry can never match", pat, item, inventory.Types[matched[0]].Cloud, cloud)
+			p.add(p.at(item), "resource type %q in %s belongs to cloud %s, but match.cloud is %s; the entry can never match", clip(pat), item, inventory.Types[matched[0]].Cloud, cloud)
 		}
 	}
 	for _, k := range sortedKeys(m.Tags) {
@@ -444,7 +511,7 @@ func (p *declParser) validateSettings(d *Declaration) {
 		if strings.HasSuffix(n, "Days") {
 			unit = "a number of days"
 		}
-		if v := got.FieldByIndex(f.Index).Int(); p.has(at) && v < 1 {
+		if v := got.FieldByIndex(f.Index).Int(); p.has(at) && p.sound(at) && v < 1 {
 			p.add(p.at(at), "%s is %d; expected %s of at least 1 (default %d)", at, v, unit, def.FieldByIndex(f.Index).Int())
 		}
 	}
@@ -509,6 +576,14 @@ func roleNames() string {
 		names[i] = string(r)
 	}
 	return orList(names)
+}
+
+// partyList renders the declared parties for a message.
+func partyList(parties []string) string {
+	if len(parties) == 0 {
+		return "none"
+	}
+	return clipList(parties)
 }
 
 // orList renders "a, b or c".

@@ -5,7 +5,6 @@ import (
 	"encoding/hex"
 	"fmt"
 	"math"
-	"os"
 	"reflect"
 	"regexp"
 	"sort"
@@ -46,40 +45,47 @@ func (e *Error) Error() string {
 	return strings.Join(lines, "\n")
 }
 
-// Load reads and parses the declaration at path.
-func Load(path string) (*Declaration, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("read declaration: %w", err)
-	}
-	return Parse(path, data)
-}
+// Load reads and parses the declaration at path with the default limits.
+func Load(path string) (*Declaration, error) { return Options{}.Load(path) }
+
+// Parse parses and validates a declaration read from file with the default
+// limits; see Options.Parse.
+func Parse(file string, data []byte) (*Declaration, error) { return Options{}.Parse(file, data) }
 
 // Parse parses and validates a declaration read from file. On success
 // File, SHA256, Settings (with defaults) and every Responsibility.Pos are
 // set. On failure the error is an *Error naming every problem found.
 //
-// Parsing happens in three passes: YAML syntax; structure (keys and value
-// kinds, checked against the Go types so that every unknown key is reported
-// at once, not just the first); and meaning (parties, ids, references).
-// A pass runs only when the one before it found nothing, because meaning
-// cannot be checked on a document whose shape is wrong.
-func Parse(file string, data []byte) (*Declaration, error) {
-	p := &declParser{file: file, idx: map[string]loc{}}
+// Before any YAML is parsed, the input must be UTF-8 text (a UTF-8 byte
+// order mark is dropped) within the size limit, and its tokens within
+// MaxDepth, MaxMappingKeys and the node limit. Then parsing happens in
+// three passes: YAML syntax; structure (keys and value kinds, checked
+// against the Go types so that every unknown key is reported at once, not
+// just the first); and meaning (parties, ids, references). The meaning
+// pass runs after structure problems too, on what could be read: a number
+// written for a string is checked as the text it is, and the parts with a
+// structure problem are left out, so that one file's problems are all
+// reported in one run without one mistake reported twice.
+func (o Options) Parse(file string, data []byte) (*Declaration, error) {
+	p := &declParser{file: file, opts: o, idx: map[string]loc{},
+		broken: map[string]bool{}, partial: map[string]bool{}, tainted: map[string]bool{}}
 	body := p.syntax(data)
 	if body == nil || len(p.issues) > 0 {
 		return nil, p.err()
 	}
-	p.walk(body, reflect.TypeFor[Declaration](), "")
-	if len(p.issues) > 0 {
-		return nil, p.err()
-	}
+	body = p.walk(body, reflect.TypeFor[Declaration](), "")
 	var d Declaration
 	if err := yaml.NodeToValue(body, &d, yaml.DisallowUnknownField()); err != nil {
 		// The structure pass should have caught anything the decoder
 		// rejects; this keeps a decoder-only complaint positioned.
-		p.yamlError(err)
+		if len(p.issues) == 0 {
+			p.yamlError(err)
+		}
 		return nil, p.err()
+	}
+	p.settled = map[Position]bool{}
+	for _, is := range p.issues {
+		p.settled[is.Pos] = true
 	}
 	p.validate(&d)
 	if len(p.issues) > 0 {
@@ -107,14 +113,65 @@ type loc struct {
 // declParser collects issues while reading one declaration.
 type declParser struct {
 	file   string
+	opts   Options
 	issues []Issue
 	// idx maps a path such as "responsibilities[1].assign.firewall" to its
 	// place in the file, so the meaning pass can point at values.
 	idx map[string]loc
+	// broken holds the paths whose value the structure pass could not
+	// read (it decodes as empty); partial the mappings it dropped a key
+	// of; tainted those paths and every ancestor of theirs. The meaning
+	// pass leaves alone what they touch: what it would say there follows
+	// from a problem already reported.
+	broken, partial, tainted map[string]bool
+	// settled holds the positions of the structure pass's issues; the
+	// meaning pass says nothing more at them.
+	settled map[Position]bool
 }
 
 func (p *declParser) add(pos Position, format string, args ...any) {
+	if p.settled[pos] {
+		return
+	}
 	p.issues = append(p.issues, Issue{Pos: pos, Message: fmt.Sprintf(format, args...)})
+}
+
+// breaks records that the value at path could not be read.
+func (p *declParser) breaks(path string) {
+	p.broken[path] = true
+	p.taint(path)
+}
+
+// drops records that the mapping at path lost a key.
+func (p *declParser) drops(path string) {
+	p.partial[path] = true
+	p.taint(path)
+}
+
+func (p *declParser) taint(path string) {
+	for !p.tainted[path] {
+		p.tainted[path] = true
+		if path == "" {
+			return
+		}
+		path = parentPath(path)
+	}
+}
+
+// unsound reports whether the meaning pass should leave path alone: a
+// structure problem lies at or under it, or it lies inside a value that
+// could not be read.
+func (p *declParser) unsound(path string) bool {
+	if p.tainted[path] {
+		return true
+	}
+	for path != "" {
+		path = parentPath(path)
+		if p.broken[path] {
+			return true
+		}
+	}
+	return false
 }
 
 // err returns the collected issues sorted by position, duplicates removed.
@@ -212,15 +269,18 @@ func parentPath(path string) string {
 }
 
 // keyPath appends a map or struct key to a path. Keys that are not plain
-// words (tag keys, control ids) are quoted so the path stays readable.
+// words (tag keys, control ids) are quoted so the path stays readable, and
+// cut when long, as paths appear in messages: two long keys of one mapping
+// that agree in their first and last characters then share a path, and
+// the meaning pass may point at the other's place.
 func keyPath(path, key string) string {
-	if plainKey.MatchString(key) {
+	if plainKey.MatchString(key) && len(key) <= clipRunes {
 		if path == "" {
 			return key
 		}
 		return path + "." + key
 	}
-	return path + "[" + strconv.Quote(key) + "]"
+	return path + "[" + strconv.Quote(clip(key)) + "]"
 }
 
 var plainKey = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_-]*$`)
@@ -234,10 +294,17 @@ func where(path string) string {
 }
 
 // closest returns the option nearest to s when it is near enough to be a
-// likely typo, or "".
+// likely typo, or "". A long s or a long list of options gets no
+// suggestion, which keeps the edit distances cheap on hostile input.
 func closest(s string, options []string) string {
+	if len(s) > clipRunes || len(options) > 1000 {
+		return ""
+	}
 	best, bestD := "", math.MaxInt
 	for _, o := range options {
+		if diff := len(o) - len(s); diff > max(2, len(s)/3) || -diff > max(2, len(s)/3) {
+			continue // the distance is at least the difference in length
+		}
 		if d := editDistance(strings.ToLower(s), strings.ToLower(o)); d < bestD {
 			best, bestD = o, d
 		}

@@ -65,21 +65,7 @@ func TestBadDeclarations(t *testing.T) {
 					t.Errorf("issue %q has position %+v, want %s with line and column >= 1", is.Message, is.Pos, filepath.Base(f))
 				}
 			}
-			got := err.Error() + "\n"
-			golden := strings.TrimSuffix(f, ".yaml") + ".golden"
-			if *update {
-				if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("%v (run go test ./declaration -run TestBadDeclarations -update)", err)
-			}
-			if got != string(want) {
-				t.Errorf("Parse(%s) error:\n%s\nwant:\n%s", f, got, want)
-			}
+			golden(t, strings.TrimSuffix(f, ".yaml")+".golden", err.Error()+"\n")
 		})
 	}
 }

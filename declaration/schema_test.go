@@ -71,7 +71,9 @@ func yamlInstance(t *testing.T, path string) any {
 	if err != nil {
 		t.Fatal(err)
 	}
-	j, err := yaml.YAMLToJSON(data)
+	// Parse drops a UTF-8 byte order mark, and so do editors; the
+	// converter does not.
+	j, err := yaml.YAMLToJSON(bytes.TrimPrefix(data, utf8BOM))
 	if err != nil {
 		t.Fatalf("convert %s to JSON: %v", path, err)
 	}

@@ -40,11 +40,11 @@ func kind(n ast.Node) string {
 	case *ast.NullNode:
 		return "no value"
 	case *ast.StringNode:
-		return fmt.Sprintf("the string %q", n.Value)
+		return fmt.Sprintf("the string %q", clip(n.Value))
 	case *ast.LiteralNode:
-		return "a block string (" + n.Start.Value + ")"
+		return "a block string (" + clip(n.Start.Value) + ")"
 	case *ast.IntegerNode, *ast.FloatNode, *ast.InfinityNode, *ast.NanNode:
-		return "the number " + n.GetToken().Value
+		return "the number " + clip(n.GetToken().Value)
 	case *ast.BoolNode:
 		return "the boolean " + n.GetToken().Value
 	}
@@ -54,14 +54,20 @@ func kind(n ast.Node) string {
 // walk checks a node against the Go type it will decode into, records the
 // position of every path, and reports what does not fit. Null is accepted
 // for collections and structs, as YAML writes an empty value that way.
-func (p *declParser) walk(n ast.Node, t reflect.Type, path string) {
+//
+// It returns the node to decode in n's place, so that the meaning pass
+// can run on what could be read: n itself; a scalar written where text is
+// expected (an unquoted account id) as the text it was written as; a
+// quoted number as the number; null for a value that cannot be read at
+// all. Mappings lose the keys they cannot have.
+func (p *declParser) walk(n ast.Node, t reflect.Type, path string) ast.Node {
 	switch x := n.(type) {
 	case *ast.AnchorNode, *ast.AliasNode:
 		p.add(p.nodePos(n), "anchors and aliases (&name, *name) are not supported %s; write the value out", where(path))
-		return
+		return p.unreadable(n, path)
 	case *ast.TagNode:
-		p.add(p.nodePos(n), "YAML tag %s is not supported %s; quote a value to make it a string", x.Start.Value, where(path))
-		return
+		p.add(p.nodePos(n), "YAML tag %s is not supported %s; quote a value to make it a string", clip(x.Start.Value), where(path))
+		return p.unreadable(n, path)
 	case *ast.MappingValueNode:
 		// A lone "key: value" where a collection item is expected
 		// parses as this; treat it as the one-entry mapping it is.
@@ -69,69 +75,90 @@ func (p *declParser) walk(n ast.Node, t reflect.Type, path string) {
 	}
 	switch t.Kind() {
 	case reflect.Struct:
-		p.walkStruct(n, t, path)
+		return p.walkStruct(n, t, path)
 	case reflect.Slice:
-		p.walkSlice(n, t, path)
+		return p.walkSlice(n, t, path)
 	case reflect.Map:
-		p.walkMap(n, t, path)
+		return p.walkMap(n, t, path)
 	case reflect.String:
-		p.walkString(n, path)
+		return p.walkString(n, path)
 	case reflect.Int:
-		p.walkInt(n, path)
+		return p.walkInt(n, path)
 	case reflect.Bool:
 		if _, ok := n.(*ast.BoolNode); !ok {
 			p.add(p.nodePos(n), "expected true or false for %s, found %s", path, kind(n))
+			return p.unreadable(n, path)
 		}
+		return n
 	default:
 		panic("declaration: field of unsupported kind " + t.Kind().String())
 	}
 }
 
-func (p *declParser) walkStruct(n ast.Node, t reflect.Type, path string) {
+// unreadable records that the value at path could not be read and returns
+// the null that stands for it.
+func (p *declParser) unreadable(n ast.Node, path string) ast.Node {
+	p.breaks(path)
+	return ast.Null(n.GetToken())
+}
+
+func (p *declParser) walkStruct(n ast.Node, t reflect.Type, path string) ast.Node {
 	names, fields := yamlFields(t)
 	want := fmt.Sprintf("a mapping with keys %s %s", strings.Join(names, ", "), where(path))
-	p.mapping(n, path, want, func(name string, kpos Position, mv *ast.MappingValueNode) {
+	return p.mapping(n, path, want, func(name string, kpos Position, mv *ast.MappingValueNode) bool {
 		f, ok := fields[name]
 		if !ok {
-			msg := fmt.Sprintf("unknown key %q %s; ", name, where(path))
+			msg := fmt.Sprintf("unknown key %q %s; ", clip(name), where(path))
 			if s := closest(name, names); s != "" {
 				msg += fmt.Sprintf("did you mean %s? ", s)
 			}
 			p.add(kpos, "%sallowed keys: %s", msg, strings.Join(names, ", "))
-			return
+			return false
 		}
 		child := keyPath(path, name)
 		p.idx[child] = loc{key: kpos, val: p.nodePos(mv.Value)}
-		p.walk(mv.Value, f.Type, child)
+		mv.Value = p.walk(mv.Value, f.Type, child)
+		return true
 	})
 }
 
-// mapping visits each distinct key of the mapping n. A null node is an
-// absent mapping; anything else that is not a mapping is reported as not
-// being want, and a repeated key as a duplicate.
-func (p *declParser) mapping(n ast.Node, path, want string, visit func(name string, kpos Position, mv *ast.MappingValueNode)) {
+// mapping visits each distinct key of the mapping n and keeps the entries
+// visit accepts. A null node is an absent mapping; anything else that is
+// not a mapping is reported as not being want, and a repeated key as a
+// duplicate.
+func (p *declParser) mapping(n ast.Node, path, want string, visit func(name string, kpos Position, mv *ast.MappingValueNode) bool) ast.Node {
 	if _, ok := n.(*ast.NullNode); ok {
-		return
+		return n
 	}
 	m, ok := n.(*ast.MappingNode)
 	if !ok {
 		p.add(p.nodePos(n), "expected %s, found %s", want, kind(n))
-		return
+		return p.unreadable(n, path)
 	}
 	seen := map[string]Position{}
+	kept := m.Values[:0]
 	for _, mv := range m.Values {
 		name, ok := p.key(mv, path)
 		if !ok {
+			p.drops(path)
 			continue
 		}
 		kpos := p.nodePos(mv.Key)
 		if first, dup := seen[name]; dup {
-			p.add(kpos, "duplicate key %q %s; first set at line %d, column %d", name, where(path), first.Line, first.Column)
+			p.add(kpos, "duplicate key %q %s; first set at line %d, column %d", clip(name), where(path), first.Line, first.Column)
+			// Which of the two was meant is anyone's guess.
+			p.breaks(keyPath(path, name))
 			continue
 		}
 		seen[name] = kpos
-		visit(name, kpos, mv)
+		if !visit(name, kpos, mv) {
+			p.drops(path)
+			continue
+		}
+		kept = append(kept, mv)
 	}
+	m.Values = kept
+	return m
 }
 
 // key returns a mapping entry's key as text, reporting keys a declaration
@@ -145,7 +172,7 @@ func (p *declParser) key(mv *ast.MappingValueNode, path string) (string, bool) {
 	case *ast.MappingKeyNode:
 		p.add(p.nodePos(k), "complex keys (?) are not supported %s; keys are plain strings", where(path))
 	case *ast.IntegerNode, *ast.FloatNode, *ast.BoolNode, *ast.NullNode, *ast.InfinityNode, *ast.NanNode:
-		text := k.GetToken().Value
+		text := clip(k.GetToken().Value)
 		p.add(p.nodePos(k), "key %s %s is not a string; quote it: %q", text, where(path), text)
 	default:
 		p.add(p.nodePos(k), "unsupported key %s; keys are plain strings", where(path))
@@ -153,18 +180,18 @@ func (p *declParser) key(mv *ast.MappingValueNode, path string) (string, bool) {
 	return "", false
 }
 
-func (p *declParser) walkSlice(n ast.Node, t reflect.Type, path string) {
+func (p *declParser) walkSlice(n ast.Node, t reflect.Type, path string) ast.Node {
 	if _, ok := n.(*ast.NullNode); ok {
-		return
+		return n
 	}
 	s, ok := n.(*ast.SequenceNode)
 	if !ok {
 		msg := fmt.Sprintf("expected a list for %s, found %s", path, kind(n))
 		if _, scalar := n.(ast.ScalarNode); scalar && t.Elem().Kind() == reflect.String {
-			msg += fmt.Sprintf("; write it as a list: [%s]", n.GetToken().Value)
+			msg += fmt.Sprintf("; write it as a list: [%s]", clip(n.GetToken().Value))
 		}
 		p.add(p.nodePos(n), "%s", msg)
-		return
+		return p.unreadable(n, path)
 	}
 	for i, v := range s.Values {
 		child := fmt.Sprintf("%s[%d]", path, i)
@@ -174,19 +201,22 @@ func (p *declParser) walkSlice(n ast.Node, t reflect.Type, path string) {
 			kpos = p.tokenPos(s.Entries[i].Start)
 		}
 		p.idx[child] = loc{key: kpos, val: vpos}
-		p.walk(v, t.Elem(), child)
+		s.Values[i] = p.walk(v, t.Elem(), child)
 	}
+	return s
 }
 
-func (p *declParser) walkMap(n ast.Node, t reflect.Type, path string) {
-	p.mapping(n, path, "a mapping for "+path, func(name string, kpos Position, mv *ast.MappingValueNode) {
+func (p *declParser) walkMap(n ast.Node, t reflect.Type, path string) ast.Node {
+	return p.mapping(n, path, "a mapping for "+path, func(name string, kpos Position, mv *ast.MappingValueNode) bool {
 		child := keyPath(path, name)
 		p.idx[child] = loc{key: kpos, val: p.nodePos(mv.Value)}
 		if _, null := mv.Value.(*ast.NullNode); null {
-			p.add(p.nodePos(mv.Value), "no value for %q in %s; expected %s", name, path, mapValueNoun(path))
-			return
+			p.add(p.nodePos(mv.Value), "no value for %q in %s; expected %s", clip(name), path, mapValueNoun(path))
+			p.breaks(child)
+			return false
 		}
-		p.walk(mv.Value, t.Elem(), child)
+		mv.Value = p.walk(mv.Value, t.Elem(), child)
+		return true
 	})
 }
 
@@ -198,20 +228,20 @@ func mapValueNoun(path string) string {
 	return "a party id"
 }
 
-func (p *declParser) walkString(n ast.Node, path string) {
+func (p *declParser) walkString(n ast.Node, path string) ast.Node {
 	switch x := n.(type) {
 	case *ast.StringNode:
 		// A plain 12-digit scalar that YAML happened to read as a
 		// string (012345678901 is no valid octal) is still an unquoted
 		// account id; the next one without a 8 or 9 would be a number.
 		if x.Token.Type == token.StringType && allDigits(x.Value) && accountPath(path) {
-			p.add(p.nodePos(n), "AWS account id %s in %s is not quoted; account ids are quoted strings (a number loses leading zeros): write %q", x.Value, path, x.Value)
+			p.add(p.nodePos(n), "AWS account id %s in %s is not quoted; account ids are quoted strings (a number loses leading zeros): write %q", clip(x.Value), path, clip(x.Value))
 		}
-		return
+		return n
 	case *ast.LiteralNode, *ast.NullNode:
-		return
+		return n
 	case *ast.IntegerNode, *ast.FloatNode, *ast.BoolNode, *ast.InfinityNode, *ast.NanNode:
-		text := n.GetToken().Value
+		text := clip(n.GetToken().Value)
 		pos := p.nodePos(n)
 		switch {
 		case strings.HasSuffix(parentPath(path), ".tags"):
@@ -221,30 +251,40 @@ func (p *declParser) walkString(n ast.Node, path string) {
 		default:
 			p.add(pos, "expected a string for %s, found %s; quote it: %q", path, kind(n), text)
 		}
+		// The meaning pass checks the value as written, as if quoted.
+		tk := *n.GetToken()
+		tk.Type = token.StringType
+		return ast.String(&tk)
 	default:
 		p.add(p.nodePos(n), "expected a string for %s, found %s", path, kind(n))
+		return p.unreadable(n, path)
 	}
 }
 
-func (p *declParser) walkInt(n ast.Node, path string) {
+func (p *declParser) walkInt(n ast.Node, path string) ast.Node {
 	switch x := n.(type) {
 	case *ast.IntegerNode:
 		if u, ok := x.Value.(uint64); ok && u > math.MaxInt64 {
-			p.add(p.nodePos(n), "number %s for %s is out of range", x.Token.Value, path)
+			p.add(p.nodePos(n), "number %s for %s is out of range", clip(x.Token.Value), path)
+			return p.unreadable(n, path)
 		}
-		return
+		return n
 	case *ast.StringNode:
 		if x.Token.Type == token.StringType && allDigits(strings.TrimPrefix(x.Value, "-")) {
 			// YAML reads an integer too big for 64 bits as text.
-			p.add(p.nodePos(n), "number %s for %s is out of range", x.Value, path)
-			return
+			p.add(p.nodePos(n), "number %s for %s is out of range", clip(x.Value), path)
+			return p.unreadable(n, path)
 		}
 		if _, err := strconv.Atoi(x.Value); err == nil {
 			p.add(p.nodePos(n), "expected a number for %s, found %s; remove the quotes", path, kind(n))
-			return
+			// The meaning pass checks the number, as if unquoted.
+			tk := *x.Token
+			tk.Type, tk.Value = token.IntegerType, x.Value
+			return ast.Integer(&tk)
 		}
 	}
 	p.add(p.nodePos(n), "expected a whole number for %s, found %s", path, kind(n))
+	return p.unreadable(n, path)
 }
 
 // accountPath reports whether the string at path may be an AWS account

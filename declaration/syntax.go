@@ -6,14 +6,23 @@ import (
 	"unicode/utf8"
 
 	"github.com/goccy/go-yaml/ast"
+	"github.com/goccy/go-yaml/lexer"
 	"github.com/goccy/go-yaml/parser"
 	"github.com/goccy/go-yaml/token"
 )
 
-// syntax parses the YAML and returns the single document's body, or nil
-// with an issue.
+// syntax checks that data is text within the limits, parses the YAML and
+// returns the single document's body, or nil with an issue.
 func (p *declParser) syntax(data []byte) ast.Node {
-	f, err := parser.ParseBytes(data, 0, parser.AllowDuplicateMapKey())
+	data, ok := p.text(data)
+	if !ok || !p.glance(data) {
+		return nil
+	}
+	tokens := lexer.Tokenize(string(data))
+	if !p.shape(tokens) {
+		return nil
+	}
+	f, err := parser.Parse(tokens, 0, parser.AllowDuplicateMapKey())
 	if err != nil {
 		if tabs := p.tabIndents(data); len(tabs) > 0 {
 			p.issues = append(p.issues, tabs...)
@@ -75,8 +84,8 @@ func (p *declParser) yamlError(err error) {
 		GetMessage() string
 	}
 	if errors.As(err, &ye) {
-		p.add(p.tokenPos(ye.GetToken()), "invalid YAML: %s", ye.GetMessage())
+		p.add(p.tokenPos(ye.GetToken()), "invalid YAML: %s", clipTo(ye.GetMessage(), 4*clipRunes))
 		return
 	}
-	p.add(p.start(), "invalid YAML: %s", err.Error())
+	p.add(p.start(), "invalid YAML: %s", clipTo(err.Error(), 4*clipRunes))
 }

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"flag"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -362,6 +363,50 @@ func TestValidate(t *testing.T) {
 	r = ownaudit(t, dir, "validate", bad)
 	if r.code != 2 || !strings.Contains(r.stderr, bad+":6:") || !strings.Contains(r.stderr, `"nobody"`) {
 		t.Errorf("validate bad: exit %d, stderr:\n%s\nwant exit 2 and %s:6:col naming \"nobody\"", r.code, r.stderr, bad)
+	}
+}
+
+// TestValidateRefusesHostileInput runs validate on the inputs that once
+// cost the parser gigabytes: each is refused in one line at a position,
+// with the usage exit code.
+func TestValidateRefusesHostileInput(t *testing.T) {
+	dir := t.TempDir()
+	nested := filepath.Join(dir, "nested.yaml")
+	os.WriteFile(nested, []byte(strings.Repeat("[", 20000)+strings.Repeat("]", 20000)+"\n"), 0o644)
+	entries := filepath.Join(dir, "entries.yaml")
+	million := "version: 1\nparties: [" + strings.Repeat("a, ", 1e6) + "a]\n"
+	os.WriteFile(entries, []byte(million), 0o644)
+	for _, tc := range []struct {
+		file, want string
+	}{
+		{nested, nested + ":1:17: lists and mappings nest more than 16 levels deep"},
+		{"/dev/zero", "/dev/zero:1:1: binary data"},
+		{entries, fmt.Sprintf("%s:1:1: declaration is %d bytes, more than 1 MiB", entries, len(million))},
+	} {
+		r := ownaudit(t, dir, "validate", tc.file)
+		if r.code != 2 || !strings.HasPrefix(r.stderr, tc.want) || strings.Count(r.stderr, "\n") != 2 {
+			t.Errorf("validate %s: exit %d, stderr:\n%s\nwant exit 2 and one line starting %q, then the summary", tc.file, r.code, r.stderr, tc.want)
+		}
+	}
+	// With the size limit raised, the node limit stops the million entries.
+	r := ownaudit(t, dir, "validate", "--declaration-max-size", "4MiB", entries)
+	if want := entries + ":2:"; r.code != 2 || !strings.HasPrefix(r.stderr, want) || !strings.Contains(r.stderr, "more than 524288 YAML nodes") {
+		t.Errorf("validate --declaration-max-size 4MiB: exit %d, stderr:\n%s\nwant exit 2 and the node limit at %s", r.code, r.stderr, want)
+	}
+}
+
+// TestValidateReportsEveryProblem checks that an unquoted account id does
+// not hide the file's other problems.
+func TestValidateReportsEveryProblem(t *testing.T) {
+	dir, _ := os.Getwd()
+	decl := filepath.Join("..", "declaration", "testdata", "bad", "recover-unquoted-account")
+	want, err := os.ReadFile(decl + ".golden")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := ownaudit(t, filepath.Dir(decl), "validate", filepath.Base(decl)+".yaml")
+	if r.code != 2 || r.stderr != string(want)+"ownaudit: 1 declaration is invalid\n" {
+		t.Errorf("validate %s (in %s): exit %d, stderr:\n%s\nwant exit 2 and:\n%s", decl, dir, r.code, r.stderr, want)
 	}
 }
 

@@ -37,6 +37,7 @@ const demoOutput = "ownaudit-demo-findings.json"
 type scanOptions struct {
 	// What to scan and how: scan and serve share these (addSourceFlags).
 	declaration string
+	declMaxSize int64 // --declaration-max-size
 	demo        bool
 	concurrency int
 	callTimeout time.Duration
@@ -107,6 +108,7 @@ Findings go to ownaudit-demo-findings.json unless --output says otherwise.`,
 func addSourceFlags(cmd *cobra.Command, o *scanOptions) {
 	f := cmd.Flags()
 	f.StringVarP(&o.declaration, "declaration", "d", "", "declaration file (YAML); required unless --demo")
+	addDeclarationSizeFlag(cmd, &o.declMaxSize)
 	f.BoolVar(&o.demo, "demo", false, "scan the example estate: a simulated AWS organization on 127.0.0.1, plus embedded Azure and GCP inventory")
 	f.IntVar(&o.concurrency, "concurrency", 8, "how many API calls run at once, across every target and region (each API is also paced below the provider's rate limit)")
 	f.DurationVar(&o.callTimeout, "call-timeout", time.Minute, "give up on one API request, response included, after this long (the SDK retries it within its attempt budget)")
@@ -280,7 +282,7 @@ func parseFailOn(s string) (controls.Severity, error) {
 func loadScanDeclaration(o *scanOptions) (*declaration.Declaration, error) {
 	switch {
 	case o.declaration != "":
-		return declaration.Load(o.declaration)
+		return declaration.Options{MaxSize: o.declMaxSize}.Load(o.declaration)
 	case o.demo:
 		return demo.Declaration()
 	default:

@@ -302,16 +302,24 @@ func TestServeLoopWaitsForTheInterval(t *testing.T) {
 	}
 }
 
+// takenAddr returns the address of a port that is in use until the test
+// ends.
+func takenAddr(t *testing.T) string {
+	t.Helper()
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { busy.Close() })
+	return busy.Addr().String()
+}
+
 func TestServeUsageErrors(t *testing.T) {
 	shortToken := filepath.Join(t.TempDir(), "token")
 	if err := os.WriteFile(shortToken, []byte("secret\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	busy, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer busy.Close()
+	busy := takenAddr(t)
 	for _, tc := range []struct {
 		name string
 		args []string
@@ -322,7 +330,7 @@ func TestServeUsageErrors(t *testing.T) {
 		{"bad concurrency", []string{"serve", "--demo", "--concurrency", "0"}, "--concurrency"},
 		{"negative scan timeout", []string{"serve", "--demo", "--scan-timeout", "-1s"}, "--scan-timeout"},
 		{"bad scanner", []string{"serve", "--demo", "--disable-scanner", "aws.dns"}, "aws.dns"},
-		{"busy port", []string{"serve", "--demo", "--listen", busy.Addr().String()}, "--listen"},
+		{"busy port", []string{"serve", "--demo", "--listen", busy}, "--listen"},
 		{"scan-only flag", []string{"serve", "--demo", "--output", "f.json"}, "unknown flag"},
 		{"no connections", []string{"serve", "--demo", "--max-connections", "0"}, "--max-connections"},
 		{"certificate without key", []string{"serve", "--demo", "--tls-cert-file", "c.pem"}, "--tls-key-file"},
@@ -348,7 +356,7 @@ func TestServeSharesScanFlags(t *testing.T) {
 	if code := run([]string{"serve", "--help"}, &stdout, &stderr); code != exitOK {
 		t.Fatalf("serve --help exit %d: %s", code, stderr.String())
 	}
-	for _, flag := range []string{"--declaration", "--demo", "--concurrency", "--call-timeout", "--scan-timeout", "--disable-scanner", "--listen", "--interval"} {
+	for _, flag := range []string{"--declaration", "--declaration-max-size", "--demo", "--concurrency", "--call-timeout", "--scan-timeout", "--disable-scanner", "--listen", "--interval"} {
 		if !strings.Contains(stdout.String(), flag) {
 			t.Errorf("serve --help does not list %s:\n%s", flag, stdout.String())
 		}

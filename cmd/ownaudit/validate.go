@@ -9,19 +9,25 @@ import (
 )
 
 func newValidateCmd(g *globalOptions) *cobra.Command {
-	return &cobra.Command{
+	var maxSize int64
+	cmd := &cobra.Command{
 		Use:   "validate FILE...",
 		Short: "Check declaration files without scanning",
 		Long: `Parse and check each declaration file strictly: unknown keys, undeclared
 parties, unknown roles, domains or control ids, malformed account,
-subscription and project ids. Every problem is printed as file:line:col.
+subscription and project ids. Every problem is printed as file:line:col,
+all of them in one run.
+
+A file that is not UTF-8 text, is larger than --declaration-max-size, or
+nests deeper or holds more than a declaration can is refused in one line
+before its YAML is parsed (docs/declaration.md lists the limits).
 Exits 0 when every file is valid, 2 otherwise.`,
 		Example: "  ownaudit validate configs/declarations/managed-service.yaml",
 		Args:    cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, files []string) error {
 			bad := 0
 			for _, f := range files {
-				d, err := declaration.Load(f)
+				d, err := declaration.Options{MaxSize: maxSize}.Load(f)
 				if err != nil {
 					bad++
 					fmt.Fprintln(g.stderr, err)
@@ -38,6 +44,8 @@ Exits 0 when every file is valid, 2 otherwise.`,
 			return nil
 		},
 	}
+	addDeclarationSizeFlag(cmd, &maxSize)
+	return cmd
 }
 
 // plural renders "1 thing is" / "3 things are".
