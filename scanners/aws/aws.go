@@ -77,6 +77,7 @@ type settings struct {
 
 func register(g *scanners.Registry, o settings) {
 	e := newEnv(o)
+	e.o.Scheduler.Throttling(string(inventory.AWS), throttleCodes()...)
 	for _, d := range []struct {
 		domain inventory.Domain
 		scan   func(context.Context, *env, scanners.Target, *scanners.Sink) error
@@ -117,6 +118,9 @@ type env struct {
 	baseOnce sync.Once
 	base     sdk.Config
 	baseErr  error
+
+	credOnce sync.Once
+	credErr  error
 
 	mu      sync.Mutex
 	targets map[string]*resolution
@@ -224,11 +228,11 @@ const defaultRegion = "us-east-1"
 
 func (e *env) baseConfig(ctx context.Context) (sdk.Config, error) {
 	e.baseOnce.Do(func() {
-		opts := append([]func(*config.LoadOptions) error{
+		opts := append(loadLogging(sdkLogger(e.o.Logger)),
 			config.WithRetryer(func() sdk.Retryer {
 				return retry.NewStandard(func(so *retry.StandardOptions) { so.MaxAttempts = e.o.maxAttempts })
-			}),
-		}, e.o.loadOptions...)
+			}))
+		opts = append(opts, e.o.loadOptions...)
 		e.base, e.baseErr = config.LoadDefaultConfig(ctx, opts...)
 		if e.baseErr == nil && e.base.Region == "" {
 			e.base.Region = defaultRegion
@@ -283,7 +287,10 @@ func (e *env) accounts(ctx context.Context, t scanners.Target, out *scanners.Sin
 func (e *env) resolve(ctx context.Context, t scanners.Target, out *scanners.Sink) ([]*account, error) {
 	base, err := e.baseConfig(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("load AWS configuration: %w", err)
+		return nil, fmt.Errorf("load AWS configuration: %w; %s", err, credentialsAdvice)
+	}
+	if err := e.checkCredentials(ctx, base); err != nil {
+		return nil, err
 	}
 	// A bug in resolving one account makes that account unreadable, for
 	// every domain, rather than ending the scan.
