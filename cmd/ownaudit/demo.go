@@ -52,7 +52,7 @@ func scanDemo(ctx context.Context, g *globalOptions, o *scanOptions, decl *decla
 		}
 	}
 	g.logger.Info("demo: scanning the simulated clouds", "clouds", fmt.Sprint(scanned), "endpoint", srv.URL)
-	registry.Run(ctx, targets, selected, o.concurrency).Fill(inv)
+	runScanners(ctx, g, o, registry, sched, targets, selected, inv)
 	g.logger.Info("demo: scan done", "requests", len(srv.Requests()), "operations", len(srv.Operations()))
 	counts := srv.Counts()
 	for _, op := range srv.Operations() {

@@ -75,6 +75,9 @@ type globalOptions struct {
 	stdout   io.Writer
 	stderr   io.Writer
 	logger   *slog.Logger
+	// logOut is what logger writes to: stderr, or the progress bars
+	// while they are drawn (progress.go).
+	logOut *logWriter
 }
 
 func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
@@ -103,7 +106,8 @@ Run on a schedule with metrics for Prometheus:  ownaudit serve --demo`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
-			logger, err := newLogger(stderr, g.logLevel, g.quiet)
+			g.logOut = &logWriter{stderr: stderr}
+			logger, err := newLogger(g.logOut, g.logLevel, g.quiet)
 			if err != nil {
 				return withCode(exitUsage, err)
 			}

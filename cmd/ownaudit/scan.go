@@ -52,6 +52,9 @@ type scanOptions struct {
 	pushgateway   string
 	metricsFile   string
 	shard         shardOptions // --shard, --shard-count (shard.go)
+
+	// progress is how the scan shows its progress: serve logs it.
+	progress progressMode
 }
 
 func newScanCmd(g *globalOptions) *cobra.Command {
@@ -300,14 +303,42 @@ func loadInventory(ctx context.Context, g *globalOptions, o *scanOptions, decl *
 	for _, t := range targets {
 		g.logger.Info("scanning", "target", t.String(), "regions", strings.Join(t.Regions, ","))
 	}
-	registry.Run(ctx, targets, selected, o.concurrency).Fill(inv)
+	runScanners(ctx, g, o, registry, sched, targets, selected, inv)
 	logScanErrors(g, inv)
 	return inv, "scan", nil
 }
 
+// runScanners runs the selected scanners over targets into inv, showing
+// the scan's progress while they run.
+func runScanners(ctx context.Context, g *globalOptions, o *scanOptions, registry *scanners.Registry, sched *scanners.Scheduler,
+	targets []scanners.Target, selected []scanners.Registration, inv *inventory.Inventory) {
+	sink := scanners.NewSink()
+	stop := watchProgress(g, o.progress, sink, sched)
+	registry.RunInto(ctx, sink, targets, selected, o.concurrency)
+	stop()
+	sink.Fill(inv)
+}
+
+// logScanErrors logs what could not be read, one line for the domains
+// that failed alike: a scan without credentials is one line per cloud,
+// not one per domain.
 func logScanErrors(g *globalOptions, inv *inventory.Inventory) {
+	type key struct {
+		cloud                       inventory.Cloud
+		target, region, op, message string
+	}
+	var order []key
+	domains := map[key][]string{}
 	for _, e := range inv.Errors {
-		g.logger.Warn("could not read", "cloud", e.Cloud, "target", e.Target, "region", e.Region, "domain", e.Domain, "operation", e.Operation, "error", e.Message)
+		k := key{e.Cloud, e.Target, e.Region, e.Operation, e.Message}
+		if _, seen := domains[k]; !seen {
+			order = append(order, k)
+		}
+		domains[k] = append(domains[k], string(e.Domain))
+	}
+	for _, k := range order {
+		g.logger.Warn("could not read", "cloud", k.cloud, "target", k.target, "region", k.region,
+			"domains", strings.Join(domains[k], ","), "operation", k.op, "error", k.message)
 	}
 }
 

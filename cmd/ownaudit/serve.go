@@ -89,6 +89,7 @@ func runServe(ctx context.Context, g *globalOptions, o *serveOptions) error {
 	if err := checkSourceOptions(&o.scan); err != nil {
 		return withCode(exitUsage, err)
 	}
+	o.scan.progress = progressLog
 	decl, err := loadScanDeclaration(&o.scan)
 	if err != nil {
 		return withCode(exitUsage, err)
