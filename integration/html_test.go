@@ -172,10 +172,10 @@ func textOf(n *html.Node) string {
 func TestHTMLReportInChromium(t *testing.T) {
 	chromium := findChromium(t)
 	dir := t.TempDir()
-	if r := ownaudit(t, dir, "scan", "--demo", "--format", "html", "-o", "report.html"); r.code != 0 {
+	if r := ownaudit(t, dir, "scan", "--demo", "--format", "html", "-o", "report.html"); r.code != demoExit {
 		t.Fatalf("scan --demo --format html: exit %d, stderr:\n%s", r.code, r.stderr)
 	}
-	if r := ownaudit(t, dir, "scan", "--demo", "--format", "json", "-o", "findings.json"); r.code != 0 {
+	if r := ownaudit(t, dir, "scan", "--demo", "--format", "json", "-o", "findings.json"); r.code != demoExit {
 		t.Fatalf("scan --demo --format json: exit %d, stderr:\n%s", r.code, r.stderr)
 	}
 	report := filepath.Join(dir, "report.html")
@@ -280,7 +280,7 @@ func TestReportFormats(t *testing.T) {
 	if err := os.WriteFile(decl, demo.DeclarationYAML(), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if r := ownaudit(t, dir, "scan", "--demo", "--output", "a.json", "--save-inventory", "inv.json"); r.code != 0 {
+	if r := ownaudit(t, dir, "scan", "--demo", "--output", "a.json", "--save-inventory", "inv.json"); r.code != demoExit {
 		t.Fatalf("scan --demo: exit %d, stderr:\n%s", r.code, r.stderr)
 	}
 	for _, tc := range []struct {
@@ -293,7 +293,7 @@ func TestReportFormats(t *testing.T) {
 		t.Run(tc.format, func(t *testing.T) {
 			out := tc.format + ".out"
 			r := ownaudit(t, dir, "scan", "--declaration", decl, "--from-inventory", "inv.json", "--format", tc.format, "--output", out)
-			if r.code != 0 {
+			if r.code != demoExit {
 				t.Fatalf("--output: exit %d, stderr:\n%s", r.code, r.stderr)
 			}
 			file, err := os.ReadFile(filepath.Join(dir, out))
@@ -301,7 +301,7 @@ func TestReportFormats(t *testing.T) {
 				t.Fatal(err)
 			}
 			r = ownaudit(t, dir, "scan", "--declaration", decl, "--from-inventory", "inv.json", "--format", tc.format)
-			if r.code != 0 {
+			if r.code != demoExit {
 				t.Fatalf("stdout: exit %d, stderr:\n%s", r.code, r.stderr)
 			}
 			for _, w := range tc.want {

@@ -20,8 +20,9 @@ const (
 	exitOK         = 0 // nothing failing at or above --fail-on
 	exitFindings   = 1 // failing findings at or above --fail-on
 	exitUsage      = 2 // usage, declaration or input error
-	exitIncomplete = 3 // some scanner could not read what it needed
+	exitIncomplete = 3 // a read failed or a finding could not be evaluated
 	exitMetrics    = 4 // findings written, but --metrics-file or --pushgateway failed
+	exitOutput     = 5 // the work was done, but its result could not be written
 )
 
 // exitError carries an exit code up to main.
@@ -96,10 +97,15 @@ that disagree, and declaration entries that match nothing.
 Exit codes:
   0  no failing finding at or above --fail-on
   1  failing findings at or above --fail-on
-  2  usage, declaration or input error
-  3  scan incomplete: some scanner could not read what it needed
+  2  usage, declaration or input error (an output path that cannot be
+     written is found before the scan starts and is one too)
+  3  scan incomplete: a read failed (errors[]) or a finding could not be
+     evaluated (status error)
   4  findings written, but the metrics could not be written (--metrics-file)
      or pushed (--pushgateway)
+  5  the findings, diff or saved inventory could not be written after the
+     work was done (a full disk, a closed pipe)
+Where several apply: 5, then 4, then 1, then 3.
 
 Start with:  ownaudit scan --demo
 Run on a schedule with metrics for Prometheus:  ownaudit serve --demo`,
