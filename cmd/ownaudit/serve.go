@@ -227,8 +227,14 @@ func (s *server) runOnce(ctx context.Context) bool {
 	s.mu.Lock()
 	s.latest = body.Bytes()
 	s.mu.Unlock()
-	s.logger.Info("scan done", "took", took, "findings", len(doc.Findings), "failing", doc.Summary.ByStatus[controls.Fail],
-		"errors", len(doc.Errors))
+	// A scan with failed reads is served, but it is not a scan "done":
+	// whoever reads the log must see that parts of the estate are unknown.
+	log, msg := s.logger.Info, "scan done"
+	if incomplete(doc) != nil {
+		log, msg = s.logger.Warn, "scan incomplete: some reads failed or some findings could not be evaluated"
+	}
+	log(msg, "took", took, "findings", len(doc.Findings), "failing", doc.Summary.ByStatus[controls.Fail],
+		"errors", len(doc.Errors), "not_evaluated", doc.Summary.ByStatus[controls.Error])
 	return true
 }
 
