@@ -126,6 +126,9 @@ Run on a schedule with metrics for Prometheus:  ownaudit serve --demo`,
 	root.PersistentFlags().StringVar(&g.logLevel, "log-level", "info", "log level on stderr: debug, info, warn or error")
 	root.PersistentFlags().BoolVarP(&g.quiet, "quiet", "q", false, "print only errors on stderr and no summary on stdout")
 	root.AddCommand(newScanCmd(g), newServeCmd(g), newMergeCmd(g), newDiffCmd(g), newValidateCmd(g), newControlsCmd(g), newVersionCmd(g))
+	if err := registerCompletions(root); err != nil {
+		panic(err) // a flag renamed without its completion: caught by the tests
+	}
 	return root
 }
 
