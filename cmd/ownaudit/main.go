@@ -104,7 +104,7 @@ Exit codes:
   4  findings written, but the metrics could not be written (--metrics-file)
      or pushed (--pushgateway)
   5  the findings, diff or saved inventory could not be written after the
-     work was done (a full disk, a closed pipe)
+     work was done (a full disk)
 Where several apply: 5, then 4, then 1, then 3.
 
 Start with:  ownaudit scan --demo

@@ -74,7 +74,7 @@ func TestNoCredentialsIsOneMessageSayingWhatToDo(t *testing.T) {
 	}
 }
 
-func TestInstanceMetadataIsGivenUpOnQuicklyAndLogsThroughSlog(t *testing.T) {
+func TestInstanceMetadataWithoutARoleLogsThroughSlog(t *testing.T) {
 	noAmbientAWS(t)
 	// An instance metadata service that refuses the IMDSv2 token and has
 	// no role: the SDK falls back to IMDSv1 and says so through its
