@@ -34,11 +34,13 @@ lint: $(STATICCHECK)
 	$(GO) vet ./...
 	$(STATICCHECK) ./...
 
+# The demo estate has a VM whose patch state could not be read: its scan is
+# incomplete by design and exits 3.
 demo: build
-	$(BIN)/ownaudit scan --demo
+	$(BIN)/ownaudit scan --demo || [ $$? -eq 3 ]
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 
 clean:
-	rm -rf $(BIN) ownaudit-demo-findings.json
+	rm -rf $(BIN) ownaudit-demo-findings.*

@@ -1,5 +1,6 @@
 // Package configs holds no code; its tests check the shipped configuration
-// files: the Prometheus alert rules and the Grafana dashboard.
+// files: the Prometheus alert rules, the Alertmanager routing and the
+// Grafana dashboard.
 package configs
 
 import (
@@ -53,12 +54,20 @@ func metricNames(expr string) []string {
 // installed, except in CI where the rule tests must run.
 func promtool(t *testing.T) string {
 	t.Helper()
-	path, err := exec.LookPath("promtool")
+	return requireTool(t, "promtool", "prometheus", "alert rule")
+}
+
+// requireTool returns the path of the command name, which Debian's package
+// pkg installs, skipping the test (of what) when it is not installed,
+// except in CI, where .ci/run installs it and the test must run.
+func requireTool(t *testing.T, name, pkg, what string) string {
+	t.Helper()
+	path, err := exec.LookPath(name)
 	if err != nil {
 		if os.Getenv("CI") == "true" {
-			t.Fatalf("promtool not found in PATH and CI=true: the alert rule tests must run in CI (.ci/run installs Debian's prometheus package): %v", err)
+			t.Fatalf("%s not found in PATH and CI=true: the %s tests must run in CI (.ci/run installs Debian's %s package): %v", name, what, pkg, err)
 		}
-		t.Skip("promtool not found in PATH: skipping the alert rule tests (install Debian's prometheus package to run them)")
+		t.Skipf("%s not found in PATH: skipping the %s tests (install Debian's %s package to run them)", name, what, pkg)
 	}
 	return path
 }

@@ -135,8 +135,8 @@ func noFalseVerdicts(t *testing.T, clean, faulted awsRun) {
 
 func TestAWSScanOfTheSimulatedOrganization(t *testing.T) {
 	clean, srv := scanSimulatedAWS(t, cloudsim.Faults{})
-	if clean.code != 0 {
-		t.Fatalf("clean scan exit code = %d, want 0; errors: %v\n%s", clean.code, clean.errors, clean.stderr)
+	if clean.code != demoExit || len(clean.errors) != 0 {
+		t.Fatalf("clean scan exit code = %d, want %d and no errors; errors: %v\n%s", clean.code, demoExit, clean.errors, clean.stderr)
 	}
 	perDomain := map[string]int{}
 	accounts := map[string]bool{}
@@ -213,8 +213,8 @@ func TestAWSThrottlingAndServerErrorsLoseNothing(t *testing.T) {
 	if faults == 0 {
 		t.Fatal("no fault was injected")
 	}
-	if faulted.code != 0 {
-		t.Errorf("exit code = %d, want 0: the retryer absorbs %d injected faults; errors: %v", faulted.code, faults, faulted.errors)
+	if faulted.code != demoExit || len(faulted.errors) != 0 {
+		t.Errorf("exit code = %d, want %d as for a clean scan: the retryer absorbs %d injected faults; errors: %v", faulted.code, demoExit, faults, faulted.errors)
 	}
 	if len(faulted.findings) != len(clean.findings) {
 		t.Errorf("findings = %d under faults, %d clean", len(faulted.findings), len(clean.findings))
@@ -332,7 +332,7 @@ func TestAWSAnswersThatAreNotAnswers(t *testing.T) {
 		if faults == 0 {
 			t.Fatal("no bad answer was injected")
 		}
-		if faulted.code != 0 || len(faulted.findings) != len(clean.findings) {
+		if faulted.code != demoExit || len(faulted.errors) != 0 || len(faulted.findings) != len(clean.findings) {
 			t.Errorf("exit code %d, %d findings (clean %d), errors %v: want the %d bad answers retried away", faulted.code,
 				len(faulted.findings), len(clean.findings), faulted.errors, faults)
 		}

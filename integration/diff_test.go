@@ -186,7 +186,7 @@ func TestDiffOfTwoScansAroundAWorldChange(t *testing.T) {
 func TestDiffBadInput(t *testing.T) {
 	dir := t.TempDir()
 	good := filepath.Join(dir, "good.json")
-	if res := ownaudit(t, dir, "scan", "--demo", "--output", good, "--quiet"); res.code != 0 && res.code != 1 {
+	if res := ownaudit(t, dir, "scan", "--demo", "--output", good, "--quiet"); res.code != demoExit {
 		t.Fatalf("scan --demo exit code = %d; stderr:\n%s", res.code, res.stderr)
 	}
 	write := func(name, content string) string {

@@ -22,6 +22,12 @@ import (
 
 var update = flag.Bool("update", false, "rewrite golden files")
 
+// demoExit is the exit code of a scan of the demo estate, or of its AWS
+// organization: an instance there (i-0aa4) has never been assessed for
+// patches, so one finding cannot be evaluated and the scan is incomplete
+// by design.
+const demoExit = 3
+
 // binary is the ownaudit binary built once for all tests.
 var binary string
 
@@ -139,13 +145,14 @@ func findings(doc map[string]any) []map[string]any {
 
 func TestDemoMatchesGolden(t *testing.T) {
 	dir := t.TempDir()
+	// Piped, the demo's findings come on stdout.
 	r := ownaudit(t, dir, "scan", "--demo")
-	if r.code != 0 {
-		t.Fatalf("scan --demo exit %d, want 0; stderr:\n%s", r.code, r.stderr)
+	if r.code != demoExit {
+		t.Fatalf("scan --demo exit %d, want %d; stderr:\n%s", r.code, demoExit, r.stderr)
 	}
-	out := filepath.Join(dir, "ownaudit-demo-findings.json")
-	if !strings.Contains(r.stdout, "ownaudit-demo-findings.json") {
-		t.Errorf("demo output does not name the findings file:\n%s", r.stdout)
+	out := filepath.Join(dir, "stdout.json")
+	if err := os.WriteFile(out, []byte(r.stdout), 0o644); err != nil {
+		t.Fatal(err)
 	}
 	got := normalize(readJSON(t, out))
 	golden := filepath.Join("testdata", "demo-findings.golden.json")
@@ -172,7 +179,7 @@ const reportDemoInventory = "../report/internal/reporttest/testdata/demo-invento
 // durations vary, left out); -update rewrites it.
 func TestReportDemoInventoryIsTheDemosScan(t *testing.T) {
 	dir := t.TempDir()
-	if r := ownaudit(t, dir, "scan", "--demo", "--output", "f.json", "--save-inventory", "inv.json"); r.code != 0 {
+	if r := ownaudit(t, dir, "scan", "--demo", "--output", "f.json", "--save-inventory", "inv.json"); r.code != demoExit {
 		t.Fatalf("scan --demo exit %d: %s", r.code, r.stderr)
 	}
 	f, err := os.Open(filepath.Join(dir, "inv.json"))
@@ -206,7 +213,7 @@ func TestReportDemoInventoryIsTheDemosScan(t *testing.T) {
 func TestDemoShowsEveryOwnershipKindAndBothSides(t *testing.T) {
 	dir := t.TempDir()
 	r := ownaudit(t, dir, "scan", "--demo", "--output", "f.json")
-	if r.code != 0 {
+	if r.code != demoExit {
 		t.Fatalf("exit %d: %s", r.code, r.stderr)
 	}
 	doc := readJSON(t, filepath.Join(dir, "f.json"))
@@ -254,7 +261,7 @@ func TestFailOn(t *testing.T) {
 	for _, tc := range []struct {
 		failOn string
 		want   int
-	}{{"none", 0}, {"critical", 1}, {"high", 1}, {"bogus", 2}} {
+	}{{"none", demoExit}, {"critical", 1}, {"high", 1}, {"bogus", 2}} {
 		r := ownaudit(t, dir, "scan", "--demo", "--output", "f.json", "--fail-on", tc.failOn)
 		if r.code != tc.want {
 			t.Errorf("scan --demo --fail-on %s exit %d, want %d; stderr: %s", tc.failOn, r.code, tc.want, r.stderr)
@@ -264,13 +271,13 @@ func TestFailOn(t *testing.T) {
 
 func TestInventoryRoundTripGivesSameFindings(t *testing.T) {
 	dir := t.TempDir()
-	if r := ownaudit(t, dir, "scan", "--demo", "--output", "a.json", "--save-inventory", "inv.json", "--include-passed"); r.code != 0 {
+	if r := ownaudit(t, dir, "scan", "--demo", "--output", "a.json", "--save-inventory", "inv.json", "--include-passed"); r.code != demoExit {
 		t.Fatalf("exit %d: %s", r.code, r.stderr)
 	}
 	decl := filepath.Join("..", "internal", "demo", "declaration.yaml")
 	abs, _ := filepath.Abs(decl)
 	r := ownaudit(t, dir, "scan", "--declaration", abs, "--from-inventory", "inv.json", "--output", "b.json", "--include-passed")
-	if r.code != 0 {
+	if r.code != demoExit {
 		t.Fatalf("from-inventory exit %d: %s", r.code, r.stderr)
 	}
 	a := findings(readJSON(t, filepath.Join(dir, "a.json")))
@@ -295,7 +302,7 @@ func TestInventoryRoundTripGivesSameFindings(t *testing.T) {
 func TestOutputFormats(t *testing.T) {
 	dir := t.TempDir()
 	r := ownaudit(t, dir, "scan", "--demo", "--output", "f.ndjson", "--format", "ndjson")
-	if r.code != 0 {
+	if r.code != demoExit {
 		t.Fatalf("exit %d: %s", r.code, r.stderr)
 	}
 	f, err := os.Open(filepath.Join(dir, "f.ndjson"))
@@ -319,7 +326,7 @@ func TestOutputFormats(t *testing.T) {
 
 	// Without --output, a pipe gets JSON on stdout and nothing else.
 	r = ownaudit(t, dir, "scan", "--demo", "--output", "", "--format", "table")
-	if r.code != 0 || !strings.Contains(r.stdout, "acme") {
+	if r.code != demoExit || !strings.Contains(r.stdout, "acme") {
 		t.Errorf("table: exit %d, stdout:\n%s", r.code, r.stdout)
 	}
 }

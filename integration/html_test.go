@@ -251,10 +251,10 @@ func textOf(n *html.Node) string {
 func TestHTMLReportInChromium(t *testing.T) {
 	chromium := findChromium(t)
 	dir := t.TempDir()
-	if r := ownaudit(t, dir, "scan", "--demo", "--format", "html", "-o", "report.html"); r.code != 0 {
+	if r := ownaudit(t, dir, "scan", "--demo", "--format", "html", "-o", "report.html"); r.code != demoExit {
 		t.Fatalf("scan --demo --format html: exit %d, stderr:\n%s", r.code, r.stderr)
 	}
-	if r := ownaudit(t, dir, "scan", "--demo", "--format", "json", "-o", "findings.json"); r.code != 0 {
+	if r := ownaudit(t, dir, "scan", "--demo", "--format", "json", "-o", "findings.json"); r.code != demoExit {
 		t.Fatalf("scan --demo --format json: exit %d, stderr:\n%s", r.code, r.stderr)
 	}
 	report := filepath.Join(dir, "report.html")
@@ -438,7 +438,7 @@ func TestHTMLReportListsFailedReads(t *testing.T) {
 func TestHTMLReportPolicyHoldsInChromium(t *testing.T) {
 	chromium := findChromium(t)
 	dir := t.TempDir()
-	if r := ownaudit(t, dir, "scan", "--demo", "-o", "f.json", "--save-inventory", "inv.json", "--quiet"); r.code != 0 {
+	if r := ownaudit(t, dir, "scan", "--demo", "-o", "f.json", "--save-inventory", "inv.json", "--quiet"); r.code != demoExit {
 		t.Fatalf("scan --demo: exit %d, stderr:\n%s", r.code, r.stderr)
 	}
 	const nameScript = `<script>document.documentElement.setAttribute("data-pwned","name")</script><img src=x onerror="document.documentElement.setAttribute('data-pwned','img')">`
@@ -464,7 +464,7 @@ func TestHTMLReportPolicyHoldsInChromium(t *testing.T) {
 	if err := os.WriteFile(decl, demo.DeclarationYAML(), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if r := ownaudit(t, dir, "scan", "--declaration", decl, "--from-inventory", "evil.json", "--format", "html", "-o", "r.html"); r.code != 0 {
+	if r := ownaudit(t, dir, "scan", "--declaration", decl, "--from-inventory", "evil.json", "--format", "html", "-o", "r.html"); r.code != demoExit {
 		t.Fatalf("scan --format html: exit %d, stderr:\n%s", r.code, r.stderr)
 	}
 	report, err := os.ReadFile(filepath.Join(dir, "r.html"))
@@ -520,7 +520,7 @@ func TestReportFormats(t *testing.T) {
 	if err := os.WriteFile(decl, demo.DeclarationYAML(), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if r := ownaudit(t, dir, "scan", "--demo", "--output", "a.json", "--save-inventory", "inv.json"); r.code != 0 {
+	if r := ownaudit(t, dir, "scan", "--demo", "--output", "a.json", "--save-inventory", "inv.json"); r.code != demoExit {
 		t.Fatalf("scan --demo: exit %d, stderr:\n%s", r.code, r.stderr)
 	}
 	for _, tc := range []struct {
@@ -533,7 +533,7 @@ func TestReportFormats(t *testing.T) {
 		t.Run(tc.format, func(t *testing.T) {
 			out := tc.format + ".out"
 			r := ownaudit(t, dir, "scan", "--declaration", decl, "--from-inventory", "inv.json", "--format", tc.format, "--output", out)
-			if r.code != 0 {
+			if r.code != demoExit {
 				t.Fatalf("--output: exit %d, stderr:\n%s", r.code, r.stderr)
 			}
 			file, err := os.ReadFile(filepath.Join(dir, out))
@@ -541,7 +541,7 @@ func TestReportFormats(t *testing.T) {
 				t.Fatal(err)
 			}
 			r = ownaudit(t, dir, "scan", "--declaration", decl, "--from-inventory", "inv.json", "--format", tc.format)
-			if r.code != 0 {
+			if r.code != demoExit {
 				t.Fatalf("stdout: exit %d, stderr:\n%s", r.code, r.stderr)
 			}
 			for _, w := range tc.want {

@@ -12,11 +12,11 @@ import (
 // per finding of the JSON document (docs/ocsf.md), with the same ids.
 func TestDemoOCSF(t *testing.T) {
 	dir := t.TempDir()
-	if r := ownaudit(t, dir, "scan", "--demo", "--format", "ocsf", "-o", "f.ocsf.json"); r.code != 0 {
-		t.Fatalf("scan --demo --format ocsf exit %d, want 0; stderr:\n%s", r.code, r.stderr)
+	if r := ownaudit(t, dir, "scan", "--demo", "--format", "ocsf", "-o", "f.ocsf.json"); r.code != demoExit {
+		t.Fatalf("scan --demo --format ocsf exit %d, want %d; stderr:\n%s", r.code, demoExit, r.stderr)
 	}
-	if r := ownaudit(t, dir, "scan", "--demo", "-o", "f.json"); r.code != 0 {
-		t.Fatalf("scan --demo exit %d, want 0; stderr:\n%s", r.code, r.stderr)
+	if r := ownaudit(t, dir, "scan", "--demo", "-o", "f.json"); r.code != demoExit {
+		t.Fatalf("scan --demo exit %d, want %d; stderr:\n%s", r.code, demoExit, r.stderr)
 	}
 	b, err := os.ReadFile(filepath.Join(dir, "f.ocsf.json"))
 	if err != nil {

@@ -193,8 +193,8 @@ func TestServeDemoAnswersAndStopsOnSIGTERM(t *testing.T) {
 func TestScanWritesMetricsFile(t *testing.T) {
 	dir := t.TempDir()
 	r := ownaudit(t, dir, "scan", "--demo", "--output", "f.json", "--include-passed", "--metrics-file", "f.prom")
-	if r.code != 0 {
-		t.Fatalf("scan --metrics-file exit %d, want 0; stderr:\n%s", r.code, r.stderr)
+	if r.code != demoExit {
+		t.Fatalf("scan --metrics-file exit %d, want %d; stderr:\n%s", r.code, demoExit, r.stderr)
 	}
 	f, err := os.Open(filepath.Join(dir, "f.prom"))
 	if err != nil {
@@ -271,8 +271,8 @@ func TestScanPushesOnceToThePushgateway(t *testing.T) {
 	gw, pushes := fakePushgateway(t, http.StatusOK)
 	dir := t.TempDir()
 	r := ownaudit(t, dir, "scan", "--demo", "--output", "f.json", "--pushgateway", gw.URL)
-	if r.code != 0 {
-		t.Fatalf("scan --pushgateway exit %d, want 0; stderr:\n%s", r.code, r.stderr)
+	if r.code != demoExit {
+		t.Fatalf("scan --pushgateway exit %d, want %d; stderr:\n%s", r.code, demoExit, r.stderr)
 	}
 	got := pushes()
 	if len(got) != 1 {

@@ -54,7 +54,7 @@ func TestSuppressionsEndToEnd(t *testing.T) {
 		want               int
 	}{
 		{"without suppressions", awsDeclaration(t), "critical", 1},
-		{"suppressed", decl, "critical", 0},
+		{"suppressed", decl, "critical", demoExit},
 		{"unsuppressed high left", decl, "high", 1},
 	} {
 		res := ownauditEnv(t, dir, env, "scan", "--declaration", tc.decl, "--fail-on", tc.failOn, "--output", "out.json", "--quiet")

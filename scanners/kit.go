@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"sync/atomic"
 
 	"github.com/ownaudit/ownaudit/inventory"
 )
@@ -130,20 +131,40 @@ type Resolved interface {
 
 // EachTarget runs fn for every target in parallel, each recorded as one
 // scanner run over the whole target (region ""). A target that cannot be
-// read gets its error entry and a failed run instead.
+// read gets its error entry and a failed run instead. A domain scanner
+// calls EachTarget or EachRegion once: each target counts as done with the
+// domain (Sink.Progress) when its part returns.
 func EachTarget[T Resolved](out *Sink, cloud inventory.Cloud, domain inventory.Domain, targets []T, fn func(T)) {
 	eachReadable(out, cloud, domain, targets, func(g *Group, t T) {
-		g.Go(func() { out.Time(cloud, t.TargetID(), "", domain, func() { fn(t) }) })
+		g.Go(func() {
+			defer out.progress.finished(cloud, t.TargetID(), domain)
+			out.Time(cloud, t.TargetID(), "", domain, func() { fn(t) })
+		})
 	})
 }
 
 // EachRegion runs fn for every target and each of its regions in
 // parallel, each (target, region) recorded as one scanner run. A target
-// that cannot be read gets its error entry and a failed run instead.
+// that cannot be read gets its error entry and a failed run instead; a
+// target counts as done with the domain when its last region returns.
 func EachRegion[T Resolved](out *Sink, cloud inventory.Cloud, domain inventory.Domain, targets []T, fn func(t T, region string)) {
 	eachReadable(out, cloud, domain, targets, func(g *Group, t T) {
-		for _, r := range t.TargetRegions() {
-			g.Region(r).Go(func() { out.Time(cloud, t.TargetID(), r, domain, func() { fn(t, r) }) })
+		regions := t.TargetRegions()
+		if len(regions) == 0 {
+			out.progress.finished(cloud, t.TargetID(), domain)
+			return
+		}
+		var left atomic.Int32
+		left.Store(int32(len(regions)))
+		for _, r := range regions {
+			g.Region(r).Go(func() {
+				defer func() {
+					if left.Add(-1) == 0 {
+						out.progress.finished(cloud, t.TargetID(), domain)
+					}
+				}()
+				out.Time(cloud, t.TargetID(), r, domain, func() { fn(t, r) })
+			})
 		}
 	})
 }
@@ -156,6 +177,7 @@ func eachReadable[T Resolved](out *Sink, cloud inventory.Cloud, domain inventory
 		if e, bad := t.Unreadable(domain); bad {
 			out.Fail(e)
 			out.Ran(inventory.ScannerRun{Cloud: cloud, Target: t.TargetID(), Domain: domain})
+			out.progress.finished(cloud, t.TargetID(), domain)
 			continue
 		}
 		g := out.Group(Scope{Cloud: cloud, Target: t.TargetID(), Domain: domain}, 0)

@@ -124,6 +124,8 @@ type Sink struct {
 	byRun     map[runKey]int
 	// hook is Options.Hook, run by every Group of this sink.
 	hook func(Scope)
+	// progress is what Progress reports beyond the above (progress.go).
+	progress *progress
 }
 
 // clock times scanner runs; tests replace it to get exact durations.
@@ -138,7 +140,7 @@ type runKey struct {
 
 // NewSink returns an empty sink.
 func NewSink() *Sink {
-	return &Sink{targets: map[string]inventory.Target{}, byUID: map[string]int{}, byRun: map[runKey]int{}}
+	return &Sink{targets: map[string]inventory.Target{}, byUID: map[string]int{}, byRun: map[runKey]int{}, progress: newProgress()}
 }
 
 // Add records resources. Two scanners may each read part of one resource
@@ -444,10 +446,17 @@ func (g *Registry) Select(disabled []string) ([]Registration, error) {
 // error and recorded none. A scanner that returns an error, could not
 // start, or is missing from this build gets a failed run over the target.
 func (g *Registry) Run(ctx context.Context, targets []Target, selected []Registration, concurrency int) *Sink {
+	sink := NewSink()
+	g.RunInto(ctx, sink, targets, selected, concurrency)
+	return sink
+}
+
+// RunInto is Run recording into sink, which the caller may watch while the
+// scan runs (Sink.Progress).
+func (g *Registry) RunInto(ctx context.Context, sink *Sink, targets []Target, selected []Registration, concurrency int) {
 	if concurrency < 1 {
 		concurrency = 1
 	}
-	sink := NewSink()
 	sink.hook = g.hook
 	sem := make(chan struct{}, concurrency)
 	var wg sync.WaitGroup
@@ -457,6 +466,15 @@ func (g *Registry) Run(ctx context.Context, targets []Target, selected []Registr
 			// accounts only once the scanner has resolved them.
 			sink.Target(inventory.Target{Cloud: t.Cloud, ID: t.ID, Regions: t.Regions})
 		}
+		domains := 0
+		for _, d := range inventory.Domains {
+			if _, ok := find(selected, t.Cloud, d); ok {
+				domains++
+			} else if _, built := find(g.Registered(), t.Cloud, d); !built {
+				domains++
+			}
+		}
+		sink.progress.expect(t, domains)
 		for _, d := range inventory.Domains {
 			reg, ok := find(selected, t.Cloud, d)
 			if !ok {
@@ -466,11 +484,13 @@ func (g *Registry) Run(ctx context.Context, targets []Target, selected []Registr
 				sink.Fail(inventory.ScanError{Cloud: t.Cloud, Target: t.ID, Domain: d,
 					Message: fmt.Sprintf("no %s %s scanner is enabled in this build; the domain was not read", t.Cloud, d)})
 				sink.Ran(inventory.ScannerRun{Cloud: t.Cloud, Target: t.ID, Domain: d})
+				sink.progress.finishedWhole(t, d)
 				continue
 			}
 			wg.Add(1)
 			go func(t Target, reg Registration) {
 				defer wg.Done()
+				defer sink.progress.finishedWhole(t, reg.Domain)
 				select {
 				case sem <- struct{}{}:
 				case <-ctx.Done():
@@ -494,7 +514,6 @@ func (g *Registry) Run(ctx context.Context, targets []Target, selected []Registr
 	if cause := context.Cause(ctx); ctx.Err() != nil && cause != ctx.Err() {
 		sink.explain(ctx.Err(), cause)
 	}
-	return sink
 }
 
 // explain adds why to the error entries that say no more than err: when

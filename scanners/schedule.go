@@ -42,7 +42,17 @@ type Scheduler struct {
 	mu      sync.Mutex
 	buckets map[string]*rate.Limiter
 	done    map[RequestCount]int
+	// totals are the requests per cloud, kept apart from done so that a
+	// progress display can read them often and cheaply.
+	totals map[string]*requestTotals
+	// throttling holds, per cloud, the outcome codes its provider
+	// throttles with (Throttling).
+	throttling map[string]map[string]bool
 }
+
+// requestTotals are one cloud's requests so far, and how many of them its
+// provider throttled.
+type requestTotals struct{ requests, throttled int }
 
 // RequestCount is how many requests one API answered with one outcome.
 // Code is "OK" or the provider's error code (ThrottlingException,
@@ -75,10 +85,41 @@ func NewScheduler(concurrency int) *Scheduler {
 		concurrency = 1
 	}
 	return &Scheduler{
-		slots:   make(chan struct{}, concurrency),
-		buckets: map[string]*rate.Limiter{},
-		done:    map[RequestCount]int{},
+		slots:      make(chan struct{}, concurrency),
+		buckets:    map[string]*rate.Limiter{},
+		done:       map[RequestCount]int{},
+		totals:     map[string]*requestTotals{},
+		throttling: map[string]map[string]bool{},
 	}
+}
+
+// Throttling names the outcome codes with which cloud's provider
+// throttles a request (AWS: Throttling, RequestLimitExceeded, SlowDown,
+// ...), so that Totals can count throttled requests without knowing any
+// provider. A cloud's package calls it when it registers.
+func (s *Scheduler) Throttling(cloud string, codes ...string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	set := s.throttling[cloud]
+	if set == nil {
+		set = map[string]bool{}
+		s.throttling[cloud] = set
+	}
+	for _, c := range codes {
+		set[c] = true
+	}
+}
+
+// Totals returns how many requests of cloud have been answered (or have
+// failed) so far, attempts counted one by one, and how many of them the
+// provider throttled.
+func (s *Scheduler) Totals(cloud string) (requests, throttled int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if t := s.totals[cloud]; t != nil {
+		return t.requests, t.throttled
+	}
+	return 0, 0
 }
 
 // Acquire waits until call may start under lim and a slot is free. The
@@ -120,6 +161,15 @@ func (s *Scheduler) Done(call Call, code string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.done[RequestCount{Cloud: call.Cloud, Service: call.Service, Operation: call.Operation, Code: code}]++
+	t := s.totals[call.Cloud]
+	if t == nil {
+		t = &requestTotals{}
+		s.totals[call.Cloud] = t
+	}
+	t.requests++
+	if s.throttling[call.Cloud][code] {
+		t.throttled++
+	}
 }
 
 // Requests returns the outcomes recorded by Done per (cloud, service,

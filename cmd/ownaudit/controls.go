@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"sort"
 	"strings"
 	"text/tabwriter"
 
@@ -12,6 +13,9 @@ import (
 	"github.com/ownaudit/ownaudit/rules"
 	"github.com/spf13/cobra"
 )
+
+// controlFormats are the formats controls writes.
+var controlFormats = []string{"table", "json", "markdown"}
 
 type controlsOptions struct {
 	format string
@@ -23,8 +27,9 @@ func newControlsCmd(g *globalOptions) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "controls",
 		Short: "List the control catalogue or the responsibility model",
-		Long: `List every control ownaudit evaluates (id, domain, severity, resource types,
-CIS references), followed by the ownership checks on the declaration itself.
+		Long: `List every control ownaudit evaluates (id, domain, severity, clouds, CIS
+references and title; --format markdown and json add the resource types and
+the CIS titles), followed by the ownership checks on the declaration itself.
 
 With --model, print the responsibility model instead: for each resource type
 and domain, whether only the customer side can act (customer-side), the
@@ -35,8 +40,8 @@ responsible (provider), with the provider document each cell comes from.`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			var err error
 			switch {
-			case o.format != "table" && o.format != "json" && o.format != "markdown":
-				return withCode(exitUsage, fmt.Errorf("--format %q: want table, json or markdown", o.format))
+			case !contains(controlFormats, o.format):
+				return withCode(exitUsage, fmt.Errorf("--format %q: want %s", o.format, strings.Join(controlFormats, ", ")))
 			case o.model:
 				err = writeModel(g.stdout, o.format)
 			default:
@@ -106,19 +111,67 @@ func writeControls(w io.Writer, format string) error {
 		return nil
 	default:
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-		fmt.Fprintln(tw, "ID\tDOMAIN\tSEVERITY\tCLOUDS\tTITLE")
+		fmt.Fprintln(tw, "ID\tDOMAIN\tSEVERITY\tCLOUDS\tCIS\tTITLE")
+		benchmarks := map[string]bool{}
 		for _, c := range catalogue {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", c.ID, c.Domain, c.Severity, clouds(c.ResourceTypes), c.Title)
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", c.ID, c.Domain, c.Severity, clouds(c.ResourceTypes), cisRefs(c, benchmarks), c.Title)
 		}
 		for _, c := range ownership {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", c.ID, "ownership", c.Severity, "all", c.Title)
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", c.ID, "ownership", c.Severity, "all", "-", c.Title)
 		}
 		if err := tw.Flush(); err != nil {
 			return err
 		}
-		fmt.Fprintf(w, "\n%d controls and %d ownership checks. Details: ownaudit controls --format markdown\n", len(catalogue), len(ownership))
+		fmt.Fprintf(w, "\n%d controls and %d ownership checks. CIS: %s. Details: ownaudit controls --format markdown\n",
+			len(catalogue), len(ownership), benchmarkNames(benchmarks))
 		return nil
 	}
+}
+
+// cisRefs renders a control's CIS references for the table, per
+// benchmark, as "aws:6.2,6.3 gcp:3.6", noting each benchmark in seen.
+func cisRefs(c *controls.Control, seen map[string]bool) string {
+	var order []string
+	ids := map[string][]string{}
+	for _, r := range c.References {
+		if _, ok := ids[r.Benchmark]; !ok {
+			order = append(order, r.Benchmark)
+		}
+		ids[r.Benchmark] = append(ids[r.Benchmark], r.ID)
+		seen[r.Benchmark] = true
+	}
+	if len(order) == 0 {
+		return "-"
+	}
+	parts := make([]string, 0, len(order))
+	for _, b := range order {
+		parts = append(parts, benchmarkCloud(b)+":"+strings.Join(ids[b], ","))
+	}
+	return strings.Join(parts, " ")
+}
+
+// benchmarkCloud is the cloud a benchmark id such as "cis_7.0_aws" is for.
+func benchmarkCloud(b string) string {
+	return b[strings.LastIndex(b, "_")+1:]
+}
+
+// benchmarkNames names the benchmarks the table's CIS column abbreviates:
+// "aws = CIS AWS Foundations Benchmark v7.0, ...".
+func benchmarkNames(seen map[string]bool) string {
+	var out []string
+	for b := range seen {
+		version := strings.TrimSuffix(strings.TrimPrefix(b, "cis_"), "_"+benchmarkCloud(b))
+		out = append(out, fmt.Sprintf("%s = %s v%s", benchmarkCloud(b), cisTitles[benchmarkCloud(b)], version))
+	}
+	sort.Strings(out)
+	return strings.Join(out, ", ")
+}
+
+// cisTitles are the CIS benchmarks' titles by cloud.
+var cisTitles = map[string]string{
+	"aws":   "CIS Amazon Web Services Foundations Benchmark",
+	"azure": "CIS Microsoft Azure Foundations Benchmark",
+	"gcp":   "CIS Google Cloud Platform Foundation Benchmark",
 }
 
 func writeModel(w io.Writer, format string) error {

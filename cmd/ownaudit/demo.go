@@ -8,8 +8,28 @@ import (
 	"github.com/ownaudit/ownaudit/internal/cloudsim"
 	"github.com/ownaudit/ownaudit/internal/demo"
 	"github.com/ownaudit/ownaudit/inventory"
+	"github.com/ownaudit/ownaudit/report"
 	"github.com/ownaudit/ownaudit/scanners"
 )
+
+// demoOutputs name the file `scan --demo` writes on a terminal, per
+// format, unless --output names one.
+var demoOutputs = map[string]string{
+	report.FormatJSON:     "ownaudit-demo-findings.json",
+	report.FormatNDJSON:   "ownaudit-demo-findings.ndjson",
+	report.FormatTable:    "ownaudit-demo-findings.txt",
+	report.FormatMarkdown: "ownaudit-demo-findings.md",
+	report.FormatHTML:     "ownaudit-demo-findings.html",
+	report.FormatOCSF:     "ownaudit-demo-findings.ocsf.json",
+}
+
+// demoOutput is the file `scan --demo` writes findings of format to.
+func demoOutput(format string) string {
+	if name, ok := demoOutputs[format]; ok {
+		return name
+	}
+	return "ownaudit-demo-findings." + format
+}
 
 // scanDemo starts the simulator with the demo world and scans the demo
 // declaration's targets in it through the real SDK clients of every cloud.
@@ -33,7 +53,7 @@ func scanDemo(ctx context.Context, g *globalOptions, o *scanOptions, decl *decla
 	inv := &inventory.Inventory{SchemaVersion: inventory.SchemaVersion, CollectedAt: demo.Epoch}
 	targets := declaredTargets(decl)
 	g.logger.Info("demo: scanning the simulated clouds", "targets", len(targets), "endpoint", srv.URL)
-	registry.Run(ctx, targets, selected, o.concurrency).Fill(inv)
+	runScanners(ctx, g, o, registry, sched, targets, selected, inv)
 	g.logger.Info("demo: scan done", "requests", len(srv.Requests()), "operations", len(srv.Operations()))
 	counts := srv.Counts()
 	for _, op := range srv.Operations() {

@@ -5,7 +5,6 @@ import (
 	"io"
 	"strings"
 
-	"github.com/ownaudit/ownaudit/internal/atomicfile"
 	"github.com/ownaudit/ownaudit/report/diff"
 	"github.com/spf13/cobra"
 )
@@ -43,7 +42,8 @@ added, removed or changed (role, name, contact).
 SEVERITY and did not fail in OLD: a new finding with status fail, or a
 changed one whose status became fail (from error). Findings a suppression
 accepts do not count. Exit code 2 means an input could not be read or is
-not a findings document.`,
+not a findings document (or --output cannot be written), 5 that the diff
+could not be written.`,
 		Example: `  ownaudit diff handover.json today.json
   ownaudit diff handover.json today.json --format markdown -o changes.md
   ownaudit diff handover.json today.json --format json --fail-on-new high`,
@@ -55,7 +55,7 @@ not a findings document.`,
 	f := cmd.Flags()
 	f.StringVarP(&o.format, "format", "f", diff.FormatTable, "output format: "+strings.Join(diff.Formats(), ", "))
 	f.StringVar(&o.failOnNew, "fail-on-new", "none", "exit 1 when a new failing finding has at least this severity: critical, high, medium, low, info or none")
-	f.StringVarP(&o.output, "output", "o", "", "write the diff to this file (atomically) instead of stdout")
+	f.StringVarP(&o.output, "output", "o", "", "write the diff to this file (atomically) instead of stdout; - is stdout")
 	return cmd
 }
 
@@ -66,6 +66,9 @@ func runDiff(g *globalOptions, o *diffOptions, oldFile, newFile string) error {
 	minSev, err := parseFailOn(o.failOnNew)
 	if err != nil {
 		return withCode(exitUsage, fmt.Errorf("--fail-on-new %q: want critical, high, medium, low, info or none", o.failOnNew))
+	}
+	if err := checkOutput("--output", o.output, true); err != nil {
+		return withCode(exitUsage, err)
 	}
 	oldDoc, err := readFindings(oldFile, "diff")
 	if err != nil {
@@ -79,18 +82,11 @@ func runDiff(g *globalOptions, o *diffOptions, oldFile, newFile string) error {
 	g.logger.Debug("compared", "old", oldFile, "new", newFile, "new_findings", d.Counts.New,
 		"resolved", d.Counts.Resolved, "changed", d.Counts.Changed, "unchanged", d.Counts.Unchanged)
 
-	write := func(w io.Writer) error { return diff.Write(w, o.format, d) }
-	if o.output == "" {
-		if err := write(g.stdout); err != nil {
-			return withCode(exitUsage, fmt.Errorf("write diff: %w", err))
-		}
-	} else {
-		if err := atomicfile.Write(o.output, write); err != nil {
-			return withCode(exitUsage, fmt.Errorf("write diff: %w", err))
-		}
-		if !g.quiet {
-			fmt.Fprintf(g.stdout, "Diff (%s) written to %s\n", o.format, o.output)
-		}
+	if err := writeOutput(g, o.output, func(w io.Writer) error { return diff.Write(w, o.format, d) }); err != nil {
+		return withCode(exitOutput, fmt.Errorf("write diff: %w", err))
+	}
+	if !toStdout(o.output) && !g.quiet {
+		fmt.Fprintf(g.stdout, "Diff (%s) written to %s\n", o.format, o.output)
 	}
 
 	if minSev != "" {

@@ -23,8 +23,9 @@ const (
 	exitOK         = 0 // nothing failing at or above --fail-on
 	exitFindings   = 1 // failing findings at or above --fail-on
 	exitUsage      = 2 // usage, declaration or input error
-	exitIncomplete = 3 // some scanner could not read what it needed
+	exitIncomplete = 3 // a read failed or a finding could not be evaluated
 	exitMetrics    = 4 // findings written, but --metrics-file or --pushgateway failed
+	exitOutput     = 5 // the work was done, but its result could not be written
 )
 
 // exitError carries an exit code up to main.
@@ -88,6 +89,9 @@ type globalOptions struct {
 	stdout   io.Writer
 	stderr   io.Writer
 	logger   *slog.Logger
+	// logOut is what logger writes to: stderr, or the progress bars
+	// while they are drawn (progress.go).
+	logOut *logWriter
 }
 
 func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
@@ -106,17 +110,23 @@ that disagree, and declaration entries that match nothing.
 Exit codes:
   0  no failing finding at or above --fail-on
   1  failing findings at or above --fail-on
-  2  usage, declaration or input error
-  3  scan incomplete: some scanner could not read what it needed
+  2  usage, declaration or input error (an output path that cannot be
+     written is found before the scan starts and is one too)
+  3  scan incomplete: a read failed (errors[]) or a finding could not be
+     evaluated (status error)
   4  findings written, but the metrics could not be written (--metrics-file)
      or pushed (--pushgateway)
+  5  the findings, diff or saved inventory could not be written after the
+     work was done (a full disk)
+Where several apply: 5, then 4, then 1, then 3.
 
 Start with:  ownaudit scan --demo
 Run on a schedule with metrics for Prometheus:  ownaudit serve --demo`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
-			logger, err := newLogger(stderr, g.logLevel, g.quiet)
+			g.logOut = &logWriter{stderr: stderr}
+			logger, err := newLogger(g.logOut, g.logLevel, g.quiet)
 			if err != nil {
 				return withCode(exitUsage, err)
 			}
@@ -129,6 +139,9 @@ Run on a schedule with metrics for Prometheus:  ownaudit serve --demo`,
 	root.PersistentFlags().StringVar(&g.logLevel, "log-level", "info", "log level on stderr: debug, info, warn or error")
 	root.PersistentFlags().BoolVarP(&g.quiet, "quiet", "q", false, "print only errors on stderr and no summary on stdout")
 	root.AddCommand(newScanCmd(g), newServeCmd(g), newMergeCmd(g), newDiffCmd(g), newValidateCmd(g), newControlsCmd(g), newVersionCmd(g))
+	if err := registerCompletions(root); err != nil {
+		panic(err) // a flag renamed without its completion: caught by the tests
+	}
 	return root
 }
 

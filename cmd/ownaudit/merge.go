@@ -34,9 +34,10 @@ its summary). A declaration entry is reported as ownership.unused_scope only
 when it matched nothing in every shard. The scan runs from the earliest
 start to the latest finish.
 
-Exit codes are those of scan: 2 when the inputs cannot be merged, 1 for
-failing findings at or above --fail-on, 3 when an input's scan was
-incomplete (errors[] is not empty).`,
+Exit codes are those of scan: 2 when the inputs cannot be merged (or
+--output cannot be written), 1 for failing findings at or above --fail-on,
+3 when an input's scan was incomplete (errors[] is not empty, or a finding
+has status error), 5 when the merged findings could not be written.`,
 		Example: `  ownaudit merge shard-0.json shard-1.json shard-2.json -o findings.json
   ownaudit merge shards/*.json --format table`,
 		Args: cobra.MinimumNArgs(1),
@@ -45,7 +46,7 @@ incomplete (errors[] is not empty).`,
 		},
 	}
 	f := cmd.Flags()
-	f.StringVarP(&o.output, "output", "o", "", "write the merged findings to this file (atomically) instead of stdout")
+	f.StringVarP(&o.output, "output", "o", "", "write the merged findings to this file (atomically) instead of stdout; - is stdout")
 	f.StringVarP(&o.format, "format", "f", "", "output format: "+strings.Join(report.Formats(), ", ")+" (default: json for files and pipes, table on a terminal)")
 	f.StringVar(&o.failOn, "fail-on", "none", "exit 1 when a failing finding has at least this severity: critical, high, medium, low, info or none")
 	return cmd
@@ -66,6 +67,9 @@ func runMerge(g *globalOptions, o *mergeOptions, files []string) error {
 	if !contains(report.Formats(), format) {
 		return withCode(exitUsage, fmt.Errorf("--format %q: want one of %s", format, strings.Join(report.Formats(), ", ")))
 	}
+	if err := checkOutput("--output", o.output, true); err != nil {
+		return withCode(exitUsage, err)
+	}
 
 	inputs := make([]report.MergeInput, 0, len(files))
 	for _, name := range files {
@@ -82,14 +86,14 @@ func runMerge(g *globalOptions, o *mergeOptions, files []string) error {
 	g.logger.Info("merged", "inputs", len(inputs), "findings", len(doc.Findings), "errors", len(doc.Errors), "targets", len(doc.Scan.Targets))
 
 	opts := report.TableOptions{Color: colorOK(g.stdout), Width: terminalWidth(g.stdout)}
-	if o.output == "" {
+	if toStdout(o.output) {
 		if err := report.Write(g.stdout, format, doc, opts); err != nil {
-			return withCode(exitUsage, fmt.Errorf("write findings: %w", err))
+			return withCode(exitOutput, fmt.Errorf("write findings: %w", err))
 		}
 	} else {
 		err := atomicfile.Write(o.output, func(w io.Writer) error { return report.Write(w, format, doc, report.TableOptions{}) })
 		if err != nil {
-			return withCode(exitUsage, fmt.Errorf("write findings: %w", err))
+			return withCode(exitOutput, fmt.Errorf("write findings: %w", err))
 		}
 		if !g.quiet {
 			if err := report.WriteSummary(g.stdout, doc, opts); err != nil {
@@ -106,8 +110,8 @@ func runMerge(g *globalOptions, o *mergeOptions, files []string) error {
 	switch {
 	case failing > 0:
 		return withCode(exitFindings, fmt.Errorf("%s at or above %s", plural(failing, "failing finding", "failing findings"), failOn))
-	case len(doc.Errors) > 0:
-		return withCode(exitIncomplete, fmt.Errorf("scan incomplete: %s; see errors[] in the findings", plural(len(doc.Errors), "read failed", "reads failed")))
+	case incomplete(doc) != nil:
+		return withCode(exitIncomplete, incomplete(doc))
 	}
 	return nil
 }

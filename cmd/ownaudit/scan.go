@@ -30,10 +30,6 @@ import (
 	"github.com/ownaudit/ownaudit/scanners"
 )
 
-// demoOutput is where `scan --demo` writes its findings unless --output
-// says otherwise.
-const demoOutput = "ownaudit-demo-findings.json"
-
 type scanOptions struct {
 	// What to scan and how: scan and serve share these (addSourceFlags).
 	declaration string
@@ -54,6 +50,9 @@ type scanOptions struct {
 	pushgateway   string
 	metricsFile   string
 	shard         shardOptions // --shard, --shard-count (shard.go)
+
+	// progress is how the scan shows its progress: serve logs it.
+	progress progressMode
 }
 
 func newScanCmd(g *globalOptions) *cobra.Command {
@@ -66,9 +65,12 @@ reach), evaluate every control, attribute each finding to its responsible
 party and report.
 
 Output: with --output FILE the findings go to FILE (JSON unless --format says
-otherwise) and a summary grouped by party is printed; without it they go to
-stdout as a table on a terminal and JSON otherwise. Passed findings are left
-out unless --include-passed (the summary always counts them).
+otherwise) and a summary grouped by party is printed; without it, or with
+--output -, they go to stdout as a table on a terminal and JSON otherwise.
+Passed findings are left out unless --include-passed (the summary always
+counts them). Output files are written atomically; a symbolic link is
+written through to its target, a FIFO or device (/dev/stdout) in place. A
+path that cannot be written is a usage error before the scan starts.
 
 Offline: --save-inventory FILE keeps what was read; --from-inventory FILE
 evaluates such a snapshot later, without touching any cloud (ages are measured
@@ -77,7 +79,9 @@ against the snapshot's collection time).
 --demo scans an example estate: it starts the cloud simulator on 127.0.0.1
 with an AWS organization of two accounts and scans it through the real AWS SDK
 (Azure and GCP come from an embedded inventory until their scanners land).
-Findings go to ownaudit-demo-findings.json unless --output says otherwise.`,
+On a terminal its findings go to ownaudit-demo-findings.json (.md, .html,
+.ocsf.json, .ndjson or .txt with --format) unless --output says otherwise;
+piped, they go to stdout like any scan's. --demo takes no --declaration.`,
 		Example: `  ownaudit scan --demo
   ownaudit scan --declaration acme.yaml --output findings.json
   ownaudit scan --declaration acme.yaml --fail-on high
@@ -86,12 +90,12 @@ Findings go to ownaudit-demo-findings.json unless --output says otherwise.`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
-			return runScan(ctx, g, o, cmd.Flags().Changed("format"))
+			return runScan(ctx, g, o)
 		},
 	}
 	addSourceFlags(cmd, o)
 	f := cmd.Flags()
-	f.StringVarP(&o.output, "output", "o", "", "write the findings to this file (atomically) instead of stdout")
+	f.StringVarP(&o.output, "output", "o", "", "write the findings to this file (atomically) instead of stdout; - is stdout")
 	f.StringVarP(&o.format, "format", "f", "", "output format: "+strings.Join(report.Formats(), ", ")+" (default: json for files and pipes, table on a terminal)")
 	f.StringVar(&o.failOn, "fail-on", "none", "exit 1 when a failing finding has at least this severity: critical, high, medium, low, info or none")
 	f.BoolVar(&o.includePassed, "include-passed", false, "list passed findings too, in every format (per party in table, markdown and html; folded away in html)")
@@ -116,16 +120,24 @@ func addSourceFlags(cmd *cobra.Command, o *scanOptions) {
 	f.StringSliceVar(&o.disable, "disable-scanner", nil, "switch off scanners by cloud (gcp) or cloud.domain (aws.patching); repeatable")
 }
 
-func runScan(ctx context.Context, g *globalOptions, o *scanOptions, formatSet bool) error {
+func runScan(ctx context.Context, g *globalOptions, o *scanOptions) error {
 	failOn, err := parseFailOn(o.failOn)
 	if err != nil {
 		return withCode(exitUsage, err)
 	}
-	format := o.format
+	output, format := o.output, o.format
+	if o.demo && output == "" && isTerminal(g.stdout) {
+		// The demo on a terminal keeps its findings in a file named after
+		// the format; piped, it writes them to stdout like any scan.
+		if format == "" {
+			format = report.FormatJSON
+		}
+		output = demoOutput(format)
+	}
 	if format == "" {
-		format = "json"
-		if o.output == "" && isTerminal(g.stdout) {
-			format = "table"
+		format = report.FormatJSON
+		if toStdout(output) && isTerminal(g.stdout) {
+			format = report.FormatTable
 		}
 	}
 	if !contains(report.Formats(), format) {
@@ -136,6 +148,14 @@ func runScan(ctx context.Context, g *globalOptions, o *scanOptions, formatSet bo
 	}
 	if err := checkSourceOptions(o); err != nil {
 		return withCode(exitUsage, err)
+	}
+	for _, c := range []struct {
+		flag, path string
+		stdoutOK   bool
+	}{{"--output", output, true}, {"--save-inventory", o.saveInventory, false}, {"--metrics-file", o.metricsFile, false}} {
+		if err := checkOutput(c.flag, c.path, c.stdoutOK); err != nil {
+			return withCode(exitUsage, err)
+		}
 	}
 
 	decl, err := loadScanDeclaration(o)
@@ -163,30 +183,19 @@ func runScan(ctx context.Context, g *globalOptions, o *scanOptions, formatSet bo
 		out = doc.WithoutPassed()
 	}
 
-	output := o.output
-	if o.demo && output == "" {
-		output = demoOutput
-		if !formatSet {
-			format = "json"
-		}
-	}
 	opts := report.TableOptions{Color: colorOK(g.stdout), Width: terminalWidth(g.stdout)}
-	if output == "" {
-		if err := report.Write(g.stdout, format, out, opts); err != nil {
-			return withCode(exitUsage, fmt.Errorf("write findings: %w", err))
+	writeOpts := opts
+	if !toStdout(output) {
+		writeOpts = report.TableOptions{} // no colour codes in files
+	}
+	if err := writeOutput(g, output, func(w io.Writer) error { return report.Write(w, format, out, writeOpts) }); err != nil {
+		return withCode(exitOutput, fmt.Errorf("write findings: %w", err))
+	}
+	if !toStdout(output) && !g.quiet {
+		if err := report.WriteSummary(g.stdout, doc, opts); err != nil {
+			return withCode(exitOutput, err)
 		}
-	} else {
-		fileOpts := report.TableOptions{} // no colour codes in files
-		err := atomicfile.Write(output, func(w io.Writer) error { return report.Write(w, format, out, fileOpts) })
-		if err != nil {
-			return withCode(exitUsage, fmt.Errorf("write findings: %w", err))
-		}
-		if !g.quiet {
-			if err := report.WriteSummary(g.stdout, doc, opts); err != nil {
-				return err
-			}
-			fmt.Fprintf(g.stdout, "\nFindings (%s) written to %s\n", format, output)
-		}
+		fmt.Fprintf(g.stdout, "\nFindings (%s) written to %s\n", format, output)
 	}
 
 	metricsErr := publishMetrics(g, o, decl, doc, nil)
@@ -202,12 +211,12 @@ func runScan(ctx context.Context, g *globalOptions, o *scanOptions, formatSet bo
 		return withCode(exitMetrics, fmt.Errorf("findings written, but metrics not delivered: %w", metricsErr))
 	case failing > 0:
 		return withCode(exitFindings, fmt.Errorf("%s at or above %s", plural(failing, "failing finding", "failing findings"), failOn))
-	case len(doc.Errors) > 0:
-		incomplete := fmt.Errorf("scan incomplete: %s; see errors[] in the findings", plural(len(doc.Errors), "read failed", "reads failed"))
+	}
+	if err := incomplete(doc); err != nil {
 		if stopped != nil {
-			incomplete = fmt.Errorf("%w: %w", stopped, incomplete)
+			err = fmt.Errorf("%w: %w", stopped, err)
 		}
-		return withCode(exitIncomplete, incomplete)
+		return withCode(exitIncomplete, err)
 	}
 	return nil
 }
@@ -219,6 +228,14 @@ func checkSourceOptions(o *scanOptions) error {
 	}
 	if o.scanTimeout < 0 {
 		return fmt.Errorf("--scan-timeout %s: want a positive duration, or 0 for no limit", o.scanTimeout)
+	}
+	if o.demo && o.declaration != "" {
+		// The demo's simulated clouds hold the demo's accounts only: the
+		// user's targets are not there, and the demo's embedded estate
+		// would be judged against a declaration that never named it.
+		return errors.New("--demo scans the example estate with its own declaration, so it takes no --declaration; " +
+			"to judge the demo estate against yours, save it with `ownaudit scan --demo --save-inventory demo-inventory.json` " +
+			"and evaluate that with `ownaudit scan --declaration yours.yaml --from-inventory demo-inventory.json`")
 	}
 	return nil
 }
@@ -254,7 +271,7 @@ func scanOnce(ctx context.Context, g *globalOptions, o *scanOptions, decl *decla
 	}
 	if o.saveInventory != "" {
 		if err := atomicfile.Write(o.saveInventory, inv.Encode); err != nil {
-			return nil, withCode(exitUsage, fmt.Errorf("save inventory: %w", err))
+			return nil, withCode(exitOutput, fmt.Errorf("save inventory: %w", err))
 		}
 		g.logger.Info("inventory saved", "file", o.saveInventory, "resources", len(inv.Resources))
 	}
@@ -339,14 +356,42 @@ func loadInventory(ctx context.Context, g *globalOptions, o *scanOptions, decl *
 	for _, t := range targets {
 		g.logger.Info("scanning", "target", t.String(), "regions", strings.Join(t.Regions, ","))
 	}
-	registry.Run(ctx, targets, selected, o.concurrency).Fill(inv)
+	runScanners(ctx, g, o, registry, sched, targets, selected, inv)
 	logScanErrors(g, inv)
 	return inv, "scan", nil
 }
 
+// runScanners runs the selected scanners over targets into inv, showing
+// the scan's progress while they run.
+func runScanners(ctx context.Context, g *globalOptions, o *scanOptions, registry *scanners.Registry, sched *scanners.Scheduler,
+	targets []scanners.Target, selected []scanners.Registration, inv *inventory.Inventory) {
+	sink := scanners.NewSink()
+	stop := watchProgress(g, o.progress, sink, sched)
+	registry.RunInto(ctx, sink, targets, selected, o.concurrency)
+	stop()
+	sink.Fill(inv)
+}
+
+// logScanErrors logs what could not be read, one line for the domains
+// that failed alike: a scan without credentials is one line per cloud,
+// not one per domain.
 func logScanErrors(g *globalOptions, inv *inventory.Inventory) {
+	type key struct {
+		cloud                       inventory.Cloud
+		target, region, op, message string
+	}
+	var order []key
+	domains := map[key][]string{}
 	for _, e := range inv.Errors {
-		g.logger.Warn("could not read", "cloud", e.Cloud, "target", e.Target, "region", e.Region, "domain", e.Domain, "operation", e.Operation, "error", e.Message)
+		k := key{e.Cloud, e.Target, e.Region, e.Operation, e.Message}
+		if _, seen := domains[k]; !seen {
+			order = append(order, k)
+		}
+		domains[k] = append(domains[k], string(e.Domain))
+	}
+	for _, k := range order {
+		g.logger.Warn("could not read", "cloud", k.cloud, "target", k.target, "region", k.region,
+			"domains", strings.Join(domains[k], ","), "operation", k.op, "error", k.message)
 	}
 }
 

@@ -124,6 +124,7 @@ func runServe(ctx context.Context, g *globalOptions, o *serveOptions) error {
 	if err := checkSourceOptions(&o.scan); err != nil {
 		return withCode(exitUsage, err)
 	}
+	o.scan.progress = progressLog
 	decl, err := loadScanDeclaration(&o.scan)
 	if err != nil {
 		return withCode(exitUsage, err)
@@ -380,8 +381,14 @@ func (s *server) runOnce(ctx context.Context) bool {
 	s.mu.Lock()
 	s.latest = body.Bytes()
 	s.mu.Unlock()
-	s.logger.Info("scan done", "took", took, "findings", len(doc.Findings), "failing", doc.Summary.ByStatus[controls.Fail],
-		"errors", len(doc.Errors))
+	// A scan with failed reads is served, but it is not a scan "done":
+	// whoever reads the log must see that parts of the estate are unknown.
+	log, msg := s.logger.Info, "scan done"
+	if incomplete(doc) != nil {
+		log, msg = s.logger.Warn, "scan incomplete: some reads failed or some findings could not be evaluated"
+	}
+	log(msg, "took", took, "findings", len(doc.Findings), "failing", doc.Summary.ByStatus[controls.Fail],
+		"errors", len(doc.Errors), "not_evaluated", doc.Summary.ByStatus[controls.Error])
 	return true
 }
 

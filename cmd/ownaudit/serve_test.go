@@ -12,15 +12,18 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/ownaudit/ownaudit/controls"
 	"github.com/ownaudit/ownaudit/internal/demo"
 	"github.com/ownaudit/ownaudit/report"
 	"github.com/ownaudit/ownaudit/report/metrics"
+	"github.com/ownaudit/ownaudit/rules"
 	"github.com/ownaudit/ownaudit/scanners"
 )
 
@@ -159,12 +162,27 @@ func TestServeReadyOnceAScanProducedADocument(t *testing.T) {
 func TestServePartialScanMakesReady(t *testing.T) {
 	doc := demoDocument(t)
 	doc.Errors = append(doc.Errors, report.Error{Cloud: "aws", Target: "111111111111", Domain: "patching", Message: "AccessDenied", Controls: []string{}})
-	s, hs, _ := testServer(t, func(context.Context) (*report.Document, error) { return doc, nil })
+	s, hs, logs := testServer(t, func(context.Context) (*report.Document, error) { return doc, nil })
 	s.runOnce(context.Background())
 	wantStatus(t, hs, map[string]int{"/readyz": 200, "/findings": 200})
 	_, _, body := get(t, hs, "/metrics")
 	if !strings.Contains(body, "\nownaudit_scan_success 0\n") {
 		t.Errorf("/metrics after a partial scan lacks ownaudit_scan_success 0:\n%s", body)
+	}
+	if !strings.Contains(logs.String(), `level=WARN msg="scan incomplete`) || strings.Contains(logs.String(), "scan done") {
+		t.Errorf("a scan with failed reads is not logged as incomplete at warn:\n%s", logs)
+	}
+}
+
+func TestServeLogsACompleteScanAtInfo(t *testing.T) {
+	doc := demoDocument(t)
+	// The demo estate has findings in error; without them it is complete.
+	doc.Findings = slices.DeleteFunc(doc.Findings, func(f rules.Finding) bool { return f.Status == controls.Error })
+	doc.Summary = report.Summarize(doc.Findings)
+	s, _, logs := testServer(t, func(context.Context) (*report.Document, error) { return doc, nil })
+	s.runOnce(context.Background())
+	if !strings.Contains(logs.String(), `level=INFO msg="scan done"`) || strings.Contains(logs.String(), "level=WARN") {
+		t.Errorf("a complete scan is not logged as done at info:\n%s", logs)
 	}
 }
 

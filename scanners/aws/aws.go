@@ -82,7 +82,9 @@ type settings struct {
 }
 
 func register(g *scanners.Registry, o settings) {
-	scanners.RegisterDomains(g, inventory.AWS, newEnv(o), map[inventory.Domain]scanners.DomainScan[*env]{
+	e := newEnv(o)
+	e.o.Scheduler.Throttling(string(inventory.AWS), throttleCodes()...)
+	scanners.RegisterDomains(g, inventory.AWS, e, map[inventory.Domain]scanners.DomainScan[*env]{
 		inventory.Firewall:   scanFirewall,
 		inventory.Patching:   scanPatching,
 		inventory.Encryption: scanEncryption,
@@ -106,6 +108,9 @@ type env struct {
 	baseOnce sync.Once
 	base     sdk.Config
 	baseErr  error
+
+	credOnce sync.Once
+	credErr  error
 
 	targets scanners.Resolutions[*account]
 }
@@ -213,7 +218,7 @@ const defaultRegion = "us-east-1"
 
 func (e *env) baseConfig(ctx context.Context) (sdk.Config, error) {
 	e.baseOnce.Do(func() {
-		opts := append([]func(*config.LoadOptions) error{
+		opts := append(loadLogging(sdkLogger(e.o.Logger)),
 			config.WithRetryer(func() sdk.Retryer {
 				return retry.NewStandard(func(so *retry.StandardOptions) { so.MaxAttempts = e.o.maxAttempts })
 			}),
@@ -225,7 +230,8 @@ func (e *env) baseConfig(ctx context.Context) (sdk.Config, error) {
 			config.WithHTTPClient(awshttp.NewBuildableClient().
 				WithTransportOptions(func(tr *http.Transport) { scanners.ConfigureTransport(tr, e.o.CallTimeout) }).
 				WithTimeout(e.o.CallTimeout)),
-		}, e.o.loadOptions...)
+		)
+		opts = append(opts, e.o.loadOptions...)
 		e.base, e.baseErr = config.LoadDefaultConfig(ctx, opts...)
 		if e.baseErr == nil && e.base.Region == "" {
 			e.base.Region = defaultRegion
@@ -260,7 +266,10 @@ func (e *env) accounts(ctx context.Context, t scanners.Target, out *scanners.Sin
 func (e *env) resolve(ctx context.Context, t scanners.Target, out *scanners.Sink) ([]*account, error) {
 	base, err := e.baseConfig(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("load AWS configuration: %w", err)
+		return nil, fmt.Errorf("load AWS configuration: %w; %s", err, credentialsAdvice)
+	}
+	if err := e.checkCredentials(ctx, base); err != nil {
+		return nil, err
 	}
 	// A bug in resolving one account makes that account unreadable, for
 	// every domain, rather than ending the scan.

@@ -118,7 +118,11 @@ func CloudNames() []string {
 }
 
 func register(g *scanners.Registry, o settings) {
-	scanners.RegisterDomains(g, inventory.Azure, newEnv(o), map[inventory.Domain]scanners.DomainScan[*env]{
+	e := newEnv(o)
+	// Resource Manager's and Resource Graph's throttling answers, for the
+	// scan's progress.
+	e.o.Scheduler.Throttling(string(inventory.Azure), "TooManyRequests", "RateLimiting", "HTTP429")
+	scanners.RegisterDomains(g, inventory.Azure, e, map[inventory.Domain]scanners.DomainScan[*env]{
 		inventory.Firewall:   scanFirewall,
 		inventory.Patching:   scanPatching,
 		inventory.Encryption: scanEncryption,
@@ -259,12 +263,10 @@ func (e *env) credential(name string, cfg cloud.Configuration, transport policy.
 			c.cred = staticToken(ep.Identity)
 			return
 		}
-		c.cred, c.err = azidentity.NewDefaultAzureCredential(&azidentity.DefaultAzureCredentialOptions{
+		chain, err := azidentity.NewDefaultAzureCredential(&azidentity.DefaultAzureCredentialOptions{
 			ClientOptions: azcore.ClientOptions{Cloud: cfg, Transport: transport},
 		})
-		if c.err != nil {
-			c.err = fmt.Errorf("set up the Azure credential chain: %w", c.err)
-		}
+		c.cred, c.err = adviseChain(chain, err, e.o.Logger)
 	})
 	return c.cred, c.err
 }

@@ -58,11 +58,8 @@ var shopGroup = []scanners.Target{{Cloud: inventory.Azure, Group: groupManagemen
 func TestScanOfTheSimulatedTenant(t *testing.T) {
 	srv, o := simulated(t, demoWorld(t))
 	inv := scanSim(t, o, shopGroup)
-	// The demo's payments vault admits only its private endpoint: its
-	// keys' rotation policies are the one read that fails.
-	if len(inv.Errors) != 1 || inv.Errors[0].Operation != "Microsoft.KeyVault/vaults/keyrotationpolicies/read" ||
-		!strings.Contains(inv.Errors[0].Message, "kv-payments") {
-		t.Fatalf("errors: %+v, want the firewalled vault kv-payments only", inv.Errors)
+	if len(inv.Errors) != 0 {
+		t.Fatalf("errors: %+v", inv.Errors)
 	}
 	perType := map[string]int{}
 	for _, r := range inv.Resources {
@@ -72,7 +69,7 @@ func TestScanOfTheSimulatedTenant(t *testing.T) {
 		}
 	}
 	want := map[string]int{inventory.AzureNSG: 4, inventory.AzureVM: 5, inventory.AzureDisk: 2, inventory.AzureStorageAccount: 3,
-		inventory.AzureSQLServer: 2, inventory.AzureKeyVaultKey: 3, inventory.AzureAKSCluster: 1,
+		inventory.AzureSQLServer: 2, inventory.AzureKeyVaultKey: 2, inventory.AzureAKSCluster: 1,
 		inventory.AzureRoleDefinition: 2, inventory.AzureSubscription: 2}
 	for typ, n := range want {
 		if perType[typ] != n {

@@ -15,6 +15,7 @@ package gcp
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"os"
@@ -58,6 +59,14 @@ func Register(g *scanners.Registry, o scanners.Options) {
 	register(g, settings{Options: o})
 }
 
+// errNoCredentials says, in one line, that Application Default
+// Credentials found none, what was tried and what to do.
+var errNoCredentials = errors.New("no Google Cloud credentials found: tried GOOGLE_APPLICATION_CREDENTIALS, " +
+	"gcloud's application default credentials file and the metadata server; to fix: run " +
+	"`gcloud auth application-default login`, or set GOOGLE_APPLICATION_CREDENTIALS to a service account key or " +
+	"workload identity federation file, or on GKE bind the pod's Kubernetes service account to a Google service " +
+	"account with workload identity (see configs/kubernetes/serviceaccount.yaml)")
+
 // EndpointVariable names the variable that points the GCP scanners at
 // another base URL.
 const EndpointVariable = "OWNAUDIT_GCP_ENDPOINT"
@@ -74,6 +83,8 @@ type settings struct {
 
 func register(g *scanners.Registry, o settings) {
 	e := newEnv(o)
+	// GCP's quota answer, for the scan's progress.
+	e.o.Scheduler.Throttling(string(inventory.GCP), "RESOURCE_EXHAUSTED", "429")
 	for _, d := range []struct {
 		domain inventory.Domain
 		scan   func(context.Context, *env, *project, *scanners.Sink)
@@ -160,7 +171,10 @@ func (e *env) clients(ctx context.Context) (*clients, error) {
 				Logger: e.o.Logger,
 			})
 			if err != nil {
-				e.clErr = fmt.Errorf("find Application Default Credentials: %w", err)
+				if e.o.Logger != nil {
+					e.o.Logger.Debug("no Application Default Credentials", "answer", err.Error())
+				}
+				e.clErr = errNoCredentials
 				return
 			}
 			hc, err = httptransport.NewClient(&httptransport.Options{Credentials: creds, BaseRoundTripper: base, Logger: e.o.Logger})
