@@ -1,5 +1,5 @@
 # ownaudit — build, test, demo.
-# `make demo` runs the main job on the embedded example estate;
+# `make demo` runs the main job on the simulated example estate;
 # `make test` runs everything CI runs.
 
 GO              ?= go
@@ -34,8 +34,8 @@ lint: $(STATICCHECK)
 	$(GO) vet ./...
 	$(STATICCHECK) ./...
 
-# The demo estate has a VM whose patch state could not be read: its scan is
-# incomplete by design and exits 3.
+# The demo estate has an instance Systems Manager has never assessed, so one
+# finding cannot be evaluated: its scan is incomplete by design and exits 3.
 demo: build
 	$(BIN)/ownaudit scan --demo || [ $$? -eq 3 ]
 

@@ -26,7 +26,7 @@ func demoDeclaration(t *testing.T) string {
 func TestFindingsInErrorMakeTheRunIncomplete(t *testing.T) {
 	dir := t.TempDir()
 	if r := ownaudit(t, dir, "scan", "--demo", "-o", "demo.json", "--save-inventory", "inv.json", "--quiet"); r.code != 3 {
-		t.Fatalf("scan --demo: exit %d, want 3 (the demo has a VM whose patch state could not be read); stderr:\n%s", r.code, r.stderr)
+		t.Fatalf("scan --demo: exit %d, want 3 (the demo has an instance never assessed for patches); stderr:\n%s", r.code, r.stderr)
 	}
 	// An inventory whose resources lack their details: every control
 	// errors, and no read failed (errors[] is empty).

@@ -254,9 +254,8 @@ func noCloud(f rules.Finding) bool { return f.Resource.Cloud == "" }
 
 func TestOCSFEveryFindingHasTheRequiredFields(t *testing.T) {
 	doc := ocsfDemoDocument(t)
-	// The embedded inventory has no AWS resource (the demo reads those
-	// through the simulator) and no suppression: a tagged AWS copy and a
-	// suppressed copy of a failing finding cover those mappings.
+	// The demo has no suppression: a tagged AWS copy and a suppressed
+	// copy of a failing finding cover those mappings.
 	i := slices.IndexFunc(doc.Findings, func(f rules.Finding) bool {
 		return f.Status == controls.Fail && !strings.HasPrefix(f.Control, "ownership.")
 	})

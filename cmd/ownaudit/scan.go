@@ -77,8 +77,9 @@ evaluates such a snapshot later, without touching any cloud (ages are measured
 against the snapshot's collection time).
 
 --demo scans an example estate: it starts the cloud simulator on 127.0.0.1
-with an AWS organization of two accounts and scans it through the real AWS SDK
-(Azure and GCP come from an embedded inventory until their scanners land).
+with an AWS organization of two accounts, an Azure management group of two
+subscriptions and a GCP project, and scans them through the real SDKs. One
+instance there was never assessed for patches, so the demo exits 3.
 On a terminal its findings go to ownaudit-demo-findings.json (.md, .html,
 .ocsf.json, .ndjson or .txt with --format) unless --output says otherwise;
 piped, they go to stdout like any scan's. --demo takes no --declaration.`,
@@ -113,7 +114,7 @@ func addSourceFlags(cmd *cobra.Command, o *scanOptions) {
 	f := cmd.Flags()
 	f.StringVarP(&o.declaration, "declaration", "d", "", "declaration file (YAML); required unless --demo")
 	addDeclarationSizeFlag(cmd, &o.declMaxSize)
-	f.BoolVar(&o.demo, "demo", false, "scan the example estate: a simulated AWS organization on 127.0.0.1, plus embedded Azure and GCP inventory")
+	f.BoolVar(&o.demo, "demo", false, "scan the example estate: a simulated AWS organization, Azure tenant and GCP project on 127.0.0.1")
 	f.IntVar(&o.concurrency, "concurrency", 8, "how many API calls run at once, across every target and region (each API is also paced below the provider's rate limit)")
 	f.DurationVar(&o.callTimeout, "call-timeout", time.Minute, "give up on one API request, response included, after this long (the SDK retries it within its attempt budget)")
 	f.DurationVar(&o.scanTimeout, "scan-timeout", 0, "stop reading the clouds after this long: what was read is evaluated, the rest is reported as errors (exit 3; serve counts the scan as failed); 0 for no limit")
