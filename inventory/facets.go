@@ -99,6 +99,10 @@ type VM struct {
 	// AutomaticUpdates: the VM's patch mode installs updates by itself, or a
 	// patch deployment covers it.
 	AutomaticUpdates Bool `json:"automaticUpdates,omitzero"`
+	// PeriodicAssessment: the provider assesses the VM's missing patches
+	// on a schedule of its own (Azure's assessmentMode
+	// AutomaticByPlatform), rather than only when someone asks.
+	PeriodicAssessment Bool `json:"periodicAssessment,omitzero"`
 }
 
 // ManagedUpgrade is a managed service the provider patches (RDS, AKS, GKE

@@ -121,6 +121,7 @@ func vmResource(sub string, r typedRow) inventory.Resource {
 	}
 	if p.OSProfile != nil {
 		res.VM.AutomaticUpdates = automaticUpdates(p.OSProfile)
+		res.VM.PeriodicAssessment = periodicAssessment(p.OSProfile)
 	}
 	return res
 }
@@ -143,6 +144,21 @@ func automaticUpdates(os *armcompute.OSProfile) inventory.Bool {
 			mode = *l.PatchSettings.PatchMode
 		}
 		return inventory.Known(mode == armcompute.LinuxVMGuestPatchModeAutomaticByPlatform)
+	}
+	return inventory.Bool{}
+}
+
+// periodicAssessment says whether Azure assesses the VM's patches every
+// 24 hours by itself: assessmentMode AutomaticByPlatform. Absent, the mode
+// is ImageDefault: assessed only on request.
+func periodicAssessment(os *armcompute.OSProfile) inventory.Bool {
+	switch {
+	case os.WindowsConfiguration != nil:
+		ps := os.WindowsConfiguration.PatchSettings
+		return inventory.Known(ps != nil && ps.AssessmentMode != nil && *ps.AssessmentMode == armcompute.WindowsPatchAssessmentModeAutomaticByPlatform)
+	case os.LinuxConfiguration != nil:
+		ps := os.LinuxConfiguration.PatchSettings
+		return inventory.Known(ps != nil && ps.AssessmentMode != nil && *ps.AssessmentMode == armcompute.LinuxPatchAssessmentModeAutomaticByPlatform)
 	}
 	return inventory.Bool{}
 }

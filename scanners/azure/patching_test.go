@@ -69,6 +69,11 @@ func TestPatchingReadsVMsAssessmentsAndClusters(t *testing.T) {
 	if a, ok := res[vmID(subA, "vm-unmanaged")].VM.AutomaticUpdates.Get(); !ok || a {
 		t.Error("a Linux VM in ImageDefault patch mode installs updates automatically, want not")
 	}
+	for vm, want := range map[string]bool{"vm-assessed": true, "vm-unmanaged": false, "vm-deallocated": false, "vm-failed": false} {
+		if got, ok := res[vmID(subA, vm)].VM.PeriodicAssessment.Get(); !ok || got != want {
+			t.Errorf("%s PeriodicAssessment = %v (known %v), want %v from its assessmentMode", vm, got, ok, want)
+		}
+	}
 	failed := res[vmID(subA, "vm-failed")].VM
 	if failed.MissingSecurity.IsKnown() || failed.LastAssessed.IsKnown() {
 		t.Errorf("a failed assessment vouches for counts or a date: %+v", failed)
