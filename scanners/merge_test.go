@@ -2,6 +2,8 @@ package scanners
 
 import (
 	"reflect"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/ownaudit/ownaudit/inventory"
@@ -64,5 +66,40 @@ func TestMergeKeepsTagsAndName(t *testing.T) {
 	got := inv.Resources[0]
 	if got.Name != "bucket-b" || got.Tags["team"] != "a" || got.Tags["env"] != "prod" {
 		t.Errorf("merged = name %q tags %v, want bucket-b with team=a env=prod", got.Name, got.Tags)
+	}
+}
+
+func TestStreamingSinkHandsOnCompleteResourcesOnce(t *testing.T) {
+	s := NewSink()
+	var got []string
+	s.Stream(func(r inventory.Resource) {
+		got = append(got, r.ID+":"+strings.Join(r.Facets(), ","))
+	})
+	sg := inventory.Resource{Cloud: inventory.AWS, Target: "111111111111", Region: "eu-west-1", Type: inventory.AWSSecurityGroup, ID: "sg-1",
+		Firewall: &inventory.FirewallRules{}}
+	db := inventory.Resource{Cloud: inventory.AWS, Target: "111111111111", Region: "eu-west-1", Type: inventory.AWSDBInstance, ID: "db-1"}
+	up, enc := db, db
+	up.Upgrade = &inventory.ManagedUpgrade{}
+	enc.Database = &inventory.Database{}
+	half := db
+	half.ID = "db-2"
+	half.Upgrade = &inventory.ManagedUpgrade{}
+
+	s.Add(sg, up, half)
+	if want := []string{"sg-1:firewall"}; !slices.Equal(got, want) {
+		t.Fatalf("after the first parts, handed on %v, want %v: a complete resource at once, partial ones held", got, want)
+	}
+	s.Add(enc, sg)
+	if want := []string{"sg-1:firewall", "db-1:upgrade,database"}; !slices.Equal(got, want) {
+		t.Fatalf("after the second parts, handed on %v, want %v: the merged resource once complete, no repeat", got, want)
+	}
+	s.Flush()
+	if want := []string{"sg-1:firewall", "db-1:upgrade,database", "db-2:upgrade"}; !slices.Equal(got, want) {
+		t.Fatalf("after Flush, handed on %v, want %v: the incomplete resource at the end", got, want)
+	}
+	var inv inventory.Inventory
+	s.Fill(&inv)
+	if len(inv.Resources) != 0 {
+		t.Errorf("a streaming sink still holds %d resources after Flush", len(inv.Resources))
 	}
 }

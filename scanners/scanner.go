@@ -90,10 +90,23 @@ type Endpoint struct {
 }
 
 // Sink receives what a scanner reads. It is safe for concurrent use.
+//
+// By default it keeps every resource until Fill. A sink given a consumer
+// with Stream keeps only the resources still waiting for a part another
+// scanner reads, so that a scan of a million resources never holds them.
 type Sink struct {
 	mu        sync.Mutex
 	resources []inventory.Resource
 	byUID     map[string]int
+	// uids are the resources' identities, in the order of resources.
+	uids []string
+	// streamed are the identities (hashed) of the resources handed to
+	// consume, and consume is the consumer Stream set, called under
+	// consumeMu one resource at a time.
+	streamed  map[uidHash]struct{}
+	consume   func(inventory.Resource)
+	consumeMu sync.Mutex
+	strings   map[string]string
 	errors    []inventory.ScanError
 	targets   map[string]inventory.Target
 	runs      []inventory.ScannerRun
@@ -114,26 +127,146 @@ type runKey struct {
 
 // NewSink returns an empty sink.
 func NewSink() *Sink {
-	return &Sink{targets: map[string]inventory.Target{}, byUID: map[string]int{}, byRun: map[runKey]int{}}
+	return &Sink{targets: map[string]inventory.Target{}, byUID: map[string]int{}, byRun: map[runKey]int{}, strings: map[string]string{}}
 }
 
 // Add records resources. Two scanners may each read part of one resource
 // (the patching scanner an RDS instance's upgrade setting, the encryption
 // scanner its storage encryption): a resource added again under the same
 // identity is merged, each facet kept from whichever scanner set it.
+//
+// A streaming sink hands a resource to its consumer as soon as it carries
+// every facet its type has (inventory.Types); a repeat of a resource
+// already handed on is dropped.
 func (s *Sink) Add(rs ...inventory.Resource) {
+	var ready []inventory.Resource
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	for _, r := range rs {
+		s.internHeader(&r)
+		var h uidHash
+		if s.consume != nil {
+			h = hashUID(&r)
+			if _, done := s.streamed[h]; done {
+				continue
+			}
+		}
 		uid := r.UID()
 		i, seen := s.byUID[uid]
-		if !seen {
-			s.byUID[uid] = len(s.resources)
-			s.resources = append(s.resources, r)
+		if seen {
+			r = mergeResource(s.resources[i], r)
+		}
+		if s.consume != nil && complete(&r) {
+			s.streamed[h] = struct{}{}
+			if seen {
+				s.drop(i)
+			}
+			ready = append(ready, r)
 			continue
 		}
-		s.resources[i] = mergeResource(s.resources[i], r)
+		if seen {
+			s.resources[i] = r
+			continue
+		}
+		s.byUID[uid] = len(s.resources)
+		s.resources = append(s.resources, r)
+		s.uids = append(s.uids, uid)
 	}
+	s.mu.Unlock()
+	if len(ready) > 0 {
+		s.consumeMu.Lock()
+		defer s.consumeMu.Unlock()
+		for _, r := range ready {
+			s.consume(r)
+		}
+	}
+}
+
+// drop forgets the held resource at i, moving the last one into its place.
+func (s *Sink) drop(i int) {
+	last := len(s.resources) - 1
+	delete(s.byUID, s.uids[i])
+	if i != last {
+		s.resources[i], s.uids[i] = s.resources[last], s.uids[last]
+		s.byUID[s.uids[i]] = i
+	}
+	s.resources[last] = inventory.Resource{}
+	s.resources, s.uids = s.resources[:last], s.uids[:last]
+}
+
+// complete reports whether r carries every facet its type has.
+func complete(r *inventory.Resource) bool {
+	t, ok := inventory.Types[r.Type]
+	return ok && len(r.Facets()) == len(t.Facets)
+}
+
+// uidHash is a resource's Resource.UIDHash.
+type uidHash = [16]byte
+
+func hashUID(r *inventory.Resource) uidHash { return r.UIDHash() }
+
+// internHeader makes the resource's repeated strings (cloud, target,
+// region, type, tag keys and values) share one copy each across the
+// resources the sink holds.
+func (s *Sink) internHeader(r *inventory.Resource) {
+	in := func(v string) string {
+		if x, ok := s.strings[v]; ok {
+			return x
+		}
+		if len(s.strings) < 1<<16 {
+			s.strings[v] = v
+		}
+		return v
+	}
+	r.Cloud = inventory.Cloud(in(string(r.Cloud)))
+	r.Target, r.Region, r.Type = in(r.Target), in(r.Region), in(r.Type)
+	if len(r.Tags) > 0 {
+		tags := make(map[string]string, len(r.Tags))
+		for k, v := range r.Tags {
+			tags[in(k)] = in(v)
+		}
+		r.Tags = tags
+	}
+}
+
+// Stream makes the sink hand each resource to consume once it is
+// complete (see Add) instead of keeping it; Flush hands on the resources
+// still incomplete at the end of the scan. consume is called one resource
+// at a time. Call Stream before anything is added.
+func (s *Sink) Stream(consume func(inventory.Resource)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.consume = consume
+	s.streamed = map[uidHash]struct{}{}
+}
+
+// Flush hands the resources a streaming sink still holds (parts of which
+// were never read) to its consumer, in UID order.
+func (s *Sink) Flush() {
+	s.mu.Lock()
+	held := s.sortedResources()
+	s.resources, s.uids, s.byUID = nil, nil, map[string]int{}
+	s.mu.Unlock()
+	s.consumeMu.Lock()
+	defer s.consumeMu.Unlock()
+	for _, r := range held {
+		s.streamed[hashUID(&r)] = struct{}{}
+		s.consume(r)
+	}
+}
+
+// sortedResources returns the resources held, sorted by UID, each UID
+// worked out once.
+func (s *Sink) sortedResources() []inventory.Resource {
+	idx := make([]int, len(s.resources))
+	for i := range idx {
+		idx[i] = i
+	}
+	slices.SortFunc(idx, func(a, b int) int { return strings.Compare(s.uids[a], s.uids[b]) })
+	out := make([]inventory.Resource, len(idx))
+	for i, j := range idx {
+		out[i] = s.resources[j]
+	}
+	return out
 }
 
 // mergeResource fills what a is missing from b.
@@ -260,8 +393,12 @@ func (s *Sink) Fill(inv *inventory.Inventory) {
 		a, b := inv.Targets[i], inv.Targets[j]
 		return string(a.Cloud)+"|"+a.ID < string(b.Cloud)+"|"+b.ID
 	})
-	inv.Resources = append(inv.Resources, s.resources...)
-	sort.SliceStable(inv.Resources, func(i, j int) bool { return inv.Resources[i].UID() < inv.Resources[j].UID() })
+	if len(inv.Resources) == 0 {
+		inv.Resources = s.sortedResources()
+	} else {
+		inv.Resources = append(inv.Resources, s.resources...)
+		sort.SliceStable(inv.Resources, func(i, j int) bool { return inv.Resources[i].UID() < inv.Resources[j].UID() })
+	}
 	inv.Errors = append(inv.Errors, s.errors...)
 	sort.SliceStable(inv.Errors, func(i, j int) bool {
 		a, b := inv.Errors[i], inv.Errors[j]
@@ -383,10 +520,26 @@ func (g *Registry) Select(disabled []string) ([]Registration, error) {
 // error and recorded none. A scanner that returns an error, could not
 // start, or is missing from this build gets a failed run over the target.
 func (g *Registry) Run(ctx context.Context, targets []Target, selected []Registration, concurrency int) *Sink {
+	sink := NewSink()
+	g.run(ctx, sink, targets, selected, concurrency)
+	return sink
+}
+
+// RunStreaming runs as Run does, handing every resource to consume as the
+// sink completes it (see Sink.Stream) rather than keeping it; the sink it
+// returns holds the targets, error entries and scanner runs.
+func (g *Registry) RunStreaming(ctx context.Context, targets []Target, selected []Registration, concurrency int, consume func(inventory.Resource)) *Sink {
+	sink := NewSink()
+	sink.Stream(consume)
+	g.run(ctx, sink, targets, selected, concurrency)
+	sink.Flush()
+	return sink
+}
+
+func (g *Registry) run(ctx context.Context, sink *Sink, targets []Target, selected []Registration, concurrency int) {
 	if concurrency < 1 {
 		concurrency = 1
 	}
-	sink := NewSink()
 	sink.hook = g.hook
 	sem := make(chan struct{}, concurrency)
 	var wg sync.WaitGroup
@@ -430,7 +583,6 @@ func (g *Registry) Run(ctx context.Context, targets []Target, selected []Registr
 		}
 	}
 	wg.Wait()
-	return sink
 }
 
 // ranWhole records the run of the domain scanner over the whole of t, which

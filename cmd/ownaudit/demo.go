@@ -15,7 +15,7 @@ import (
 // scanDemo starts the simulator with the demo world and scans it through
 // the real SDK clients of every cloud this build has scanners for; the
 // clouds it has none for come from the demo's embedded inventory.
-func scanDemo(ctx context.Context, g *globalOptions, o *scanOptions, decl *declaration.Declaration, sched *scanners.Scheduler) (*inventory.Inventory, error) {
+func scanDemo(ctx context.Context, g *globalOptions, o *scanOptions, decl *declaration.Declaration, sched *scanners.Scheduler, ev *evaluation) (*inventory.Inventory, error) {
 	world, err := demo.World()
 	if err != nil {
 		return nil, err
@@ -52,7 +52,12 @@ func scanDemo(ctx context.Context, g *globalOptions, o *scanOptions, decl *decla
 		}
 	}
 	g.logger.Info("demo: scanning the simulated clouds", "clouds", fmt.Sprint(scanned), "endpoint", srv.URL)
-	registry.Run(ctx, targets, selected, o.concurrency).Fill(inv)
+	ev.start(inv.CollectedAt)
+	for _, r := range inv.Resources {
+		ev.resource(r)
+	}
+	inv.Resources = nil
+	registry.RunStreaming(ctx, targets, selected, o.concurrency, ev.resource).Fill(inv)
 	g.logger.Info("demo: scan done", "requests", len(srv.Requests()), "operations", len(srv.Operations()))
 	counts := srv.Counts()
 	for _, op := range srv.Operations() {

@@ -23,10 +23,10 @@ import (
 	"github.com/ownaudit/ownaudit/declaration"
 	"github.com/ownaudit/ownaudit/internal/atomicfile"
 	"github.com/ownaudit/ownaudit/internal/demo"
+	"github.com/ownaudit/ownaudit/internal/jsonin"
 	"github.com/ownaudit/ownaudit/inventory"
 	"github.com/ownaudit/ownaudit/report"
 	"github.com/ownaudit/ownaudit/report/metrics"
-	"github.com/ownaudit/ownaudit/rules"
 	"github.com/ownaudit/ownaudit/scanners"
 )
 
@@ -49,6 +49,7 @@ type scanOptions struct {
 	includePassed bool
 	saveInventory string
 	fromInventory string
+	maxInputBytes int64
 	pushgateway   string
 	metricsFile   string
 	shard         shardOptions // --shard, --shard-count (shard.go)
@@ -95,6 +96,7 @@ Findings go to ownaudit-demo-findings.json unless --output says otherwise.`,
 	f.BoolVar(&o.includePassed, "include-passed", false, "include passed findings in the output")
 	f.StringVar(&o.saveInventory, "save-inventory", "", "also write the normalized inventory that was read to this file")
 	f.StringVar(&o.fromInventory, "from-inventory", "", "evaluate a saved inventory file instead of scanning")
+	f.Int64Var(&o.maxInputBytes, "max-input-bytes", jsonin.DefaultMaxBytes, "refuse a --from-inventory file larger than this many bytes")
 	f.StringVar(&o.pushgateway, "pushgateway", "", "push the scan's metrics to this Prometheus Pushgateway URL once, at the end (job \"ownaudit\", grouped by instance or shard)")
 	f.StringVar(&o.metricsFile, "metrics-file", "", "write the scan's metrics to this file (atomically) in the node_exporter textfile format")
 	addShardFlags(cmd, &o.shard)
@@ -138,7 +140,7 @@ func runScan(ctx context.Context, g *globalOptions, o *scanOptions, formatSet bo
 	if err != nil {
 		return withCode(exitUsage, err)
 	}
-	doc, err := scanOnce(ctx, g, o, decl)
+	doc, stream, err := scanOnce(ctx, g, o, decl, o.includePassed)
 	if err != nil {
 		// A scan that produced nothing still tells the metrics sinks, so
 		// that a job failing every night shows up as failing.
@@ -147,10 +149,7 @@ func runScan(ctx context.Context, g *globalOptions, o *scanOptions, formatSet bo
 		}
 		return err
 	}
-	out := doc
-	if !o.includePassed {
-		out = doc.WithoutPassed()
-	}
+	defer stream.Close()
 
 	output := o.output
 	if o.demo && output == "" {
@@ -161,12 +160,12 @@ func runScan(ctx context.Context, g *globalOptions, o *scanOptions, formatSet bo
 	}
 	opts := report.TableOptions{Color: colorOK(g.stdout), Width: terminalWidth(g.stdout)}
 	if output == "" {
-		if err := report.Write(g.stdout, format, out, opts); err != nil {
+		if err := stream.Write(g.stdout, format, doc, opts); err != nil {
 			return withCode(exitUsage, fmt.Errorf("write findings: %w", err))
 		}
 	} else {
 		fileOpts := report.TableOptions{} // no colour codes in files
-		err := atomicfile.Write(output, func(w io.Writer) error { return report.Write(w, format, out, fileOpts) })
+		err := atomicfile.Write(output, func(w io.Writer) error { return stream.Write(w, format, doc, fileOpts) })
 		if err != nil {
 			return withCode(exitUsage, fmt.Errorf("write findings: %w", err))
 		}
@@ -206,29 +205,48 @@ func checkSourceOptions(o *scanOptions) error {
 }
 
 // scanOnce runs one scan: it reads the inventory (a saved snapshot, the demo
-// estate or the clouds), evaluates every control and builds the findings
-// document. Every call builds its own scheduler and scanner registry, so
-// serve can call it again and again with nothing carried over.
-func scanOnce(ctx context.Context, g *globalOptions, o *scanOptions, decl *declaration.Declaration) (*report.Document, error) {
+// estate or the clouds), evaluating each resource as it is read, and builds
+// the findings document, whose findings (passed ones only when
+// includePassed) the stream returned holds until it writes them; the
+// caller closes it. Every call builds its own scheduler and scanner
+// registry, so serve can call it again and again with nothing carried
+// over.
+func scanOnce(ctx context.Context, g *globalOptions, o *scanOptions, decl *declaration.Declaration, includePassed bool) (*report.Document, *report.Stream, error) {
 	started := time.Now().UTC()
 	sched := scanners.NewScheduler(o.concurrency)
-	inv, source, err := loadInventory(ctx, g, o, decl, sched)
-	if err != nil {
-		return nil, err
-	}
-	if o.saveInventory != "" {
-		if err := atomicfile.Write(o.saveInventory, inv.Encode); err != nil {
-			return nil, withCode(exitUsage, fmt.Errorf("save inventory: %w", err))
+	ev := newEvaluation(decl, includePassed, o.saveInventory != "")
+	doc, err := func() (*report.Document, error) {
+		inv, source, err := loadInventory(ctx, g, o, decl, sched, ev)
+		if err != nil {
+			return nil, err
 		}
-		g.logger.Info("inventory saved", "file", o.saveInventory, "resources", len(inv.Resources))
+		if ev.err != nil {
+			return nil, ev.err
+		}
+		counts := ev.finish(inv)
+		if o.saveInventory != "" {
+			err := atomicfile.Write(o.saveInventory, func(w io.Writer) error { return inv.EncodeStream(w, ev.savedResources) })
+			if err != nil {
+				return nil, withCode(exitUsage, fmt.Errorf("save inventory: %w", err))
+			}
+			g.logger.Info("inventory saved", "file", o.saveInventory, "resources", ev.saved.Len())
+		}
+		if ev.err != nil {
+			return nil, ev.err
+		}
+		if o.shard.set {
+			ev.stream.SetShard(o.shard.index, o.shard.count)
+		}
+		return ev.stream.Document(inv, decl, report.Meta{
+			ToolVersion: toolVersion(), Started: started, Finished: time.Now().UTC(), Source: source,
+			APIRequests: apiRequests(sched.Requests()), Resources: counts,
+		})
+	}()
+	if err != nil {
+		ev.close()
+		return nil, nil, err
 	}
-	findings := rules.Evaluate(inv, decl)
-	doc := report.Build(inv, decl, findings, report.Meta{
-		ToolVersion: toolVersion(), Started: started, Finished: time.Now().UTC(), Source: source,
-		APIRequests: apiRequests(sched.Requests()),
-	})
-	recordShard(o, doc)
-	return doc, nil
+	return doc, ev.stream, nil
 }
 
 // parseFailOn turns --fail-on into a severity; "none" is the empty one.
@@ -255,7 +273,7 @@ func loadScanDeclaration(o *scanOptions) (*declaration.Declaration, error) {
 }
 
 // loadInventory reads the saved snapshot, the demo estate, or the clouds.
-func loadInventory(ctx context.Context, g *globalOptions, o *scanOptions, decl *declaration.Declaration, sched *scanners.Scheduler) (*inventory.Inventory, string, error) {
+func loadInventory(ctx context.Context, g *globalOptions, o *scanOptions, decl *declaration.Declaration, sched *scanners.Scheduler, ev *evaluation) (*inventory.Inventory, string, error) {
 	switch {
 	case o.fromInventory != "":
 		f, err := os.Open(o.fromInventory)
@@ -263,13 +281,17 @@ func loadInventory(ctx context.Context, g *globalOptions, o *scanOptions, decl *
 			return nil, "", withCode(exitUsage, fmt.Errorf("read inventory: %w", err))
 		}
 		defer f.Close()
-		inv, err := inventory.Decode(f)
+		inv, err := inventory.DecodeStream(f, o.maxInputBytes, func(inv *inventory.Inventory, r *inventory.Resource) error {
+			ev.start(inv.CollectedAt)
+			ev.resource(*r)
+			return ev.err
+		})
 		if err != nil {
 			return nil, "", withCode(exitUsage, fmt.Errorf("%s: %w", o.fromInventory, err))
 		}
 		return inv, "inventory:" + o.fromInventory, nil
 	case o.demo:
-		inv, err := scanDemo(ctx, g, o, decl, sched)
+		inv, err := scanDemo(ctx, g, o, decl, sched, ev)
 		if err != nil {
 			return nil, "", err
 		}
@@ -300,7 +322,8 @@ func loadInventory(ctx context.Context, g *globalOptions, o *scanOptions, decl *
 	for _, t := range targets {
 		g.logger.Info("scanning", "target", t.String(), "regions", strings.Join(t.Regions, ","))
 	}
-	registry.Run(ctx, targets, selected, o.concurrency).Fill(inv)
+	ev.start(inv.CollectedAt)
+	registry.RunStreaming(ctx, targets, selected, o.concurrency, ev.resource).Fill(inv)
 	logScanErrors(g, inv)
 	return inv, "scan", nil
 }

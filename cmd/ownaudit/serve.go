@@ -19,6 +19,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ownaudit/ownaudit/controls"
+	"github.com/ownaudit/ownaudit/declaration"
 	"github.com/ownaudit/ownaudit/report"
 	"github.com/ownaudit/ownaudit/report/metrics"
 	"github.com/ownaudit/ownaudit/scanners"
@@ -82,6 +83,18 @@ and in-flight requests finish.`,
 	return cmd
 }
 
+// serveScan runs one scan for serve, whose /findings serves the whole
+// document, passed findings included.
+func serveScan(ctx context.Context, g *globalOptions, o *scanOptions, decl *declaration.Declaration) (*report.Document, error) {
+	doc, stream, err := scanOnce(ctx, g, o, decl, true)
+	if err != nil {
+		return nil, err
+	}
+	defer stream.Close()
+	doc.Findings, err = stream.Findings()
+	return doc, err
+}
+
 func runServe(ctx context.Context, g *globalOptions, o *serveOptions) error {
 	if o.interval <= 0 {
 		return withCode(exitUsage, fmt.Errorf("--interval %s: want a positive duration", o.interval))
@@ -101,7 +114,7 @@ func runServe(ctx context.Context, g *globalOptions, o *serveOptions) error {
 	m := metrics.New(buildInfo())
 	m.SetInterval(o.interval)
 	s := newServer(m, g.logger, func(ctx context.Context) (*report.Document, error) {
-		return scanOnce(ctx, g, &o.scan, decl)
+		return serveScan(ctx, g, &o.scan, decl)
 	})
 
 	ln, err := net.Listen("tcp", o.listen)
