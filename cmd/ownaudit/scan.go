@@ -109,7 +109,7 @@ func addSourceFlags(cmd *cobra.Command, o *scanOptions) {
 	f := cmd.Flags()
 	f.StringVarP(&o.declaration, "declaration", "d", "", "declaration file (YAML); required unless --demo")
 	f.BoolVar(&o.demo, "demo", false, "scan the example estate: a simulated AWS organization on 127.0.0.1, plus embedded Azure and GCP inventory")
-	f.IntVar(&o.concurrency, "concurrency", 8, "how many API calls run at once, across every target and region (each API is also paced below the provider's rate limit)")
+	f.IntVar(&o.concurrency, "concurrency", 32, "how many API calls run at once, across every target and region (each API is also paced below the provider's rate limit, which is what protects it)")
 	f.DurationVar(&o.callTimeout, "call-timeout", time.Minute, "give up on one API request, response included, after this long (the SDK retries it within its attempt budget)")
 	f.StringSliceVar(&o.disable, "disable-scanner", nil, "switch off scanners by cloud (gcp) or cloud.domain (aws.patching); repeatable")
 }
