@@ -11,15 +11,16 @@ FUZZTIME        ?= 5s
 BENCH_RESOURCES ?= 10000
 BENCH_FLAGS     ?=
 
-.PHONY: all build test unit fuzz lint demo bench gobench clean
+.PHONY: all build test unit fuzz fuzz-long lint demo bench gobench clean
 
 all: build
 
 build:
 	$(GO) build -o $(BIN)/ownaudit ./cmd/ownaudit
 
-# Unit, golden and end-to-end tests, a short fuzz run of the declaration
-# parser, then the linters.
+# Unit, golden and end-to-end tests, a short fuzz run of each input
+# reader (the declaration parser, the inventory decoder, the findings
+# reader of diff and merge), then the linters.
 test: unit fuzz lint
 
 unit:
@@ -27,6 +28,13 @@ unit:
 
 fuzz:
 	$(GO) test ./declaration -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./inventory -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./report -run '^$$' -fuzz '^FuzzReadJSON$$' -fuzztime $(FUZZTIME)
+
+# The same fuzz targets for longer: make fuzz-long FUZZTIME_LONG=30m.
+FUZZTIME_LONG ?= 10m
+fuzz-long:
+	$(MAKE) fuzz FUZZTIME=$(FUZZTIME_LONG)
 
 $(STATICCHECK):
 	GOBIN=$(CURDIR)/$(BIN) $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VER)

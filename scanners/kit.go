@@ -132,7 +132,10 @@ type Resolved interface {
 // read gets its error entry and a failed run instead.
 func EachTarget[T Resolved](out *Sink, cloud inventory.Cloud, domain inventory.Domain, targets []T, fn func(T)) {
 	eachReadable(out, cloud, domain, targets, func(g *Group, t T) {
-		g.Go(func() { out.Time(cloud, t.TargetID(), "", domain, func() { fn(t) }) })
+		g.Go(func() {
+			defer out.part()()
+			out.Time(cloud, t.TargetID(), "", domain, func() { fn(t) })
+		})
 	})
 }
 
@@ -142,7 +145,10 @@ func EachTarget[T Resolved](out *Sink, cloud inventory.Cloud, domain inventory.D
 func EachRegion[T Resolved](out *Sink, cloud inventory.Cloud, domain inventory.Domain, targets []T, fn func(t T, region string)) {
 	eachReadable(out, cloud, domain, targets, func(g *Group, t T) {
 		for _, r := range t.TargetRegions() {
-			g.Region(r).Go(func() { out.Time(cloud, t.TargetID(), r, domain, func() { fn(t, r) }) })
+			g.Region(r).Go(func() {
+				defer out.part()()
+				out.Time(cloud, t.TargetID(), r, domain, func() { fn(t, r) })
+			})
 		}
 	})
 }

@@ -113,6 +113,20 @@ type Sink struct {
 	byRun     map[runKey]int
 	// hook is Options.Hook, run by every Group of this sink.
 	hook func(Scope)
+	// parts bounds the parts of a scan (a domain over one target and
+	// region, EachRegion and EachTarget) that run at once: a part holds
+	// what it has listed until it is done, and a thousand regions listed
+	// side by side would hold the whole estate. nil: no bound.
+	parts chan struct{}
+}
+
+// part waits for a free part slot and returns its release.
+func (s *Sink) part() func() {
+	if s.parts == nil {
+		return func() {}
+	}
+	s.parts <- struct{}{}
+	return func() { <-s.parts }
 }
 
 // clock times scanner runs; tests replace it to get exact durations.
@@ -541,6 +555,9 @@ func (g *Registry) run(ctx context.Context, sink *Sink, targets []Target, select
 		concurrency = 1
 	}
 	sink.hook = g.hook
+	// Enough parts to keep every call slot busy (a part has a few lists
+	// to read side by side), few enough that what they hold stays small.
+	sink.parts = make(chan struct{}, max(4, concurrency))
 	sem := make(chan struct{}, concurrency)
 	var wg sync.WaitGroup
 	for _, t := range targets {

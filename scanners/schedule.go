@@ -41,8 +41,8 @@ func (c Call) key() string {
 // A call takes its pace token and its slot together, at the moment it
 // starts: a token taken while the call still waited for a slot would let
 // calls that waited pile up and reach the provider in a burst. The pace of
-// an API adapts: a throttled call (Throttled) halves it, and each call
-// answered brings it back by a step, so it recovers over a few dozen
+// an API adapts: a throttled call (Throttled) lowers it by 30 %, and each
+// call answered brings it back by a step, so it recovers over a hundred
 // calls. Retries of throttled calls draw on one budget for the scan
 // (Retry), so that one unlucky batch is tried again rather than lost
 // while a provider that refuses everything does not keep the scan
@@ -55,14 +55,18 @@ type Scheduler struct {
 	done    map[RequestCount]int
 	// retries is what is left of the scan's retry budget.
 	retries int
+	// now is the clock; tests replace it.
+	now func() time.Time
 }
 
 // pace is the adaptive token bucket of one (target, region, API).
 type pace struct {
 	lim  *rate.Limiter
 	base Limit
-	// rate is the current pace, at most base.PerSecond.
-	rate float64
+	// rate is the current pace, at most base.PerSecond, and slowed when
+	// it was last lowered.
+	rate   float64
+	slowed time.Time
 }
 
 // DefaultRetryBudget is how many retries of throttled or failed calls a
@@ -98,6 +102,7 @@ func NewScheduler(concurrency int) *Scheduler {
 		buckets: map[string]*pace{},
 		done:    map[RequestCount]int{},
 		retries: DefaultRetryBudget,
+		now:     time.Now,
 	}
 }
 
@@ -179,28 +184,36 @@ func (s *Scheduler) bucket(call Call, lim Limit) *pace {
 }
 
 // Throttled slows call's API down: the provider refused a request for its
-// rate. The pace halves (down to a sixteenth of the limit) and the bucket
-// holds no burst until it has recovered.
+// rate. The pace drops by 30 % (down to a sixteenth of the limit), at most
+// once per half second, since the calls already in flight when the
+// provider started refusing are refused for the same excess; and the
+// bucket holds no burst until it has recovered.
 func (s *Scheduler) Throttled(call Call) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	p, ok := s.buckets[call.key()]
-	if !ok {
+	now := s.now()
+	if !ok || now.Sub(p.slowed) < slowDownEvery {
 		return
 	}
-	p.rate = max(p.rate/2, p.base.PerSecond/16)
+	p.slowed = now
+	p.rate = max(p.rate*0.7, p.base.PerSecond/16)
 	p.lim.SetLimit(rate.Limit(p.rate))
 	p.lim.SetBurst(1)
 }
 
+// slowDownEvery is how often a pace may drop.
+const slowDownEvery = 500 * time.Millisecond
+
 // recovered brings call's API a step back towards its limit after an
-// answer that was not a throttle: a thirty-second of the limit a call.
+// answer that was not a throttle: a sixty-fourth of the limit a call, so
+// that a pace that found the provider's limit stays near it.
 func (s *Scheduler) recovered(call Call) {
 	p, ok := s.buckets[call.key()]
 	if !ok || p.rate >= p.base.PerSecond {
 		return
 	}
-	p.rate = min(p.base.PerSecond, p.rate+p.base.PerSecond/32)
+	p.rate = min(p.base.PerSecond, p.rate+p.base.PerSecond/64)
 	p.lim.SetLimit(rate.Limit(p.rate))
 	if p.rate >= p.base.PerSecond {
 		p.lim.SetBurst(p.base.Burst)

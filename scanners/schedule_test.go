@@ -149,7 +149,9 @@ func TestSchedulerTakesTokenAndSlotTogether(t *testing.T) {
 
 func TestSchedulerSlowsDownOnThrottlingAndRecovers(t *testing.T) {
 	s := NewScheduler(4)
-	lim := Limit{Burst: 20, PerSecond: 16}
+	clock := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	s.now = func() time.Time { return clock }
+	lim := Limit{Burst: 20, PerSecond: 64}
 	call := Call{Cloud: "aws", Target: "1", Region: "eu-west-1", Service: "ssm", Operation: "DescribeInstanceInformation"}
 	release, err := s.Acquire(context.Background(), call, lim)
 	if err != nil {
@@ -157,25 +159,26 @@ func TestSchedulerSlowsDownOnThrottlingAndRecovers(t *testing.T) {
 	}
 	release()
 	s.Throttled(call)
-	s.Throttled(call)
-	if got := s.Pace(call); got != 4 {
-		t.Fatalf("pace after two throttles = %v, want 4 (halved twice from 16)", got)
+	s.Throttled(call) // the same excess: calls in flight together
+	if got := s.Pace(call); got != 64*0.7 {
+		t.Fatalf("pace after two throttles at once = %v, want %v (lowered once by 30 %%)", got, 64*0.7)
 	}
-	for range 10 {
+	for range 20 {
+		clock = clock.Add(time.Second)
 		s.Throttled(call)
 	}
-	if got := s.Pace(call); got != 1 {
-		t.Fatalf("pace after many throttles = %v, want the floor 1 (a sixteenth of 16)", got)
+	if got := s.Pace(call); got != 4 {
+		t.Fatalf("pace after many throttles = %v, want the floor 4 (a sixteenth of 64)", got)
 	}
 	s.Done(call, CodeOK)
-	if got := s.Pace(call); got != 1.5 {
-		t.Fatalf("pace after one answer = %v, want 1.5: it recovers by a thirty-second of the limit", got)
+	if got := s.Pace(call); got != 5 {
+		t.Fatalf("pace after one answer = %v, want 5: it recovers by a sixty-fourth of the limit", got)
 	}
-	for range 40 {
+	for range 60 {
 		s.Done(call, CodeOK)
 	}
-	if got := s.Pace(call); got != 16 {
-		t.Fatalf("pace after 41 answers = %v, want back at the limit 16", got)
+	if got := s.Pace(call); got != 64 {
+		t.Fatalf("pace after 61 answers = %v, want back at the limit 64", got)
 	}
 }
 

@@ -11,9 +11,10 @@ import (
 )
 
 type diffOptions struct {
-	format    string
-	failOnNew string
-	output    string
+	format        string
+	failOnNew     string
+	output        string
+	maxInputBytes int64
 }
 
 func newDiffCmd(g *globalOptions) *cobra.Command {
@@ -56,6 +57,7 @@ not a findings document.`,
 	f.StringVarP(&o.format, "format", "f", diff.FormatTable, "output format: "+strings.Join(diff.Formats(), ", "))
 	f.StringVar(&o.failOnNew, "fail-on-new", "none", "exit 1 when a new failing finding has at least this severity: critical, high, medium, low, info or none")
 	f.StringVarP(&o.output, "output", "o", "", "write the diff to this file (atomically) instead of stdout")
+	addMaxInputFlag(cmd, &o.maxInputBytes)
 	return cmd
 }
 
@@ -67,11 +69,11 @@ func runDiff(g *globalOptions, o *diffOptions, oldFile, newFile string) error {
 	if err != nil {
 		return withCode(exitUsage, fmt.Errorf("--fail-on-new %q: want critical, high, medium, low, info or none", o.failOnNew))
 	}
-	oldDoc, err := readFindings(oldFile, "diff")
+	oldDoc, err := readFindings(oldFile, "diff", o.maxInputBytes)
 	if err != nil {
 		return withCode(exitUsage, err)
 	}
-	newDoc, err := readFindings(newFile, "diff")
+	newDoc, err := readFindings(newFile, "diff", o.maxInputBytes)
 	if err != nil {
 		return withCode(exitUsage, err)
 	}

@@ -23,7 +23,6 @@ import (
 	"github.com/ownaudit/ownaudit/declaration"
 	"github.com/ownaudit/ownaudit/internal/atomicfile"
 	"github.com/ownaudit/ownaudit/internal/demo"
-	"github.com/ownaudit/ownaudit/internal/jsonin"
 	"github.com/ownaudit/ownaudit/inventory"
 	"github.com/ownaudit/ownaudit/report"
 	"github.com/ownaudit/ownaudit/report/metrics"
@@ -96,7 +95,7 @@ Findings go to ownaudit-demo-findings.json unless --output says otherwise.`,
 	f.BoolVar(&o.includePassed, "include-passed", false, "include passed findings in the output")
 	f.StringVar(&o.saveInventory, "save-inventory", "", "also write the normalized inventory that was read to this file")
 	f.StringVar(&o.fromInventory, "from-inventory", "", "evaluate a saved inventory file instead of scanning")
-	f.Int64Var(&o.maxInputBytes, "max-input-bytes", jsonin.DefaultMaxBytes, "refuse a --from-inventory file larger than this many bytes")
+	addMaxInputFlag(cmd, &o.maxInputBytes)
 	f.StringVar(&o.pushgateway, "pushgateway", "", "push the scan's metrics to this Prometheus Pushgateway URL once, at the end (job \"ownaudit\", grouped by instance or shard)")
 	f.StringVar(&o.metricsFile, "metrics-file", "", "write the scan's metrics to this file (atomically) in the node_exporter textfile format")
 	addShardFlags(cmd, &o.shard)

@@ -57,6 +57,7 @@ func run() error {
 	pace := flag.Float64("pace", 1, "the simulator's token buckets as a multiple of ownaudit's default pace")
 	keep := flag.String("keep", "", "keep the work folder (world, findings, inventory) here instead of a temporary one")
 	ops := flag.Bool("ops", false, "print the calls per operation on stderr")
+	stderrTo := flag.String("scan-stderr", "", "write the scan's standard error to this file")
 	flag.Parse()
 
 	dir := *keep
@@ -82,12 +83,20 @@ func run() error {
 		return err
 	}
 	env := cloudsim.BenchEnv(srv.URL, dir)
+	for _, v := range []string{"GOGC", "GOMEMLIMIT", "GODEBUG"} {
+		if x, ok := os.LookupEnv(v); ok {
+			env = append(env, v+"="+x)
+		}
+	}
 	args := []string{"scan", "--declaration", decl, "--output", filepath.Join(dir, "findings.json"),
 		"--save-inventory", filepath.Join(dir, "inventory.json"), "--quiet"}
 	if *concurrency > 0 {
 		args = append(args, "--concurrency", fmt.Sprint(*concurrency))
 	}
 	scan, err := measure(*bin, args, env)
+	if *stderrTo != "" {
+		_ = os.WriteFile(*stderrTo, []byte(scan.stderr), 0o644)
+	}
 	if err != nil {
 		return err
 	}

@@ -478,6 +478,10 @@ func newRetryer(sched *scanners.Scheduler, maxAttempts int) *retryer {
 		Standard: retry.NewStandard(func(so *retry.StandardOptions) {
 			so.MaxAttempts = maxThrottledAttempts
 			so.RateLimiter = ratelimit.None
+			// The scheduler paces the retry as it paces every call; the
+			// backoff only spreads retries, it need not wait for the
+			// provider's bucket as the SDK's 20 s ceiling does.
+			so.Backoff = retry.NewExponentialJitterBackoff(time.Second)
 		}),
 		sched:       sched,
 		maxAttempts: maxAttempts,
