@@ -41,9 +41,9 @@ func (c Call) key() string {
 // A call takes its pace token and its slot together, at the moment it
 // starts: a token taken while the call still waited for a slot would let
 // calls that waited pile up and reach the provider in a burst. The pace of
-// an API adapts: a throttled call (Throttled) lowers it by 30 %, and each
+// an API adapts: a throttled call (Throttled) lowers it by 20 %, and each
 // call answered brings it back by a step, so it recovers over a hundred
-// calls. Retries of throttled calls draw on one budget for the scan
+// calls and stays close to the pace the provider allows. Retries of throttled calls draw on one budget for the scan
 // (Retry), so that one unlucky batch is tried again rather than lost
 // while a provider that refuses everything does not keep the scan
 // retrying for ever.
@@ -184,7 +184,7 @@ func (s *Scheduler) bucket(call Call, lim Limit) *pace {
 }
 
 // Throttled slows call's API down: the provider refused a request for its
-// rate. The pace drops by 30 % (down to a sixteenth of the limit), at most
+// rate. The pace drops by 20 % (down to a sixteenth of the limit), at most
 // once per half second, since the calls already in flight when the
 // provider started refusing are refused for the same excess; and the
 // bucket holds no burst until it has recovered.
@@ -197,7 +197,7 @@ func (s *Scheduler) Throttled(call Call) {
 		return
 	}
 	p.slowed = now
-	p.rate = max(p.rate*0.7, p.base.PerSecond/16)
+	p.rate = max(p.rate*0.8, p.base.PerSecond/16)
 	p.lim.SetLimit(rate.Limit(p.rate))
 	p.lim.SetBurst(1)
 }

@@ -160,8 +160,8 @@ func TestSchedulerSlowsDownOnThrottlingAndRecovers(t *testing.T) {
 	release()
 	s.Throttled(call)
 	s.Throttled(call) // the same excess: calls in flight together
-	if got := s.Pace(call); got != 64*0.7 {
-		t.Fatalf("pace after two throttles at once = %v, want %v (lowered once by 30 %%)", got, 64*0.7)
+	if got := s.Pace(call); got != 64*0.8 {
+		t.Fatalf("pace after two throttles at once = %v, want %v (lowered once by 20 %%)", got, 64*0.8)
 	}
 	for range 20 {
 		clock = clock.Add(time.Second)

@@ -37,7 +37,9 @@ type result struct {
 	WallSeconds        float64 `json:"wallSeconds"`
 	BoundSeconds       float64 `json:"boundSeconds"`
 	PeakRSSMB          float64 `json:"peakRssMB"`
+	ScanCPUSeconds     float64 `json:"scanCpuSeconds"`
 	EvalSeconds        float64 `json:"evalSeconds"`
+	EvalCPUSeconds     float64 `json:"evalCpuSeconds"`
 	EvalPeakRSSMB      float64 `json:"evalPeakRssMB"`
 	EvalSecondsPerMil  float64 `json:"evalSecondsPerMillion"`
 	Concurrency        int     `json:"concurrency"`
@@ -135,7 +137,8 @@ func run() error {
 	res := result{
 		Resources: n, Accounts: len(world.AWS.Accounts), Requests: stats.Requests, MinimumRequests: cloudsim.MinimumRequests(world),
 		Throttled: stats.Throttled, WallSeconds: round(scan.wall.Seconds()), BoundSeconds: round(stats.Bound(conc).Seconds()),
-		PeakRSSMB: round(scan.peakMB), EvalSeconds: round(eval.wall.Seconds()), EvalPeakRSSMB: round(eval.peakMB),
+		PeakRSSMB: round(scan.peakMB), ScanCPUSeconds: round(scan.cpu.Seconds()), EvalSeconds: round(eval.wall.Seconds()),
+		EvalCPUSeconds: round(eval.cpu.Seconds()), EvalPeakRSSMB: round(eval.peakMB),
 		EvalSecondsPerMil: round(eval.wall.Seconds() * 1e6 / float64(max(n, 1))), Concurrency: conc,
 		LatencyMS: int(latency.Milliseconds()), ExitCode: scan.code,
 		FindingsFileMB: sizeMB(filepath.Join(dir, "findings.json")), InventoryFileMB: sizeMB(filepath.Join(dir, "inventory.json")),
@@ -149,6 +152,7 @@ func run() error {
 type run1 struct {
 	code   int
 	wall   time.Duration
+	cpu    time.Duration
 	peakMB float64
 	stderr string
 }
@@ -176,6 +180,9 @@ func measure(bin string, args, env []string) (run1, error) {
 	if ru != nil {
 		r.peakMB = float64(ru.Maxrss) / 1024 // kilobytes on Linux
 	}
+	// CPU time tells the binary's own cost apart from waiting on a
+	// machine that others share.
+	r.cpu = cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
 	return r, nil
 }
 

@@ -478,10 +478,6 @@ func newRetryer(sched *scanners.Scheduler, maxAttempts int) *retryer {
 		Standard: retry.NewStandard(func(so *retry.StandardOptions) {
 			so.MaxAttempts = maxThrottledAttempts
 			so.RateLimiter = ratelimit.None
-			// The scheduler paces the retry as it paces every call; the
-			// backoff only spreads retries, it need not wait for the
-			// provider's bucket as the SDK's 20 s ceiling does.
-			so.Backoff = retry.NewExponentialJitterBackoff(time.Second)
 		}),
 		sched:       sched,
 		maxAttempts: maxAttempts,
@@ -496,14 +492,24 @@ func (r *retryer) GetRetryToken(ctx context.Context, opErr error) (func(error) e
 	return func(error) error { return nil }, nil
 }
 
-// RetryDelay is the standard backoff; an error that is not a throttle
-// gets no attempt past maxAttempts.
+// RetryDelay is the standard backoff for errors, which get no attempt
+// past maxAttempts. A throttled call is tried again after a short jitter
+// only: the scheduler, which has just slowed its API down, paces the
+// retry as it paces every call, and a longer wait would stall the pages
+// that follow it.
 func (r *retryer) RetryDelay(attempt int, err error) (time.Duration, error) {
-	if attempt >= r.maxAttempts && !throttles.IsErrorThrottle(err).Bool() {
+	if throttles.IsErrorThrottle(err).Bool() {
+		return throttleJitter.BackoffDelay(attempt, err)
+	}
+	if attempt >= r.maxAttempts {
 		return 0, &retry.MaxAttemptsError{Attempt: attempt, Err: err}
 	}
 	return r.Standard.RetryDelay(attempt, err)
 }
+
+// throttleJitter spreads the retries of throttled calls over at most
+// 100 ms.
+var throttleJitter = retry.NewExponentialJitterBackoff(100 * time.Millisecond)
 
 // outcome is the code a request is counted under: OK, the provider's error
 // code, or NetworkError when no answer came back.
