@@ -1,12 +1,16 @@
 package inventory
 
 import (
+	"crypto/sha256"
 	"encoding/json"
 	"fmt"
 	"io"
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/ownaudit/ownaudit/internal/jsonin"
+	"github.com/ownaudit/ownaudit/internal/jsonout"
 )
 
 // SchemaVersion is the version of the inventory JSON encoding.
@@ -146,6 +150,20 @@ func UID(c Cloud, target, region, typ, id string) string {
 	return fmt.Sprintf("%s|%s|%s|%s|%s", c, target, region, typ, id)
 }
 
+// UIDHash is the resource's identity (the parts of UID) hashed to 128
+// bits: enough to tell a million resources apart, in a fraction of the
+// memory of their UIDs, and without formatting one.
+func (r *Resource) UIDHash() [16]byte {
+	h := sha256.New()
+	for _, s := range []string{string(r.Cloud), r.Target, r.Region, r.Type, r.ID} {
+		h.Write([]byte(s))
+		h.Write([]byte{0})
+	}
+	var out [16]byte
+	copy(out[:], h.Sum(nil))
+	return out
+}
+
 // Encode writes the inventory as indented JSON.
 func (inv *Inventory) Encode(w io.Writer) error {
 	enc := json.NewEncoder(w)
@@ -153,21 +171,111 @@ func (inv *Inventory) Encode(w io.Writer) error {
 	return enc.Encode(inv)
 }
 
+// EncodeStream writes the inventory as Encode does, its resources coming
+// encoded one by one from resources instead of from inv.Resources (which
+// is not written): for inventories too large to hold.
+func (inv *Inventory) EncodeStream(w io.Writer, resources func(emit func(raw []byte) error) error) error {
+	head := *inv
+	head.Resources = []Resource{}
+	return jsonout.Write(w, &head, "resources", resources)
+}
+
 // Decode reads an inventory written by Encode and checks its version and
-// that every resource names a known type.
+// that every resource names a known type. It refuses input larger than
+// jsonin.DefaultMaxBytes; see DecodeStream.
 func Decode(r io.Reader) (*Inventory, error) {
-	dec := json.NewDecoder(r)
-	dec.DisallowUnknownFields()
-	var inv Inventory
-	if err := dec.Decode(&inv); err != nil {
+	var resources []Resource
+	inv, err := DecodeStream(r, 0, func(_ *Inventory, res *Resource) error {
+		resources = append(resources, *res)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	inv.Resources = resources
+	return inv, nil
+}
+
+// DecodeStream reads an inventory written by Encode without holding its
+// resources: each one is checked and handed to fn (with the inventory
+// read so far, whose schemaVersion and collectedAt are known by then) as
+// soon as it is read, and the inventory returned holds everything but the
+// resources. The input is refused past max bytes (jsonin.DefaultMaxBytes
+// when max < 1), with duplicate keys, unknown fields or anything after
+// the inventory; an input cut short is reported with the byte it ends at.
+func DecodeStream(r io.Reader, max int64, fn func(inv *Inventory, res *Resource) error) (*Inventory, error) {
+	inv, err := decodeStream(r, max, fn)
+	if err != nil {
 		return nil, fmt.Errorf("decode inventory: %w", err)
 	}
-	if inv.SchemaVersion != SchemaVersion {
-		return nil, fmt.Errorf("decode inventory: schemaVersion %d is not supported (want %d)", inv.SchemaVersion, SchemaVersion)
-	}
-	for i, res := range inv.Resources {
+	return inv, nil
+}
+
+func decodeStream(r io.Reader, max int64, fn func(inv *Inventory, res *Resource) error) (*Inventory, error) {
+	in := jsonin.New(r, max)
+	var inv Inventory
+	var header struct{ version, collected bool }
+	// Resources that come before the version and collection time (only a
+	// hand-edited file has that order) wait for them.
+	var early []Resource
+	n := 0
+	hand := func(res *Resource) error {
 		if err := res.Validate(); err != nil {
-			return nil, fmt.Errorf("decode inventory: resources[%d]: %w", i, err)
+			return fmt.Errorf("resources[%d]: %w", n, err)
+		}
+		n++
+		return fn(&inv, res)
+	}
+	checkVersion := func() error {
+		if inv.SchemaVersion != SchemaVersion {
+			return fmt.Errorf("schemaVersion %d is not supported (want %d)", inv.SchemaVersion, SchemaVersion)
+		}
+		return nil
+	}
+	err := in.Object(func(key string) error {
+		switch key {
+		case "schemaVersion":
+			if err := in.Value(&inv.SchemaVersion); err != nil {
+				return err
+			}
+			header.version = true
+			return checkVersion()
+		case "collectedAt":
+			header.collected = true
+			return in.Value(&inv.CollectedAt)
+		case "targets":
+			return in.Value(&inv.Targets)
+		case "errors":
+			return in.Value(&inv.Errors)
+		case "scanners":
+			return in.Value(&inv.Scanners)
+		case "resources":
+			return in.Array(func() error {
+				var res Resource
+				if err := in.Value(&res); err != nil {
+					return fmt.Errorf("resources[%d]: %w", n+len(early), err)
+				}
+				if !header.version || !header.collected {
+					early = append(early, res)
+					return nil
+				}
+				return hand(&res)
+			})
+		}
+		return fmt.Errorf("at byte %d: unknown field %q", in.Offset(), key)
+	})
+	if err != nil {
+		return nil, err
+	}
+	if err := in.End(); err != nil {
+		return nil, err
+	}
+	if err := checkVersion(); err != nil {
+		return nil, err
+	}
+	for i := range early {
+		if err := hand(&early[i]); err != nil {
+			return nil, err
 		}
 	}
 	return &inv, nil

@@ -88,6 +88,32 @@ var Types = map[string]TypeInfo{
 	GCPProject:          {GCP, "project (IAM policy)", []string{"access"}},
 }
 
+// readInParts holds, for the types whose facet several scanners fill a
+// part of each, whether a resource carries every part: a GCS bucket's
+// storage facet gets its default key from the encryption scanner and its
+// IAM bindings from the IAM scanner.
+var readInParts = map[string]func(*Resource) bool{
+	GCPBucket: func(r *Resource) bool {
+		_, key := r.Storage.KeyManager.Get()
+		_, bindings := r.Storage.Bindings.Get()
+		return key && bindings
+	},
+}
+
+// Complete reports whether r carries every facet its type has and, where
+// scanners read a facet in parts, every part: a streaming scan evaluates a
+// resource once it is complete.
+func (r *Resource) Complete() bool {
+	t, ok := Types[r.Type]
+	if !ok || len(r.Facets()) != len(t.Facets) {
+		return false
+	}
+	if parts := readInParts[r.Type]; parts != nil {
+		return parts(r)
+	}
+	return true
+}
+
 // TypeNames returns every resource type, sorted.
 func TypeNames() []string {
 	names := make([]string, 0, len(Types))

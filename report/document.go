@@ -55,6 +55,10 @@ type Document struct {
 	// Summary counts every finding of the scan, passed ones included, even
 	// in a copy made by WithoutPassed.
 	Summary Summary `json:"summary"`
+
+	// tally counts every finding when they were streamed to the output
+	// rather than kept (see Stream); nil when Findings holds them.
+	tally Tally
 }
 
 // Scan describes the scan that produced a document.
@@ -170,6 +174,10 @@ type Meta struct {
 	// APIRequests are the scan's request counts (scanners.Scheduler's
 	// Requests); none for a scan that made no request.
 	APIRequests []APIRequestCount
+	// Resources, when not nil, are the resource counts of a scan whose
+	// resources streamed past rather than staying in the inventory;
+	// otherwise Build counts the inventory's.
+	Resources []ResourceCount
 }
 
 // Build assembles the document of one scan. inv and d may be nil (nothing
@@ -195,7 +203,7 @@ func Build(inv *inventory.Inventory, d *declaration.Declaration, findings []rule
 			Finished:    meta.Finished,
 			Source:      source,
 			Targets:     targetStatuses(inv),
-			Resources:   resourceCounts(inv.Resources),
+			Resources:   resourceCounts(inv.Resources, meta.Resources),
 			Scanners:    scannerRuns(inv.Scanners),
 			APIRequests: apiRequests(meta.APIRequests),
 		},
@@ -239,13 +247,14 @@ func Build(inv *inventory.Inventory, d *declaration.Declaration, findings []rule
 	return doc
 }
 
-// resourceCounts counts resources per (cloud, target, type), sorted.
-func resourceCounts(rs []inventory.Resource) []ResourceCount {
-	each := make([]ResourceCount, len(rs))
+// resourceCounts counts resources per (cloud, target, type), sorted, plus
+// the counts of resources no longer held.
+func resourceCounts(rs []inventory.Resource, counted []ResourceCount) []ResourceCount {
+	each := make([]ResourceCount, len(rs), len(rs)+len(counted))
 	for i, r := range rs {
 		each[i] = ResourceCount{Cloud: r.Cloud, Target: r.Target, Type: r.Type, Count: 1}
 	}
-	return sumResources(each)
+	return sumResources(append(each, counted...))
 }
 
 // sumResources adds up the counts of each (cloud, target, type), sorted.

@@ -1,7 +1,6 @@
 package report
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"slices"
@@ -10,6 +9,7 @@ import (
 
 	"github.com/ownaudit/ownaudit/controls"
 	"github.com/ownaudit/ownaudit/declaration"
+	"github.com/ownaudit/ownaudit/internal/jsonin"
 	"github.com/ownaudit/ownaudit/inventory"
 	"github.com/ownaudit/ownaudit/rules"
 )
@@ -63,21 +63,78 @@ func summarize(findings []rules.Finding, parties []declaration.Party) Summary {
 	return s
 }
 
-// ReadJSON decodes a findings document written by WriteJSON. Unknown
-// fields are rejected, so that a file of another kind or a newer format
-// is not mistaken for findings.
-func ReadJSON(r io.Reader) (*Document, error) {
-	dec := json.NewDecoder(r)
-	dec.DisallowUnknownFields()
-	var d Document
-	if err := dec.Decode(&d); err != nil {
+// ReadJSON decodes a findings document written by WriteJSON, strictly as
+// ReadStream does, holding every finding.
+func ReadJSON(r io.Reader) (*Document, error) { return ReadJSONLimit(r, 0) }
+
+// ReadJSONLimit is ReadJSON refusing input past max bytes.
+func ReadJSONLimit(r io.Reader, max int64) (*Document, error) {
+	var findings []rules.Finding
+	d, err := ReadStream(r, max, func(f *rules.Finding) error {
+		findings = append(findings, *f)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	d.Findings = findings
+	if d.Findings == nil {
+		d.Findings = []rules.Finding{}
+	}
+	return d, nil
+}
+
+// ReadStream decodes a findings document written by WriteJSON without
+// holding its findings: each is handed to fn as it is read, and the
+// document returned has everything but them. Unknown fields are rejected,
+// so that a file of another kind or a newer format is not mistaken for
+// findings; so are duplicate keys, anything after the document and input
+// past max bytes (jsonin.DefaultMaxBytes when max < 1); an input cut
+// short is reported with the byte it ends at.
+func ReadStream(r io.Reader, max int64, fn func(*rules.Finding) error) (*Document, error) {
+	d, err := readStream(r, max, fn)
+	if err != nil {
 		return nil, fmt.Errorf("not a findings document: %w", err)
 	}
 	major := func(v string) string { return strings.SplitN(v, ".", 2)[0] }
 	if d.SchemaVersion == "" || major(d.SchemaVersion) != major(SchemaVersion) {
 		return nil, fmt.Errorf("findings schema version %q: this build reads %s", d.SchemaVersion, SchemaVersion)
 	}
-	return &d, nil
+	return d, nil
+}
+
+func readStream(r io.Reader, max int64, fn func(*rules.Finding) error) (*Document, error) {
+	in := jsonin.New(r, max)
+	var d Document
+	n := 0
+	err := in.Object(func(key string) error {
+		switch key {
+		case "schemaVersion":
+			return in.Value(&d.SchemaVersion)
+		case "scan":
+			return in.Value(&d.Scan)
+		case "parties":
+			return in.Value(&d.Parties)
+		case "errors":
+			return in.Value(&d.Errors)
+		case "summary":
+			return in.Value(&d.Summary)
+		case "findings":
+			return in.Array(func() error {
+				var f rules.Finding
+				if err := in.Value(&f); err != nil {
+					return fmt.Errorf("findings[%d]: %w", n, err)
+				}
+				n++
+				return fn(&f)
+			})
+		}
+		return fmt.Errorf("at byte %d: unknown field %q", in.Offset(), key)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &d, in.End()
 }
 
 // MergeInput is one document to merge and the name (a file path) errors
@@ -203,14 +260,25 @@ func Merge(inputs []MergeInput) (*Document, error) {
 	return out, nil
 }
 
-// checkMergeable refuses inputs that are not parts of one scan.
+// checkMergeable refuses inputs that are not parts of one scan: the same
+// document twice (its findings and passes would count twice), unsharded
+// inputs that cover a target in common (two scans of it, which a merge
+// cannot reconcile: the result would depend on their order), and shards
+// that are not every shard of one count once.
 func checkMergeable(inputs []MergeInput) error {
 	first := inputs[0]
 	sharded, count := 0, 0
 	index := map[int]string{}
+	scans := map[string]string{}
 	for _, in := range inputs {
 		if in.Doc == nil {
 			return fmt.Errorf("%s: no document", in.Name)
+		}
+		if id := in.Doc.Scan.ID; id != "" {
+			if other, dup := scans[id]; dup {
+				return fmt.Errorf("%s and %s are the same scan (id %s): merge each document once", other, in.Name, id)
+			}
+			scans[id] = in.Name
 		}
 		if got, want := in.Doc.Scan.Declaration.SHA256, first.Doc.Scan.Declaration.SHA256; got != want {
 			return fmt.Errorf("%s and %s were judged against different declarations (sha256 %s and %s): merge only the shards of one scan",
@@ -233,7 +301,7 @@ func checkMergeable(inputs []MergeInput) error {
 		index[sh.Index] = in.Name
 	}
 	if sharded == 0 {
-		return nil
+		return checkDisjoint(inputs)
 	}
 	if sharded != len(inputs) {
 		return fmt.Errorf("some inputs are shards and some are not: merge the %d shards of one scan", count)
@@ -248,6 +316,22 @@ func checkMergeable(inputs []MergeInput) error {
 		// Without every shard, a declaration entry unused in the ones given
 		// may match resources of a missing one.
 		return fmt.Errorf("shard %s missing: merge all %d shards of the scan", strings.Join(missing, ", "), count)
+	}
+	return nil
+}
+
+// checkDisjoint refuses unsharded inputs that scanned a target in common.
+func checkDisjoint(inputs []MergeInput) error {
+	owner := map[targetKey]string{}
+	for _, in := range inputs {
+		for _, t := range in.Doc.Scan.Targets {
+			k := targetKey{t.Cloud, t.ID}
+			if other, ok := owner[k]; ok && other != in.Name {
+				return fmt.Errorf("%s and %s both scanned %s %s: merge joins the shards of one scan, or scans of different targets; to compare two scans of the same targets use ownaudit diff",
+					other, in.Name, t.Cloud, t.ID)
+			}
+			owner[k] = in.Name
+		}
 	}
 	return nil
 }

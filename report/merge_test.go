@@ -2,6 +2,7 @@ package report
 
 import (
 	"bytes"
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -58,7 +59,7 @@ func shardSplit() (full *Document, shards [2]*Document) {
 		if i == 0 {
 			fs = append(fs, unusedScope(1))
 		}
-		d := Build(part, reporttest.Declaration(), fs, Meta{ScanID: "shard", Started: started[i], Finished: finished[i]})
+		d := Build(part, reporttest.Declaration(), fs, Meta{ScanID: fmt.Sprint("shard-", i), Started: started[i], Finished: finished[i]})
 		d.SetShard(i, 2)
 		shards[i] = d
 	}
@@ -155,7 +156,7 @@ func TestMergeOfShardsEqualsFullScan(t *testing.T) {
 				t.Errorf("merged scan ran %s to %s, want the earliest start %s and the latest finish %s",
 					got.Scan.Started, got.Scan.Finished, reporttest.Started, reporttest.Finished)
 			}
-			if got.Scan.ID == "" || got.Scan.ID == "shard" {
+			if got.Scan.ID == "" || strings.HasPrefix(got.Scan.ID, "shard-") {
 				t.Errorf("merged scan id %q, want a new one", got.Scan.ID)
 			}
 		})
@@ -171,8 +172,12 @@ func ids(fs []rules.Finding) string {
 }
 
 func TestMergeDeduplicatesFindings(t *testing.T) {
+	// Two shards that both reached some resources (an account named in
+	// one shard and reached through the organization in the other).
 	a := Build(reporttest.Inventory(), reporttest.Declaration(), reporttest.Findings(), Meta{})
 	b := Build(reporttest.Inventory(), reporttest.Declaration(), reporttest.Findings()[:3], Meta{})
+	a.SetShard(0, 2)
+	b.SetShard(1, 2)
 	got, err := Merge([]MergeInput{{"a.json", a}, {"b.json", b}})
 	if err != nil {
 		t.Fatalf("Merge: %v", err)
@@ -197,6 +202,9 @@ func TestMergeRefuses(t *testing.T) {
 	three.Scan.Shard = &Shard{Index: 1, Count: 3}
 	edited := *shards[1]
 	edited.Summary = Summary{}
+	again := *shards[0]
+	again.Scan.ID = "another scan"
+	overlap := Build(reporttest.Inventory(), reporttest.Declaration(), reporttest.Findings(), Meta{})
 	tests := []struct {
 		name   string
 		inputs []MergeInput
@@ -204,7 +212,9 @@ func TestMergeRefuses(t *testing.T) {
 	}{
 		{"nothing", nil, "nothing to merge"},
 		{"other declaration", []MergeInput{{"a.json", shards[0]}, {"b.json", &other}}, "a.json and b.json were judged against different declarations"},
-		{"shard twice", []MergeInput{{"a.json", shards[0]}, {"b.json", shards[0]}}, "a.json and b.json are both shard 0/2"},
+		{"same document twice", []MergeInput{{"a.json", shards[0]}, {"b.json", shards[0]}}, "a.json and b.json are the same scan (id shard-0)"},
+		{"shard twice", []MergeInput{{"a.json", shards[0]}, {"b.json", &again}}, "a.json and b.json are both shard 0/2"},
+		{"overlapping scans", []MergeInput{{"a.json", unsharded}, {"b.json", overlap}}, "a.json and b.json both scanned aws"},
 		{"shard missing", []MergeInput{{"a.json", shards[0]}}, "shard 1/2 missing"},
 		{"other count", []MergeInput{{"a.json", shards[0]}, {"b.json", &three}}, "b.json is shard 1/3"},
 		{"shard and not", []MergeInput{{"a.json", shards[0]}, {"b.json", shards[1]}, {"c.json", unsharded}}, "some inputs are shards and some are not"},

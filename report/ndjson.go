@@ -32,6 +32,23 @@ type scanRecord struct {
 // which, followed by the fields the same object has in the JSON document,
 // so that log pipelines can ingest findings one by one.
 func WriteNDJSON(w io.Writer, doc *Document) error {
+	return writeNDJSON(w, doc, func(emit func(raw []byte) error) error {
+		for _, f := range doc.Findings {
+			b, err := json.Marshal(f)
+			if err != nil {
+				return err
+			}
+			if err := emit(b); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// writeNDJSON writes doc as WriteNDJSON does, with the findings, encoded,
+// from findings.
+func writeNDJSON(w io.Writer, doc *Document, findings func(emit func(raw []byte) error) error) error {
 	bw := bufio.NewWriter(w)
 	put := func(typ string, v any) error {
 		b, err := record(typ, v)
@@ -44,10 +61,16 @@ func WriteNDJSON(w io.Writer, doc *Document) error {
 	if err := put(RecordScan, scanRecord{SchemaVersion: doc.SchemaVersion, Scan: doc.Scan, Parties: doc.Parties}); err != nil {
 		return err
 	}
-	for _, f := range doc.Findings {
-		if err := put(RecordFinding, f); err != nil {
-			return err
+	err := findings(func(raw []byte) error {
+		b, err := recordOf(RecordFinding, raw)
+		if err != nil {
+			return fmt.Errorf("write ndjson: finding record: %w", err)
 		}
+		_, err = bw.Write(b)
+		return err
+	})
+	if err != nil {
+		return err
 	}
 	for _, e := range doc.Errors {
 		if err := put(RecordError, e); err != nil {
@@ -71,8 +94,13 @@ func record(typ string, v any) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	return recordOf(typ, body)
+}
+
+// recordOf is record for a value already encoded as body.
+func recordOf(typ string, body []byte) ([]byte, error) {
 	if len(body) < 2 || body[0] != '{' {
-		return nil, fmt.Errorf("%T does not encode as an object", v)
+		return nil, fmt.Errorf("%.20q does not encode an object", body)
 	}
 	head, err := json.Marshal(typ)
 	if err != nil {

@@ -66,6 +66,16 @@ func (c StatusCounts) Total() int { return c.Pass + c.Fail + c.Error + c.Suppres
 // status, severity and domain has an entry, zero or not, so that readers
 // can index without checking; parties appear only when they have findings.
 func Summarize(findings []rules.Finding) Summary {
+	s := NewSummary()
+	for i := range findings {
+		s.Count(&findings[i])
+	}
+	return s
+}
+
+// NewSummary returns a summary of no findings, with an entry for every
+// status, severity and domain.
+func NewSummary() Summary {
 	s := Summary{
 		ByStatus:   map[controls.Status]int{},
 		BySeverity: map[controls.Severity]StatusCounts{},
@@ -81,17 +91,20 @@ func Summarize(findings []rules.Finding) Summary {
 	for _, dom := range inventory.Domains {
 		s.ByDomain[dom] = StatusCounts{}
 	}
-	for _, f := range findings {
-		s.Total++
-		s.ByStatus[f.Status]++
-		if f.Suppressed != nil {
-			s.Suppressed++
-		}
-		bump(s.BySeverity, f.Severity, f)
-		bump(s.ByDomain, f.Domain, f)
-		bump(s.ByParty, PartyKey(f), f)
-	}
 	return s
+}
+
+// Count adds one finding to the summary, so that a summary can be kept
+// while findings stream past.
+func (s *Summary) Count(f *rules.Finding) {
+	s.Total++
+	s.ByStatus[f.Status]++
+	if f.Suppressed != nil {
+		s.Suppressed++
+	}
+	bump(s.BySeverity, f.Severity, *f)
+	bump(s.ByDomain, f.Domain, *f)
+	bump(s.ByParty, PartyKey(*f), *f)
 }
 
 // bump counts finding f under key k.
@@ -124,13 +137,54 @@ func (d *Document) WithoutPassed() *Document {
 }
 
 // Failing counts the failed findings at severity min or above that no
-// suppression accepts; it is what --fail-on compares against.
+// suppression accepts; it is what --fail-on compares against. A document
+// whose findings were streamed to its output counts them from its tally.
 func (d *Document) Failing(min controls.Severity) int {
 	n := 0
-	for _, f := range d.Findings {
-		if f.Status == controls.Fail && f.Suppressed == nil && f.Severity.Rank() >= min.Rank() {
-			n++
+	for k, c := range d.Tally() {
+		if controls.Severity(k.Severity).Rank() >= min.Rank() {
+			n += c.Fail
 		}
 	}
 	return n
+}
+
+// TallyKey is what a Tally counts findings by: the labels of the
+// ownaudit_findings metric.
+type TallyKey struct {
+	Cloud, Target, Domain, Control, Severity, Party, Role string
+}
+
+// Tally counts findings by TallyKey, each by status (suppressed ones
+// apart): what the metrics, the summary table and --fail-on need of the
+// findings, in far less memory than the findings.
+type Tally map[TallyKey]*StatusCounts
+
+// Count adds one finding.
+func (t Tally) Count(f *rules.Finding) {
+	k := TallyKey{Cloud: string(f.Resource.Cloud), Target: f.Resource.Target, Domain: string(f.Domain),
+		Control: f.Control, Severity: string(f.Severity), Party: Unassigned}
+	if f.Responsible != nil && f.Responsible.Party != "" {
+		k.Party, k.Role = f.Responsible.Party, string(f.Responsible.Role)
+	}
+	c, ok := t[k]
+	if !ok {
+		c = &StatusCounts{}
+		t[k] = c
+	}
+	c.AddFinding(*f)
+}
+
+// Tally returns the counts of the document's findings: the ones kept
+// while they streamed to the output, or else counted from Findings (which
+// then must hold every finding, passed ones included, for pass counts).
+func (d *Document) Tally() Tally {
+	if d.tally != nil {
+		return d.tally
+	}
+	t := Tally{}
+	for i := range d.Findings {
+		t.Count(&d.Findings[i])
+	}
+	return t
 }

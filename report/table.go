@@ -2,8 +2,10 @@ package report
 
 import (
 	"bufio"
+	"cmp"
 	"fmt"
 	"io"
+	"maps"
 	"slices"
 	"sort"
 	"strings"
@@ -449,13 +451,17 @@ func WriteSummary(w io.Writer, doc *Document, opts TableOptions) error {
 	// skew the column widths.
 	head[0] = p.paint(ansiHeader, head[0])
 	fmt.Fprintln(tw, strings.Join(head, "\t"))
-	for _, g := range groups(doc) {
+	failing := map[string]map[controls.Severity]int{}
+	for k, c := range doc.Tally() {
+		if failing[k.Party] == nil {
+			failing[k.Party] = map[controls.Severity]int{}
+		}
+		failing[k.Party][controls.Severity(k.Severity)] += c.Fail
+	}
+	for _, g := range summaryGroups(doc) {
 		role := cmpOr(string(g.role), "-")
 		counts := doc.Summary.ByParty[g.key]
-		n := map[controls.Severity]int{}
-		for _, f := range g.failing {
-			n[f.Severity]++
-		}
+		n := failing[g.key]
 		cells := []string{p.paint(ansiHeader, Printable(g.key)), Printable(role), fmt.Sprint(counts.Fail)}
 		for _, s := range controls.Severities {
 			cells = append(cells, fmt.Sprint(n[s]))
@@ -471,6 +477,37 @@ func WriteSummary(w io.Writer, doc *Document, opts TableOptions) error {
 	}
 	fmt.Fprintf(bw, "\n%s\n", totals(doc))
 	return bw.Flush()
+}
+
+// summaryGroups are the groups of the summary table: those of groups, or,
+// for a document whose findings streamed to its output and were only
+// counted, the same groups worked out from the counts.
+func summaryGroups(doc *Document) []*group {
+	if doc.tally == nil {
+		return groups(doc)
+	}
+	byKey := map[string]*group{}
+	var out []*group
+	add := func(key string, role controls.Role) {
+		if _, dup := byKey[key]; !dup {
+			g := &group{key: key, role: role}
+			byKey[key] = g
+			out = append(out, g)
+		}
+	}
+	if c := doc.Summary.ByParty[Unassigned]; c.Fail+c.Suppressed+c.Error > 0 {
+		add(Unassigned, "")
+	}
+	for _, p := range doc.Parties {
+		add(p.ID, p.Role)
+	}
+	keys := slices.SortedFunc(maps.Keys(doc.tally), func(a, b TallyKey) int { return cmp.Compare(a.Party, b.Party) })
+	for _, k := range keys {
+		if k.Party != Unassigned {
+			add(k.Party, controls.Role(k.Role))
+		}
+	}
+	return out
 }
 
 // FirstLine keeps a message to one line for a table cell.

@@ -7,10 +7,11 @@
 package rules
 
 import (
+	"bytes"
 	"fmt"
 	"slices"
-	"sort"
 	"strings"
+	"time"
 
 	"github.com/ownaudit/ownaudit/controls"
 	"github.com/ownaudit/ownaudit/declaration"
@@ -30,51 +31,185 @@ import (
 // up as findings rather than a crash. Resources of a type the inventory
 // model does not know, or of the wrong cloud for their type, are skipped,
 // as are repeats of a resource already seen (same UID).
+//
+// Evaluate holds every finding; an Evaluator hands them out one resource
+// at a time, for scans too large to hold.
 func Evaluate(inv *inventory.Inventory, d *declaration.Declaration) []Finding {
-	if d == nil {
-		d = &declaration.Declaration{}
-	}
 	if inv == nil {
 		return nil
 	}
-	env := controls.Env{Settings: d.Settings.WithDefaults(), Now: inv.CollectedAt}
-	catalogue := controls.Controls()
-	resources := evaluable(inv.Resources)
-
+	e := NewEvaluator(d, inv.CollectedAt)
 	var out []Finding
-	for _, r := range resources {
-		for _, c := range catalogue {
-			if !c.Applies(r.Type) {
-				continue
-			}
-			res := runCheck(c, env, r)
-			if res.Status == controls.NotApplicable {
-				continue
-			}
-			out = append(out, controlFinding(d, c, r, res))
-		}
+	emit := func(f *Finding) { out = append(out, *f) }
+	for i := range inv.Resources {
+		e.Resource(&inv.Resources[i], emit)
 	}
-	out = append(out, applySuppressions(d, out, ScanDay(inv.CollectedAt))...)
-	out = append(out, ownershipFindings(d, resources, catalogue, inv.Errors)...)
-	sortFindings(out)
+	e.Finish(inv.Errors, emit)
+	SortFindings(out)
 	return out
 }
 
-// evaluable drops resources that cannot be attributed to a model type and
-// repeats of the same resource (a shard merged twice, say), which would
-// otherwise produce findings with equal ids.
-func evaluable(in []inventory.Resource) []inventory.Resource {
-	seen := make(map[string]bool, len(in))
-	out := make([]inventory.Resource, 0, len(in))
-	for _, r := range in {
-		t, ok := inventory.Types[r.Type]
-		if !ok || t.Cloud != r.Cloud || seen[r.UID()] {
+// Evaluator evaluates resources one at a time, as a scan reads them or a
+// saved inventory is decoded, so that neither the resources nor the
+// findings need to be held: each finding is handed out as it is decided,
+// and Finish adds the findings that need every resource seen (the
+// declaration entries that matched none). It is not safe for concurrent
+// use.
+type Evaluator struct {
+	d         *declaration.Declaration
+	env       controls.Env
+	day       string
+	catalogue []*controls.Control
+	// byType are the catalogue's controls that apply to each type, and
+	// cells its cells of the responsibility model, worked out once.
+	byType map[string]*typeInfo
+	// matched marks the responsibility entries some resource matched.
+	matched []bool
+	seen    map[uidKey]struct{}
+	// owners and refs are shared by the findings that have the same
+	// responsible party or references; findings are not changed once
+	// handed out.
+	owners map[ownerKey]*Responsible
+	refs   map[refKey][]string
+	// entries is scratch: the entries the current resource matches.
+	entries []int
+}
+
+type typeInfo struct {
+	controls []*controls.Control
+	cells    []controls.Cell
+	expected map[inventory.Domain][]controls.Role
+}
+
+type ownerKey struct {
+	entry      int
+	party, via string
+}
+
+type refKey struct {
+	control string
+	cloud   inventory.Cloud
+}
+
+// uidKey is a resource identity hashed to 128 bits: enough to tell a
+// million resources apart, in a fraction of the memory of the UIDs.
+type uidKey [16]byte
+
+// NewEvaluator returns an evaluator of resources collected at collectedAt
+// (ages are measured against it) against d.
+func NewEvaluator(d *declaration.Declaration, collectedAt time.Time) *Evaluator {
+	if d == nil {
+		d = &declaration.Declaration{}
+	}
+	return &Evaluator{
+		d:         d,
+		env:       controls.Env{Settings: d.Settings.WithDefaults(), Now: collectedAt},
+		day:       ScanDay(collectedAt),
+		catalogue: controls.Controls(),
+		byType:    map[string]*typeInfo{},
+		matched:   make([]bool, len(d.Responsibilities)),
+		seen:      map[uidKey]struct{}{},
+		owners:    map[ownerKey]*Responsible{},
+		refs:      map[refKey][]string{},
+	}
+}
+
+func (e *Evaluator) typeInfo(t string) *typeInfo {
+	ti, ok := e.byType[t]
+	if ok {
+		return ti
+	}
+	ti = &typeInfo{expected: map[inventory.Domain][]controls.Role{}}
+	for _, c := range e.catalogue {
+		if c.Applies(t) {
+			ti.controls = append(ti.controls, c)
+		}
+	}
+	ti.cells = cellsOf(t)
+	for _, cell := range ti.cells {
+		ti.expected[cell.Domain] = cell.Kind.ExpectedRoles()
+	}
+	e.byType[t] = ti
+	return ti
+}
+
+// Resource evaluates one resource and hands each of its findings to emit
+// (the finding is only valid during the call). It reports false, and
+// emits nothing, for a resource that cannot be attributed to a model type
+// or that repeats one already evaluated (same UID): a shard merged twice,
+// say, whose findings would otherwise have equal ids.
+func (e *Evaluator) Resource(r *inventory.Resource, emit func(*Finding)) bool {
+	t, ok := inventory.Types[r.Type]
+	if !ok || t.Cloud != r.Cloud {
+		return false
+	}
+	k := uidKey(r.UIDHash())
+	if _, dup := e.seen[k]; dup {
+		return false
+	}
+	e.seen[k] = struct{}{}
+	e.entries = e.entries[:0]
+	for i, entry := range e.d.Responsibilities {
+		if entry.Match.Matches(*r) {
+			e.entries = append(e.entries, i)
+			e.matched[i] = true
+		}
+	}
+	ti := e.typeInfo(r.Type)
+	ref := Ref(*r)
+	for _, c := range ti.controls {
+		res := runCheck(c, e.env, *r)
+		if res.Status == controls.NotApplicable {
 			continue
 		}
-		seen[r.UID()] = true
-		out = append(out, r)
+		f := e.controlFinding(c, r, ref, ti, res)
+		if expired, ok := e.suppress(&f); ok {
+			emit(&f)
+			emit(&expired)
+			continue
+		}
+		emit(&f)
 	}
-	return out
+	for _, cell := range ti.cells {
+		for _, f := range e.cellFindings(r, ref, cell, ti) {
+			emit(&f)
+		}
+	}
+	return true
+}
+
+// Finish hands out the ownership.unused_scope findings: the entries no
+// evaluated resource matched and whose scope was read completely (unread
+// are the scan's error entries).
+func (e *Evaluator) Finish(unread []inventory.ScanError, emit func(*Finding)) {
+	for _, f := range unusedScopes(e.d, e.matched, unread) {
+		emit(&f)
+	}
+}
+
+// resolve is Resolve over the entries the current resource matches, each
+// attribution built once per evaluator.
+func (e *Evaluator) resolve(domain inventory.Domain, control string) (*Responsible, bool) {
+	return resolveAmong(e.d, e.entries, domain, control, func(i int, party, via string) *Responsible {
+		k := ownerKey{i, party, via}
+		o, ok := e.owners[k]
+		if !ok {
+			o = responsible(e.d, party, i, via)
+			e.owners[k] = o
+		}
+		return o
+	})
+}
+
+// references are the control's references about cloud, worked out once.
+func (e *Evaluator) references(c *controls.Control, cloud inventory.Cloud) []string {
+	k := refKey{c.ID, cloud}
+	refs, ok := e.refs[k]
+	if !ok {
+		refs = cloudReferences(c.References, cloud)
+		e.refs[k] = refs
+	}
+	return refs
 }
 
 // runCheck runs one check and turns a panic into an error result: a bug in
@@ -89,13 +224,12 @@ func runCheck(c *controls.Control, env controls.Env, r inventory.Resource) (res 
 }
 
 // controlFinding turns a check's result on r into a finding.
-func controlFinding(d *declaration.Declaration, c *controls.Control, r inventory.Resource, res controls.Result) Finding {
-	ref := Ref(r)
-	expected := []controls.Role{}
-	if cell, ok := controls.CellFor(r.Type, c.Domain); ok {
-		expected = cell.Kind.ExpectedRoles()
+func (e *Evaluator) controlFinding(c *controls.Control, r *inventory.Resource, ref ResourceRef, ti *typeInfo, res controls.Result) Finding {
+	expected := ti.expected[c.Domain]
+	if expected == nil {
+		expected = []controls.Role{}
 	}
-	owner, _ := Resolve(d, r, c.Domain, c.ID)
+	owner, _ := e.resolve(c.Domain, c.ID)
 	return Finding{
 		ID:            FindingID(c.ID, ref),
 		Control:       c.ID,
@@ -109,7 +243,7 @@ func controlFinding(d *declaration.Declaration, c *controls.Control, r inventory
 		Evidence:      res.Evidence,
 		Message:       res.Message,
 		Remediation:   c.Remediation,
-		References:    cloudReferences(c.References, r.Cloud),
+		References:    e.references(c, r.Cloud),
 	}
 }
 
@@ -125,27 +259,45 @@ func cloudReferences(refs []controls.Reference, cloud inventory.Cloud) []string 
 	return out
 }
 
-// sortFindings orders findings by domain order, control id, resource
-// identity and finally id (several ownership findings of one kind can
-// concern one resource).
-func sortFindings(fs []Finding) {
-	sort.SliceStable(fs, func(i, j int) bool {
-		a, b := fs[i], fs[j]
-		if da, db := slices.Index(inventory.Domains, a.Domain), slices.Index(inventory.Domains, b.Domain); da != db {
-			return da < db
-		}
-		if a.Control != b.Control {
-			return a.Control < b.Control
-		}
-		if ua, ub := refUID(a.Resource), refUID(b.Resource); ua != ub {
-			return ua < ub
-		}
-		return a.ID < b.ID
-	})
+// SortFindings orders findings as Evaluate returns them: by domain order,
+// control id, resource identity and finally id (several ownership
+// findings of one kind can concern one resource). The keys are built
+// once, not on every comparison.
+func SortFindings(fs []Finding) {
+	type keyed struct {
+		key []byte
+		i   int
+	}
+	keys := make([]keyed, len(fs))
+	var arena []byte
+	for i := range fs {
+		start := len(arena)
+		arena = AppendOrderKey(arena, &fs[i])
+		keys[i] = keyed{arena[start:len(arena):len(arena)], i}
+	}
+	slices.SortStableFunc(keys, func(a, b keyed) int { return bytes.Compare(a.key, b.key) })
+	sorted := make([]Finding, len(fs))
+	for i, k := range keys {
+		sorted[i] = fs[k.i]
+	}
+	copy(fs, sorted)
 }
 
-// refUID is the resource identity of a reference, in the form of
-// inventory.Resource.UID.
-func refUID(r ResourceRef) string {
-	return inventory.UID(r.Cloud, r.Target, r.Region, r.Type, r.ID)
+// AppendOrderKey appends to dst a key whose byte order is the order of
+// SortFindings: the domain's position, the control id, the resource
+// identity (Resource.UID) and the finding id, each ended by a zero byte
+// (none of them holds one), so that a shorter value sorts before a longer
+// one it starts.
+func AppendOrderKey(dst []byte, f *Finding) []byte {
+	// An unknown domain (-1) sorts first, as slices.Index orders it.
+	dom := slices.Index(inventory.Domains, f.Domain) + 1
+	r := &f.Resource
+	dst = append(dst, byte(dom))
+	dst = append(append(dst, f.Control...), 0)
+	dst = append(append(dst, r.Cloud...), '|')
+	dst = append(append(dst, r.Target...), '|')
+	dst = append(append(dst, r.Region...), '|')
+	dst = append(append(dst, r.Type...), '|')
+	dst = append(append(dst, r.ID...), 0)
+	return append(dst, f.ID...)
 }

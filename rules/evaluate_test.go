@@ -287,3 +287,6 @@ func TestEvaluateCloudReferences(t *testing.T) {
 		})
 	}
 }
+
+// refUID is the resource identity of a reference, as Resource.UID.
+func refUID(r ResourceRef) string { return inventory.UID(r.Cloud, r.Target, r.Region, r.Type, r.ID) }

@@ -107,11 +107,25 @@ func Resolve(d *declaration.Declaration, r inventory.Resource, domain inventory.
 	if d == nil {
 		return nil, false
 	}
-	var out *Responsible
+	var entries []int
 	for i, e := range d.Responsibilities {
-		if !e.Match.Matches(r) {
-			continue
+		if e.Match.Matches(r) {
+			entries = append(entries, i)
 		}
+	}
+	return resolveAmong(d, entries, domain, control, func(i int, party, via string) *Responsible {
+		return responsible(d, party, i, via)
+	})
+}
+
+// resolveAmong is Resolve over the entries (indexes in d's
+// responsibilities, in order) that match the resource; attribution builds
+// the party entry i gives by way of via.
+func resolveAmong(d *declaration.Declaration, entries []int, domain inventory.Domain, control string,
+	attribution func(i int, party, via string) *Responsible) (*Responsible, bool) {
+	var out *Responsible
+	for _, i := range entries {
+		e := &d.Responsibilities[i]
 		party, via := "", ""
 		if p, ok := e.Controls[control]; ok && control != "" {
 			party, via = p, ViaControls
@@ -120,7 +134,7 @@ func Resolve(d *declaration.Declaration, r inventory.Resource, domain inventory.
 		} else {
 			continue
 		}
-		out = responsible(d, party, i, via)
+		out = attribution(i, party, via)
 	}
 	return out, out != nil
 }
@@ -143,19 +157,6 @@ func responsible(d *declaration.Declaration, party string, entry int, via string
 	return out
 }
 
-// ownershipFindings checks the declaration against the model and the
-// scanned resources. It expects resources already filtered to known types
-// and without duplicates.
-func ownershipFindings(d *declaration.Declaration, resources []inventory.Resource, catalogue []*controls.Control, unread []inventory.ScanError) []Finding {
-	var out []Finding
-	for _, r := range resources {
-		for _, cell := range cellsOf(r.Type) {
-			out = append(out, cellFindings(d, r, cell, catalogue)...)
-		}
-	}
-	return append(out, unusedScopes(d, resources, unread)...)
-}
-
 // cellsOf returns the cells of one resource type in domain order.
 func cellsOf(resourceType string) []controls.Cell {
 	var out []controls.Cell
@@ -169,11 +170,11 @@ func cellsOf(resourceType string) []controls.Cell {
 
 // cellFindings are the unassigned, misassigned and tag_conflict findings of
 // one resource in one cell of the model.
-func cellFindings(d *declaration.Declaration, r inventory.Resource, cell controls.Cell, catalogue []*controls.Control) []Finding {
+func (e *Evaluator) cellFindings(r *inventory.Resource, ref ResourceRef, cell controls.Cell, ti *typeInfo) []Finding {
 	var out []Finding
-	expected := cell.Kind.ExpectedRoles()
-	ref := Ref(r)
-	owner, assigned := Resolve(d, r, cell.Domain, "")
+	d := e.d
+	expected := ti.expected[cell.Domain]
+	owner, assigned := e.resolve(cell.Domain, "")
 	if !assigned && cell.Kind != controls.ProviderOnly {
 		c := ownershipControl(OwnershipUnassigned)
 		out = append(out, ownershipFinding(c, cell.Domain, "", ref, nil, expected,
@@ -191,11 +192,11 @@ func cellFindings(d *declaration.Declaration, r inventory.Resource, cell control
 	if assigned {
 		claims = append(claims, claim{owner, ""})
 	}
-	for _, c := range catalogue {
-		if c.Domain != cell.Domain || !c.Applies(r.Type) {
+	for _, c := range ti.controls {
+		if c.Domain != cell.Domain {
 			continue
 		}
-		if o, ok := Resolve(d, r, cell.Domain, c.ID); ok && o.DecidedBy.Via == ViaControls {
+		if o, ok := e.resolve(cell.Domain, c.ID); ok && o.DecidedBy.Via == ViaControls {
 			claims = append(claims, claim{o, c.ID})
 		}
 	}
@@ -243,16 +244,16 @@ func cellFindings(d *declaration.Declaration, r inventory.Resource, cell control
 	return out
 }
 
-// unusedScopes reports every entry whose match selects none of resources
-// and whose scope was read completely (an entry over a target or region a
+// unusedScopes reports every entry that matched no resource (matched[i]
+// is false) and whose scope was read completely (an entry over a target or region a
 // scanner failed on may match what could not be read, so it is not called
 // unused),
 // once per domain the entry assigns.
-func unusedScopes(d *declaration.Declaration, resources []inventory.Resource, unread []inventory.ScanError) []Finding {
+func unusedScopes(d *declaration.Declaration, matched []bool, unread []inventory.ScanError) []Finding {
 	var out []Finding
 	c := ownershipControl(OwnershipUnusedScope)
 	for i, e := range d.Responsibilities {
-		if slices.ContainsFunc(resources, e.Match.Matches) || slices.ContainsFunc(unread, e.Match.MayCover) {
+		if matched[i] || slices.ContainsFunc(unread, e.Match.MayCover) {
 			continue
 		}
 		ref := ResourceRef{Type: DeclarationEntryType, ID: fmt.Sprintf("responsibilities[%d]", i)}

@@ -2,7 +2,9 @@ package rules
 
 import (
 	"slices"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/ownaudit/ownaudit/controls"
 	"github.com/ownaudit/ownaudit/declaration"
@@ -139,7 +141,24 @@ func findingFor(fs []Finding, control, resourceID string, domain inventory.Domai
 
 // ownershipOf runs the ownership checks of d over resources.
 func ownershipOf(d *declaration.Declaration, resources ...inventory.Resource) []Finding {
-	return ownershipFindings(d, evaluable(resources), controls.Controls(), nil)
+	return ownershipFindings(d, resources, nil)
+}
+
+// ownershipFindings evaluates resources against d and keeps the ownership
+// findings of the responsibility model and of unused entries.
+func ownershipFindings(d *declaration.Declaration, resources []inventory.Resource, unread []inventory.ScanError) []Finding {
+	e := NewEvaluator(d, time.Time{})
+	var out []Finding
+	keep := func(f *Finding) {
+		if strings.HasPrefix(f.Control, "ownership.") && f.Control != OwnershipExpiredAcceptance {
+			out = append(out, *f)
+		}
+	}
+	for i := range resources {
+		e.Resource(&resources[i], keep)
+	}
+	e.Finish(unread, keep)
+	return out
 }
 
 func TestOwnershipUnassigned(t *testing.T) {
@@ -422,7 +441,7 @@ func TestOwnershipUnusedScopeNotClaimedOverUnreadScope(t *testing.T) {
 		{Cloud: inventory.Azure, Target: "sub", Domain: inventory.Firewall, Message: "denied"},
 		{Cloud: inventory.AWS, Target: "111111111111", Region: "eu-central-1", Domain: inventory.Patching, Message: "denied"},
 	}
-	fs := ownershipFindings(d, nil, controls.Controls(), unread)
+	fs := ownershipFindings(d, nil, unread)
 	var got []string
 	for _, f := range fs {
 		if f.Control == OwnershipUnusedScope {

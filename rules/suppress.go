@@ -20,47 +20,42 @@ func ScanDay(collectedAt time.Time) string {
 	return collectedAt.UTC().Format(time.DateOnly)
 }
 
-// applySuppressions marks each failing control finding that an unexpired
-// suppression matches, and returns one ownership.expired_acceptance
-// finding for each failing finding that only expired suppressions match.
+// suppress marks f when it is a failing control finding that an
+// unexpired suppression matches, and returns the
+// ownership.expired_acceptance finding for it when only expired
+// suppressions match.
 //
 // An entry holds through its expires day. When several unexpired entries
 // match, the first one in the file marks the finding; when only expired
 // ones match, the one that expired last is reported (the first of equals),
 // so a finding gets at most one expired_acceptance and its id stays stable.
-func applySuppressions(d *declaration.Declaration, findings []Finding, day string) []Finding {
-	if d == nil || len(d.Suppressions) == 0 {
-		return nil
+func (e *Evaluator) suppress(f *Finding) (Finding, bool) {
+	d := e.d
+	if len(d.Suppressions) == 0 || f.Status != controls.Fail || strings.HasPrefix(f.Control, "ownership.") {
+		return Finding{}, false
 	}
-	var out []Finding
-	for i := range findings {
-		f := &findings[i]
-		if f.Status != controls.Fail || strings.HasPrefix(f.Control, "ownership.") {
+	live, expired := -1, -1
+	for j, s := range d.Suppressions {
+		if s.Control != f.Control || !globMatch(s.Resource, f.Resource.ID) {
 			continue
 		}
-		live, expired := -1, -1
-		for j, s := range d.Suppressions {
-			if s.Control != f.Control || !globMatch(s.Resource, f.Resource.ID) {
-				continue
-			}
-			if s.Expires >= day {
-				live = j
-				break
-			}
-			if expired < 0 || s.Expires > d.Suppressions[expired].Expires {
-				expired = j
-			}
+		if s.Expires >= e.day {
+			live = j
+			break
 		}
-		switch {
-		case live >= 0:
-			s := d.Suppressions[live]
-			f.Suppressed = &Suppression{Reason: s.Reason, AcceptedBy: s.AcceptedBy, Expires: s.Expires,
-				Entry: live, File: s.Pos.File, Line: s.Pos.Line, Column: s.Pos.Column}
-		case expired >= 0:
-			out = append(out, expiredAcceptance(d, *f, expired, day))
+		if expired < 0 || s.Expires > d.Suppressions[expired].Expires {
+			expired = j
 		}
 	}
-	return out
+	switch {
+	case live >= 0:
+		s := d.Suppressions[live]
+		f.Suppressed = &Suppression{Reason: s.Reason, AcceptedBy: s.AcceptedBy, Expires: s.Expires,
+			Entry: live, File: s.Pos.File, Line: s.Pos.Line, Column: s.Pos.Column}
+	case expired >= 0:
+		return expiredAcceptance(d, *f, expired, e.day), true
+	}
+	return Finding{}, false
 }
 
 // expiredAcceptance is the ownership finding for failing finding f, whose

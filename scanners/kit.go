@@ -137,6 +137,7 @@ type Resolved interface {
 func EachTarget[T Resolved](out *Sink, cloud inventory.Cloud, domain inventory.Domain, targets []T, fn func(T)) {
 	eachReadable(out, cloud, domain, targets, func(g *Group, t T) {
 		g.Go(func() {
+			defer out.part()()
 			defer out.progress.finished(cloud, t.TargetID(), domain)
 			out.Time(cloud, t.TargetID(), "", domain, func() { fn(t) })
 		})
@@ -158,6 +159,7 @@ func EachRegion[T Resolved](out *Sink, cloud inventory.Cloud, domain inventory.D
 		left.Store(int32(len(regions)))
 		for _, r := range regions {
 			g.Region(r).Go(func() {
+				defer out.part()()
 				defer func() {
 					if left.Add(-1) == 0 {
 						out.progress.finished(cloud, t.TargetID(), domain)

@@ -2,6 +2,8 @@ package scanners
 
 import (
 	"reflect"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/ownaudit/ownaudit/inventory"
@@ -91,5 +93,68 @@ func TestMergeKeepsEveryFieldOfAFacet(t *testing.T) {
 	}
 	if _, ok := keys.Storage.Bindings.Get(); ok {
 		t.Error("merging changed the first read's own facet")
+	}
+}
+
+func TestStreamingSinkHandsOnCompleteResourcesOnce(t *testing.T) {
+	s := NewSink()
+	var got []string
+	s.Stream(func(r inventory.Resource) {
+		got = append(got, r.ID+":"+strings.Join(r.Facets(), ","))
+	})
+	sg := inventory.Resource{Cloud: inventory.AWS, Target: "111111111111", Region: "eu-west-1", Type: inventory.AWSSecurityGroup, ID: "sg-1",
+		Firewall: &inventory.FirewallRules{}}
+	db := inventory.Resource{Cloud: inventory.AWS, Target: "111111111111", Region: "eu-west-1", Type: inventory.AWSDBInstance, ID: "db-1"}
+	up, enc := db, db
+	up.Upgrade = &inventory.ManagedUpgrade{}
+	enc.Database = &inventory.Database{}
+	half := db
+	half.ID = "db-2"
+	half.Upgrade = &inventory.ManagedUpgrade{}
+
+	s.Add(sg, up, half)
+	if want := []string{"sg-1:firewall"}; !slices.Equal(got, want) {
+		t.Fatalf("after the first parts, handed on %v, want %v: a complete resource at once, partial ones held", got, want)
+	}
+	s.Add(enc, sg)
+	if want := []string{"sg-1:firewall", "db-1:upgrade,database"}; !slices.Equal(got, want) {
+		t.Fatalf("after the second parts, handed on %v, want %v: the merged resource once complete, no repeat", got, want)
+	}
+	s.Flush()
+	if want := []string{"sg-1:firewall", "db-1:upgrade,database", "db-2:upgrade"}; !slices.Equal(got, want) {
+		t.Fatalf("after Flush, handed on %v, want %v: the incomplete resource at the end", got, want)
+	}
+	var inv inventory.Inventory
+	s.Fill(&inv)
+	if len(inv.Resources) != 0 {
+		t.Errorf("a streaming sink still holds %d resources after Flush", len(inv.Resources))
+	}
+}
+
+// TestStreamingSinkWaitsForEveryPartOfAFacet streams a GCS bucket whose
+// storage facet the encryption and IAM scanners each read a part of: the
+// bucket is handed on once, with both parts, however the reads arrive.
+func TestStreamingSinkWaitsForEveryPartOfAFacet(t *testing.T) {
+	r := inventory.Resource{Cloud: inventory.GCP, Target: "p", Type: inventory.GCPBucket, ID: "b"}
+	keys, iam := r, r
+	keys.Storage = &inventory.Storage{Encrypted: inventory.True, KeyManager: inventory.Known(inventory.KeyProvider)}
+	iam.Storage = &inventory.Storage{Bindings: inventory.Known([]inventory.Binding{{Role: "roles/storage.objectViewer", Members: []string{"allUsers"}}})}
+	for _, order := range [][]inventory.Resource{{keys, iam}, {iam, keys}} {
+		s := NewSink()
+		var got []inventory.Resource
+		s.Stream(func(r inventory.Resource) { got = append(got, r) })
+		s.Add(order[0])
+		if len(got) != 0 {
+			t.Fatalf("handed on the bucket after one part: %+v", got[0].Storage)
+		}
+		s.Add(order[1])
+		s.Flush()
+		if len(got) != 1 {
+			t.Fatalf("handed on %d buckets, want 1", len(got))
+		}
+		st := got[0].Storage
+		if _, ok := st.Bindings.Get(); !ok || !st.Encrypted.IsKnown() {
+			t.Errorf("streamed bucket = %+v, want the bindings and the key", st)
+		}
 	}
 }

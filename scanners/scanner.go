@@ -114,10 +114,23 @@ type Endpoint struct {
 }
 
 // Sink receives what a scanner reads. It is safe for concurrent use.
+//
+// By default it keeps every resource until Fill. A sink given a consumer
+// with Stream keeps only the resources still waiting for a part another
+// scanner reads, so that a scan of a million resources never holds them.
 type Sink struct {
 	mu        sync.Mutex
 	resources []inventory.Resource
 	byUID     map[string]int
+	// uids are the resources' identities, in the order of resources.
+	uids []string
+	// streamed are the identities (hashed) of the resources handed to
+	// consume, and consume is the consumer Stream set, called under
+	// consumeMu one resource at a time.
+	streamed  map[uidHash]struct{}
+	consume   func(inventory.Resource)
+	consumeMu sync.Mutex
+	strings   map[string]string
 	errors    []inventory.ScanError
 	targets   map[string]inventory.Target
 	runs      []inventory.ScannerRun
@@ -126,6 +139,20 @@ type Sink struct {
 	hook func(Scope)
 	// progress is what Progress reports beyond the above (progress.go).
 	progress *progress
+	// parts bounds the parts of a scan (a domain over one target and
+	// region, EachRegion and EachTarget) that run at once: a part holds
+	// what it has listed until it is done, and a thousand regions listed
+	// side by side would hold the whole estate. nil: no bound.
+	parts chan struct{}
+}
+
+// part waits for a free part slot and returns its release.
+func (s *Sink) part() func() {
+	if s.parts == nil {
+		return func() {}
+	}
+	s.parts <- struct{}{}
+	return func() { <-s.parts }
 }
 
 // clock times scanner runs; tests replace it to get exact durations.
@@ -140,7 +167,7 @@ type runKey struct {
 
 // NewSink returns an empty sink.
 func NewSink() *Sink {
-	return &Sink{targets: map[string]inventory.Target{}, byUID: map[string]int{}, byRun: map[runKey]int{}, progress: newProgress()}
+	return &Sink{targets: map[string]inventory.Target{}, byUID: map[string]int{}, byRun: map[runKey]int{}, progress: newProgress(), strings: map[string]string{}}
 }
 
 // Add records resources. Two scanners may each read part of one resource
@@ -149,19 +176,133 @@ func NewSink() *Sink {
 // default key, the IAM scanner its bindings, both in its storage facet):
 // a resource added again under the same identity is merged, each facet,
 // and each field of a facet, kept from whichever scanner set it.
+//
+// A streaming sink hands a resource to its consumer as soon as it is
+// complete (inventory.Resource.Complete); a repeat of a resource already
+// handed on is dropped.
 func (s *Sink) Add(rs ...inventory.Resource) {
+	var ready []inventory.Resource
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	for _, r := range rs {
+		s.internHeader(&r)
+		var h uidHash
+		if s.consume != nil {
+			h = hashUID(&r)
+			if _, done := s.streamed[h]; done {
+				continue
+			}
+		}
 		uid := r.UID()
 		i, seen := s.byUID[uid]
-		if !seen {
-			s.byUID[uid] = len(s.resources)
-			s.resources = append(s.resources, r)
+		if seen {
+			r = mergeResource(s.resources[i], r)
+		}
+		if s.consume != nil && r.Complete() {
+			s.streamed[h] = struct{}{}
+			if seen {
+				s.drop(i)
+			}
+			ready = append(ready, r)
 			continue
 		}
-		s.resources[i] = mergeResource(s.resources[i], r)
+		if seen {
+			s.resources[i] = r
+			continue
+		}
+		s.byUID[uid] = len(s.resources)
+		s.resources = append(s.resources, r)
+		s.uids = append(s.uids, uid)
 	}
+	s.mu.Unlock()
+	if len(ready) > 0 {
+		s.consumeMu.Lock()
+		defer s.consumeMu.Unlock()
+		for _, r := range ready {
+			s.consume(r)
+		}
+	}
+}
+
+// drop forgets the held resource at i, moving the last one into its place.
+func (s *Sink) drop(i int) {
+	last := len(s.resources) - 1
+	delete(s.byUID, s.uids[i])
+	if i != last {
+		s.resources[i], s.uids[i] = s.resources[last], s.uids[last]
+		s.byUID[s.uids[i]] = i
+	}
+	s.resources[last] = inventory.Resource{}
+	s.resources, s.uids = s.resources[:last], s.uids[:last]
+}
+
+// uidHash is a resource's Resource.UIDHash.
+type uidHash = [16]byte
+
+func hashUID(r *inventory.Resource) uidHash { return r.UIDHash() }
+
+// internHeader makes the resource's repeated strings (cloud, target,
+// region, type, tag keys and values) share one copy each across the
+// resources the sink holds.
+func (s *Sink) internHeader(r *inventory.Resource) {
+	in := func(v string) string {
+		if x, ok := s.strings[v]; ok {
+			return x
+		}
+		if len(s.strings) < 1<<16 {
+			s.strings[v] = v
+		}
+		return v
+	}
+	r.Cloud = inventory.Cloud(in(string(r.Cloud)))
+	r.Target, r.Region, r.Type = in(r.Target), in(r.Region), in(r.Type)
+	if len(r.Tags) > 0 {
+		tags := make(map[string]string, len(r.Tags))
+		for k, v := range r.Tags {
+			tags[in(k)] = in(v)
+		}
+		r.Tags = tags
+	}
+}
+
+// Stream makes the sink hand each resource to consume once it is
+// complete (see Add) instead of keeping it; Flush hands on the resources
+// still incomplete at the end of the scan. consume is called one resource
+// at a time. Call Stream before anything is added.
+func (s *Sink) Stream(consume func(inventory.Resource)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.consume = consume
+	s.streamed = map[uidHash]struct{}{}
+}
+
+// Flush hands the resources a streaming sink still holds (parts of which
+// were never read) to its consumer, in UID order.
+func (s *Sink) Flush() {
+	s.mu.Lock()
+	held := s.sortedResources()
+	s.resources, s.uids, s.byUID = nil, nil, map[string]int{}
+	s.mu.Unlock()
+	s.consumeMu.Lock()
+	defer s.consumeMu.Unlock()
+	for _, r := range held {
+		s.streamed[hashUID(&r)] = struct{}{}
+		s.consume(r)
+	}
+}
+
+// sortedResources returns the resources held, sorted by UID, each UID
+// worked out once.
+func (s *Sink) sortedResources() []inventory.Resource {
+	idx := make([]int, len(s.resources))
+	for i := range idx {
+		idx[i] = i
+	}
+	slices.SortFunc(idx, func(a, b int) int { return strings.Compare(s.uids[a], s.uids[b]) })
+	out := make([]inventory.Resource, len(idx))
+	for i, j := range idx {
+		out[i] = s.resources[j]
+	}
+	return out
 }
 
 // mergeResource fills what a is missing from b.
@@ -306,8 +447,12 @@ func (s *Sink) Fill(inv *inventory.Inventory) {
 		a, b := inv.Targets[i], inv.Targets[j]
 		return string(a.Cloud)+"|"+a.ID < string(b.Cloud)+"|"+b.ID
 	})
-	inv.Resources = append(inv.Resources, s.resources...)
-	sort.SliceStable(inv.Resources, func(i, j int) bool { return inv.Resources[i].UID() < inv.Resources[j].UID() })
+	if len(inv.Resources) == 0 {
+		inv.Resources = s.sortedResources()
+	} else {
+		inv.Resources = append(inv.Resources, s.resources...)
+		sort.SliceStable(inv.Resources, func(i, j int) bool { return inv.Resources[i].UID() < inv.Resources[j].UID() })
+	}
 	inv.Errors = append(inv.Errors, s.errors...)
 	sort.SliceStable(inv.Errors, func(i, j int) bool {
 		a, b := inv.Errors[i], inv.Errors[j]
@@ -452,12 +597,17 @@ func (g *Registry) Run(ctx context.Context, targets []Target, selected []Registr
 }
 
 // RunInto is Run recording into sink, which the caller may watch while the
-// scan runs (Sink.Progress).
+// scan runs (Sink.Progress). When the sink streams (Sink.Stream), the
+// resources still held at the end are handed on (Sink.Flush) before
+// RunInto returns.
 func (g *Registry) RunInto(ctx context.Context, sink *Sink, targets []Target, selected []Registration, concurrency int) {
 	if concurrency < 1 {
 		concurrency = 1
 	}
 	sink.hook = g.hook
+	// Enough parts to keep every call slot busy (a part has a few lists
+	// to read side by side), few enough that what they hold stays small.
+	sink.parts = make(chan struct{}, max(4, concurrency))
 	sem := make(chan struct{}, concurrency)
 	var wg sync.WaitGroup
 	for _, t := range targets {
@@ -513,6 +663,9 @@ func (g *Registry) RunInto(ctx context.Context, sink *Sink, targets []Target, se
 	wg.Wait()
 	if cause := context.Cause(ctx); ctx.Err() != nil && cause != ctx.Err() {
 		sink.explain(ctx.Err(), cause)
+	}
+	if sink.consume != nil {
+		sink.Flush()
 	}
 }
 

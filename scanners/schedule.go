@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"sync"
+	"time"
 
 	"golang.org/x/time/rate"
 )
@@ -36,11 +37,21 @@ func (c Call) key() string {
 // of one (target, region, API) are paced below the provider's limit so that
 // retries on throttling stay the exception. Scanners fan out freely (a
 // goroutine per region is fine); the scheduler bounds the work.
+//
+// A call takes its pace token and its slot together, at the moment it
+// starts: a token taken while the call still waited for a slot would let
+// calls that waited pile up and reach the provider in a burst. The pace of
+// an API adapts: a throttled call (Throttled) lowers it by 20 %, and each
+// call answered brings it back by a step, so it recovers over a hundred
+// calls and stays close to the pace the provider allows. Retries of throttled calls draw on one budget for the scan
+// (Retry), so that one unlucky batch is tried again rather than lost
+// while a provider that refuses everything does not keep the scan
+// retrying for ever.
 type Scheduler struct {
 	slots chan struct{}
 
 	mu      sync.Mutex
-	buckets map[string]*rate.Limiter
+	buckets map[string]*pace
 	done    map[RequestCount]int
 	// totals are the requests per cloud, kept apart from done so that a
 	// progress display can read them often and cheaply.
@@ -48,11 +59,29 @@ type Scheduler struct {
 	// throttling holds, per cloud, the outcome codes its provider
 	// throttles with (Throttling).
 	throttling map[string]map[string]bool
+	// retries is what is left of the scan's retry budget.
+	retries int
+	// now is the clock; tests replace it.
+	now func() time.Time
 }
 
 // requestTotals are one cloud's requests so far, and how many of them its
 // provider throttled.
 type requestTotals struct{ requests, throttled int }
+
+// pace is the adaptive token bucket of one (target, region, API).
+type pace struct {
+	lim  *rate.Limiter
+	base Limit
+	// rate is the current pace, at most base.PerSecond, and slowed when
+	// it was last lowered.
+	rate   float64
+	slowed time.Time
+}
+
+// DefaultRetryBudget is how many retries of throttled or failed calls a
+// scan may make in all, beyond each call's first few attempts.
+const DefaultRetryBudget = 10000
 
 // RequestCount is how many requests one API answered with one outcome.
 // Code is "OK" or the provider's error code (ThrottlingException,
@@ -86,10 +115,12 @@ func NewScheduler(concurrency int) *Scheduler {
 	}
 	return &Scheduler{
 		slots:      make(chan struct{}, concurrency),
-		buckets:    map[string]*rate.Limiter{},
+		buckets:    map[string]*pace{},
 		done:       map[RequestCount]int{},
 		totals:     map[string]*requestTotals{},
 		throttling: map[string]map[string]bool{},
+		retries:    DefaultRetryBudget,
+		now:        time.Now,
 	}
 }
 
@@ -122,41 +153,146 @@ func (s *Scheduler) Totals(cloud string) (requests, throttled int) {
 	return 0, 0
 }
 
-// Acquire waits until call may start under lim and a slot is free. The
+// Acquire waits until call may start under lim (or the slower pace the
+// API was brought down to) and a slot is free, and takes both at once. The
 // caller must call release when the request is done.
 func (s *Scheduler) Acquire(ctx context.Context, call Call, lim Limit) (release func(), err error) {
+	var p *pace
 	if lim.PerSecond > 0 {
-		if err := s.bucket(call, lim).Wait(ctx); err != nil {
-			return func() {}, fmt.Errorf("waiting to call %s: %w", call.Operation, err)
+		p = s.bucket(call, lim)
+	}
+	for {
+		if p != nil {
+			// Wait, without taking it, until a token is there.
+			if err := wait(ctx, s.untilToken(p)); err != nil {
+				return func() {}, fmt.Errorf("waiting to call %s: %w", call.Operation, err)
+			}
 		}
+		select {
+		case s.slots <- struct{}{}:
+		case <-ctx.Done():
+			return func() {}, fmt.Errorf("waiting to call %s: %w", call.Operation, ctx.Err())
+		}
+		if p == nil || s.take(p) {
+			var once sync.Once
+			return func() { once.Do(func() { <-s.slots }) }, nil
+		}
+		// Another call took the token meanwhile: give the slot back.
+		<-s.slots
 	}
-	select {
-	case s.slots <- struct{}{}:
-	case <-ctx.Done():
-		return func() {}, fmt.Errorf("waiting to call %s: %w", call.Operation, ctx.Err())
-	}
-	var once sync.Once
-	return func() { once.Do(func() { <-s.slots }) }, nil
 }
 
-func (s *Scheduler) bucket(call Call, lim Limit) *rate.Limiter {
+func (s *Scheduler) untilToken(p *pace) time.Duration {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	missing := 1 - p.lim.Tokens()
+	if missing <= 0 {
+		return 0
+	}
+	return time.Duration(missing / p.rate * float64(time.Second))
+}
+
+func (s *Scheduler) take(p *pace) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return p.lim.Allow()
+}
+
+// wait sleeps d, or fails at once when ctx would end first: a call that
+// cannot wait for its token is refused rather than sent to be throttled.
+func wait(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < d {
+		return fmt.Errorf("the next token comes after the deadline: %w", context.DeadlineExceeded)
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (s *Scheduler) bucket(call Call, lim Limit) *pace {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	k := call.key()
 	b, ok := s.buckets[k]
 	if !ok {
-		burst := lim.Burst
-		if burst < 1 {
-			burst = 1
-		}
-		b = rate.NewLimiter(rate.Limit(lim.PerSecond), burst)
+		burst := max(lim.Burst, 1)
+		b = &pace{lim: rate.NewLimiter(rate.Limit(lim.PerSecond), burst), base: Limit{Burst: burst, PerSecond: lim.PerSecond}, rate: lim.PerSecond}
 		s.buckets[k] = b
 	}
 	return b
 }
 
+// Throttled slows call's API down: the provider refused a request for its
+// rate. The pace drops by 20 % (down to a sixteenth of the limit), at most
+// once per half second, since the calls already in flight when the
+// provider started refusing are refused for the same excess; and the
+// bucket holds no burst until it has recovered.
+func (s *Scheduler) Throttled(call Call) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p, ok := s.buckets[call.key()]
+	now := s.now()
+	if !ok || now.Sub(p.slowed) < slowDownEvery {
+		return
+	}
+	p.slowed = now
+	p.rate = max(p.rate*0.8, p.base.PerSecond/16)
+	p.lim.SetLimit(rate.Limit(p.rate))
+	p.lim.SetBurst(1)
+}
+
+// slowDownEvery is how often a pace may drop.
+const slowDownEvery = 500 * time.Millisecond
+
+// recovered brings call's API a step back towards its limit after an
+// answer that was not a throttle: a sixty-fourth of the limit a call, so
+// that a pace that found the provider's limit stays near it.
+func (s *Scheduler) recovered(call Call) {
+	p, ok := s.buckets[call.key()]
+	if !ok || p.rate >= p.base.PerSecond {
+		return
+	}
+	p.rate = min(p.base.PerSecond, p.rate+p.base.PerSecond/64)
+	p.lim.SetLimit(rate.Limit(p.rate))
+	if p.rate >= p.base.PerSecond {
+		p.lim.SetBurst(p.base.Burst)
+	}
+}
+
+// Pace returns the pace, in calls per second, call's API is held to now;
+// 0 when none of its calls was paced yet.
+func (s *Scheduler) Pace(call Call) float64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if p, ok := s.buckets[call.key()]; ok {
+		return p.rate
+	}
+	return 0
+}
+
+// Retry takes one retry from the scan's budget, reporting false when it
+// is spent: the caller then gives up on the call.
+func (s *Scheduler) Retry() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.retries <= 0 {
+		return false
+	}
+	s.retries--
+	return true
+}
+
 // Done records the outcome of one request of call (one attempt: a retried
-// call is counted once per attempt, each with its own code).
+// call is counted once per attempt, each with its own code). An answer
+// that is not a throttle lets the API's pace recover a step.
 func (s *Scheduler) Done(call Call, code string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -169,6 +305,9 @@ func (s *Scheduler) Done(call Call, code string) {
 	t.requests++
 	if s.throttling[call.Cloud][code] {
 		t.throttled++
+	}
+	if code == CodeOK {
+		s.recovered(call)
 	}
 }
 

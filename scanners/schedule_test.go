@@ -3,6 +3,7 @@ package scanners
 import (
 	"context"
 	"reflect"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -106,5 +107,90 @@ func TestSchedulerCountsRequestOutcomes(t *testing.T) {
 	}
 	if got := NewScheduler(1).Requests(); len(got) != 0 {
 		t.Errorf("Requests() of a fresh scheduler = %+v, want none", got)
+	}
+}
+
+// TestSchedulerTakesTokenAndSlotTogether holds the only slot while calls
+// of one API queue, then checks that they start paced: calls that took
+// their tokens while waiting for a slot would start back to back.
+func TestSchedulerTakesTokenAndSlotTogether(t *testing.T) {
+	s := NewScheduler(1)
+	lim := Limit{Burst: 1, PerSecond: 10}
+	call := Call{Cloud: "aws", Target: "1", Region: "eu-west-1", Service: "ssm", Operation: "DescribeInstancePatchStates"}
+	hold, err := s.Acquire(context.Background(), call, lim)
+	if err != nil {
+		t.Fatal(err)
+	}
+	starts := make(chan time.Time, 4)
+	for range 4 {
+		go func() {
+			release, err := s.Acquire(context.Background(), call, lim)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			starts <- time.Now()
+			release()
+		}()
+	}
+	time.Sleep(450 * time.Millisecond)
+	hold()
+	var got []time.Time
+	for range 4 {
+		got = append(got, <-starts)
+	}
+	slices.SortFunc(got, func(a, b time.Time) int { return a.Compare(b) })
+	for i := 1; i < len(got); i++ {
+		if gap := got[i].Sub(got[i-1]); gap < 80*time.Millisecond {
+			t.Errorf("calls %d and %d started %v apart, want about 100ms at 10 per second: they reached the provider in a burst", i, i+1, gap)
+		}
+	}
+}
+
+func TestSchedulerSlowsDownOnThrottlingAndRecovers(t *testing.T) {
+	s := NewScheduler(4)
+	clock := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	s.now = func() time.Time { return clock }
+	lim := Limit{Burst: 20, PerSecond: 64}
+	call := Call{Cloud: "aws", Target: "1", Region: "eu-west-1", Service: "ssm", Operation: "DescribeInstanceInformation"}
+	release, err := s.Acquire(context.Background(), call, lim)
+	if err != nil {
+		t.Fatal(err)
+	}
+	release()
+	s.Throttled(call)
+	s.Throttled(call) // the same excess: calls in flight together
+	if got := s.Pace(call); got != 64*0.8 {
+		t.Fatalf("pace after two throttles at once = %v, want %v (lowered once by 20 %%)", got, 64*0.8)
+	}
+	for range 20 {
+		clock = clock.Add(time.Second)
+		s.Throttled(call)
+	}
+	if got := s.Pace(call); got != 4 {
+		t.Fatalf("pace after many throttles = %v, want the floor 4 (a sixteenth of 64)", got)
+	}
+	s.Done(call, CodeOK)
+	if got := s.Pace(call); got != 5 {
+		t.Fatalf("pace after one answer = %v, want 5: it recovers by a sixty-fourth of the limit", got)
+	}
+	for range 60 {
+		s.Done(call, CodeOK)
+	}
+	if got := s.Pace(call); got != 64 {
+		t.Fatalf("pace after 61 answers = %v, want back at the limit 64", got)
+	}
+}
+
+func TestSchedulerRetryBudgetIsSharedByTheScan(t *testing.T) {
+	s := NewScheduler(1)
+	s.retries = 3
+	for i := range 3 {
+		if !s.Retry() {
+			t.Fatalf("retry %d refused within a budget of 3", i+1)
+		}
+	}
+	if s.Retry() {
+		t.Fatal("a fourth retry was allowed on a budget of 3")
 	}
 }

@@ -33,7 +33,7 @@ func demoOutput(format string) string {
 
 // scanDemo starts the simulator with the demo world and scans the demo
 // declaration's targets in it through the real SDK clients of every cloud.
-func scanDemo(ctx context.Context, g *globalOptions, o *scanOptions, decl *declaration.Declaration, sched *scanners.Scheduler) (*inventory.Inventory, error) {
+func scanDemo(ctx context.Context, g *globalOptions, o *scanOptions, decl *declaration.Declaration, sched *scanners.Scheduler, ev *evaluation) (*inventory.Inventory, error) {
 	world, err := demo.World()
 	if err != nil {
 		return nil, err
@@ -53,7 +53,8 @@ func scanDemo(ctx context.Context, g *globalOptions, o *scanOptions, decl *decla
 	inv := &inventory.Inventory{SchemaVersion: inventory.SchemaVersion, CollectedAt: demo.Epoch}
 	targets := declaredTargets(decl)
 	g.logger.Info("demo: scanning the simulated clouds", "targets", len(targets), "endpoint", srv.URL)
-	runScanners(ctx, g, o, registry, sched, targets, selected, inv)
+	ev.start(inv.CollectedAt)
+	runScanners(ctx, g, o, registry, sched, targets, selected, inv, ev)
 	g.logger.Info("demo: scan done", "requests", len(srv.Requests()), "operations", len(srv.Operations()))
 	counts := srv.Counts()
 	for _, op := range srv.Operations() {

@@ -10,9 +10,10 @@ import (
 )
 
 type diffOptions struct {
-	format    string
-	failOnNew string
-	output    string
+	format        string
+	failOnNew     string
+	output        string
+	maxInputBytes int64
 }
 
 func newDiffCmd(g *globalOptions) *cobra.Command {
@@ -56,6 +57,7 @@ could not be written.`,
 	f.StringVarP(&o.format, "format", "f", diff.FormatTable, "output format: "+strings.Join(diff.Formats(), ", "))
 	f.StringVar(&o.failOnNew, "fail-on-new", "none", "exit 1 when a new failing finding has at least this severity: critical, high, medium, low, info or none")
 	f.StringVarP(&o.output, "output", "o", "", "write the diff to this file (atomically) instead of stdout; - is stdout")
+	addMaxInputFlag(cmd, &o.maxInputBytes)
 	return cmd
 }
 
@@ -70,11 +72,11 @@ func runDiff(g *globalOptions, o *diffOptions, oldFile, newFile string) error {
 	if err := checkOutput("--output", o.output, true); err != nil {
 		return withCode(exitUsage, err)
 	}
-	oldDoc, err := readFindings(oldFile, "diff")
+	oldDoc, err := readFindings(oldFile, "diff", o.maxInputBytes)
 	if err != nil {
 		return withCode(exitUsage, err)
 	}
-	newDoc, err := readFindings(newFile, "diff")
+	newDoc, err := readFindings(newFile, "diff", o.maxInputBytes)
 	if err != nil {
 		return withCode(exitUsage, err)
 	}

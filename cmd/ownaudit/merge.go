@@ -7,14 +7,16 @@ import (
 	"strings"
 
 	"github.com/ownaudit/ownaudit/internal/atomicfile"
+	"github.com/ownaudit/ownaudit/internal/jsonin"
 	"github.com/ownaudit/ownaudit/report"
 	"github.com/spf13/cobra"
 )
 
 type mergeOptions struct {
-	output string
-	format string
-	failOn string
+	output        string
+	format        string
+	failOn        string
+	maxInputBytes int64
 }
 
 func newMergeCmd(g *globalOptions) *cobra.Command {
@@ -34,6 +36,12 @@ its summary). A declaration entry is reported as ownership.unused_scope only
 when it matched nothing in every shard. The scan runs from the earliest
 start to the latest finish.
 
+The same document given twice is refused, and so are unsharded inputs that
+scanned a target in common (two scans of the same targets are compared with
+ownaudit diff, not merged). Inputs larger than --max-input-bytes, with
+duplicate keys or trailing data are refused; a truncated input is reported
+with the byte it ends at.
+
 Exit codes are those of scan: 2 when the inputs cannot be merged (or
 --output cannot be written), 1 for failing findings at or above --fail-on,
 3 when an input's scan was incomplete (errors[] is not empty, or a finding
@@ -49,7 +57,14 @@ has status error), 5 when the merged findings could not be written.`,
 	f.StringVarP(&o.output, "output", "o", "", "write the merged findings to this file (atomically) instead of stdout; - is stdout")
 	f.StringVarP(&o.format, "format", "f", "", "output format: "+strings.Join(report.Formats(), ", ")+" (default: json for files and pipes, table on a terminal)")
 	f.StringVar(&o.failOn, "fail-on", "none", "exit 1 when a failing finding has at least this severity: critical, high, medium, low, info or none")
+	addMaxInputFlag(cmd, &o.maxInputBytes)
 	return cmd
+}
+
+// addMaxInputFlag defines --max-input-bytes, the size cap of the files a
+// subcommand reads back (saved inventories, findings documents).
+func addMaxInputFlag(cmd *cobra.Command, max *int64) {
+	cmd.Flags().Int64Var(max, "max-input-bytes", jsonin.DefaultMaxBytes, "refuse an input file larger than this many bytes")
 }
 
 func runMerge(g *globalOptions, o *mergeOptions, files []string) error {
@@ -73,7 +88,7 @@ func runMerge(g *globalOptions, o *mergeOptions, files []string) error {
 
 	inputs := make([]report.MergeInput, 0, len(files))
 	for _, name := range files {
-		doc, err := readFindings(name, "merge")
+		doc, err := readFindings(name, "merge", o.maxInputBytes)
 		if err != nil {
 			return withCode(exitUsage, err)
 		}
@@ -118,13 +133,13 @@ func runMerge(g *globalOptions, o *mergeOptions, files []string) error {
 
 // readFindings reads one JSON findings document for a subcommand (merge,
 // diff), whose name the error carries.
-func readFindings(name, command string) (*report.Document, error) {
+func readFindings(name, command string, max int64) (*report.Document, error) {
 	f, err := os.Open(name)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", command, err)
 	}
 	defer f.Close()
-	doc, err := report.ReadJSON(f)
+	doc, err := report.ReadJSONLimit(f, max)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %s: %w (%s reads the JSON that scan --format json writes)", command, name, err, command)
 	}

@@ -136,7 +136,7 @@ func TestServeOutlivesAPanicInAScannerGoroutine(t *testing.T) {
 	}
 	g := &globalOptions{stdout: io.Discard, stderr: io.Discard, logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	o := &scanOptions{demo: true, concurrency: 8, callTimeout: time.Minute}
-	s, hs, _ := testServer(t, func(ctx context.Context) (*report.Document, error) { return scanOnce(ctx, g, o, decl) })
+	s, hs, _ := testServer(t, func(ctx context.Context) (*report.Document, error) { return serveScan(ctx, g, o, decl) })
 	if !s.runOnce(context.Background()) {
 		t.Fatal("runOnce did not run the scan")
 	}

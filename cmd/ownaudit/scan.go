@@ -26,7 +26,6 @@ import (
 	"github.com/ownaudit/ownaudit/inventory"
 	"github.com/ownaudit/ownaudit/report"
 	"github.com/ownaudit/ownaudit/report/metrics"
-	"github.com/ownaudit/ownaudit/rules"
 	"github.com/ownaudit/ownaudit/scanners"
 )
 
@@ -47,6 +46,7 @@ type scanOptions struct {
 	includePassed bool
 	saveInventory string
 	fromInventory string
+	maxInputBytes int64
 	pushgateway   string
 	metricsFile   string
 	shard         shardOptions // --shard, --shard-count (shard.go)
@@ -102,6 +102,7 @@ piped, they go to stdout like any scan's. --demo takes no --declaration.`,
 	f.BoolVar(&o.includePassed, "include-passed", false, "list passed findings too, in every format (per party in table, markdown and html; folded away in html)")
 	f.StringVar(&o.saveInventory, "save-inventory", "", "also write the normalized inventory that was read to this file")
 	f.StringVar(&o.fromInventory, "from-inventory", "", "evaluate a saved inventory file instead of scanning")
+	addMaxInputFlag(cmd, &o.maxInputBytes)
 	f.StringVar(&o.pushgateway, "pushgateway", "", "push the scan's metrics to this Prometheus Pushgateway URL once, at the end (job \"ownaudit\", grouped by instance or shard)")
 	f.StringVar(&o.metricsFile, "metrics-file", "", "write the scan's metrics to this file (atomically) in the node_exporter textfile format")
 	addShardFlags(cmd, &o.shard)
@@ -115,7 +116,7 @@ func addSourceFlags(cmd *cobra.Command, o *scanOptions) {
 	f.StringVarP(&o.declaration, "declaration", "d", "", "declaration file (YAML); required unless --demo")
 	addDeclarationSizeFlag(cmd, &o.declMaxSize)
 	f.BoolVar(&o.demo, "demo", false, "scan the example estate: a simulated AWS organization, Azure tenant and GCP project on 127.0.0.1")
-	f.IntVar(&o.concurrency, "concurrency", 8, "how many API calls run at once, across every target and region (each API is also paced below the provider's rate limit)")
+	f.IntVar(&o.concurrency, "concurrency", 32, "how many API calls run at once, across every target and region (each API is also paced below the provider's rate limit, which is what protects it)")
 	f.DurationVar(&o.callTimeout, "call-timeout", time.Minute, "give up on one API request, response included, after this long (the SDK retries it within its attempt budget)")
 	f.DurationVar(&o.scanTimeout, "scan-timeout", 0, "stop reading the clouds after this long: what was read is evaluated, the rest is reported as errors (exit 3; serve counts the scan as failed); 0 for no limit")
 	f.StringSliceVar(&o.disable, "disable-scanner", nil, "switch off scanners by cloud (gcp) or cloud.domain (aws.patching); repeatable")
@@ -163,7 +164,7 @@ func runScan(ctx context.Context, g *globalOptions, o *scanOptions) error {
 	if err != nil {
 		return withCode(exitUsage, err)
 	}
-	doc, err := scanOnce(ctx, g, o, decl)
+	doc, stream, err := scanOnce(ctx, g, o, decl, o.includePassed)
 	var stopped error
 	if errors.Is(err, errScanTimeout) {
 		// What was read is evaluated and written like any partial scan;
@@ -179,17 +180,14 @@ func runScan(ctx context.Context, g *globalOptions, o *scanOptions) error {
 		}
 		return err
 	}
-	out := doc
-	if !o.includePassed {
-		out = doc.WithoutPassed()
-	}
+	defer stream.Close()
 
 	opts := report.TableOptions{Color: colorOK(g.stdout), Width: terminalWidth(g.stdout)}
 	writeOpts := opts
 	if !toStdout(output) {
 		writeOpts = report.TableOptions{} // no colour codes in files
 	}
-	if err := writeOutput(g, output, func(w io.Writer) error { return report.Write(w, format, out, writeOpts) }); err != nil {
+	if err := writeOutput(g, output, func(w io.Writer) error { return stream.Write(w, format, doc, writeOpts) }); err != nil {
 		return withCode(exitOutput, fmt.Errorf("write findings: %w", err))
 	}
 	if !toStdout(output) && !g.quiet {
@@ -246,14 +244,17 @@ func checkSourceOptions(o *scanOptions) error {
 var errScanTimeout = errors.New("--scan-timeout reached")
 
 // scanOnce runs one scan: it reads the inventory (a saved snapshot, the demo
-// estate or the clouds), evaluates every control and builds the findings
-// document. Every call builds its own scheduler and scanner registry, so
-// serve can call it again and again with nothing carried over.
+// estate or the clouds), evaluating each resource as it is read, and builds
+// the findings document, whose findings (passed ones only when
+// includePassed) the stream returned holds until it writes them; the
+// caller closes it. Every call builds its own scheduler and scanner
+// registry, so serve can call it again and again with nothing carried
+// over.
 //
 // --scan-timeout bounds the reading. When it stopped reads, scanOnce
 // returns the document of what was read (what was not is in its errors)
 // together with an error wrapping errScanTimeout.
-func scanOnce(ctx context.Context, g *globalOptions, o *scanOptions, decl *declaration.Declaration) (*report.Document, error) {
+func scanOnce(ctx context.Context, g *globalOptions, o *scanOptions, decl *declaration.Declaration, includePassed bool) (*report.Document, *report.Stream, error) {
 	started := time.Now().UTC()
 	sched := scanners.NewScheduler(o.concurrency)
 	readCtx := ctx
@@ -262,27 +263,43 @@ func scanOnce(ctx context.Context, g *globalOptions, o *scanOptions, decl *decla
 		readCtx, cancel = context.WithTimeoutCause(ctx, o.scanTimeout, fmt.Errorf("%w (%s)", errScanTimeout, o.scanTimeout))
 		defer cancel()
 	}
-	inv, source, err := loadInventory(readCtx, g, o, decl, sched)
-	if err != nil {
-		return nil, err
-	}
+	ev := newEvaluation(decl, includePassed, o.saveInventory != "")
 	var stopped error
-	if readCtx.Err() != nil && ctx.Err() == nil && len(inv.Errors) > 0 {
-		stopped = context.Cause(readCtx)
-	}
-	if o.saveInventory != "" {
-		if err := atomicfile.Write(o.saveInventory, inv.Encode); err != nil {
-			return nil, withCode(exitOutput, fmt.Errorf("save inventory: %w", err))
+	doc, err := func() (*report.Document, error) {
+		inv, source, err := loadInventory(readCtx, g, o, decl, sched, ev)
+		if err != nil {
+			return nil, err
 		}
-		g.logger.Info("inventory saved", "file", o.saveInventory, "resources", len(inv.Resources))
+		if ev.err != nil {
+			return nil, ev.err
+		}
+		if readCtx.Err() != nil && ctx.Err() == nil && len(inv.Errors) > 0 {
+			stopped = context.Cause(readCtx)
+		}
+		counts := ev.finish(inv)
+		if o.saveInventory != "" {
+			err := atomicfile.Write(o.saveInventory, func(w io.Writer) error { return inv.EncodeStream(w, ev.savedResources) })
+			if err != nil {
+				return nil, withCode(exitOutput, fmt.Errorf("save inventory: %w", err))
+			}
+			g.logger.Info("inventory saved", "file", o.saveInventory, "resources", ev.saved.Len())
+		}
+		if ev.err != nil {
+			return nil, ev.err
+		}
+		if o.shard.set {
+			ev.stream.SetShard(o.shard.index, o.shard.count)
+		}
+		return ev.stream.Document(inv, decl, report.Meta{
+			ToolVersion: toolVersion(), Started: started, Finished: time.Now().UTC(), Source: source,
+			APIRequests: apiRequests(sched.Requests()), Resources: counts,
+		})
+	}()
+	if err != nil {
+		ev.close()
+		return nil, nil, err
 	}
-	findings := rules.Evaluate(inv, decl)
-	doc := report.Build(inv, decl, findings, report.Meta{
-		ToolVersion: toolVersion(), Started: started, Finished: time.Now().UTC(), Source: source,
-		APIRequests: apiRequests(sched.Requests()),
-	})
-	recordShard(o, doc)
-	return doc, stopped
+	return doc, ev.stream, stopped
 }
 
 // parseFailOn turns --fail-on into a severity; "none" is the empty one.
@@ -309,7 +326,7 @@ func loadScanDeclaration(o *scanOptions) (*declaration.Declaration, error) {
 }
 
 // loadInventory reads the saved snapshot, the demo estate, or the clouds.
-func loadInventory(ctx context.Context, g *globalOptions, o *scanOptions, decl *declaration.Declaration, sched *scanners.Scheduler) (*inventory.Inventory, string, error) {
+func loadInventory(ctx context.Context, g *globalOptions, o *scanOptions, decl *declaration.Declaration, sched *scanners.Scheduler, ev *evaluation) (*inventory.Inventory, string, error) {
 	switch {
 	case o.fromInventory != "":
 		f, err := os.Open(o.fromInventory)
@@ -317,13 +334,17 @@ func loadInventory(ctx context.Context, g *globalOptions, o *scanOptions, decl *
 			return nil, "", withCode(exitUsage, fmt.Errorf("read inventory: %w", err))
 		}
 		defer f.Close()
-		inv, err := inventory.Decode(f)
+		inv, err := inventory.DecodeStream(f, o.maxInputBytes, func(inv *inventory.Inventory, r *inventory.Resource) error {
+			ev.start(inv.CollectedAt)
+			ev.resource(*r)
+			return ev.err
+		})
 		if err != nil {
 			return nil, "", withCode(exitUsage, fmt.Errorf("%s: %w", o.fromInventory, err))
 		}
 		return inv, "inventory:" + o.fromInventory, nil
 	case o.demo:
-		inv, err := scanDemo(ctx, g, o, decl, sched)
+		inv, err := scanDemo(ctx, g, o, decl, sched, ev)
 		if err != nil {
 			return nil, "", err
 		}
@@ -357,16 +378,19 @@ func loadInventory(ctx context.Context, g *globalOptions, o *scanOptions, decl *
 	for _, t := range targets {
 		g.logger.Info("scanning", "target", t.String(), "regions", strings.Join(t.Regions, ","))
 	}
-	runScanners(ctx, g, o, registry, sched, targets, selected, inv)
+	ev.start(inv.CollectedAt)
+	runScanners(ctx, g, o, registry, sched, targets, selected, inv, ev)
 	logScanErrors(g, inv)
 	return inv, "scan", nil
 }
 
-// runScanners runs the selected scanners over targets into inv, showing
-// the scan's progress while they run.
+// runScanners runs the selected scanners over targets, handing each
+// resource to ev as it is complete and the rest of what was read (targets,
+// errors, scanner runs) to inv, showing the scan's progress while they run.
 func runScanners(ctx context.Context, g *globalOptions, o *scanOptions, registry *scanners.Registry, sched *scanners.Scheduler,
-	targets []scanners.Target, selected []scanners.Registration, inv *inventory.Inventory) {
+	targets []scanners.Target, selected []scanners.Registration, inv *inventory.Inventory, ev *evaluation) {
 	sink := scanners.NewSink()
+	sink.Stream(ev.resource)
 	stop := watchProgress(g, o.progress, sink, sched)
 	registry.RunInto(ctx, sink, targets, selected, o.concurrency)
 	stop()

@@ -23,6 +23,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ownaudit/ownaudit/controls"
+	"github.com/ownaudit/ownaudit/declaration"
 	"github.com/ownaudit/ownaudit/report"
 	"github.com/ownaudit/ownaudit/report/metrics"
 	"github.com/ownaudit/ownaudit/scanners"
@@ -117,6 +118,23 @@ certificate, with --tls-cert-file and --tls-key-file), or --no-findings.
 	return cmd
 }
 
+// serveScan runs one scan for serve, whose /findings serves the whole
+// document, passed findings included.
+func serveScan(ctx context.Context, g *globalOptions, o *scanOptions, decl *declaration.Declaration) (*report.Document, error) {
+	doc, stream, err := scanOnce(ctx, g, o, decl, true)
+	if doc == nil {
+		return nil, err
+	}
+	// err may say that --scan-timeout stopped the reads: the document of
+	// what was read is still served, with the error.
+	defer stream.Close()
+	var ferr error
+	if doc.Findings, ferr = stream.Findings(); ferr != nil {
+		return nil, ferr
+	}
+	return doc, err
+}
+
 func runServe(ctx context.Context, g *globalOptions, o *serveOptions) error {
 	if o.interval <= 0 {
 		return withCode(exitUsage, fmt.Errorf("--interval %s: want a positive duration", o.interval))
@@ -145,7 +163,7 @@ func runServe(ctx context.Context, g *globalOptions, o *serveOptions) error {
 	m := metrics.New(buildInfo())
 	m.SetInterval(o.interval)
 	s := newServer(m, g.logger, func(ctx context.Context) (*report.Document, error) {
-		return scanOnce(ctx, g, &o.scan, decl)
+		return serveScan(ctx, g, &o.scan, decl)
 	})
 	s.access = access
 

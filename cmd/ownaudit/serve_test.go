@@ -39,7 +39,7 @@ func demoDocument(t *testing.T) *report.Document {
 			return
 		}
 		g := &globalOptions{stdout: io.Discard, stderr: io.Discard, logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
-		doc, err := scanOnce(context.Background(), g, &scanOptions{demo: true, concurrency: 8, callTimeout: time.Minute}, decl)
+		doc, err := serveScan(context.Background(), g, &scanOptions{demo: true, concurrency: 8, callTimeout: time.Minute}, decl)
 		if err != nil {
 			demoErr = err
 			return
@@ -398,7 +398,7 @@ func TestServeCountsATimedOutScanAsFailed(t *testing.T) {
 	}
 	g := &globalOptions{stdout: io.Discard, stderr: io.Discard, logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	o := &scanOptions{demo: true, concurrency: 8, callTimeout: time.Minute, scanTimeout: 100 * time.Millisecond}
-	s, hs, logs := testServer(t, func(ctx context.Context) (*report.Document, error) { return scanOnce(ctx, g, o, decl) })
+	s, hs, logs := testServer(t, func(ctx context.Context) (*report.Document, error) { return serveScan(ctx, g, o, decl) })
 	s.runOnce(context.Background())
 	wantStatus(t, hs, map[string]int{"/healthz": 200, "/readyz": 503, "/findings": 503})
 	if _, _, body := get(t, hs, "/metrics"); !strings.Contains(body, "\nownaudit_scan_success 0\n") {

@@ -7,7 +7,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/ownaudit/ownaudit/report"
 	"github.com/ownaudit/ownaudit/scanners"
 	"github.com/spf13/cobra"
 )
@@ -160,11 +159,4 @@ func applyShard(g *globalOptions, o *scanOptions, targets []scanners.Target) []s
 	}
 	g.logger.Info("scanning one shard of the targets", "shard", name, "targets", len(out), "of", len(targets))
 	return out
-}
-
-// recordShard marks doc as one shard's (see report.Document.SetShard).
-func recordShard(o *scanOptions, doc *report.Document) {
-	if o.shard.set {
-		doc.SetShard(o.shard.index, o.shard.count)
-	}
 }

@@ -221,7 +221,7 @@ func TestMergeCommand(t *testing.T) {
 		})
 	}
 
-	doc, err := readFindings(out, "merge")
+	doc, err := readFindings(out, "merge", 0)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -40,7 +40,7 @@ func TestErrorsCannotDriveTheTerminal(t *testing.T) {
 	dir := t.TempDir()
 	for name, sha := range map[string]string{"a.json": "aaaa", "b.json": hostile} {
 		d := &declaration.Declaration{Version: declaration.Version, File: "d.yaml", SHA256: sha}
-		doc := report.Build(nil, d, nil, report.Meta{ScanID: "x"})
+		doc := report.Build(nil, d, nil, report.Meta{ScanID: name})
 		var b bytes.Buffer
 		if err := report.WriteJSON(&b, doc); err != nil {
 			t.Fatal(err)

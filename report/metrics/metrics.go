@@ -257,21 +257,12 @@ type findingKey struct {
 // finding. A suppressed finding is counted as suppressed, not as failed.
 func collectFindings(d *report.Document, gauge gaugeFunc) {
 	counts := map[findingKey]*report.StatusCounts{}
-	for _, f := range d.Findings {
-		if strings.HasPrefix(f.Control, ownershipPrefix) {
+	for tk, tc := range d.Tally() {
+		if strings.HasPrefix(tk.Control, ownershipPrefix) {
 			continue
 		}
-		k := findingKey{cloud: string(f.Resource.Cloud), target: f.Resource.Target, domain: string(f.Domain),
-			control: f.Control, severity: string(f.Severity), party: report.Unassigned}
-		if f.Responsible != nil && f.Responsible.Party != "" {
-			k.party, k.role = f.Responsible.Party, string(f.Responsible.Role)
-		}
-		c, ok := counts[k]
-		if !ok {
-			c = &report.StatusCounts{}
-			counts[k] = c
-		}
-		c.AddFinding(f)
+		counts[findingKey{cloud: tk.Cloud, target: tk.Target, domain: tk.Domain, control: tk.Control,
+			severity: tk.Severity, party: tk.Party, role: tk.Role}] = tc
 	}
 	for k, c := range counts {
 		gauge(descSuppressed, float64(c.Suppressed), k.cloud, k.target, k.domain, k.control, k.severity, k.party, k.role)
@@ -312,11 +303,11 @@ func collectOwnership(d *report.Document, gauge gaugeFunc) {
 			cover(scopeKey{"", "", string(dom)})
 		}
 	}
-	for _, f := range d.Findings {
-		if !strings.HasPrefix(f.Control, ownershipPrefix) {
+	for k, c := range d.Tally() {
+		if !strings.HasPrefix(k.Control, ownershipPrefix) {
 			continue
 		}
-		cover(scopeKey{string(f.Resource.Cloud), f.Resource.Target, string(f.Domain)})[strings.TrimPrefix(f.Control, ownershipPrefix)]++
+		cover(scopeKey{k.Cloud, k.Target, k.Domain})[strings.TrimPrefix(k.Control, ownershipPrefix)] += c.Total()
 	}
 	for k, c := range counts {
 		for _, kind := range OwnershipKinds {

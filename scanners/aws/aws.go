@@ -25,6 +25,7 @@ import (
 
 	sdk "github.com/aws/aws-sdk-go-v2/aws"
 	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
+	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/config"
@@ -219,9 +220,7 @@ const defaultRegion = "us-east-1"
 func (e *env) baseConfig(ctx context.Context) (sdk.Config, error) {
 	e.baseOnce.Do(func() {
 		opts := append(loadLogging(sdkLogger(e.o.Logger)),
-			config.WithRetryer(func() sdk.Retryer {
-				return retry.NewStandard(func(so *retry.StandardOptions) { so.MaxAttempts = e.o.maxAttempts })
-			}),
+			config.WithRetryer(func() sdk.Retryer { return newRetryer(e.o.Scheduler, e.o.maxAttempts) }),
 			// ownaudit's own client, always: the SDK builds one only when
 			// something like AWS_CA_BUNDLE asks for it, and without one
 			// --call-timeout had nothing to bound. LoadDefaultConfig still
@@ -362,7 +361,9 @@ func (e *env) listAccounts(ctx context.Context, base sdk.Config) ([]*account, st
 	client := organizations.NewFromConfig(e.instrument(base, "organization"))
 	var out []*account
 	management := ""
-	p := organizations.NewListAccountsPaginator(client, &organizations.ListAccountsInput{})
+	// 20 is the most one page holds: a page of the default 10 would
+	// double the calls of a large organization.
+	p := organizations.NewListAccountsPaginator(client, &organizations.ListAccountsInput{MaxResults: sdk.Int32(20)})
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
 		if err != nil {
@@ -460,11 +461,72 @@ func (e *env) instrument(cfg sdk.Config, accountID string) sdk.Config {
 				defer release()
 				out, md, err := next.HandleFinalize(ctx, in)
 				sched.Done(call, outcome(err))
+				if err != nil && throttles.IsErrorThrottle(err).Bool() {
+					sched.Throttled(call)
+				}
 				return out, md, err
 			}), "Retry", middleware.After)
 	})
 	return cfg
 }
+
+// throttles tells a throttling answer from other errors, as the SDK's
+// retryer does.
+var throttles = retry.IsErrorThrottles(retry.DefaultThrottles)
+
+// maxThrottledAttempts bounds the attempts of one call that keeps being
+// throttled; the scan's retry budget bounds them all.
+const maxThrottledAttempts = 25
+
+// retryer is the SDK's standard retryer with the scan's retry budget in
+// place of the SDK's per-client retry quota: a call answered with other
+// errors gets maxAttempts attempts as before, but a throttled call is
+// tried again (up to maxThrottledAttempts, with the standard backoff)
+// while the scan's budget lasts, so that one unlucky batch is not lost
+// whole; the scheduler meanwhile slows the API down.
+type retryer struct {
+	*retry.Standard
+	sched       *scanners.Scheduler
+	maxAttempts int
+}
+
+func newRetryer(sched *scanners.Scheduler, maxAttempts int) *retryer {
+	return &retryer{
+		Standard: retry.NewStandard(func(so *retry.StandardOptions) {
+			so.MaxAttempts = maxThrottledAttempts
+			so.RateLimiter = ratelimit.None
+		}),
+		sched:       sched,
+		maxAttempts: maxAttempts,
+	}
+}
+
+// GetRetryToken takes a retry from the scan's budget.
+func (r *retryer) GetRetryToken(ctx context.Context, opErr error) (func(error) error, error) {
+	if !r.sched.Retry() {
+		return nil, errors.New("the scan's retry budget is spent")
+	}
+	return func(error) error { return nil }, nil
+}
+
+// RetryDelay is the standard backoff for errors, which get no attempt
+// past maxAttempts. A throttled call is tried again after a short jitter
+// only: the scheduler, which has just slowed its API down, paces the
+// retry as it paces every call, and a longer wait would stall the pages
+// that follow it.
+func (r *retryer) RetryDelay(attempt int, err error) (time.Duration, error) {
+	if throttles.IsErrorThrottle(err).Bool() {
+		return throttleJitter.BackoffDelay(attempt, err)
+	}
+	if attempt >= r.maxAttempts {
+		return 0, &retry.MaxAttemptsError{Attempt: attempt, Err: err}
+	}
+	return r.Standard.RetryDelay(attempt, err)
+}
+
+// throttleJitter spreads the retries of throttled calls over at most
+// 100 ms.
+var throttleJitter = retry.NewExponentialJitterBackoff(100 * time.Millisecond)
 
 // outcome is the code a request is counted under: OK, the provider's error
 // code, InvalidResponse when what came back was not an answer, or

@@ -96,87 +96,93 @@ func listInstances(ctx context.Context, client *ec2.Client) ([]ec2types.Instance
 	return out, nil
 }
 
-// readSSM reads the region's managed nodes, then the patch states of the
-// ones that are EC2 instances. When the node list cannot be read the patch
-// states are not asked for either: without it the scanner does not know
-// which instances to ask about, and every SSM-derived field stays unknown.
+// readSSM reads the region's managed nodes and the patch states of the
+// ones that are EC2 instances, asking for the states of each page of
+// nodes as soon as it arrives, so that the two APIs are read side by side
+// rather than one after the other. When the node list cannot be read the
+// patch states are not used either: without it the scanner does not know
+// which instances it asked about, and every SSM-derived field stays
+// unknown.
 func readSSM(ctx context.Context, a *account, region string, out *scanners.Sink) ssmView {
 	client := a.ssm(region)
-	nodes, err := listManagedNodes(ctx, client)
+	states := &patchStates{g: out.Group(a.scope(region, inventory.Patching), 0), client: client, out: map[string]ssmtypes.InstancePatchState{}}
+	nodes, err := listManagedNodes(ctx, client, func(ids []string) { states.read(ctx, ids) })
+	states.g.Wait()
 	if err != nil {
 		out.Fail(scanError(a.ID, region, inventory.Patching, "ssm:DescribeInstanceInformation", []string{inventory.AWSInstance}, err))
 		return ssmView{}
 	}
-	ids := make([]string, 0, len(nodes))
-	for id := range nodes {
-		ids = append(ids, id)
-	}
-	states, err := listPatchStates(ctx, out.Group(a.scope(region, inventory.Patching), 0), client, ids)
-	if err != nil {
-		out.Fail(scanError(a.ID, region, inventory.Patching, "ssm:DescribeInstancePatchStates", []string{inventory.AWSInstance}, err))
+	if states.err != nil {
+		out.Fail(scanError(a.ID, region, inventory.Patching, "ssm:DescribeInstancePatchStates", []string{inventory.AWSInstance}, states.err))
 		return ssmView{nodes: nodes}
 	}
-	return ssmView{nodes: nodes, states: states}
+	return ssmView{nodes: nodes, states: states.out}
 }
 
 // listManagedNodes reads every page of DescribeInstanceInformation and
-// keeps the EC2 instances (hybrid nodes, mi-..., are not EC2 resources).
-func listManagedNodes(ctx context.Context, client *ssm.Client) (map[string]ssmtypes.InstanceInformation, error) {
+// keeps the EC2 instances (hybrid nodes, mi-..., are not EC2 resources),
+// handing each page's instance ids to page as it arrives.
+func listManagedNodes(ctx context.Context, client *ssm.Client, page func(ids []string)) (map[string]ssmtypes.InstanceInformation, error) {
 	out := map[string]ssmtypes.InstanceInformation{}
 	p := ssm.NewDescribeInstanceInformationPaginator(client, &ssm.DescribeInstanceInformationInput{MaxResults: sdk.Int32(managedNodesPageSize)})
 	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
+		resp, err := p.NextPage(ctx)
 		if err != nil {
 			return nil, err
 		}
-		for _, n := range page.InstanceInformationList {
+		var ids []string
+		for _, n := range resp.InstanceInformationList {
 			if n.ResourceType == ssmtypes.ResourceTypeManagedInstance {
 				continue
 			}
-			out[sdk.ToString(n.InstanceId)] = n
+			id := sdk.ToString(n.InstanceId)
+			out[id] = n
+			ids = append(ids, id)
+		}
+		if len(ids) > 0 {
+			page(ids)
 		}
 	}
 	return out, nil
 }
 
-// listPatchStates reads the patch states of ids, patchStateBatch ids per
-// call (the API takes at most 50) and every page of each. Batches run
+// patchStates reads the patch states of instance ids, patchStateBatch ids
+// per call (the API takes at most 50) and every page of each. Batches run
 // concurrently in g; the scheduler paces them. Any failure fails the whole
 // read: a region where some instances have states and others silently
 // have none would pass the latter off as never assessed.
-func listPatchStates(ctx context.Context, g *scanners.Group, client *ssm.Client, ids []string) (map[string]ssmtypes.InstancePatchState, error) {
-	var (
-		mu       sync.Mutex
-		out      = map[string]ssmtypes.InstancePatchState{}
-		firstErr error
-	)
+type patchStates struct {
+	g      *scanners.Group
+	client *ssm.Client
+	mu     sync.Mutex
+	out    map[string]ssmtypes.InstancePatchState
+	err    error
+}
+
+// read starts reading the states of ids; g.Wait waits for them.
+func (s *patchStates) read(ctx context.Context, ids []string) {
 	for lo := 0; lo < len(ids); lo += patchStateBatch {
 		batch := ids[lo:min(lo+patchStateBatch, len(ids))]
-		g.Go(func() {
-			p := ssm.NewDescribeInstancePatchStatesPaginator(client, &ssm.DescribeInstancePatchStatesInput{
+		s.g.Go(func() {
+			p := ssm.NewDescribeInstancePatchStatesPaginator(s.client, &ssm.DescribeInstancePatchStatesInput{
 				InstanceIds: batch, MaxResults: sdk.Int32(patchStateBatch)})
 			for p.HasMorePages() {
 				page, err := p.NextPage(ctx)
-				mu.Lock()
+				s.mu.Lock()
 				if err != nil {
-					if firstErr == nil {
-						firstErr = err
+					if s.err == nil {
+						s.err = err
 					}
-					mu.Unlock()
+					s.mu.Unlock()
 					return
 				}
-				for _, s := range page.InstancePatchStates {
-					out[sdk.ToString(s.InstanceId)] = s
+				for _, st := range page.InstancePatchStates {
+					s.out[sdk.ToString(st.InstanceId)] = st
 				}
-				mu.Unlock()
+				s.mu.Unlock()
 			}
 		})
 	}
-	g.Wait()
-	if firstErr != nil {
-		return nil, firstErr
-	}
-	return out, nil
 }
 
 // instanceResource turns an instance and what SSM knows of it into an
