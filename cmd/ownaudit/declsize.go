@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ownaudit/ownaudit/declaration"
+	"github.com/ownaudit/ownaudit/internal/jsonin"
 )
 
 // addDeclarationSizeFlag defines --declaration-max-size on cmd, storing
@@ -16,6 +17,13 @@ func addDeclarationSizeFlag(cmd *cobra.Command, max *int64) {
 	*max = declaration.DefaultMaxSize
 	cmd.Flags().Var((*byteSize)(max), "declaration-max-size",
 		"refuse a declaration larger than this (e.g. 4MiB); the limit on its YAML nodes grows with it, up to 1048576")
+}
+
+// addMaxInputFlag defines --max-input-bytes, the size past which a saved
+// inventory or findings document is refused.
+func addMaxInputFlag(cmd *cobra.Command, max *int64) {
+	*max = jsonin.DefaultMaxBytes
+	cmd.Flags().Var((*byteSize)(max), "max-input-bytes", "refuse an input file larger than this (e.g. 8GiB)")
 }
 
 // byteSize is a pflag.Value for a size in bytes, written as a whole number

@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"github.com/ownaudit/ownaudit/internal/atomicfile"
-	"github.com/ownaudit/ownaudit/internal/jsonin"
 	"github.com/ownaudit/ownaudit/report"
 	"github.com/spf13/cobra"
 )
@@ -63,10 +62,6 @@ has status error), 5 when the merged findings could not be written.`,
 
 // addMaxInputFlag defines --max-input-bytes, the size cap of the files a
 // subcommand reads back (saved inventories, findings documents).
-func addMaxInputFlag(cmd *cobra.Command, max *int64) {
-	cmd.Flags().Int64Var(max, "max-input-bytes", jsonin.DefaultMaxBytes, "refuse an input file larger than this many bytes")
-}
-
 func runMerge(g *globalOptions, o *mergeOptions, files []string) error {
 	failOn, err := parseFailOn(o.failOn)
 	if err != nil {
