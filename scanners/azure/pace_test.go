@@ -1,0 +1,41 @@
+package azure
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"testing"
+
+	"github.com/ownaudit/ownaudit/internal/cloudsim"
+	"github.com/ownaudit/ownaudit/inventory"
+)
+
+// TestThrottlesSlowThePaceDown answers the first attempt of every call
+// with 429: the scan reads everything, and the 429s reached the
+// scheduler, which slowed Resource Manager's pace and Resource Graph's
+// down (a pace recovers a step per answer, far from all the way in the
+// few calls of this scan).
+func TestThrottlesSlowThePaceDown(t *testing.T) {
+	w := demoWorld(t)
+	w.Faults = cloudsim.Faults{FailFirstAttempts: 1}
+	_, o := simulated(t, w)
+	inv := scanSim(t, o, shopGroup, inventory.Firewall)
+	if len(inv.Errors) != 0 || len(inv.Resources) != 4 {
+		t.Fatalf("%d NSGs, errors %+v; want 4 and none", len(inv.Resources), inv.Errors)
+	}
+	if _, throttled := o.Scheduler.Totals("azure"); throttled == 0 {
+		t.Fatal("no request was counted as throttled")
+	}
+	for _, path := range []string{
+		"/providers/Microsoft.Management/managementGroups/acme-shop/descendants",
+		"/providers/Microsoft.ResourceGraph/resources",
+	} {
+		method := http.MethodGet
+		if path == "/providers/Microsoft.ResourceGraph/resources" {
+			method = http.MethodPost
+		}
+		call, lim := callOf(httptest.NewRequest(method, "https://management.example"+path, nil))
+		if got := o.Scheduler.Pace(call); got <= 0 || got >= lim.PerSecond {
+			t.Errorf("pace of %s after a throttle = %v, want below %v", call.API, got, lim.PerSecond)
+		}
+	}
+}
