@@ -474,3 +474,22 @@ func (s *Scheduler) Requests() []RequestCount {
 	})
 	return out
 }
+
+// APIPace is the pace a cloud's scanners hold one API of a target to: what
+// a declared rate limit may lower, never raise.
+type APIPace struct {
+	// API is the API's name in the cloud's own words, as in Call.API.
+	API string
+	Limit
+}
+
+// PacesMatching returns the paces whose API pattern matches, in order.
+func PacesMatching(paces []APIPace, pattern string) []APIPace {
+	var out []APIPace
+	for _, p := range paces {
+		if MatchAPI(pattern, p.API) {
+			out = append(out, p)
+		}
+	}
+	return out
+}

@@ -257,6 +257,7 @@ var errScanTimeout = errors.New("--scan-timeout reached")
 func scanOnce(ctx context.Context, g *globalOptions, o *scanOptions, decl *declaration.Declaration, includePassed bool) (*report.Document, *report.Stream, error) {
 	started := time.Now().UTC()
 	sched := scanners.NewScheduler(o.concurrency)
+	sched.Lower(rateLimits(decl))
 	readCtx := ctx
 	if o.scanTimeout > 0 {
 		var cancel context.CancelFunc
@@ -317,7 +318,7 @@ func parseFailOn(s string) (controls.Severity, error) {
 func loadScanDeclaration(o *scanOptions) (*declaration.Declaration, error) {
 	switch {
 	case o.declaration != "":
-		return declaration.Options{MaxSize: o.declMaxSize}.Load(o.declaration)
+		return declarationOptions(o.declMaxSize).Load(o.declaration)
 	case o.demo:
 		return demo.Declaration()
 	default:

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/ownaudit/ownaudit/declaration"
 	"github.com/spf13/cobra"
 )
 
@@ -27,7 +26,7 @@ Exits 0 when every file is valid, 2 otherwise.`,
 		RunE: func(cmd *cobra.Command, files []string) error {
 			bad := 0
 			for _, f := range files {
-				d, err := declaration.Options{MaxSize: maxSize}.Load(f)
+				d, err := declarationOptions(maxSize).Load(f)
 				if err != nil {
 					bad++
 					fmt.Fprintln(g.stderr, err)

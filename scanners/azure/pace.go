@@ -27,6 +27,41 @@ var (
 	vaultLimit = scanners.Limit{Burst: 100, PerSecond: 100}
 )
 
+// subscriptionReads are the Resource Manager reads of a subscription the
+// scanners may make, by RBAC action: the APIs a declared rate limit for a
+// subscription can reach. Resource Graph queries (the tenant's quota)
+// and Key Vault's data plane (the vault's) are not a subscription's.
+var subscriptionReads = []string{
+	"Microsoft.Authorization/roleAssignments/read",
+	"Microsoft.Authorization/roleDefinitions/read",
+	"Microsoft.Compute/disks/read",
+	"Microsoft.Compute/virtualMachines/patchAssessmentResults/latest/read",
+	"Microsoft.Compute/virtualMachines/read",
+	"Microsoft.ContainerService/managedClusters/read",
+	"Microsoft.KeyVault/vaults/keys/read",
+	"Microsoft.KeyVault/vaults/read",
+	"Microsoft.Network/networkSecurityGroups/read",
+	"Microsoft.Resources/subscriptions/read",
+	"Microsoft.Sql/servers/databases/read",
+	"Microsoft.Sql/servers/databases/transparentDataEncryption/read",
+	"Microsoft.Sql/servers/encryptionProtector/read",
+	"Microsoft.Sql/servers/read",
+	"Microsoft.Storage/storageAccounts/read",
+}
+
+// Paces are the paces the Azure scanners hold the reads of a
+// subscription to, named by RBAC action: what a declared rate limit may
+// lower. Every read of a subscription shares Resource Manager's bucket;
+// a declared limit gives the APIs it matches a bucket of their own
+// besides.
+func Paces() []scanners.APIPace {
+	out := make([]scanners.APIPace, len(subscriptionReads))
+	for i, a := range subscriptionReads {
+		out[i] = scanners.APIPace{API: a, Limit: armLimit}
+	}
+	return out
+}
+
 // meter is the pipeline policy every Azure client carries, after the
 // retry policy: each attempt waits for its pace and a free slot of the
 // scheduler, and is counted per operation and outcome, which also tells

@@ -39,3 +39,28 @@ func TestThrottlesSlowThePaceDown(t *testing.T) {
 		}
 	}
 }
+
+// TestPacesNameEveryReadOfASubscription scans the demo tenant and checks
+// that each Resource Manager read of a subscription it made is among
+// Paces, so that a declared rate limit can reach it.
+func TestPacesNameEveryReadOfASubscription(t *testing.T) {
+	srv, o := simulated(t, demoWorld(t))
+	scanSim(t, o, shopGroup)
+	named := map[string]bool{}
+	for _, p := range Paces() {
+		named[p.API] = true
+	}
+	reads := 0
+	for _, r := range srv.Requests() {
+		if r.Cloud != "azure" || r.Account == "" || r.DataAction {
+			continue
+		}
+		reads++
+		if !named[r.Action()] {
+			t.Errorf("the scan read %s of a subscription, which Paces does not name", r.Action())
+		}
+	}
+	if reads == 0 {
+		t.Fatal("the scan recorded no read of a subscription")
+	}
+}

@@ -186,6 +186,20 @@ var throttleCodes = []string{"RESOURCE_EXHAUSTED", "429", codeRateLimited}
 // its rate rather than for a permission.
 var rateLimitReasons = map[string]bool{"rateLimitExceeded": true, "userRateLimitExceeded": true, "RATE_LIMIT_EXCEEDED": true}
 
+// Paces are the paces the GCP scanners hold each API of a project to,
+// named service.resource.method: what a declared rate limit may lower.
+// The APIs whose requests name no project (the searches, bucket IAM
+// policies) are paced for all projects together and are left out.
+func Paces() []scanners.APIPace {
+	var out []scanners.APIPace
+	for _, o := range operations {
+		if o.path.NumSubexp() > 0 || o == opBuckets {
+			out = append(out, scanners.APIPace{API: o.String(), Limit: limitFor(o.service)})
+		}
+	}
+	return out
+}
+
 // limitFor is the pace a (project, API) is held to. GCP's read quotas
 // are per project and per minute, differ by API and can be changed per
 // project (the console's Quotas page shows them); these paces are

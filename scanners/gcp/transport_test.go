@@ -82,3 +82,25 @@ func TestOutcomeTellsRateLimitsFromDenials(t *testing.T) {
 		t.Error("a rate-limited 403 is not among the codes the scheduler slows down on")
 	}
 }
+
+// TestPacesNameEveryCallOfAProject checks that each call of a project a
+// full scan made is among Paces, so that a declared rate limit can reach
+// it.
+func TestPacesNameEveryCallOfAProject(t *testing.T) {
+	srv, o := startSim(t, fullWorld(t))
+	noErrors(t, scan(t, o, []scanners.Target{{Group: "organizations/123456789012"}}))
+	named := map[string]bool{}
+	for _, p := range Paces() {
+		named[p.API] = true
+	}
+	for _, r := range srv.Requests() {
+		i := slices.IndexFunc(operations, func(o apiOp) bool { return o.String() == r.Action() })
+		if i < 0 {
+			t.Errorf("the simulator answered %s, which no scanner calls", r.Action())
+			continue
+		}
+		if op := operations[i]; (op.path.NumSubexp() > 0 || op == opBuckets) != named[op.String()] {
+			t.Errorf("%s: names a project = %v, among Paces = %v; want both or neither", op, op.path.NumSubexp() > 0, named[op.String()])
+		}
+	}
+}
