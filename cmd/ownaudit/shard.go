@@ -44,7 +44,7 @@ func addShardFlags(cmd *cobra.Command, s *shardOptions) {
 	f := cmd.Flags()
 	f.Var(shardFlag{s}, "shard", "scan only shard I of N of the declared targets (I from 0, e.g. 1/4 is the second of four); merge the shards' findings with ownaudit merge")
 	f.Var(shardCountFlag{s}, "shard-count", "scan only shard $"+jobIndexEnv+" of N of the declared targets, as in a Kubernetes Indexed Job with completions N")
-	f.StringVar(&s.weights, "shard-weights", "", "balance --shard and --shard-count by the resources each target held in a previous scan: its findings document (JSON) or saved inventory; every shard must be given the same file")
+	f.StringVar(&s.weights, "shard-weights", "", "balance --shard and --shard-count by the resources each target held in a previous scan, read from `FILE`: its findings document (JSON) or saved inventory; give every shard the same file")
 	for _, other := range []string{"demo", "from-inventory"} {
 		if f.Lookup(other) != nil {
 			cmd.MarkFlagsMutuallyExclusive("shard", other)
