@@ -27,6 +27,10 @@ type Declaration struct {
 	Settings     controls.Settings `yaml:"settings,omitempty" json:"settings,omitempty"`
 	// Suppressions accept the risk of failing findings until a date.
 	Suppressions []SuppressionEntry `yaml:"suppressions,omitempty" json:"suppressions,omitempty"`
+	// RateLimits hold APIs of one target below ownaudit's own pace, for
+	// an account, subscription or project whose quotas are smaller than
+	// the provider's defaults.
+	RateLimits []RateLimit `yaml:"rateLimits,omitempty" json:"rateLimits,omitempty"`
 
 	// File is the path the declaration was read from; SHA256 the hex digest
 	// of its bytes.
@@ -141,6 +145,47 @@ type SuppressionEntry struct {
 
 	// Pos is where the entry starts in the file.
 	Pos Position `yaml:"-" json:"-"`
+}
+
+// RateLimit holds the APIs that API matches, in one target, to PerSecond
+// calls a second with bursts of Burst: per region and per API, as
+// ownaudit paces each API of a target on its own. It can only lower
+// ownaudit's own pace, which stays below the provider's published limits.
+type RateLimit struct {
+	// Target is an AWS account id, an Azure subscription id or a GCP
+	// project id; its shape says which cloud it is.
+	Target string `yaml:"target" json:"target"`
+	// API is a pattern over the API names of the target's cloud, * for
+	// any run of characters, case ignored: ec2:Describe*,
+	// Microsoft.Compute/*, compute.*.list.
+	API       string  `yaml:"api" json:"api"`
+	PerSecond float64 `yaml:"perSecond" json:"perSecond" jsonschema:"exclusiveMinimum=0"`
+	// Burst is how many calls may start at once; one second's worth of
+	// PerSecond (at least 1) when left out.
+	Burst int `yaml:"burst,omitempty" json:"burst,omitempty" jsonschema:"minimum=1"`
+
+	// Pos is where the entry starts in the file.
+	Pos Position `yaml:"-" json:"-"`
+}
+
+// Cloud is the cloud whose target id Target is shaped like; "" when it is
+// none.
+func (r RateLimit) Cloud() inventory.Cloud {
+	for _, c := range inventory.Clouds {
+		if ok, _ := targetOK(c, r.Target); ok {
+			return c
+		}
+	}
+	return ""
+}
+
+// Pace is how fast ownaudit calls one API of a target on its own: what a
+// declared rate limit may lower and never raise.
+type Pace struct {
+	// API is the API's name in its cloud's words (ec2:DescribeInstances).
+	API       string
+	PerSecond float64
+	Burst     int
 }
 
 // Position is a place in the declaration file.

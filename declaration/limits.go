@@ -10,6 +10,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/goccy/go-yaml/token"
+
+	"github.com/ownaudit/ownaudit/inventory"
 )
 
 // Bounds on what reading a declaration may cost. A real declaration is a
@@ -44,6 +46,12 @@ type Options struct {
 	// MaxSize is the largest declaration accepted, in bytes; 0 means
 	// DefaultMaxSize. The node limit grows with it.
 	MaxSize int64
+	// Paces, when set, returns ownaudit's own paces of the APIs of cloud
+	// that a rate limit's api pattern matches: a declared limit that
+	// matches none, or is above one of them, is refused. Without it a
+	// rate limit's numbers are checked only for their sign; the scanners
+	// ignore a limit above their pace.
+	Paces func(cloud inventory.Cloud, api string) []Pace
 }
 
 func (o Options) maxSize() int64 {

@@ -2,6 +2,7 @@ package declaration
 
 import (
 	"fmt"
+	"math"
 	"path"
 	"reflect"
 	"regexp"
@@ -41,6 +42,7 @@ func (p *declParser) validate(d *Declaration) {
 		p.add(p.at("ownershipTag"), "ownershipTag is empty; name a resource tag key such as responsible-party, or remove the key")
 	}
 	p.validateSettings(d)
+	p.validateRateLimits(d)
 }
 
 // sound reports whether the value at path was read as written: the
@@ -374,6 +376,74 @@ func (p *declParser) validateSuppressions(d *Declaration, parties []string, idsK
 			p.add(p.at(at+".expires"), "invalid date %q in %s.expires; expected a real day as YYYY-MM-DD, e.g. 2026-06-30", clip(s.Expires), at)
 		}
 	}
+}
+
+// validateRateLimits checks each rate limit's target, api and numbers,
+// and, when the options know ownaudit's paces, that the api matches an
+// API ownaudit calls and that the limit lowers its pace rather than
+// raising it.
+func (p *declParser) validateRateLimits(d *Declaration) {
+	for i, r := range d.RateLimits {
+		at := fmt.Sprintf("rateLimits[%d]", i)
+		cloud := r.Cloud()
+		switch {
+		case !p.known(at, "target"):
+		case r.Target == "":
+			p.add(p.fieldPos(at, "target"), "%s names no target; expected target: an AWS account id, an Azure subscription id or a GCP project id", at)
+		case cloud == "":
+			p.add(p.at(at+".target"), "%s.target %q is not an AWS account id (12 digits, quoted), an Azure subscription id (a GUID) or a GCP project id (6-30 lowercase letters, digits and hyphens)", at, clip(r.Target))
+		}
+		apiKnown := p.known(at, "api")
+		if apiKnown && strings.TrimSpace(r.API) == "" {
+			p.add(p.fieldPos(at, "api"), "%s names no api; expected api: an API name or a pattern with *, such as ec2:Describe*, Microsoft.Compute/* or compute.*", at)
+			apiKnown = false
+		}
+		perSecondKnown := p.known(at, "perSecond")
+		if perSecondKnown && r.PerSecond <= 0 {
+			if p.has(at + ".perSecond") {
+				p.add(p.at(at+".perSecond"), "%s.perSecond is %v; expected a number of calls a second above 0", at, r.PerSecond)
+			} else {
+				p.add(p.itemPos(at), "%s has no perSecond; expected perSecond: the calls a second the target allows", at)
+			}
+			perSecondKnown = false
+		}
+		burstKnown := p.known(at, "burst")
+		if burstKnown && p.has(at+".burst") && r.Burst < 1 {
+			p.add(p.at(at+".burst"), "%s.burst is %d; expected a number of calls of at least 1, or leave it out for one second's worth", at, r.Burst)
+			burstKnown = false
+		}
+		if p.opts.Paces == nil || cloud == "" || !apiKnown {
+			continue
+		}
+		paces := p.opts.Paces(cloud, r.API)
+		if len(paces) == 0 {
+			p.add(p.at(at+".api"), "%s.api %q matches no API ownaudit calls on %s; %s", at, clip(r.API), cloud, apiNaming[cloud])
+			continue
+		}
+		// A burst left out is one second's worth, at most the pace's own.
+		burstKnown = burstKnown && p.has(at+".burst")
+		for _, pace := range paces {
+			if perSecondKnown && r.PerSecond > pace.PerSecond {
+				p.add(p.at(at+".perSecond"), "%s.perSecond %v is above ownaudit's own pace for %s (%v a second, below the provider's published limit); a declared limit can only lower it", at, r.PerSecond, pace.API, pace.PerSecond)
+				break
+			}
+			if burstKnown && r.Burst > pace.Burst {
+				p.add(p.at(at+".burst"), "%s.burst %d is above ownaudit's own burst for %s (%d calls); a declared limit can only lower it", at, r.Burst, pace.API, pace.Burst)
+				break
+			}
+		}
+	}
+}
+
+// defaultBurst is a rate limit's burst when it names none: one second's
+// worth of calls, at least 1.
+func defaultBurst(perSecond float64) int { return max(1, int(math.Ceil(perSecond))) }
+
+// apiNaming says how each cloud's API names are written.
+var apiNaming = map[inventory.Cloud]string{
+	inventory.AWS:   "AWS APIs are named service:Operation, as in ec2:DescribeInstances or ssm:Describe*",
+	inventory.Azure: "Azure APIs are named by the RBAC action of a Resource Manager read of the subscription, as in Microsoft.Compute/disks/read or Microsoft.Network/*",
+	inventory.GCP:   "GCP APIs are named service.resource.method, as in compute.firewalls.list or compute.*",
 }
 
 // fieldPos is where the key field of the mapping at path is, or the item

@@ -101,6 +101,13 @@ func (o Options) Parse(file string, data []byte) (*Declaration, error) {
 	for i := range d.Suppressions {
 		d.Suppressions[i].Pos = p.itemPos(fmt.Sprintf("suppressions[%d]", i))
 	}
+	for i := range d.RateLimits {
+		r := &d.RateLimits[i]
+		r.Pos = p.itemPos(fmt.Sprintf("rateLimits[%d]", i))
+		if r.Burst == 0 {
+			r.Burst = defaultBurst(r.PerSecond)
+		}
+	}
 	return &d, nil
 }
 

@@ -50,6 +50,12 @@ var schemaDocs = map[string]string{
 	"Declaration.OwnershipTag":            "A resource tag whose value must name the responsible party; a disagreeing tag is an ownership.tag_conflict finding.",
 	"Declaration.Settings":                "Thresholds of some controls; anything left out takes its default.",
 	"Declaration.Suppressions":            "Accepted risks: failing findings of a control on matching resources are marked suppressed until a date, and do not count for --fail-on.",
+	"Declaration.RateLimits":              "Lower request rates for targets whose quotas are smaller than the provider's defaults. A limit can only lower ownaudit's own pace, never raise it.",
+	"RateLimit":                           "Holds the APIs that api matches, in one target, to perSecond calls a second, per region and per API.",
+	"RateLimit.Target":                    "An AWS account id (quoted), an Azure subscription id or a GCP project id; its shape says the cloud.",
+	"RateLimit.API":                       "An API name or a pattern with * (any characters), case ignored: ec2:Describe* (AWS service:Operation), Microsoft.Compute/* (Azure RBAC action of a Resource Manager read), compute.*.list (GCP service.resource.method).",
+	"RateLimit.PerSecond":                 "Calls a second, above 0 and at most ownaudit's own pace for every API matched.",
+	"RateLimit.Burst":                     "Calls that may start at once; one second's worth of perSecond when left out.",
 	"SuppressionEntry":                    "One accepted risk, by a declared party, until a date.",
 	"SuppressionEntry.Control":            "The control id whose failing findings are accepted (see `ownaudit controls`); ownership findings cannot be suppressed.",
 	"SuppressionEntry.Resource":           "The finding's resource id, or a glob over it: * matches any characters, ? one.",
@@ -183,6 +189,10 @@ func refineSchema(defs jsonschema.Definitions) error {
 			}
 			p.AdditionalProperties = jsonschema.FalseSchema
 		}},
+		{"RateLimit", "target", func(p *jsonschema.Schema) {
+			p.AnyOf = []*jsonschema.Schema{{Pattern: awsAccountRe.String()}, {Pattern: schemaAzureSub}, {Pattern: schemaGCPProject}}
+		}},
+		{"RateLimit", "api", func(p *jsonschema.Schema) { p.Pattern = `\S` }},
 		{"SuppressionEntry", "control", func(p *jsonschema.Schema) { p.Pattern = schemaControlID }},
 		{"SuppressionEntry", "resource", func(p *jsonschema.Schema) { p.MinLength = &one }},
 		{"SuppressionEntry", "reason", func(p *jsonschema.Schema) { p.Pattern = `\S` }},
@@ -216,6 +226,7 @@ func refineSchema(defs jsonschema.Definitions) error {
 		"Declaration":      {"version", "parties", "responsibilities"},
 		"Party":            {"id", "role"},
 		"SuppressionEntry": {"control", "resource", "reason", "acceptedBy", "expires"},
+		"RateLimit":        {"target", "api", "perSecond"},
 	}
 	for def, keys := range required {
 		d, ok := defs[def]

@@ -84,6 +84,8 @@ func (p *declParser) walk(n ast.Node, t reflect.Type, path string) ast.Node {
 		return p.walkString(n, path)
 	case reflect.Int:
 		return p.walkInt(n, path)
+	case reflect.Float64:
+		return p.walkFloat(n, path)
 	case reflect.Bool:
 		if _, ok := n.(*ast.BoolNode); !ok {
 			p.add(p.nodePos(n), "expected true or false for %s, found %s", path, kind(n))
@@ -261,7 +263,16 @@ func (p *declParser) walkString(n ast.Node, path string) ast.Node {
 	}
 }
 
-func (p *declParser) walkInt(n ast.Node, path string) ast.Node {
+func (p *declParser) walkInt(n ast.Node, path string) ast.Node { return p.walkNumber(n, path, false) }
+
+func (p *declParser) walkFloat(n ast.Node, path string) ast.Node { return p.walkNumber(n, path, true) }
+
+// walkNumber checks a number, whole unless fractions are allowed.
+func (p *declParser) walkNumber(n ast.Node, path string, fractions bool) ast.Node {
+	want := "a whole number"
+	if fractions {
+		want = "a number"
+	}
 	switch x := n.(type) {
 	case *ast.IntegerNode:
 		if u, ok := x.Value.(uint64); ok && u > math.MaxInt64 {
@@ -269,6 +280,10 @@ func (p *declParser) walkInt(n ast.Node, path string) ast.Node {
 			return p.unreadable(n, path)
 		}
 		return n
+	case *ast.FloatNode:
+		if fractions {
+			return n
+		}
 	case *ast.StringNode:
 		if x.Token.Type == token.StringType && allDigits(strings.TrimPrefix(x.Value, "-")) {
 			// YAML reads an integer too big for 64 bits as text.
@@ -282,8 +297,12 @@ func (p *declParser) walkInt(n ast.Node, path string) ast.Node {
 			tk.Type, tk.Value = token.IntegerType, x.Value
 			return ast.Integer(&tk)
 		}
+		if _, err := strconv.ParseFloat(x.Value, 64); err == nil && fractions && x.Token.Type != token.StringType {
+			p.add(p.nodePos(n), "expected a number for %s, found %s; remove the quotes", path, kind(n))
+			return p.unreadable(n, path)
+		}
 	}
-	p.add(p.nodePos(n), "expected a whole number for %s, found %s", path, kind(n))
+	p.add(p.nodePos(n), "expected %s for %s, found %s", want, path, kind(n))
 	return p.unreadable(n, path)
 }
 

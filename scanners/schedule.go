@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -26,10 +27,83 @@ type Call struct {
 	Region    string
 	Service   string
 	Operation string
+	// API is the call's name in its cloud's own words, which declared
+	// rate limits (RateLimit.API) match: ec2:DescribeInstances,
+	// Microsoft.Network/networkSecurityGroups/read,
+	// compute.firewalls.list. Empty: no declared limit reaches the call.
+	API string
+	// Bucket names the token bucket the provider paces the call in when
+	// it is not the API's own, and Target and Region: Azure Resource
+	// Manager paces every read of a subscription in one bucket. Empty:
+	// the API's own bucket in its target and region.
+	Bucket string
 }
 
 func (c Call) key() string {
 	return c.Cloud + "|" + c.Target + "|" + c.Region + "|" + c.Service + "|" + c.Operation
+}
+
+// bucketKey is the key of the shared bucket a Call names in Bucket.
+func (c Call) bucketKey() string {
+	return c.Cloud + "|" + c.Target + "|" + c.Region + "|" + c.Bucket
+}
+
+// RateLimit lowers the pace of the APIs of one target whose names match
+// API, a pattern where * stands for any run of characters, compared
+// without regard to case: a declaration's rateLimits entry, for an
+// account, subscription or project whose quotas are smaller than the
+// provider's defaults. It applies to each (target, region, API) it
+// matches, as the scanners' own paces do, and never raises one.
+type RateLimit struct {
+	Cloud  string
+	Target string
+	API    string
+	Limit
+}
+
+// matches reports whether l applies to call.
+func (l RateLimit) matches(call Call) bool {
+	return call.API != "" && l.Cloud == call.Cloud && strings.EqualFold(l.Target, call.Target) && MatchAPI(l.API, call.API)
+}
+
+// MatchAPI reports whether the API name matches pattern, where * stands
+// for any run of characters and case does not matter.
+func MatchAPI(pattern, name string) bool {
+	pattern, name = strings.ToLower(pattern), strings.ToLower(name)
+	first, rest, star := strings.Cut(pattern, "*")
+	if !star {
+		return pattern == name
+	}
+	if !strings.HasPrefix(name, first) {
+		return false
+	}
+	name = name[len(first):]
+	parts := strings.Split(rest, "*")
+	last := parts[len(parts)-1]
+	for _, part := range parts[:len(parts)-1] {
+		i := strings.Index(name, part)
+		if i < 0 {
+			return false
+		}
+		name = name[i+len(part):]
+	}
+	return len(name) >= len(last) && strings.HasSuffix(name, last)
+}
+
+// lower returns the tighter of two limits, field by field; an unset
+// limit (PerSecond 0: not paced) gives way to the other.
+func lower(a, b Limit) Limit {
+	switch {
+	case a.PerSecond <= 0:
+		return b
+	case b.PerSecond <= 0:
+		return a
+	}
+	out := Limit{PerSecond: min(a.PerSecond, b.PerSecond), Burst: min(a.Burst, b.Burst)}
+	if a.Burst <= 0 || b.Burst <= 0 {
+		out.Burst = max(a.Burst, b.Burst)
+	}
+	return out
 }
 
 // Scheduler is the one place a scan's API calls wait: at most Concurrency
@@ -41,18 +115,27 @@ func (c Call) key() string {
 // A call takes its pace token and its slot together, at the moment it
 // starts: a token taken while the call still waited for a slot would let
 // calls that waited pile up and reach the provider in a burst. The pace of
-// an API adapts: a throttled call (Throttled) lowers it by 20 %, and each
-// call answered brings it back by a step, so it recovers over a hundred
-// calls and stays close to the pace the provider allows. Retries of throttled calls draw on one budget for the scan
-// (Retry), so that one unlucky batch is tried again rather than lost
-// while a provider that refuses everything does not keep the scan
-// retrying for ever.
+// an API adapts: a throttled call (an outcome the cloud named in
+// Throttling) lowers it by 20 %, and each call answered brings it back by
+// a step, so it recovers over a hundred calls and stays close to the pace
+// the provider allows. A declared limit (Lower) can only hold an API of
+// one target below the pace its scanner asks for, never above. Retries
+// of throttled calls draw on one budget for the scan (Retry), so that one
+// unlucky batch is tried again rather than lost while a provider that
+// refuses everything does not keep the scan retrying for ever.
 type Scheduler struct {
 	slots chan struct{}
 
-	mu      sync.Mutex
+	mu sync.Mutex
+	// buckets are the token buckets by key (Call.key or bucketKey), and
+	// paces the buckets each call (by Call.key) waits for: its API's own,
+	// or the shared one it names and, when a declared limit lowers its
+	// API, the API's own at that limit.
 	buckets map[string]*pace
-	done    map[RequestCount]int
+	paces   map[string][]*pace
+	// declared are the rate limits the declaration lowers (Lower).
+	declared []RateLimit
+	done     map[RequestCount]int
 	// totals are the requests per cloud, kept apart from done so that a
 	// progress display can read them often and cheaply.
 	totals map[string]*requestTotals
@@ -116,6 +199,7 @@ func NewScheduler(concurrency int) *Scheduler {
 	return &Scheduler{
 		slots:      make(chan struct{}, concurrency),
 		buckets:    map[string]*pace{},
+		paces:      map[string][]*pace{},
 		done:       map[RequestCount]int{},
 		totals:     map[string]*requestTotals{},
 		throttling: map[string]map[string]bool{},
@@ -153,49 +237,67 @@ func (s *Scheduler) Totals(cloud string) (requests, throttled int) {
 	return 0, 0
 }
 
+// Lower holds the APIs the limits match, in their targets, to those
+// limits where they are below the pace the scanners ask for; a limit
+// above it changes nothing. Call it before the scan starts.
+func (s *Scheduler) Lower(limits []RateLimit) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.declared = append(s.declared, limits...)
+}
+
 // Acquire waits until call may start under lim (or the slower pace the
-// API was brought down to) and a slot is free, and takes both at once. The
-// caller must call release when the request is done.
+// API was brought down to, or a declared limit below lim) and a slot is
+// free, and takes both at once. The caller must call release when the
+// request is done.
 func (s *Scheduler) Acquire(ctx context.Context, call Call, lim Limit) (release func(), err error) {
-	var p *pace
-	if lim.PerSecond > 0 {
-		p = s.bucket(call, lim)
-	}
+	ps := s.pacesFor(call, lim)
 	for {
-		if p != nil {
-			// Wait, without taking it, until a token is there.
-			if err := wait(ctx, s.untilToken(p)); err != nil {
-				return func() {}, fmt.Errorf("waiting to call %s: %w", call.Operation, err)
-			}
+		// Wait, without taking them, until every bucket has a token.
+		if err := wait(ctx, s.untilToken(ps)); err != nil {
+			return func() {}, fmt.Errorf("waiting to call %s: %w", call.Operation, err)
 		}
 		select {
 		case s.slots <- struct{}{}:
 		case <-ctx.Done():
 			return func() {}, fmt.Errorf("waiting to call %s: %w", call.Operation, ctx.Err())
 		}
-		if p == nil || s.take(p) {
+		if s.take(ps) {
 			var once sync.Once
 			return func() { once.Do(func() { <-s.slots }) }, nil
 		}
-		// Another call took the token meanwhile: give the slot back.
+		// Another call took a token meanwhile: give the slot back.
 		<-s.slots
 	}
 }
 
-func (s *Scheduler) untilToken(p *pace) time.Duration {
+// untilToken is how long until every bucket of ps holds a token.
+func (s *Scheduler) untilToken(ps []*pace) time.Duration {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	missing := 1 - p.lim.Tokens()
-	if missing <= 0 {
-		return 0
+	var d time.Duration
+	for _, p := range ps {
+		if missing := 1 - p.lim.Tokens(); missing > 0 {
+			d = max(d, time.Duration(missing/p.rate*float64(time.Second)))
+		}
 	}
-	return time.Duration(missing / p.rate * float64(time.Second))
+	return d
 }
 
-func (s *Scheduler) take(p *pace) bool {
+// take takes a token from every bucket of ps, or from none when one is
+// empty.
+func (s *Scheduler) take(ps []*pace) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return p.lim.Allow()
+	for _, p := range ps {
+		if p.lim.Tokens() < 1 {
+			return false
+		}
+	}
+	for _, p := range ps {
+		p.lim.Allow()
+	}
+	return true
 }
 
 // wait sleeps d, or fails at once when ctx would end first: a call that
@@ -217,65 +319,108 @@ func wait(ctx context.Context, d time.Duration) error {
 	}
 }
 
-func (s *Scheduler) bucket(call Call, lim Limit) *pace {
+// pacesFor returns the buckets call waits for, making them the first
+// time: none when neither lim nor a declared limit paces it.
+func (s *Scheduler) pacesFor(call Call, lim Limit) []*pace {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	k := call.key()
-	b, ok := s.buckets[k]
+	if ps, ok := s.paces[k]; ok {
+		return ps
+	}
+	declared := Limit{}
+	for _, l := range s.declared {
+		if l.matches(call) {
+			declared = lower(declared, l.Limit)
+		}
+	}
+	var ps []*pace
+	switch {
+	case call.Bucket == "":
+		if l := lower(lim, declared); l.PerSecond > 0 {
+			ps = append(ps, s.bucket(k, l))
+		}
+	default:
+		if lim.PerSecond > 0 {
+			ps = append(ps, s.bucket(call.bucketKey(), lim))
+		}
+		if declared.PerSecond > 0 {
+			ps = append(ps, s.bucket(k, lower(lim, declared)))
+		}
+	}
+	s.paces[k] = ps
+	return ps
+}
+
+// bucket returns the bucket of key, making it at lim the first time.
+func (s *Scheduler) bucket(key string, lim Limit) *pace {
+	b, ok := s.buckets[key]
 	if !ok {
 		burst := max(lim.Burst, 1)
 		b = &pace{lim: rate.NewLimiter(rate.Limit(lim.PerSecond), burst), base: Limit{Burst: burst, PerSecond: lim.PerSecond}, rate: lim.PerSecond}
-		s.buckets[k] = b
+		s.buckets[key] = b
 	}
 	return b
 }
 
 // Throttled slows call's API down: the provider refused a request for its
-// rate. The pace drops by 20 % (down to a sixteenth of the limit), at most
-// once per half second, since the calls already in flight when the
-// provider started refusing are refused for the same excess; and the
-// bucket holds no burst until it has recovered.
+// rate. Done calls it for every outcome code the cloud named in
+// Throttling. The pace drops by 20 % (down to a sixteenth of the limit),
+// at most once per half second, since the calls already in flight when
+// the provider started refusing are refused for the same excess; and the
+// bucket holds no burst until it has recovered. Every bucket the call
+// waits for slows down: which of them the provider found too fast is not
+// known.
 func (s *Scheduler) Throttled(call Call) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	p, ok := s.buckets[call.key()]
+	s.throttled(call)
+}
+
+func (s *Scheduler) throttled(call Call) {
 	now := s.now()
-	if !ok || now.Sub(p.slowed) < slowDownEvery {
-		return
+	for _, p := range s.paces[call.key()] {
+		if now.Sub(p.slowed) < slowDownEvery {
+			continue
+		}
+		p.slowed = now
+		p.rate = max(p.rate*0.8, p.base.PerSecond/16)
+		p.lim.SetLimit(rate.Limit(p.rate))
+		p.lim.SetBurst(1)
 	}
-	p.slowed = now
-	p.rate = max(p.rate*0.8, p.base.PerSecond/16)
-	p.lim.SetLimit(rate.Limit(p.rate))
-	p.lim.SetBurst(1)
 }
 
 // slowDownEvery is how often a pace may drop.
 const slowDownEvery = 500 * time.Millisecond
 
-// recovered brings call's API a step back towards its limit after an
-// answer that was not a throttle: a sixty-fourth of the limit a call, so
-// that a pace that found the provider's limit stays near it.
+// recovered brings call's buckets a step back towards their limits after
+// an answer that was not a throttle: a sixty-fourth of the limit a call,
+// so that a pace that found the provider's limit stays near it.
 func (s *Scheduler) recovered(call Call) {
-	p, ok := s.buckets[call.key()]
-	if !ok || p.rate >= p.base.PerSecond {
-		return
-	}
-	p.rate = min(p.base.PerSecond, p.rate+p.base.PerSecond/64)
-	p.lim.SetLimit(rate.Limit(p.rate))
-	if p.rate >= p.base.PerSecond {
-		p.lim.SetBurst(p.base.Burst)
+	for _, p := range s.paces[call.key()] {
+		if p.rate >= p.base.PerSecond {
+			continue
+		}
+		p.rate = min(p.base.PerSecond, p.rate+p.base.PerSecond/64)
+		p.lim.SetLimit(rate.Limit(p.rate))
+		if p.rate >= p.base.PerSecond {
+			p.lim.SetBurst(p.base.Burst)
+		}
 	}
 }
 
-// Pace returns the pace, in calls per second, call's API is held to now;
-// 0 when none of its calls was paced yet.
+// Pace returns the pace, in calls per second, call's API is held to now
+// (the slowest of its buckets); 0 when none of its calls was paced yet.
 func (s *Scheduler) Pace(call Call) float64 {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if p, ok := s.buckets[call.key()]; ok {
-		return p.rate
+	r := 0.0
+	for i, p := range s.paces[call.key()] {
+		if i == 0 || p.rate < r {
+			r = p.rate
+		}
 	}
-	return 0
+	return r
 }
 
 // Retry takes one retry from the scan's budget, reporting false when it
@@ -291,8 +436,9 @@ func (s *Scheduler) Retry() bool {
 }
 
 // Done records the outcome of one request of call (one attempt: a retried
-// call is counted once per attempt, each with its own code). An answer
-// that is not a throttle lets the API's pace recover a step.
+// call is counted once per attempt, each with its own code). A code the
+// cloud throttles with (Throttling) slows the API down (Throttled); an
+// answer lets its pace recover a step.
 func (s *Scheduler) Done(call Call, code string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -303,10 +449,11 @@ func (s *Scheduler) Done(call Call, code string) {
 		s.totals[call.Cloud] = t
 	}
 	t.requests++
-	if s.throttling[call.Cloud][code] {
+	switch {
+	case s.throttling[call.Cloud][code]:
 		t.throttled++
-	}
-	if code == CodeOK {
+		s.throttled(call)
+	case code == CodeOK:
 		s.recovered(call)
 	}
 }
@@ -325,5 +472,24 @@ func (s *Scheduler) Requests() []RequestCount {
 		return cmp.Or(cmp.Compare(a.Cloud, b.Cloud), cmp.Compare(a.Service, b.Service),
 			cmp.Compare(a.Operation, b.Operation), cmp.Compare(a.Code, b.Code))
 	})
+	return out
+}
+
+// APIPace is the pace a cloud's scanners hold one API of a target to: what
+// a declared rate limit may lower, never raise.
+type APIPace struct {
+	// API is the API's name in the cloud's own words, as in Call.API.
+	API string
+	Limit
+}
+
+// PacesMatching returns the paces whose API pattern matches, in order.
+func PacesMatching(paces []APIPace, pattern string) []APIPace {
+	var out []APIPace
+	for _, p := range paces {
+		if MatchAPI(pattern, p.API) {
+			out = append(out, p)
+		}
+	}
 	return out
 }

@@ -194,3 +194,119 @@ func TestSchedulerRetryBudgetIsSharedByTheScan(t *testing.T) {
 		t.Fatal("a fourth retry was allowed on a budget of 3")
 	}
 }
+
+func TestSchedulerSlowsDownOnTheCodesItWasToldAreThrottles(t *testing.T) {
+	s := NewScheduler(4)
+	s.Throttling("gcp", "RESOURCE_EXHAUSTED")
+	lim := Limit{Burst: 10, PerSecond: 10}
+	call := Call{Cloud: "gcp", Target: "acme-prod", Service: "compute", Operation: "firewalls.list"}
+	release, err := s.Acquire(context.Background(), call, lim)
+	if err != nil {
+		t.Fatal(err)
+	}
+	release()
+	s.Done(call, "PERMISSION_DENIED")
+	if got := s.Pace(call); got != 10 {
+		t.Fatalf("pace after a refusal that is no throttle = %v, want 10", got)
+	}
+	s.Done(call, "RESOURCE_EXHAUSTED")
+	if got := s.Pace(call); got != 8 {
+		t.Fatalf("pace after a throttle = %v, want 8 (lowered by 20 %%)", got)
+	}
+	if _, throttled := s.Totals("gcp"); throttled != 1 {
+		t.Errorf("throttled requests = %d, want 1", throttled)
+	}
+}
+
+func TestSchedulerSharedBucketSlowsEveryAPIInIt(t *testing.T) {
+	s := NewScheduler(4)
+	s.Throttling("azure", "TooManyRequests")
+	lim := Limit{Burst: 20, PerSecond: 20}
+	disks := Call{Cloud: "azure", Target: "sub", Service: "Microsoft.Compute", Operation: "disks/read", Bucket: "arm"}
+	nsgs := Call{Cloud: "azure", Target: "sub", Service: "Microsoft.Network", Operation: "networkSecurityGroups/read", Bucket: "arm"}
+	for _, c := range []Call{disks, nsgs} {
+		release, err := s.Acquire(context.Background(), c, lim)
+		if err != nil {
+			t.Fatal(err)
+		}
+		release()
+	}
+	s.Done(disks, "TooManyRequests")
+	if got := s.Pace(nsgs); got != 16 {
+		t.Errorf("pace of another API of the subscription after a throttle = %v, want 16: the subscription's bucket is one", got)
+	}
+}
+
+func TestDeclaredLimitsOnlyLower(t *testing.T) {
+	s := NewScheduler(4)
+	s.Lower([]RateLimit{
+		{Cloud: "aws", Target: "111111111111", API: "ec2:Describe*", Limit: Limit{PerSecond: 5, Burst: 10}},
+		{Cloud: "aws", Target: "111111111111", API: "iam:*", Limit: Limit{PerSecond: 50, Burst: 50}},
+		{Cloud: "azure", Target: "sub", API: "microsoft.network/*", Limit: Limit{PerSecond: 2, Burst: 2}},
+	})
+	ec2 := Limit{Burst: 100, PerSecond: 20}
+	cases := []struct {
+		call Call
+		lim  Limit
+		want float64
+	}{
+		{Call{Cloud: "aws", Target: "111111111111", Region: "eu-west-1", Service: "ec2", Operation: "DescribeVolumes", API: "ec2:DescribeVolumes"}, ec2, 5},
+		{Call{Cloud: "aws", Target: "222222222222", Region: "eu-west-1", Service: "ec2", Operation: "DescribeVolumes", API: "ec2:DescribeVolumes"}, ec2, 20},
+		{Call{Cloud: "aws", Target: "111111111111", Region: "eu-west-1", Service: "ec2", Operation: "GetEbsEncryptionByDefault", API: "ec2:GetEbsEncryptionByDefault"}, ec2, 20},
+		// Above the scanner's own pace: no change.
+		{Call{Cloud: "aws", Target: "111111111111", Service: "iam", Operation: "ListPolicies", API: "iam:ListPolicies"}, Limit{Burst: 20, PerSecond: 10}, 10},
+		// A shared bucket stays, and the API gets one of its own at the
+		// declared limit.
+		{Call{Cloud: "azure", Target: "sub", Service: "Microsoft.Network", Operation: "networkSecurityGroups/read", API: "Microsoft.Network/networkSecurityGroups/read", Bucket: "arm"}, Limit{Burst: 200, PerSecond: 20}, 2},
+		{Call{Cloud: "azure", Target: "sub", Service: "Microsoft.Compute", Operation: "disks/read", API: "Microsoft.Compute/disks/read", Bucket: "arm"}, Limit{Burst: 200, PerSecond: 20}, 20},
+	}
+	for _, c := range cases {
+		release, err := s.Acquire(context.Background(), c.call, c.lim)
+		if err != nil {
+			t.Fatal(err)
+		}
+		release()
+		if got := s.Pace(c.call); got != c.want {
+			t.Errorf("Pace(%s in %s) = %v, want %v", c.call.API, c.call.Target, got, c.want)
+		}
+	}
+	// The declared burst holds too: ten calls, then the bucket is empty.
+	call := cases[0].call
+	call.Region = "us-east-1"
+	for i := range 10 {
+		release, err := s.Acquire(context.Background(), call, ec2)
+		if err != nil {
+			t.Fatalf("call %d within the declared burst: %v", i+1, err)
+		}
+		release()
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	if release, err := s.Acquire(ctx, call, ec2); err == nil {
+		release()
+		t.Error("an eleventh call at once passed a declared burst of 10")
+	}
+}
+
+func TestMatchAPI(t *testing.T) {
+	cases := []struct {
+		pattern, name string
+		want          bool
+	}{
+		{"ec2:DescribeInstances", "ec2:DescribeInstances", true},
+		{"ec2:describeinstances", "ec2:DescribeInstances", true},
+		{"ec2:Describe*", "ec2:DescribeInstances", true},
+		{"ec2:Describe*", "ec2:GetEbsEncryptionByDefault", false},
+		{"*", "compute.firewalls.list", true},
+		{"compute.*.list", "compute.firewalls.list", true},
+		{"compute.*.list", "compute.instances.aggregatedList", false},
+		{"*Describe*s", "ec2:DescribeVolumes", true},
+		{"a*a", "a", false},
+		{"Microsoft.Network/*", "Microsoft.Network/networkSecurityGroups/read", true},
+	}
+	for _, c := range cases {
+		if got := MatchAPI(c.pattern, c.name); got != c.want {
+			t.Errorf("MatchAPI(%q, %q) = %v, want %v", c.pattern, c.name, got, c.want)
+		}
+	}
+}

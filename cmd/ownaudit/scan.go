@@ -151,6 +151,9 @@ func runScan(ctx context.Context, g *globalOptions, o *scanOptions) error {
 	if err := checkSourceOptions(o); err != nil {
 		return withCode(exitUsage, err)
 	}
+	if err := checkShardOptions(o.shard); err != nil {
+		return withCode(exitUsage, err)
+	}
 	for _, c := range []struct {
 		flag, path string
 		stdoutOK   bool
@@ -257,6 +260,7 @@ var errScanTimeout = errors.New("--scan-timeout reached")
 func scanOnce(ctx context.Context, g *globalOptions, o *scanOptions, decl *declaration.Declaration, includePassed bool) (*report.Document, *report.Stream, error) {
 	started := time.Now().UTC()
 	sched := scanners.NewScheduler(o.concurrency)
+	sched.Lower(rateLimits(decl))
 	readCtx := ctx
 	if o.scanTimeout > 0 {
 		var cancel context.CancelFunc
@@ -317,7 +321,7 @@ func parseFailOn(s string) (controls.Severity, error) {
 func loadScanDeclaration(o *scanOptions) (*declaration.Declaration, error) {
 	switch {
 	case o.declaration != "":
-		return declaration.Options{MaxSize: o.declMaxSize}.Load(o.declaration)
+		return declarationOptions(o.declMaxSize).Load(o.declaration)
 	case o.demo:
 		return demo.Declaration()
 	default:
@@ -373,7 +377,10 @@ func loadInventory(ctx context.Context, g *globalOptions, o *scanOptions, decl *
 	if len(targets) == 0 {
 		return nil, "", withCode(exitUsage, errors.New("nothing to scan: the declaration lists no targets and no cloud scanner is enabled; evaluate a snapshot with --from-inventory, or try --demo"))
 	}
-	targets = applyShard(g, o, targets)
+	targets, err = applyShard(g, o, targets)
+	if err != nil {
+		return nil, "", err
+	}
 	inv := &inventory.Inventory{SchemaVersion: inventory.SchemaVersion, CollectedAt: time.Now().UTC()}
 	for _, t := range targets {
 		g.logger.Info("scanning", "target", t.String(), "regions", strings.Join(t.Regions, ","))

@@ -3,12 +3,17 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"strconv"
 	"strings"
 
-	"github.com/ownaudit/ownaudit/scanners"
 	"github.com/spf13/cobra"
+
+	"github.com/ownaudit/ownaudit/inventory"
+	"github.com/ownaudit/ownaudit/report"
+	"github.com/ownaudit/ownaudit/rules"
+	"github.com/ownaudit/ownaudit/scanners"
 )
 
 // jobIndexEnv is the variable a Kubernetes Indexed Job sets in each pod to
@@ -22,13 +27,16 @@ type shardOptions struct {
 	flag  string // which flag asked, for errors
 	index int    // 0-based
 	count int
+	// weights is --shard-weights: a findings document or a saved
+	// inventory whose per-target resource counts balance the shards.
+	weights string
 	// lookupEnv reads the environment; tests replace it.
 	lookupEnv func(string) (string, bool)
 }
 
-// addShardFlags defines --shard and --shard-count on cmd, storing into s.
-// Sharding splits the declared targets, so it excludes --demo and
-// --from-inventory.
+// addShardFlags defines --shard, --shard-count and --shard-weights on cmd,
+// storing into s. Sharding splits the declared targets, so it excludes
+// --demo and --from-inventory.
 func addShardFlags(cmd *cobra.Command, s *shardOptions) {
 	if s.lookupEnv == nil {
 		s.lookupEnv = os.LookupEnv
@@ -36,10 +44,12 @@ func addShardFlags(cmd *cobra.Command, s *shardOptions) {
 	f := cmd.Flags()
 	f.Var(shardFlag{s}, "shard", "scan only shard I of N of the declared targets (I from 0, e.g. 1/4 is the second of four); merge the shards' findings with ownaudit merge")
 	f.Var(shardCountFlag{s}, "shard-count", "scan only shard $"+jobIndexEnv+" of N of the declared targets, as in a Kubernetes Indexed Job with completions N")
+	f.StringVar(&s.weights, "shard-weights", "", "balance --shard and --shard-count by the resources each target held in a previous scan, read from `FILE`: its findings document (JSON) or saved inventory; give every shard the same file")
 	for _, other := range []string{"demo", "from-inventory"} {
 		if f.Lookup(other) != nil {
 			cmd.MarkFlagsMutuallyExclusive("shard", other)
 			cmd.MarkFlagsMutuallyExclusive("shard-count", other)
+			cmd.MarkFlagsMutuallyExclusive("shard-weights", other)
 		}
 	}
 }
@@ -139,15 +149,35 @@ func shardIndex(o *scanOptions) (int, bool) {
 	return o.shard.index, o.shard.set
 }
 
+// checkShardOptions checks what the flags could not check one by one.
+func checkShardOptions(s shardOptions) error {
+	if s.weights != "" && !s.set {
+		return errors.New("--shard-weights balances the shards of --shard or --shard-count; give one of them too")
+	}
+	return nil
+}
+
 // applyShard keeps the targets of this scan's shard, logging what the shard
-// holds. A shard may hold no target: the scan then reads nothing and writes
-// an empty document, which the merge needs as much as any other shard's.
-func applyShard(g *globalOptions, o *scanOptions, targets []scanners.Target) []scanners.Target {
+// holds: those hashed to it, or with --shard-weights those a balanced
+// assignment gives it. A shard may hold no target: the scan then reads
+// nothing and writes an empty document, which the merge needs as much as
+// any other shard's. A weights file that cannot be read is a usage error.
+func applyShard(g *globalOptions, o *scanOptions, targets []scanners.Target) ([]scanners.Target, error) {
 	s := o.shard
 	if !s.set {
-		return targets
+		return targets, nil
 	}
-	out, err := scanners.Shard(targets, s.index, s.count)
+	var out []scanners.Target
+	var err error
+	if s.weights != "" {
+		w, werr := readShardWeights(s.weights, o.maxInputBytes)
+		if werr != nil {
+			return nil, withCode(exitUsage, fmt.Errorf("--shard-weights %w", werr))
+		}
+		out, err = scanners.ShardByWeight(targets, w, s.index, s.count)
+	} else {
+		out, err = scanners.Shard(targets, s.index, s.count)
+	}
 	if err != nil {
 		// The flags were checked when parsed.
 		panic("ownaudit: " + err.Error())
@@ -155,8 +185,54 @@ func applyShard(g *globalOptions, o *scanOptions, targets []scanners.Target) []s
 	name := fmt.Sprintf("%d/%d", s.index, s.count)
 	if len(out) == 0 {
 		g.logger.Info("this shard holds none of the targets: the findings will be empty", "shard", name, "targets", len(targets))
-		return out
+		return out, nil
 	}
 	g.logger.Info("scanning one shard of the targets", "shard", name, "targets", len(out), "of", len(targets))
-	return out
+	return out, nil
+}
+
+// readShardWeights reads the resources per target of a previous scan from
+// its findings document (scan.resources) or its saved inventory, every
+// target it names counting at least 1: a target with no resource still
+// costs its calls.
+func readShardWeights(path string, maxBytes int64) (scanners.ShardWeights, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	w := scanners.ShardWeights{}
+	add := func(cloud inventory.Cloud, target string, n int) {
+		w[scanners.ShardKey(scanners.Target{Cloud: cloud, ID: target})] += n
+	}
+	doc, docErr := report.ReadStream(f, maxBytes, func(*rules.Finding) error { return nil })
+	if docErr == nil {
+		for _, t := range doc.Scan.Targets {
+			add(t.Cloud, t.ID, 0)
+		}
+		for _, r := range doc.Scan.Resources {
+			add(r.Cloud, r.Target, r.Count)
+		}
+	} else {
+		if _, err := f.Seek(0, io.SeekStart); err != nil {
+			return nil, err
+		}
+		inv, invErr := inventory.DecodeStream(f, maxBytes, func(_ *inventory.Inventory, r *inventory.Resource) error {
+			add(r.Cloud, r.Target, 1)
+			return nil
+		})
+		if invErr != nil {
+			return nil, fmt.Errorf("%s: neither a findings document (%v) nor a saved inventory (%v)", path, docErr, invErr)
+		}
+		for _, t := range inv.Targets {
+			add(t.Cloud, t.ID, 0)
+		}
+	}
+	if len(w) == 0 {
+		return nil, fmt.Errorf("%s: names no target to weigh the shards by", path)
+	}
+	for k, n := range w {
+		w[k] = max(n, 1)
+	}
+	return w, nil
 }

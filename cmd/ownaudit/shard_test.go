@@ -2,9 +2,11 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -15,6 +17,7 @@ import (
 	"github.com/ownaudit/ownaudit/inventory"
 	"github.com/ownaudit/ownaudit/report"
 	"github.com/ownaudit/ownaudit/rules"
+	"github.com/ownaudit/ownaudit/scanners"
 )
 
 func TestParseShard(t *testing.T) {
@@ -228,5 +231,71 @@ func TestMergeCommand(t *testing.T) {
 	if len(doc.Findings) != 2 || len(doc.Scan.Targets) != 2 || doc.Scan.Shard != nil || doc.Summary.Total != 2 {
 		t.Errorf("merged document: %d findings, %d targets, shard %+v, total %d; want 2, 2, none, 2",
 			len(doc.Findings), len(doc.Scan.Targets), doc.Scan.Shard, doc.Summary.Total)
+	}
+}
+
+// TestShardWeightsUsageErrorsExit2: --shard-weights needs a shard, and a
+// file that is neither a findings document nor a saved inventory is a
+// usage error that names it, before anything is scanned.
+func TestShardWeightsUsageErrorsExit2(t *testing.T) {
+	dir := t.TempDir()
+	decl := filepath.Join(dir, "d.yaml")
+	body := "version: 1\nparties: [{id: acme, role: customer}]\ntargets: {aws: [{account: \"111111111111\"}, {account: \"222222222222\"}]}\nresponsibilities: [{assign: {iam: acme}}]\n"
+	if err := os.WriteFile(decl, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	bad := filepath.Join(dir, "weights.json")
+	if err := os.WriteFile(bad, []byte(`{"shards": [1, 2]}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"scan", "--declaration", decl, "--shard-weights", bad}, "--shard-weights balances the shards of --shard or --shard-count"},
+		{[]string{"scan", "--declaration", decl, "--shard", "0/2", "--shard-weights", bad}, "--shard-weights " + bad + ": neither a findings document"},
+		{[]string{"scan", "--declaration", decl, "--shard", "0/2", "--shard-weights", filepath.Join(dir, "missing.json")}, "missing.json: no such file"},
+		{[]string{"scan", "--demo", "--shard-weights", bad}, "shard-weights"},
+	}
+	for _, tt := range tests {
+		var out, errb bytes.Buffer
+		if code := run(tt.args, &out, &errb); code != exitUsage {
+			t.Errorf("%q: exit %d, want %d; stderr:\n%s", tt.args, code, exitUsage, errb.String())
+		}
+		if !strings.Contains(errb.String(), tt.want) {
+			t.Errorf("%q: stderr %q, want it to say %q", tt.args, errb.String(), tt.want)
+		}
+	}
+}
+
+// TestReadShardWeights reads the resources per target from a findings
+// document and from a saved inventory; a target with none weighs 1.
+func TestReadShardWeights(t *testing.T) {
+	dir := t.TempDir()
+	doc := writeDoc(t, dir, "findings.json", "abc", 0, 0, "111111111111")
+	w, err := readShardWeights(doc, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := (scanners.ShardWeights{"aws:111111111111": 1}); !reflect.DeepEqual(w, want) {
+		t.Errorf("weights of %s = %v, want %v", doc, w, want)
+	}
+
+	inv := &inventory.Inventory{SchemaVersion: inventory.SchemaVersion, CollectedAt: time.Now().UTC(),
+		Targets: []inventory.Target{{Cloud: inventory.AWS, ID: "111111111111"}, {Cloud: inventory.GCP, ID: "acme-prod"}}}
+	for i := range 3 {
+		inv.Resources = append(inv.Resources, inventory.Resource{Cloud: inventory.AWS, Target: "111111111111", Region: "eu-west-1",
+			Type: inventory.AWSSecurityGroup, ID: fmt.Sprintf("sg-%d", i), Firewall: &inventory.FirewallRules{}})
+	}
+	path := filepath.Join(dir, "inventory.json")
+	if err := atomicfile.Write(path, func(w io.Writer) error { return inv.Encode(w) }); err != nil {
+		t.Fatal(err)
+	}
+	w, err = readShardWeights(path, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := (scanners.ShardWeights{"aws:111111111111": 3, "gcp:acme-prod": 1}); !reflect.DeepEqual(w, want) {
+		t.Errorf("weights of %s = %v, want %v", path, w, want)
 	}
 }

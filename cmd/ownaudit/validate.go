@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/ownaudit/ownaudit/declaration"
 	"github.com/spf13/cobra"
 )
 
@@ -15,8 +14,9 @@ func newValidateCmd(g *globalOptions) *cobra.Command {
 		Short: "Check declaration files without scanning",
 		Long: `Parse and check each declaration file strictly: unknown keys, undeclared
 parties, unknown roles, domains or control ids, malformed account,
-subscription and project ids. Every problem is printed as file:line:col,
-all of them in one run.
+subscription and project ids, rate limits that would raise ownaudit's own
+pace of an API rather than lower it. Every problem is printed as
+file:line:col, all of them in one run.
 
 A file that is not UTF-8 text, is larger than --declaration-max-size, or
 nests deeper or holds more than a declaration can is refused in one line
@@ -27,7 +27,7 @@ Exits 0 when every file is valid, 2 otherwise.`,
 		RunE: func(cmd *cobra.Command, files []string) error {
 			bad := 0
 			for _, f := range files {
-				d, err := declaration.Options{MaxSize: maxSize}.Load(f)
+				d, err := declarationOptions(maxSize).Load(f)
 				if err != nil {
 					bad++
 					fmt.Fprintln(g.stderr, err)

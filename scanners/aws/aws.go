@@ -453,17 +453,16 @@ func (e *env) instrument(cfg sdk.Config, accountID string) sdk.Config {
 			func(ctx context.Context, in middleware.FinalizeInput, next middleware.FinalizeHandler) (middleware.FinalizeOutput, middleware.Metadata, error) {
 				service := actionPrefix(awsmiddleware.GetServiceID(ctx))
 				op := awsmiddleware.GetOperationName(ctx)
-				call := scanners.Call{Cloud: string(inventory.AWS), Target: accountID, Region: awsmiddleware.GetRegion(ctx), Service: service, Operation: op}
+				call := scanners.Call{Cloud: string(inventory.AWS), Target: accountID, Region: awsmiddleware.GetRegion(ctx),
+					Service: service, Operation: op, API: service + ":" + op}
 				release, err := sched.Acquire(ctx, call, limitFor(service, op))
 				if err != nil {
 					return middleware.FinalizeOutput{}, middleware.Metadata{}, err
 				}
 				defer release()
 				out, md, err := next.HandleFinalize(ctx, in)
+				// A throttling code slows the API down (scanners.Scheduler.Done).
 				sched.Done(call, outcome(err))
-				if err != nil && throttles.IsErrorThrottle(err).Bool() {
-					sched.Throttled(call)
-				}
 				return out, md, err
 			}), "Retry", middleware.After)
 	})

@@ -37,3 +37,33 @@ func limitFor(service, op string) scanners.Limit {
 	}
 	return scanners.Limit{Burst: 10, PerSecond: 5}
 }
+
+// operations are the API operations the AWS scanners call, by the IAM
+// action prefix of their service, under the SDK's operation names (which
+// are the IAM actions' but for a few of S3's).
+var operations = map[string][]string{
+	"ec2": {"DescribeInstances", "DescribeNetworkAcls", "DescribeNetworkInterfaces", "DescribeRegions",
+		"DescribeSecurityGroups", "DescribeVolumes", "DescribeVpcs", "GetEbsEncryptionByDefault"},
+	"elasticloadbalancing": {"DescribeListeners", "DescribeLoadBalancers", "DescribeSSLPolicies", "DescribeTags"},
+	"iam": {"GenerateCredentialReport", "GetAccountPasswordPolicy", "GetAccountSummary", "GetCredentialReport",
+		"GetPolicyVersion", "ListOrganizationsFeatures", "ListPolicies"},
+	"kms":           {"DescribeKey", "GetKeyRotationStatus", "ListAliases", "ListKeys", "ListResourceTags"},
+	"organizations": {"ListAccounts"},
+	"rds":           {"DescribeDBInstances"},
+	"s3":            {"GetBucketEncryption", "GetBucketLocation", "GetBucketPolicy", "GetBucketTagging", "ListBuckets"},
+	"ssm":           {"DescribeInstanceInformation", "DescribeInstancePatchStates"},
+	"sts":           {"AssumeRole", "GetCallerIdentity"},
+}
+
+// Paces are the paces the AWS scanners hold each API they call to, in
+// each account and region, named service:Operation: what a declared rate
+// limit may lower.
+func Paces() []scanners.APIPace {
+	var out []scanners.APIPace
+	for service, ops := range operations {
+		for _, op := range ops {
+			out = append(out, scanners.APIPace{API: service + ":" + op, Limit: limitFor(service, op)})
+		}
+	}
+	return out
+}

@@ -27,48 +27,88 @@ var (
 	vaultLimit = scanners.Limit{Burst: 100, PerSecond: 100}
 )
 
+// subscriptionReads are the Resource Manager reads of a subscription the
+// scanners may make, by RBAC action: the APIs a declared rate limit for a
+// subscription can reach. Resource Graph queries (the tenant's quota)
+// and Key Vault's data plane (the vault's) are not a subscription's.
+var subscriptionReads = []string{
+	"Microsoft.Authorization/roleAssignments/read",
+	"Microsoft.Authorization/roleDefinitions/read",
+	"Microsoft.Compute/disks/read",
+	"Microsoft.Compute/virtualMachines/patchAssessmentResults/latest/read",
+	"Microsoft.Compute/virtualMachines/read",
+	"Microsoft.ContainerService/managedClusters/read",
+	"Microsoft.KeyVault/vaults/keys/read",
+	"Microsoft.KeyVault/vaults/read",
+	"Microsoft.Network/networkSecurityGroups/read",
+	"Microsoft.Resources/subscriptions/read",
+	"Microsoft.Sql/servers/databases/read",
+	"Microsoft.Sql/servers/databases/transparentDataEncryption/read",
+	"Microsoft.Sql/servers/encryptionProtector/read",
+	"Microsoft.Sql/servers/read",
+	"Microsoft.Storage/storageAccounts/read",
+}
+
+// Paces are the paces the Azure scanners hold the reads of a
+// subscription to, named by RBAC action: what a declared rate limit may
+// lower. Every read of a subscription shares Resource Manager's bucket;
+// a declared limit gives the APIs it matches a bucket of their own
+// besides.
+func Paces() []scanners.APIPace {
+	out := make([]scanners.APIPace, len(subscriptionReads))
+	for i, a := range subscriptionReads {
+		out[i] = scanners.APIPace{API: a, Limit: armLimit}
+	}
+	return out
+}
+
 // meter is the pipeline policy every Azure client carries, after the
 // retry policy: each attempt waits for its pace and a free slot of the
-// scheduler, and is counted per operation and outcome. The operation is
-// named by the RBAC action it needs ("Microsoft.Network" and
-// "networkSecurityGroups/read").
+// scheduler, and is counted per operation and outcome, which also tells
+// the scheduler of a throttled attempt (429), so that the pace slows
+// down. The operation is named by the RBAC action it needs
+// ("Microsoft.Network" and "networkSecurityGroups/read").
 type meter struct{ sched *scanners.Scheduler }
 
 func (m meter) Do(req *policy.Request) (*http.Response, error) {
 	raw := req.Raw()
-	service, op, paceKey, lim := operationOf(raw)
-	pace := scanners.Call{Cloud: string(inventory.Azure), Target: paceKey, Service: "pace", Operation: paceKey}
-	release, err := m.sched.Acquire(raw.Context(), pace, lim)
+	call, lim := callOf(raw)
+	release, err := m.sched.Acquire(raw.Context(), call, lim)
 	if err != nil {
 		return nil, err
 	}
 	defer release()
 	resp, err := req.Next()
-	m.sched.Done(scanners.Call{Cloud: string(inventory.Azure), Service: service, Operation: op}, outcome(resp, err))
+	m.sched.Done(call, outcome(resp, err))
 	return resp, err
 }
 
-// operationOf names a request by the RBAC action it needs, split into the
-// provider namespace and the rest, and says which bucket paces it.
-func operationOf(r *http.Request) (service, op, paceKey string, lim scanners.Limit) {
+// callOf names a request for the scheduler by the RBAC action it needs,
+// split into the provider namespace and the rest, with the subscription
+// it reads when its path names one, and says which bucket paces it at
+// which limit: Resource Manager's of the subscription, Resource Graph's,
+// or the vault's.
+func callOf(r *http.Request) (scanners.Call, scanners.Limit) {
+	call := scanners.Call{Cloud: string(inventory.Azure)}
 	path := strings.Trim(r.URL.Path, "/")
 	segs := strings.Split(path, "/")
 	if strings.Contains(strings.ToLower(r.URL.Host), ".vault.") || len(segs) > 0 && segs[0] == "keys" {
-		op = "vaults/keys/read"
+		call.Service, call.Operation = "Microsoft.KeyVault", "vaults/keys/read"
 		if strings.HasSuffix(strings.ToLower(path), "/rotationpolicy") {
-			op = "vaults/keyrotationpolicies/read"
+			call.Operation = "vaults/keyrotationpolicies/read"
 		}
-		return "Microsoft.KeyVault", op, "vault " + r.URL.Host, vaultLimit
+		call.Bucket = "vault " + r.URL.Host
+		return named(call), vaultLimit
 	}
 	verb := "read"
 	if r.Method != http.MethodGet && !strings.EqualFold(path, "providers/Microsoft.ResourceGraph/resources") {
 		verb = "write"
 	}
-	paceKey = "arm"
+	call.Bucket = "arm"
 	if len(segs) >= 2 && strings.EqualFold(segs[0], "subscriptions") {
-		paceKey = "arm " + strings.ToLower(segs[1])
+		call.Target = strings.ToLower(segs[1])
 	}
-	lim = armLimit
+	lim := armLimit
 	provider := -1
 	for i, s := range segs {
 		if strings.EqualFold(s, "providers") && i+1 < len(segs) {
@@ -77,17 +117,26 @@ func operationOf(r *http.Request) (service, op, paceKey string, lim scanners.Lim
 	}
 	if provider < 0 {
 		// /subscriptions and /subscriptions/{id}
-		return "Microsoft.Resources", "subscriptions/" + verb, paceKey, lim
+		call.Service, call.Operation = "Microsoft.Resources", "subscriptions/"+verb
+		return named(call), lim
 	}
-	service = segs[provider+1]
+	call.Service = segs[provider+1]
 	var types []string
 	for i := provider + 2; i < len(segs); i += 2 {
 		types = append(types, segs[i])
 	}
-	if strings.EqualFold(service, "Microsoft.ResourceGraph") {
-		paceKey, lim = "graph", graphLimit
+	if strings.EqualFold(call.Service, "Microsoft.ResourceGraph") {
+		// One query reads many subscriptions: the quota is the tenant's.
+		call.Target, call.Bucket, lim = "", "graph", graphLimit
 	}
-	return service, strings.Join(append(types, verb), "/"), paceKey, lim
+	call.Operation = strings.Join(append(types, verb), "/")
+	return named(call), lim
+}
+
+// named sets the call's API to its RBAC action.
+func named(c scanners.Call) scanners.Call {
+	c.API = c.Service + "/" + c.Operation
+	return c
 }
 
 // outcome is the code a request is counted under: OK, Azure's error code,

@@ -84,7 +84,7 @@ type settings struct {
 func register(g *scanners.Registry, o settings) {
 	e := newEnv(o)
 	// GCP's quota answer, for the scan's progress.
-	e.o.Scheduler.Throttling(string(inventory.GCP), "RESOURCE_EXHAUSTED", "429")
+	e.o.Scheduler.Throttling(string(inventory.GCP), throttleCodes...)
 	for _, d := range []struct {
 		domain inventory.Domain
 		scan   func(context.Context, *env, *project, *scanners.Sink)

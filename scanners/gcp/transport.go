@@ -97,8 +97,11 @@ func classify(r *http.Request) (apiOp, string) {
 }
 
 // transport paces every request through the scan's scheduler, under the
-// pace of its API in its project, and counts it with its outcome. It sits
-// below the authenticating transport, so it sees each attempt once.
+// pace of its API in its project, and counts it with its outcome, which
+// also tells the scheduler of a throttled attempt (429
+// RESOURCE_EXHAUSTED, or a 403 whose reason is a rate limit), so that the
+// pace slows down. It sits below the authenticating transport, so it
+// sees each attempt once.
 type transport struct {
 	base  http.RoundTripper
 	sched *scanners.Scheduler
@@ -108,7 +111,7 @@ type transport struct {
 
 func (t *transport) RoundTrip(r *http.Request) (*http.Response, error) {
 	o, project := classify(r)
-	call := scanners.Call{Cloud: string(inventory.GCP), Target: project, Service: o.service, Operation: o.name}
+	call := scanners.Call{Cloud: string(inventory.GCP), Target: project, Service: o.service, Operation: o.name, API: o.String()}
 	release, err := t.sched.Acquire(r.Context(), call, limitFor(o.service))
 	if err != nil {
 		return nil, err
@@ -129,7 +132,11 @@ func (t *transport) RoundTrip(r *http.Request) (*http.Response, error) {
 
 // outcome is the code a response is counted under: OK, or the status
 // name of GCP's error envelope (PERMISSION_DENIED, RESOURCE_EXHAUSTED,
-// ...), or the HTTP status when the body has none. It puts the body back.
+// ...), or the HTTP status when the body has none. A 403 for a rate limit
+// (the older JSON APIs' rateLimitExceeded and userRateLimitExceeded
+// reasons, or ErrorInfo's RATE_LIMIT_EXCEEDED) is counted as
+// codeRateLimited: it is a throttle, not a denied permission. It puts the
+// body back.
 func outcome(resp *http.Response) string {
 	if resp.StatusCode < 300 {
 		return scanners.CodeOK
@@ -140,12 +147,57 @@ func outcome(resp *http.Response) string {
 	var env struct {
 		Error struct {
 			Status string `json:"status"`
+			Errors []struct {
+				Reason string `json:"reason"`
+			} `json:"errors"`
+			Details []struct {
+				Reason string `json:"reason"`
+			} `json:"details"`
 		} `json:"error"`
 	}
-	if err == nil && json.Unmarshal(body, &env) == nil && env.Error.Status != "" {
+	if err != nil || json.Unmarshal(body, &env) != nil {
+		return strconv.Itoa(resp.StatusCode)
+	}
+	if resp.StatusCode == http.StatusForbidden {
+		for _, e := range env.Error.Errors {
+			if rateLimitReasons[e.Reason] {
+				return codeRateLimited
+			}
+		}
+		for _, d := range env.Error.Details {
+			if rateLimitReasons[d.Reason] {
+				return codeRateLimited
+			}
+		}
+	}
+	if env.Error.Status != "" {
 		return env.Error.Status
 	}
 	return strconv.Itoa(resp.StatusCode)
+}
+
+// codeRateLimited counts a 403 refused for a rate limit.
+const codeRateLimited = "rateLimitExceeded"
+
+// throttleCodes are the outcomes with which GCP throttles a request.
+var throttleCodes = []string{"RESOURCE_EXHAUSTED", "429", codeRateLimited}
+
+// rateLimitReasons are the reasons of a 403 that refuses a request for
+// its rate rather than for a permission.
+var rateLimitReasons = map[string]bool{"rateLimitExceeded": true, "userRateLimitExceeded": true, "RATE_LIMIT_EXCEEDED": true}
+
+// Paces are the paces the GCP scanners hold each API of a project to,
+// named service.resource.method: what a declared rate limit may lower.
+// The APIs whose requests name no project (the searches, bucket IAM
+// policies) are paced for all projects together and are left out.
+func Paces() []scanners.APIPace {
+	var out []scanners.APIPace
+	for _, o := range operations {
+		if o.path.NumSubexp() > 0 || o == opBuckets {
+			out = append(out, scanners.APIPace{API: o.String(), Limit: limitFor(o.service)})
+		}
+	}
+	return out
 }
 
 // limitFor is the pace a (project, API) is held to. GCP's read quotas
