@@ -7,7 +7,8 @@ BIN             := bin
 STATICCHECK     := $(BIN)/staticcheck
 STATICCHECK_VER := v0.8.2
 FUZZTIME        ?= 5s
-# make bench: the size of the simulated organization, and its latency.
+# make bench: the clouds, the size of each simulated estate, more flags.
+BENCH_CLOUDS    ?= aws
 BENCH_RESOURCES ?= 10000
 BENCH_FLAGS     ?=
 
@@ -50,12 +51,15 @@ lint: $(STATICCHECK)
 demo: build
 	$(BIN)/ownaudit scan --demo || [ $$? -eq 3 ]
 
-# Scan a generated organization of BENCH_RESOURCES resources in the
-# simulator (30 ms a request, provider-like token buckets) with the built
-# binary and print one JSON line of figures (docs/performance.md). Not
-# part of make test: 1,000,000 resources take minutes.
+# For each cloud of BENCH_CLOUDS (aws, azure, gcp, comma-separated),
+# generate an estate of BENCH_RESOURCES resources in the simulator (an AWS
+# organization, an Azure management group, a Google Cloud organization;
+# 30 ms a request, token buckets like the provider's published limits),
+# scan it with the built binary and print one JSON line of figures
+# (docs/cloudsim.md, docs/performance.md). Not part of make test:
+# 1,000,000 resources take minutes.
 bench: build
-	$(GO) run ./internal/bench -bin $(BIN)/ownaudit -resources $(BENCH_RESOURCES) $(BENCH_FLAGS)
+	$(GO) run ./internal/bench -bin $(BIN)/ownaudit -clouds $(BENCH_CLOUDS) -resources $(BENCH_RESOURCES) $(BENCH_FLAGS)
 
 # The Go benchmarks: time and allocations per resource of the evaluation,
 # the sink and the writers.

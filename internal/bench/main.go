@@ -1,9 +1,11 @@
-// Command bench is `make bench`: it generates a simulated AWS organization
-// of a given size, serves it with provider-like latency and token buckets,
-// scans it with the built binary and prints one JSON line: resources,
-// requests made and the minimum the world needs, wall time and the bound
-// the limits imply, the binary's peak resident memory, the evaluation time
-// of the saved inventory per million resources, and the concurrency.
+// Command bench is `make bench`: for each cloud asked for, it generates a
+// simulated estate of a given size (an AWS organization, an Azure
+// management group, a Google Cloud organization), serves it with
+// provider-like latency and token buckets, scans it with the built binary
+// and prints one JSON line: resources, requests made and the minimum the
+// estate needs, wall time and the bound the limits imply, the binary's
+// peak resident memory, the evaluation time of the saved inventory per
+// million resources, and the concurrency.
 package main
 
 import (
@@ -29,8 +31,10 @@ func main() {
 
 // result is the JSON line bench prints.
 type result struct {
+	Cloud              string  `json:"cloud"`
 	Resources          int     `json:"resources"`
-	Accounts           int     `json:"accounts"`
+	Accounts           int     `json:"accounts,omitempty"`
+	Targets            int     `json:"targets"`
 	Requests           int     `json:"requests"`
 	MinimumRequests    int     `json:"minimumRequests"`
 	Throttled          int     `json:"throttled"`
@@ -51,40 +55,116 @@ type result struct {
 	ScanErrorsReported int     `json:"scanErrors"`
 }
 
-func run() error {
-	bin := flag.String("bin", "bin/ownaudit", "the ownaudit binary to scan with")
-	resources := flag.Int("resources", 10000, "about how many resources the organization holds")
-	concurrency := flag.Int("concurrency", 0, "--concurrency for the scan (the binary's default when 0)")
-	latency := flag.Duration("latency", 30*time.Millisecond, "delay of every simulated answer")
-	pace := flag.Float64("pace", 1, "the simulator's token buckets as a multiple of ownaudit's default pace")
-	keep := flag.String("keep", "", "keep the work folder (world, findings, inventory) here instead of a temporary one")
-	ops := flag.Bool("ops", false, "print the calls per operation on stderr")
-	stderrTo := flag.String("scan-stderr", "", "write the scan's standard error to this file")
-	flag.Parse()
+// estate is how one cloud's generated estate is built, limited, declared
+// and signed in to.
+type estate struct {
+	generate    func(resources int) *cloudsim.World
+	limits      func(pace float64) map[string]cloudsim.TokenBucket
+	declaration string
+	env         func(srv *cloudsim.Server, dir string) ([]string, error)
+	minimum     func(w *cloudsim.World) int
+	targets     func(w *cloudsim.World) int
+}
 
-	dir := *keep
+var estates = map[string]estate{
+	"aws": {
+		generate:    func(n int) *cloudsim.World { return cloudsim.Generate(cloudsim.OrgSpec{Resources: n}) },
+		limits:      cloudsim.ProviderLimits,
+		declaration: cloudsim.BenchDeclaration,
+		env:         func(srv *cloudsim.Server, dir string) ([]string, error) { return cloudsim.BenchEnv(srv.URL, dir), nil },
+		minimum:     cloudsim.MinimumRequests,
+		targets:     func(w *cloudsim.World) int { return len(w.AWS.Accounts) },
+	},
+	"azure": {
+		generate:    func(n int) *cloudsim.World { return cloudsim.GenerateAzure(cloudsim.EstateSpec{Resources: n}) },
+		limits:      cloudsim.AzureLimits,
+		declaration: cloudsim.AzureBenchDeclaration,
+		env:         cloudsim.AzureBenchEnv,
+		minimum:     cloudsim.MinimumAzureRequests,
+		targets:     func(w *cloudsim.World) int { return len(w.Azure.Subscriptions) },
+	},
+	"gcp": {
+		generate:    func(n int) *cloudsim.World { return cloudsim.GenerateGCP(cloudsim.EstateSpec{Resources: n}) },
+		limits:      cloudsim.GCPLimits,
+		declaration: cloudsim.GCPBenchDeclaration,
+		env:         cloudsim.GCPBenchEnv,
+		minimum:     cloudsim.MinimumGCPRequests,
+		targets:     func(w *cloudsim.World) int { return len(w.GCP.Projects) },
+	},
+}
+
+// options are the flags, for every cloud.
+type options struct {
+	bin         string
+	resources   int
+	concurrency int
+	latency     time.Duration
+	pace        float64
+	keep        string
+	ops         bool
+	stderrTo    string
+	requestsTo  string
+}
+
+func run() error {
+	var o options
+	clouds := flag.String("clouds", "aws", "the clouds to generate and scan, comma-separated: aws, azure, gcp")
+	flag.StringVar(&o.bin, "bin", "bin/ownaudit", "the ownaudit binary to scan with")
+	flag.IntVar(&o.resources, "resources", 10000, "about how many resources each cloud's estate holds")
+	flag.IntVar(&o.concurrency, "concurrency", 0, "--concurrency for the scan (the binary's default when 0)")
+	flag.DurationVar(&o.latency, "latency", 30*time.Millisecond, "delay of every simulated answer")
+	flag.Float64Var(&o.pace, "pace", 1, "the simulator's token buckets as a multiple of the providers' published limits")
+	flag.StringVar(&o.keep, "keep", "", "keep the work folders (world, findings, inventory) under this folder, one per cloud, instead of temporary ones")
+	flag.BoolVar(&o.ops, "ops", false, "print the calls per operation on stderr")
+	flag.StringVar(&o.stderrTo, "scan-stderr", "", "write each scan's standard error to this file, suffixed with the cloud")
+	flag.StringVar(&o.requestsTo, "requests", "", "write every request the simulator answered to this file, one JSON object a line, suffixed with the cloud")
+	flag.Parse()
+	for _, cloud := range strings.Split(*clouds, ",") {
+		e, ok := estates[strings.TrimSpace(cloud)]
+		if !ok {
+			return fmt.Errorf("unknown cloud %q: want aws, azure or gcp", cloud)
+		}
+		res, err := bench(strings.TrimSpace(cloud), e, o)
+		if err != nil {
+			return fmt.Errorf("%s: %w", cloud, err)
+		}
+		out, _ := json.Marshal(res)
+		fmt.Println(string(out))
+	}
+	return nil
+}
+
+// bench generates, serves and scans one cloud's estate.
+func bench(cloud string, e estate, o options) (result, error) {
+	dir := o.keep
 	if dir == "" {
 		tmp, err := os.MkdirTemp("", "ownaudit-bench-")
 		if err != nil {
-			return err
+			return result{}, err
 		}
 		defer os.RemoveAll(tmp)
 		dir = tmp
-	} else if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
+	} else {
+		dir = filepath.Join(dir, cloud)
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return result{}, err
+		}
 	}
-	world := cloudsim.Generate(cloudsim.OrgSpec{Resources: *resources})
-	world.Faults = cloudsim.Faults{Latency: *latency, RateLimits: cloudsim.ProviderLimits(*pace)}
+	world := e.generate(o.resources)
+	world.Faults = cloudsim.Faults{Latency: o.latency, RateLimits: e.limits(o.pace)}
 	srv, err := cloudsim.Start(world)
 	if err != nil {
-		return err
+		return result{}, err
 	}
 	defer srv.Close()
 	decl := filepath.Join(dir, "declaration.yaml")
-	if err := os.WriteFile(decl, []byte(cloudsim.BenchDeclaration), 0o644); err != nil {
-		return err
+	if err := os.WriteFile(decl, []byte(e.declaration), 0o644); err != nil {
+		return result{}, err
 	}
-	env := cloudsim.BenchEnv(srv.URL, dir)
+	env, err := e.env(srv, dir)
+	if err != nil {
+		return result{}, err
+	}
 	for _, v := range []string{"GOGC", "GOMEMLIMIT", "GODEBUG"} {
 		if x, ok := os.LookupEnv(v); ok {
 			env = append(env, v+"="+x)
@@ -92,23 +172,24 @@ func run() error {
 	}
 	args := []string{"scan", "--declaration", decl, "--output", filepath.Join(dir, "findings.json"),
 		"--save-inventory", filepath.Join(dir, "inventory.json"), "--quiet"}
-	if *concurrency > 0 {
-		args = append(args, "--concurrency", fmt.Sprint(*concurrency))
+	if o.concurrency > 0 {
+		args = append(args, "--concurrency", fmt.Sprint(o.concurrency))
 	}
-	scan, err := measure(*bin, args, env)
-	if *stderrTo != "" {
-		_ = os.WriteFile(*stderrTo, []byte(scan.stderr), 0o644)
+	scan, err := measure(o.bin, args, env)
+	if o.stderrTo != "" {
+		_ = os.WriteFile(o.stderrTo+"."+cloud, []byte(scan.stderr), 0o644)
 	}
 	if err != nil {
-		return err
+		return result{}, err
 	}
-	eval, err := measure(*bin, []string{"scan", "--declaration", decl, "--from-inventory", filepath.Join(dir, "inventory.json"),
+	// Nothing is served any more: the inventory is evaluated offline.
+	eval, err := measure(o.bin, []string{"scan", "--declaration", decl, "--from-inventory", filepath.Join(dir, "inventory.json"),
 		"--output", filepath.Join(dir, "findings-from-inventory.json"), "--quiet"}, env)
 	if err != nil {
-		return err
+		return result{}, err
 	}
 	if eval.code != 0 && eval.code != 1 && eval.code != 3 {
-		return fmt.Errorf("--from-inventory exited %d: %s", eval.code, eval.stderr)
+		return result{}, fmt.Errorf("--from-inventory exited %d: %s", eval.code, eval.stderr)
 	}
 	var doc struct {
 		Scan struct {
@@ -117,36 +198,54 @@ func run() error {
 		Errors []json.RawMessage `json:"errors"`
 	}
 	if err := readJSON(filepath.Join(dir, "findings.json"), &doc); err != nil {
-		return fmt.Errorf("scan exited %d: %v: %s", scan.code, err, scan.stderr)
+		return result{}, fmt.Errorf("scan exited %d: %v: %s", scan.code, err, scan.stderr)
 	}
 	n := 0
 	for _, r := range doc.Scan.Resources {
 		n += r.Count
 	}
-	if *ops {
+	if o.ops {
 		counts := srv.Counts()
 		for _, op := range srv.Operations() {
-			fmt.Fprintf(os.Stderr, "%s %d\n", op, counts[op])
+			fmt.Fprintf(os.Stderr, "%s %s %d\n", cloud, op, counts[op])
 		}
 	}
-	stats := srv.Stats(world, *latency)
-	conc := *concurrency
-	if conc == 0 {
-		conc = defaultConcurrency(*bin)
+	if o.requestsTo != "" {
+		if err := writeRequests(o.requestsTo+"."+cloud, srv.Requests()); err != nil {
+			return result{}, err
+		}
 	}
-	res := result{
-		Resources: n, Accounts: len(world.AWS.Accounts), Requests: stats.Requests, MinimumRequests: cloudsim.MinimumRequests(world),
+	stats := srv.Stats(world, o.latency)
+	conc := o.concurrency
+	if conc == 0 {
+		conc = defaultConcurrency(o.bin)
+	}
+	return result{
+		Cloud: cloud, Resources: n, Accounts: len(world.AWS.Accounts), Targets: e.targets(world),
+		Requests: stats.Requests, MinimumRequests: e.minimum(world),
 		Throttled: stats.Throttled, WallSeconds: round(scan.wall.Seconds()), BoundSeconds: round(stats.Bound(conc).Seconds()),
 		PeakRSSMB: round(scan.peakMB), ScanCPUSeconds: round(scan.cpu.Seconds()), EvalSeconds: round(eval.wall.Seconds()),
 		EvalCPUSeconds: round(eval.cpu.Seconds()), EvalPeakRSSMB: round(eval.peakMB),
 		EvalSecondsPerMil: round(eval.wall.Seconds() * 1e6 / float64(max(n, 1))), Concurrency: conc,
-		LatencyMS: int(latency.Milliseconds()), ExitCode: scan.code,
+		LatencyMS: int(o.latency.Milliseconds()), ExitCode: scan.code,
 		FindingsFileMB: sizeMB(filepath.Join(dir, "findings.json")), InventoryFileMB: sizeMB(filepath.Join(dir, "inventory.json")),
 		ResourcesInReport: n, ScanErrorsReported: len(doc.Errors),
+	}, nil
+}
+
+func writeRequests(path string, reqs []cloudsim.Request) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
 	}
-	out, _ := json.Marshal(res)
-	fmt.Println(string(out))
-	return nil
+	enc := json.NewEncoder(f)
+	for _, r := range reqs {
+		if err := enc.Encode(r); err != nil {
+			f.Close()
+			return err
+		}
+	}
+	return f.Close()
 }
 
 type run1 struct {

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 )
 
@@ -34,19 +33,27 @@ func ProviderLimits(pace float64) map[string]TokenBucket {
 // BenchDeclaration is the declaration a generated organization is
 // scanned with: the organization, every role assumed by BenchRole, an
 // MSP owning the four domains and the customer IAM.
-const BenchDeclaration = `version: 1
+var BenchDeclaration = benchDeclaration("aws", "{organization: true, assumeRoleName: "+BenchRole+"}")
+
+// benchDeclaration is the declaration of every generated estate: one
+// target of cloud, an MSP owning the four domains but the customer owning
+// IAM, and the customer owning the firewalls of what is tagged (or
+// labelled) env: dev.
+func benchDeclaration(cloud, target string) string {
+	return `version: 1
 parties:
   - {id: acme, role: customer, name: Acme}
   - {id: msp, role: msp, name: MSP}
 targets:
-  aws:
-    - {organization: true, assumeRoleName: ` + BenchRole + `}
+  ` + cloud + `:
+    - ` + target + `
 responsibilities:
-  - match: {cloud: aws}
+  - match: {cloud: ` + cloud + `}
     assign: {firewall: msp, patching: msp, encryption: msp, iam: acme}
-  - match: {cloud: aws, tags: {env: dev}}
+  - match: {cloud: ` + cloud + `, tags: {env: dev}}
     assign: {firewall: acme}
 `
+}
 
 // BenchEnv is the environment that points the binary's AWS SDK at the
 // simulator at url with the management account's key, shutting out the
@@ -73,15 +80,23 @@ type Stats struct {
 	// attempts; Throttled the requests answered with a throttling error.
 	Requests, Calls, Throttled int
 	latency                    time.Duration
-	// limits and calls per bucket, for the bound.
-	limits  map[string]TokenBucket
+	// calls per bucket, and each bucket's limit, for the bound.
 	buckets map[string]int
+	limits  map[string]TokenBucket
 }
+
+// graphBucket is Resource Graph's quota per caller (graphQuota queries in
+// graphQuotaWindow) as a token bucket, for the bound.
+var graphBucket = TokenBucket{Capacity: graphQuota, RefillPerSecond: graphQuota / graphQuotaWindow.Seconds()}
 
 // Stats returns what the requests answered so far add up to, for a world
 // served with w's faults.
 func (s *Server) Stats(w *World, latency time.Duration) Stats {
-	st := Stats{latency: latency, limits: w.Faults.RateLimits, buckets: map[string]int{}}
+	st := Stats{latency: latency, buckets: map[string]int{}, limits: map[string]TokenBucket{}}
+	count := func(key string, b TokenBucket) {
+		st.buckets[key]++
+		st.limits[key] = b
+	}
 	for _, r := range s.Requests() {
 		st.Requests++
 		if r.Attempt <= 1 {
@@ -90,11 +105,17 @@ func (s *Server) Stats(w *World, latency time.Duration) Stats {
 		if isThrottle(r.Code) {
 			st.Throttled++
 		}
-		if r.Attempt <= 1 {
-			for pattern := range w.Faults.RateLimits {
-				if matchAction(pattern, r.Action()) {
-					st.buckets[pattern+"|"+r.Account+"|"+r.Region+"|"+r.Action()]++
-				}
+		if r.Attempt > 1 {
+			continue
+		}
+		action := r.Action()
+		if r.Cloud == "azure" && action == "Microsoft.ResourceGraph/resources/read" {
+			count("graph", graphBucket)
+		}
+		for pattern, b := range w.Faults.RateLimits {
+			if matchAction(pattern, action) || rbacMatch(pattern, action) {
+				count(b.bucketKey(r.Account, r.Region, action), b)
+				break
 			}
 		}
 	}
@@ -103,7 +124,9 @@ func (s *Server) Stats(w *World, latency time.Duration) Stats {
 
 func isThrottle(code string) bool {
 	switch code {
-	case "RequestLimitExceeded", "Throttling", "ThrottlingException", "SlowDown":
+	case "RequestLimitExceeded", "Throttling", "ThrottlingException", "SlowDown", // AWS
+		"TooManyRequests", "RateLimiting", // Azure Resource Manager and Key Vault, Resource Graph
+		"RESOURCE_EXHAUSTED": // GCP
 		return true
 	}
 	return false
@@ -116,7 +139,7 @@ func isThrottle(code string) bool {
 func (st Stats) Bound(concurrency int) time.Duration {
 	var worst float64
 	for key, n := range st.buckets {
-		b := st.limits[strings.SplitN(key, "|", 2)[0]]
+		b := st.limits[key]
 		if b.RefillPerSecond > 0 {
 			worst = max(worst, (float64(n)-b.Capacity)/b.RefillPerSecond)
 		}
@@ -139,7 +162,9 @@ func writeEmpty(path string) error { return os.WriteFile(path, nil, 0o644) }
 // against.
 func MinimumRequests(w *World) int {
 	pages := func(n, size int) int { return max(1, (n+size-1)/size) }
-	n := pages(len(w.AWS.Organization.Members), 20) // organizations:ListAccounts
+	// organizations:ListAccounts, and the organization's root access
+	// features (iam:ListOrganizationsFeatures in the management account).
+	n := pages(len(w.AWS.Organization.Members), 20) + 1
 	for _, a := range w.AWS.Accounts {
 		// sts:AssumeRole, ec2:DescribeRegions, s3:ListBuckets, the five IAM
 		// reads (credential report generated and read, summary, password

@@ -97,6 +97,19 @@ type Denial struct {
 type TokenBucket struct {
 	Capacity        float64 `yaml:"capacity"`
 	RefillPerSecond float64 `yaml:"refillPerSecond"`
+	// Shared names one bucket per (account, region) that every action of
+	// every pattern with the same name draws from, as a provider's quota
+	// covers all the reads of a subscription or all the list methods of
+	// an API; empty, each action has its own bucket.
+	Shared string `yaml:"shared"`
+}
+
+// bucketKey is the bucket a request for action draws from under b.
+func (b TokenBucket) bucketKey(account, region, action string) string {
+	if b.Shared != "" {
+		return "shared:" + b.Shared + "|" + account + "|" + region
+	}
+	return account + "|" + region + "|" + action
 }
 
 type faultState struct {
@@ -204,7 +217,7 @@ func (fs *faultState) emptyBucketFor(account, region, action string) bool {
 		if !matchAction(pattern, action) && !rbacMatch(pattern, action) {
 			continue
 		}
-		key := account + "|" + region + "|" + action
+		key := b.bucketKey(account, region, action)
 		now := time.Now()
 		fs.mu.Lock()
 		t, ok := fs.buckets[key]
