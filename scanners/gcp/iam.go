@@ -195,8 +195,9 @@ func scanBucketPolicies(ctx context.Context, e *env, p *project, out *scanners.S
 	}
 	var fails scanners.Failures
 	g := out.Group(p.scope(inventory.IAM), 4)
+	pctx := forProject(ctx, p.ID)
 	scanners.Each(g, buckets, func(b bucket) {
-		pol, err := cl.storage.Bucket(b.name).IAM().V3().Policy(ctx)
+		pol, err := cl.storage.Bucket(b.name).IAM().V3().Policy(pctx)
 		if err != nil {
 			fails.Add(scanError(p.ID, inventory.IAM, opBucketPolicy.String(), []string{inventory.GCPBucket}, err))
 			return

@@ -2,6 +2,7 @@ package gcp
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"io"
@@ -91,9 +92,29 @@ func classify(r *http.Request) (apiOp, string) {
 		if o == opBuckets {
 			project = r.URL.Query().Get("project")
 		}
+		if project == "" {
+			project = projectOf(r.Context())
+		}
 		return o, project
 	}
 	return apiOp{service: "other", name: strings.ToLower(r.Method)}, ""
+}
+
+// projectKey is the context key of the project a request reads for,
+// when its path does not name it (a bucket's IAM policy).
+type projectKey struct{}
+
+// forProject marks the requests made with ctx as reads of project, so
+// that they are paced, counted and throttled with the project's other
+// requests: without it, every project's bucket IAM reads shared one pace
+// and, in a large organization, waited past their call timeout.
+func forProject(ctx context.Context, project string) context.Context {
+	return context.WithValue(ctx, projectKey{}, project)
+}
+
+func projectOf(ctx context.Context) string {
+	p, _ := ctx.Value(projectKey{}).(string)
+	return p
 }
 
 // transport paces every request through the scan's scheduler, under the
@@ -188,12 +209,12 @@ var rateLimitReasons = map[string]bool{"rateLimitExceeded": true, "userRateLimit
 
 // Paces are the paces the GCP scanners hold each API of a project to,
 // named service.resource.method: what a declared rate limit may lower.
-// The APIs whose requests name no project (the searches, bucket IAM
-// policies) are paced for all projects together and are left out.
+// The APIs whose requests name no project (the searches) are paced for
+// all projects together and are left out.
 func Paces() []scanners.APIPace {
 	var out []scanners.APIPace
 	for _, o := range operations {
-		if o.path.NumSubexp() > 0 || o == opBuckets {
+		if o.path.NumSubexp() > 0 || o == opBuckets || o == opBucketPolicy {
 			out = append(out, scanners.APIPace{API: o.String(), Limit: limitFor(o.service)})
 		}
 	}
@@ -205,8 +226,8 @@ func Paces() []scanners.APIPace {
 // project (the console's Quotas page shows them); these paces are
 // conservative choices under the defaults, so that the retryer rarely
 // meets a 429: a burst of a few seconds' worth, then the steady rate.
-// Requests that name no project in their path (the searches, bucket IAM
-// policies) share one pace per API.
+// Requests that name no project (the searches) share one pace per API;
+// a bucket's IAM policy is paced with its project's (forProject).
 func limitFor(service string) scanners.Limit {
 	switch service {
 	case "compute", "osconfig", "iam", "storage":

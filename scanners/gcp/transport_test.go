@@ -1,8 +1,10 @@
 package gcp
 
 import (
+	"context"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strings"
 	"testing"
@@ -41,8 +43,8 @@ func TestThrottlesSlowThePaceDown(t *testing.T) {
 		}
 		op := operations[i]
 		call := scanners.Call{Cloud: "gcp", Target: r.Account, Service: op.service, Operation: op.name, API: op.String()}
-		if op.path.NumSubexp() == 0 && op != opBuckets {
-			call.Target = "" // the path names no project: one pace for all
+		if op.path.NumSubexp() == 0 && op != opBuckets && op != opBucketPolicy {
+			call.Target = "" // the request names no project: one pace for all
 		}
 		if got, lim := o.Scheduler.Pace(call), limitFor(op.service).PerSecond; got <= 0 || got >= lim {
 			t.Errorf("pace of %s in %s after a throttle = %v, want below %v", call.API, call.Target, got, lim)
@@ -99,8 +101,31 @@ func TestPacesNameEveryCallOfAProject(t *testing.T) {
 			t.Errorf("the simulator answered %s, which no scanner calls", r.Action())
 			continue
 		}
-		if op := operations[i]; (op.path.NumSubexp() > 0 || op == opBuckets) != named[op.String()] {
+		if op := operations[i]; (op.path.NumSubexp() > 0 || op == opBuckets || op == opBucketPolicy) != named[op.String()] {
 			t.Errorf("%s: names a project = %v, among Paces = %v; want both or neither", op, op.path.NumSubexp() > 0, named[op.String()])
 		}
+	}
+}
+
+// TestBucketPoliciesArePacedPerProject checks that a bucket's IAM policy,
+// whose path names no project, is paced and counted with the project the
+// scanner reads it for, not in one pace shared by every project.
+func TestBucketPoliciesArePacedPerProject(t *testing.T) {
+	for _, c := range []struct {
+		ctx  context.Context
+		want string
+	}{
+		{context.Background(), ""},
+		{forProject(context.Background(), "acme-prod"), "acme-prod"},
+	} {
+		r := httptest.NewRequestWithContext(c.ctx, "GET", "https://storage.googleapis.com/storage/v1/b/logs/iam?optionsRequestedPolicyVersion=3", nil)
+		op, project := classify(r)
+		if op != opBucketPolicy || project != c.want {
+			t.Errorf("classify = %s in %q, want %s in %q", op, project, opBucketPolicy, c.want)
+		}
+	}
+	r := httptest.NewRequestWithContext(forProject(context.Background(), "other"), "GET", "https://compute.googleapis.com/compute/v1/projects/acme-prod/global/firewalls", nil)
+	if _, project := classify(r); project != "acme-prod" {
+		t.Errorf("a path that names its project read as %q, want acme-prod", project)
 	}
 }
