@@ -113,7 +113,25 @@ type Env struct {
 	// Now is the time ages are measured against: the inventory's collection
 	// time.
 	Now time.Time
+	// Memo, when set, lets the checks of one resource share work they
+	// would each repeat (its firewall rules, compiled once for the four
+	// firewall controls). A nil Memo computes everything afresh.
+	Memo *Memo
 }
+
+// Memo is what the checks of one resource share, and what is worth
+// keeping from one resource to the next (the address sets of the firewall
+// sources met). It belongs to one goroutine, and Reset must be called
+// before the next resource's checks, which may not change the resource in
+// between.
+type Memo struct {
+	fwOf   *inventory.FirewallRules
+	fw     []*fwRule
+	fwSets fwSetCache
+}
+
+// Reset forgets the previous resource.
+func (m *Memo) Reset() { m.fwOf, m.fw = nil, nil }
 
 // Result is a check's verdict on one resource.
 type Result struct {

@@ -8,7 +8,7 @@ import "github.com/ownaudit/ownaudit/inventory"
 // well as TCP (MS-RDPEUDP), so UDP 3389 reaches the RDP service. SSH runs
 // over TCP only (RFC 4253): nothing listens for SSH on UDP 22, so UDP 22 is
 // not an admin port.
-var fwAdminPorts = fwPortGroup{name: "admin ports", ports: map[string][]int{"tcp": {22, 3389}, "udp": {3389}}}
+var fwAdminPorts = newFwPortGroup("admin ports", map[string][]int{"tcp": {22, 3389}, "udp": {3389}})
 
 // AdminPortsOpenToInternet fails when the internet reaches TCP 22, TCP
 // 3389 or UDP 3389, whether through a rule for those ports or one that
@@ -44,7 +44,7 @@ var AdminPortsOpenToInternet = register(&Control{
 		"ports and fails this control too, naming that rule, besides firewall.all_ports_open_to_internet: an open port never passes. " +
 		"The evidence lists such rules under allPortsRules with alsoReportedBy, so a report can group the findings of one rule. " +
 		fwExposureNotes,
-	Check: func(_ Env, r inventory.Resource) Result {
-		return fwPortGroupCheck(r, fwAdminPorts)
+	Check: func(env Env, r inventory.Resource) Result {
+		return fwPortGroupCheck(env, r, fwAdminPorts)
 	},
 })

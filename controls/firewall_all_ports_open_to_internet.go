@@ -60,7 +60,7 @@ var AllPortsOpenToInternet = register(&Control{
 // control is about (Prowler's ec2_networkacl_allow_ingress_any_port fails
 // it too, since only a deny on every protocol stops its check). Port 22
 // itself is then closed, so the admin-ports control passes it.
-func checkAllPortsOpen(_ Env, r inventory.Resource) Result {
+func checkAllPortsOpen(env Env, r inventory.Resource) Result {
 	rules, missing := fwRules(r)
 	if missing != nil {
 		return *missing
@@ -68,7 +68,7 @@ func checkAllPortsOpen(_ Env, r inventory.Resource) Result {
 	var offending []fwRuleEvidence
 	var msgs []string
 	allPorts := func(rule *fwRule) bool { return rule.allPorts }
-	for _, e := range fwExposures(fwCompile(rules), allPorts, fwEverything) {
+	for _, e := range fwExposures(env.fwCompiled(r, rules), allPorts, fwEverything) {
 		reach := e.describeOpen()
 		offending = append(offending, e.evidence(reach)...)
 		msgs = append(msgs, e.sentence(reach))

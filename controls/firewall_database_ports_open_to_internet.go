@@ -5,7 +5,7 @@ import "github.com/ownaudit/ownaudit/inventory"
 // fwDatabasePorts are the default ports of common databases and caches: SQL
 // Server, Oracle, MySQL, PostgreSQL, Redis, Cassandra, Elasticsearch,
 // Memcached and MongoDB.
-var fwDatabasePorts = fwPortGroup{name: "database ports", ports: map[string][]int{"tcp": {1433, 1521, 3306, 5432, 6379, 9042, 9200, 11211, 27017}}}
+var fwDatabasePorts = newFwPortGroup("database ports", map[string][]int{"tcp": {1433, 1521, 3306, 5432, 6379, 9042, 9200, 11211, 27017}})
 
 // DatabasePortsOpenToInternet fails when the internet reaches a common
 // database port, whether through a rule for that port or one that opens
@@ -27,7 +27,7 @@ var DatabasePortsOpenToInternet = register(&Control{
 	Notes: "Fails when the internet reaches TCP 1433, 1521, 3306, 5432, 6379, 9042, 9200, 11211 or 27017. A rule that opens every " +
 		"port exposes them and fails this control too, naming that rule, besides firewall.all_ports_open_to_internet: an open port " +
 		"never passes. " + fwExposureNotes,
-	Check: func(_ Env, r inventory.Resource) Result {
-		return fwPortGroupCheck(r, fwDatabasePorts)
+	Check: func(env Env, r inventory.Resource) Result {
+		return fwPortGroupCheck(env, r, fwDatabasePorts)
 	},
 })

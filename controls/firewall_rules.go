@@ -307,9 +307,66 @@ type fwRule struct {
 	protos []string
 	// allPorts: the rule as written opens every port of its protocols.
 	allPorts bool
-	sources  []fwSource
+	*fwSources
+}
+
+// fwSources are a rule's sources and their address sets; they are not
+// changed once built, so rules with the same sources share them.
+type fwSources struct {
+	sources []fwSource
 	// set is the union of the sources, by family; pub is its public part.
 	set, pub [2]*netipx.IPSet
+}
+
+// fwSetCache holds the fwSources built, by the sources they were built
+// from (fwSetCache.key); a nil cache holds nothing.
+type fwSetCache map[string]*fwSources
+
+// fwSetCacheMax bounds a cache: past it, the cache starts afresh.
+const fwSetCacheMax = 4096
+
+// of returns the sources' address sets, built once per cache.
+func (c fwSetCache) of(srcs []inventory.Source) *fwSources {
+	if c == nil {
+		return fwBuildSources(srcs)
+	}
+	var buf [128]byte
+	k := buf[:0]
+	for _, src := range srcs {
+		k = append(append(append(append(k, src.Kind...), 0), src.Value...), 0)
+	}
+	if s, ok := c[string(k)]; ok {
+		return s
+	}
+	if len(c) >= fwSetCacheMax {
+		clear(c)
+	}
+	s := fwBuildSources(srcs)
+	c[string(k)] = s
+	return s
+}
+
+// fwBuildSources builds the address sets of a rule's sources.
+func fwBuildSources(srcs []inventory.Source) *fwSources {
+	r := &fwSources{}
+	var b [2]netipx.IPSetBuilder
+	for _, src := range srcs {
+		v4, v6 := fwSourceSets(src)
+		if v4 == nil && v6 == nil {
+			continue
+		}
+		source := fwSource{value: strings.TrimSpace(src.Value), set: [2]*netipx.IPSet{v4, v6}}
+		for i, s := range source.set {
+			if s != nil {
+				b[i].AddSet(s)
+				source.public[i] = s.Overlaps(fwPublic(i == 1))
+			}
+		}
+		r.sources = append(r.sources, source)
+	}
+	r.set = [2]*netipx.IPSet{fwMustSet(&b[0]), fwMustSet(&b[1])}
+	r.pub = [2]*netipx.IPSet{fwPublicPart(r.set[0], false), fwPublicPart(r.set[1], true)}
+	return r
 }
 
 // fam indexes fwRule.set and fwSource.set.
@@ -331,12 +388,32 @@ func fwIsDeny(rule inventory.Rule) bool {
 	return strings.EqualFold(rule.Action, inventory.Deny)
 }
 
+// fwCompiled is fwCompile(rules), rules being fwRules(r), compiled once
+// per resource when env has a Memo: compiled rules are not changed once
+// built, so the firewall controls can share them.
+func (env Env) fwCompiled(r inventory.Resource, rules []inventory.Rule) []*fwRule {
+	m := env.Memo
+	if m == nil {
+		return fwCompile(rules, nil)
+	}
+	if m.fwOf == nil || m.fwOf != r.Firewall {
+		if m.fwSets == nil {
+			m.fwSets = fwSetCache{}
+		}
+		m.fwOf, m.fw = r.Firewall, fwCompile(rules, m.fwSets)
+	}
+	return m.fw
+}
+
 // fwCompile keeps the enabled ingress rules with at least one port
 // protocol and one port, in the order the providers evaluate them:
 // ascending priority, a deny before an allow of equal priority (NACL rule
 // numbers and NSG priorities are unique; GCP lets a deny win a tie).
 // Security group rules all have priority 0 and no denies.
-func fwCompile(rules []inventory.Rule) []*fwRule {
+//
+// sets, which may be nil, keeps the address sets of the sources met, for
+// the next rules and resources: most rules name the same few sources.
+func fwCompile(rules []inventory.Rule, sets fwSetCache) []*fwRule {
 	var out []*fwRule
 	for _, rule := range rules {
 		if !strings.EqualFold(rule.Direction, inventory.Ingress) || rule.Disabled {
@@ -348,23 +425,7 @@ func fwCompile(rules []inventory.Rule) []*fwRule {
 			continue
 		}
 		r := &fwRule{rule: rule, deny: fwIsDeny(rule), ports: ports, protos: protos, allPorts: ports.covers(1, fwMaxPort)}
-		var b [2]netipx.IPSetBuilder
-		for _, src := range rule.Sources {
-			v4, v6 := fwSourceSets(src)
-			if v4 == nil && v6 == nil {
-				continue
-			}
-			source := fwSource{value: strings.TrimSpace(src.Value), set: [2]*netipx.IPSet{v4, v6}}
-			for i, s := range source.set {
-				if s != nil {
-					b[i].AddSet(s)
-					source.public[i] = s.Overlaps(fwPublic(i == 1))
-				}
-			}
-			r.sources = append(r.sources, source)
-		}
-		r.set = [2]*netipx.IPSet{fwMustSet(&b[0]), fwMustSet(&b[1])}
-		r.pub = [2]*netipx.IPSet{fwPublicPart(r.set[0], false), fwPublicPart(r.set[1], true)}
+		r.fwSources = sets.of(rule.Sources)
 		out = append(out, r)
 	}
 	sort.SliceStable(out, func(i, j int) bool {
@@ -707,6 +768,15 @@ type fwPortGroup struct {
 	name string
 	// ports are the watched ports by protocol ("tcp", "udp").
 	ports map[string][]int
+	// none is the message of a pass, worked out once.
+	none string
+}
+
+// newFwPortGroup returns the group of ports named name.
+func newFwPortGroup(name string, ports map[string][]int) fwPortGroup {
+	g := fwPortGroup{name: name, ports: ports}
+	g.none = fmt.Sprintf("the internet reaches none of the %s", g)
+	return g
 }
 
 // String renders the group as "admin ports (tcp 22, 3389; udp 3389)".
@@ -741,14 +811,14 @@ func (g fwPortGroup) reached(proto string, s fwSpan) fwPorts {
 // counts like any other: an open port never passes. Such a rule is also
 // firewall.all_ports_open_to_internet's finding, which the evidence says,
 // so a report can group the findings of one rule.
-func fwPortGroupCheck(r inventory.Resource, g fwPortGroup) Result {
+func fwPortGroupCheck(env Env, r inventory.Resource, g fwPortGroup) Result {
 	rules, missing := fwRules(r)
 	if missing != nil {
 		return *missing
 	}
 	var offending []fwRuleEvidence
 	var msgs, allPorts []string
-	for _, e := range fwExposures(fwCompile(rules), fwCountAll, func(f fwFlow, s fwSpan) fwPorts { return g.reached(f.proto, s) }) {
+	for _, e := range fwExposures(env.fwCompiled(r, rules), fwCountAll, func(f fwFlow, s fwSpan) fwPorts { return g.reached(f.proto, s) }) {
 		what := fwProtoPorts(e.ports)
 		offending = append(offending, e.evidence(what)...)
 		msgs = append(msgs, e.sentence(what))
@@ -760,7 +830,7 @@ func fwPortGroupCheck(r inventory.Resource, g fwPortGroup) Result {
 	}
 	if len(offending) == 0 {
 		return Result{Status: Pass, Evidence: map[string]any{"openRules": []fwRuleEvidence{}},
-			Message: fmt.Sprintf("the internet reaches none of the %s", g)}
+			Message: g.none}
 	}
 	evidence := map[string]any{"openRules": offending}
 	if len(allPorts) > 0 {

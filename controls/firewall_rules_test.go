@@ -295,7 +295,7 @@ func TestFirewallOpen(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			var got []open
-			for _, sp := range fwOpen(fwCompile(tc.rules), tc.flow, fwCountAll, func(fwFlow, fwSpan) bool { return true }) {
+			for _, sp := range fwOpen(fwCompile(tc.rules, nil), tc.flow, fwCountAll, func(fwFlow, fwSpan) bool { return true }) {
 				var covers []string
 				for _, c := range sp.covers {
 					var ids []string

@@ -154,14 +154,13 @@ func UID(c Cloud, target, region, typ, id string) string {
 // bits: enough to tell a million resources apart, in a fraction of the
 // memory of their UIDs, and without formatting one.
 func (r *Resource) UIDHash() [16]byte {
-	h := sha256.New()
-	for _, s := range []string{string(r.Cloud), r.Target, r.Region, r.Type, r.ID} {
-		h.Write([]byte(s))
-		h.Write([]byte{0})
+	var buf [256]byte
+	b := buf[:0]
+	for _, s := range [...]string{string(r.Cloud), r.Target, r.Region, r.Type, r.ID} {
+		b = append(append(b, s...), 0)
 	}
-	var out [16]byte
-	copy(out[:], h.Sum(nil))
-	return out
+	sum := sha256.Sum256(b)
+	return [16]byte(sum[:16])
 }
 
 // Encode writes the inventory as indented JSON.

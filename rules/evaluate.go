@@ -9,6 +9,7 @@ package rules
 import (
 	"bytes"
 	"fmt"
+	"runtime"
 	"slices"
 	"strings"
 	"time"
@@ -39,6 +40,7 @@ func Evaluate(inv *inventory.Inventory, d *declaration.Declaration) []Finding {
 		return nil
 	}
 	e := NewEvaluator(d, inv.CollectedAt)
+	e.SetWorkers(runtime.GOMAXPROCS(0))
 	var out []Finding
 	emit := func(f *Finding) { out = append(out, *f) }
 	for i := range inv.Resources {
@@ -54,10 +56,21 @@ func Evaluate(inv *inventory.Inventory, d *declaration.Declaration) []Finding {
 // findings need to be held: each finding is handed out as it is decided,
 // and Finish adds the findings that need every resource seen (the
 // declaration entries that matched none). It is not safe for concurrent
-// use.
+// use; SetWorkers spreads the checks over several goroutines of its own.
 type Evaluator struct {
+	worker
+	seen map[uidKey]struct{}
+	// pool, when set, evaluates on several goroutines (SetWorkers).
+	pool *pool
+}
+
+// worker is what evaluating a resource needs and changes: the
+// declaration, the catalogue and caches of what is worked out once. Each
+// goroutine that evaluates has its own.
+type worker struct {
 	d         *declaration.Declaration
 	env       controls.Env
+	memo      controls.Memo
 	day       string
 	catalogue []*controls.Control
 	// byType are the catalogue's controls that apply to each type, and
@@ -65,7 +78,6 @@ type Evaluator struct {
 	byType map[string]*typeInfo
 	// matched marks the responsibility entries some resource matched.
 	matched []bool
-	seen    map[uidKey]struct{}
 	// owners and refs are shared by the findings that have the same
 	// responsible party or references; findings are not changed once
 	// handed out.
@@ -101,20 +113,25 @@ func NewEvaluator(d *declaration.Declaration, collectedAt time.Time) *Evaluator 
 	if d == nil {
 		d = &declaration.Declaration{}
 	}
-	return &Evaluator{
+	e := &Evaluator{worker: newWorker(d, collectedAt), seen: map[uidKey]struct{}{}}
+	e.env.Memo = &e.memo
+	return e
+}
+
+func newWorker(d *declaration.Declaration, collectedAt time.Time) worker {
+	return worker{
 		d:         d,
 		env:       controls.Env{Settings: d.Settings.WithDefaults(), Now: collectedAt},
 		day:       ScanDay(collectedAt),
 		catalogue: controls.Controls(),
 		byType:    map[string]*typeInfo{},
 		matched:   make([]bool, len(d.Responsibilities)),
-		seen:      map[uidKey]struct{}{},
 		owners:    map[ownerKey]*Responsible{},
 		refs:      map[refKey][]string{},
 	}
 }
 
-func (e *Evaluator) typeInfo(t string) *typeInfo {
+func (e *worker) typeInfo(t string) *typeInfo {
 	ti, ok := e.byType[t]
 	if ok {
 		return ti
@@ -138,6 +155,10 @@ func (e *Evaluator) typeInfo(t string) *typeInfo {
 // emits nothing, for a resource that cannot be attributed to a model type
 // or that repeats one already evaluated (same UID): a shard merged twice,
 // say, whose findings would otherwise have equal ids.
+//
+// With workers (SetWorkers) the findings of r may be handed to emit by a
+// later call, Resource's or Finish's, always on the caller's goroutine;
+// r, and what it points to, must then not change after the call.
 func (e *Evaluator) Resource(r *inventory.Resource, emit func(*Finding)) bool {
 	t, ok := inventory.Types[r.Type]
 	if !ok || t.Cloud != r.Cloud {
@@ -148,6 +169,17 @@ func (e *Evaluator) Resource(r *inventory.Resource, emit func(*Finding)) bool {
 		return false
 	}
 	e.seen[k] = struct{}{}
+	if e.pool != nil {
+		e.pool.add(r, emit)
+		return true
+	}
+	e.evaluate(r, emit)
+	return true
+}
+
+// evaluate runs the catalogue's controls and the ownership checks on r.
+func (e *worker) evaluate(r *inventory.Resource, emit func(*Finding)) {
+	e.memo.Reset()
 	e.entries = e.entries[:0]
 	for i, entry := range e.d.Responsibilities {
 		if entry.Match.Matches(*r) {
@@ -175,13 +207,20 @@ func (e *Evaluator) Resource(r *inventory.Resource, emit func(*Finding)) bool {
 			emit(&f)
 		}
 	}
-	return true
 }
 
 // Finish hands out the ownership.unused_scope findings: the entries no
 // evaluated resource matched and whose scope was read completely (unread
 // are the scan's error entries).
 func (e *Evaluator) Finish(unread []inventory.ScanError, emit func(*Finding)) {
+	if e.pool != nil {
+		for _, w := range e.pool.finish(emit) {
+			for i, m := range w.matched {
+				e.matched[i] = e.matched[i] || m
+			}
+		}
+		e.pool = nil
+	}
 	for _, f := range unusedScopes(e.d, e.matched, unread) {
 		emit(&f)
 	}
@@ -189,7 +228,7 @@ func (e *Evaluator) Finish(unread []inventory.ScanError, emit func(*Finding)) {
 
 // resolve is Resolve over the entries the current resource matches, each
 // attribution built once per evaluator.
-func (e *Evaluator) resolve(domain inventory.Domain, control string) (*Responsible, bool) {
+func (e *worker) resolve(domain inventory.Domain, control string) (*Responsible, bool) {
 	return resolveAmong(e.d, e.entries, domain, control, func(i int, party, via string) *Responsible {
 		k := ownerKey{i, party, via}
 		o, ok := e.owners[k]
@@ -202,7 +241,7 @@ func (e *Evaluator) resolve(domain inventory.Domain, control string) (*Responsib
 }
 
 // references are the control's references about cloud, worked out once.
-func (e *Evaluator) references(c *controls.Control, cloud inventory.Cloud) []string {
+func (e *worker) references(c *controls.Control, cloud inventory.Cloud) []string {
 	k := refKey{c.ID, cloud}
 	refs, ok := e.refs[k]
 	if !ok {
@@ -224,7 +263,7 @@ func runCheck(c *controls.Control, env controls.Env, r inventory.Resource) (res 
 }
 
 // controlFinding turns a check's result on r into a finding.
-func (e *Evaluator) controlFinding(c *controls.Control, r *inventory.Resource, ref ResourceRef, ti *typeInfo, res controls.Result) Finding {
+func (e *worker) controlFinding(c *controls.Control, r *inventory.Resource, ref ResourceRef, ti *typeInfo, res controls.Result) Finding {
 	expected := ti.expected[c.Domain]
 	if expected == nil {
 		expected = []controls.Role{}

@@ -92,10 +92,13 @@ type Decision struct {
 // FindingID is the stable id of a finding: a hash of the control id and
 // the resource's full identity (cloud, target, region, type, provider id).
 func FindingID(control string, ref ResourceRef) string {
-	h := sha256.New()
-	for _, s := range []string{control, string(ref.Cloud), ref.Target, ref.Region, ref.Type, ref.ID} {
-		h.Write([]byte(s))
-		h.Write([]byte{0})
+	var buf [256]byte
+	b := buf[:0]
+	for _, s := range [...]string{control, string(ref.Cloud), ref.Target, ref.Region, ref.Type, ref.ID} {
+		b = append(append(b, s...), 0)
 	}
-	return hex.EncodeToString(h.Sum(nil))[:32]
+	sum := sha256.Sum256(b)
+	var id [32]byte
+	hex.Encode(id[:], sum[:16])
+	return string(id[:])
 }

@@ -170,7 +170,7 @@ func cellsOf(resourceType string) []controls.Cell {
 
 // cellFindings are the unassigned, misassigned and tag_conflict findings of
 // one resource in one cell of the model.
-func (e *Evaluator) cellFindings(r *inventory.Resource, ref ResourceRef, cell controls.Cell, ti *typeInfo) []Finding {
+func (e *worker) cellFindings(r *inventory.Resource, ref ResourceRef, cell controls.Cell, ti *typeInfo) []Finding {
 	var out []Finding
 	d := e.d
 	expected := ti.expected[cell.Domain]

@@ -29,7 +29,7 @@ func ScanDay(collectedAt time.Time) string {
 // match, the first one in the file marks the finding; when only expired
 // ones match, the one that expired last is reported (the first of equals),
 // so a finding gets at most one expired_acceptance and its id stays stable.
-func (e *Evaluator) suppress(f *Finding) (Finding, bool) {
+func (e *worker) suppress(f *Finding) (Finding, bool) {
 	d := e.d
 	if len(d.Suppressions) == 0 || f.Status != controls.Fail || strings.HasPrefix(f.Control, "ownership.") {
 		return Finding{}, false

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"encoding/json"
 	"fmt"
+	"runtime"
 	"slices"
 	"time"
 
@@ -42,6 +43,7 @@ func newEvaluation(decl *declaration.Declaration, includePassed, save bool) *eva
 func (e *evaluation) start(collectedAt time.Time) {
 	if e.eval == nil {
 		e.eval = rules.NewEvaluator(e.decl, collectedAt)
+		e.eval.SetWorkers(runtime.GOMAXPROCS(0))
 	}
 }
 
@@ -93,6 +95,9 @@ func (e *evaluation) finish(inv *inventory.Inventory) []report.ResourceCount {
 
 // close releases what the evaluation keeps on disk.
 func (e *evaluation) close() {
+	if e.eval != nil {
+		e.eval.Close()
+	}
 	_ = e.stream.Close()
 	if e.saved != nil {
 		_ = e.saved.Close()

@@ -19,7 +19,7 @@ import (
 )
 
 // DefaultBudget is the memory a Sorter holds before it writes a run.
-const DefaultBudget = 16 << 20
+const DefaultBudget = 8 << 20
 
 // Sorter gathers records and hands them back in key order; records with
 // equal keys come back in the order they were added. It is not safe for
