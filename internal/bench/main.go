@@ -16,7 +16,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/ownaudit/ownaudit/internal/cloudsim"
@@ -257,15 +256,42 @@ type run1 struct {
 }
 
 // measure runs the binary and reports its exit code, wall time and peak
-// resident memory (the kernel's high-water mark for the child).
+// resident memory. The peak is the child's own VmHWM, read from /proc
+// while it runs: getrusage's ru_maxrss cannot be used, because os/exec
+// starts the child with vfork and the kernel carries the parent's
+// high-water mark (this process, which holds the simulated world) over
+// the exec.
 func measure(bin string, args, env []string) (run1, error) {
 	cmd := exec.Command(bin, args...)
 	cmd.Env = env
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
 	start := time.Now()
-	err := cmd.Run()
+	if err := cmd.Start(); err != nil {
+		return run1{}, err
+	}
+	peak := make(chan float64)
+	done := make(chan struct{})
+	go func() {
+		var kb float64
+		t := time.NewTicker(20 * time.Millisecond)
+		defer t.Stop()
+		for {
+			if v, ok := vmHWM(cmd.Process.Pid); ok && v > kb {
+				kb = v
+			}
+			select {
+			case <-done:
+				peak <- kb / 1024
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	err := cmd.Wait()
 	wall := time.Since(start)
+	close(done)
+	peakMB := <-peak
 	code := 0
 	if err != nil {
 		ee, ok := err.(*exec.ExitError)
@@ -274,15 +300,28 @@ func measure(bin string, args, env []string) (run1, error) {
 		}
 		code = ee.ExitCode()
 	}
-	ru, _ := cmd.ProcessState.SysUsage().(*syscall.Rusage)
-	r := run1{code: code, wall: wall, stderr: stderr.String()}
-	if ru != nil {
-		r.peakMB = float64(ru.Maxrss) / 1024 // kilobytes on Linux
-	}
+	r := run1{code: code, wall: wall, stderr: stderr.String(), peakMB: peakMB}
 	// CPU time tells the binary's own cost apart from waiting on a
 	// machine that others share.
 	r.cpu = cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
 	return r, nil
+}
+
+// vmHWM reads a running process's peak resident set size in kilobytes.
+func vmHWM(pid int) (float64, bool) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0, false
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			var kb float64
+			if _, err := fmt.Sscanf(strings.TrimSpace(v), "%f kB", &kb); err == nil {
+				return kb, true
+			}
+		}
+	}
+	return 0, false
 }
 
 func defaultConcurrency(bin string) int {
