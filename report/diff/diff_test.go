@@ -184,8 +184,8 @@ func TestPassesListed(t *testing.T) {
 		{"no passes to leave out", diffDoc(fs[1:], false), true},
 	}
 	for _, tt := range tests {
-		if got := passesListed(tt.doc); got != tt.want {
-			t.Errorf("passesListed(%s) = %v, want %v", tt.name, got, tt.want)
+		if got := Compare(tt.doc, tt.doc).Old.PassesListed; got != tt.want {
+			t.Errorf("PassesListed(%s) = %v, want %v", tt.name, got, tt.want)
 		}
 	}
 }
