@@ -362,7 +362,9 @@ func (m *Merger) Merge() (*Merged, error) {
 		}
 		// The passed findings an input left out are what its summary
 		// counts beyond its findings.
-		diff := d.Summary
+		// (Added to a new summary: the input's maps stay as they are.)
+		var diff Summary
+		diff.add(d.Summary, 1)
 		diff.add(in.listed, -1)
 		if diff.negative() {
 			return nil, fmt.Errorf("%s: its summary counts fewer findings than it lists; was it edited?", in.name)
