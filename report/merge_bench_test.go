@@ -8,6 +8,7 @@ import (
 
 	"github.com/ownaudit/ownaudit/internal/benchdata"
 	"github.com/ownaudit/ownaudit/inventory"
+	"github.com/ownaudit/ownaudit/report/internal/reporttest"
 )
 
 // BenchmarkMerge merges two shards' JSON documents of 20,000 resources
@@ -18,7 +19,7 @@ func BenchmarkMerge(b *testing.B) {
 	var inputs [][]byte
 	findings := 0
 	for i, part := range [][]inventory.Resource{res[:20_000], res[20_000:]} {
-		fs := benchdata.Findings(part)
+		fs := reporttest.BenchFindings(part)
 		findings += len(fs)
 		d := Build(&inventory.Inventory{CollectedAt: benchdata.CollectedAt}, benchdata.Declaration(), fs, Meta{ScanID: fmt.Sprint("shard-", i)})
 		d.SetShard(i, 2)

@@ -8,6 +8,7 @@ import (
 	"github.com/ownaudit/ownaudit/internal/benchdata"
 	"github.com/ownaudit/ownaudit/inventory"
 	"github.com/ownaudit/ownaudit/report"
+	"github.com/ownaudit/ownaudit/report/internal/reporttest"
 )
 
 // BenchmarkDiff diffs two JSON documents of 20,000 resources (about
@@ -29,7 +30,7 @@ func BenchmarkDiff(b *testing.B) {
 	var inputs [][]byte
 	findings := 0
 	for _, part := range [][]inventory.Resource{res, changed} {
-		fs := benchdata.Findings(part)
+		fs := reporttest.BenchFindings(part)
 		findings += len(fs)
 		d := report.Build(&inventory.Inventory{CollectedAt: benchdata.CollectedAt}, benchdata.Declaration(), fs, report.Meta{})
 		var buf bytes.Buffer
