@@ -214,7 +214,6 @@ func (s side) unread(f rules.Finding) bool {
 // sorted in the documents. Only the findings the diff lists are held. A
 // Comparer is used once; Close releases what it holds on disk.
 type Comparer struct {
-	budget   int
 	byID     *spill.Sorter
 	old, new side
 	value    []byte
