@@ -1,8 +1,10 @@
 package report
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"slices"
 	"sort"
 	"strings"
@@ -10,6 +12,7 @@ import (
 	"github.com/ownaudit/ownaudit/controls"
 	"github.com/ownaudit/ownaudit/declaration"
 	"github.com/ownaudit/ownaudit/internal/jsonin"
+	"github.com/ownaudit/ownaudit/internal/spill"
 	"github.com/ownaudit/ownaudit/inventory"
 	"github.com/ownaudit/ownaudit/rules"
 )
@@ -160,7 +163,169 @@ type MergeInput struct {
 //     summary still counts;
 //   - the scan runs from the earliest start to the latest finish, under a
 //     new id, with no shard.
+//
+// Merge holds every finding; a Merger joins documents too large for that.
 func Merge(inputs []MergeInput) (*Document, error) {
+	m := NewMerger("")
+	m.budget = math.MaxInt // in memory: nothing is written to disk
+	defer m.Close()
+	for _, in := range inputs {
+		if in.Doc == nil {
+			return nil, fmt.Errorf("%s: no document", in.Name)
+		}
+		d := *in.Doc
+		d.Findings = nil
+		err := m.add(in.Name, &d, func(fn func(*rules.Finding) error) error {
+			for i := range in.Doc.Findings {
+				f := in.Doc.Findings[i]
+				if err := fn(&f); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	out, err := m.Merge()
+	if err != nil {
+		return nil, err
+	}
+	if out.Doc.Findings, err = out.Findings(); err != nil {
+		return nil, err
+	}
+	out.Doc.tally = nil
+	return out.Doc, nil
+}
+
+// Merger joins findings documents as Merge does without holding their
+// findings: Read takes each input's findings, by id, into a sorter that
+// spills to disk past its memory budget, and keeps the rest of the
+// document (scan, parties, errors, summary: small beside the findings).
+// Merge then walks the findings in id order, keeping the first of each
+// id, and sorts the kept ones into document order in a second sorter,
+// from which Merged writes them. Findings need not be sorted in the
+// inputs. A Merger is used once; Close releases what it holds on disk.
+type Merger struct {
+	dir    string
+	budget int
+	byID   *spill.Sorter
+	inputs []mergeIn
+	value  []byte
+}
+
+// mergeIn is one input of a Merger, without its findings.
+type mergeIn struct {
+	name string
+	doc  *Document
+	// listed counts the findings the input lists.
+	listed Summary
+	// unused are its ownership.unused_scope findings, listed or held
+	// back in Scan.Shard, in that order.
+	unused []rules.Finding
+}
+
+// NewMerger returns a merger that spills into dir (the system's temporary
+// folder when empty).
+func NewMerger(dir string) *Merger { return &Merger{dir: dir} }
+
+// Read reads one input document, strictly as ReadStream does; name is
+// what errors call it.
+func (m *Merger) Read(name string, r io.Reader, max int64) error {
+	var doc *Document
+	return m.add(name, nil, func(fn func(*rules.Finding) error) error {
+		var err error
+		doc, err = ReadStream(r, max, fn)
+		if err != nil {
+			return err
+		}
+		m.inputs[len(m.inputs)-1].doc = doc
+		return nil
+	})
+}
+
+// add takes the input named name: doc, without its findings (nil when
+// findings sets it), and the findings, which findings hands to fn.
+func (m *Merger) add(name string, doc *Document, findings func(fn func(*rules.Finding) error) error) error {
+	if m.byID == nil {
+		m.byID = spill.New(m.dir, m.budget)
+	}
+	m.inputs = append(m.inputs, mergeIn{name: name, doc: doc, listed: NewSummary()})
+	in := &m.inputs[len(m.inputs)-1]
+	err := findings(func(f *rules.Finding) error {
+		in.listed.Count(f)
+		if f.Control == rules.OwnershipUnusedScope {
+			in.unused = append(in.unused, *f)
+			return nil
+		}
+		var err error
+		if m.value, err = encodeFinding(m.value[:0], f); err != nil {
+			return err
+		}
+		return m.byID.Add([]byte(f.ID), m.value)
+	})
+	if err != nil {
+		return err
+	}
+	if sh := in.doc.Scan.Shard; sh != nil {
+		in.unused = append(in.unused, sh.UnusedScopes...)
+	}
+	return nil
+}
+
+// encodeFinding appends f as the documents list it: expected roles an
+// array, never null.
+func encodeFinding(dst []byte, f *rules.Finding) ([]byte, error) {
+	if f.ExpectedRoles == nil {
+		f.ExpectedRoles = []controls.Role{}
+	}
+	dst, err := appendJSON(dst, f)
+	if err != nil {
+		return nil, fmt.Errorf("encode finding %s: %w", f.ID, err)
+	}
+	return dst, nil
+}
+
+// Close releases what the merger holds on disk.
+func (m *Merger) Close() error {
+	if m.byID == nil {
+		return nil
+	}
+	return m.byID.Close()
+}
+
+// Merged is the result of a Merger: the document, with its summary and
+// counts but without its findings, which Write writes and Findings reads
+// back, once.
+type Merged struct {
+	Doc    *Document
+	stream *Stream
+}
+
+// Write writes the merged document in the named format. JSON and NDJSON
+// stream the findings from disk; the other formats, made for people, hold
+// them.
+func (m *Merged) Write(w io.Writer, format string, opts TableOptions) error {
+	return m.stream.Write(w, format, m.Doc, opts)
+}
+
+// Len is how many findings the merged document lists.
+func (m *Merged) Len() int { return m.stream.sorter.Len() }
+
+// Findings reads the merged findings back, in document order.
+func (m *Merged) Findings() ([]rules.Finding, error) { return m.stream.Findings() }
+
+// Close releases what the merged findings hold on disk; Write and
+// Findings do it too.
+func (m *Merged) Close() error { return m.stream.Close() }
+
+// Merge joins the inputs read (see Merge, the function).
+func (m *Merger) Merge() (*Merged, error) {
+	inputs := make([]MergeInput, len(m.inputs))
+	for i, in := range m.inputs {
+		inputs[i] = MergeInput{Name: in.name, Doc: in.doc}
+	}
 	if len(inputs) == 0 {
 		return nil, fmt.Errorf("nothing to merge")
 	}
@@ -182,16 +347,13 @@ func Merge(inputs []MergeInput) (*Document, error) {
 		Findings: []rules.Finding{},
 		Errors:   []Error{},
 	}
-	if out.Parties == nil {
-		out.Parties = []declaration.Party{}
-	}
 
-	seen := map[string]bool{}
 	unused := map[string]rules.Finding{}
 	unusedIn := map[string]int{}
+	var unusedIDs []string
 	omitted := Summary{}
-	for _, in := range inputs {
-		d := in.Doc
+	for _, in := range m.inputs {
+		d := in.doc
 		if s := d.Scan.Started; !s.IsZero() && (s.Before(out.Scan.Started) || out.Scan.Started.IsZero()) {
 			out.Scan.Started = s
 		}
@@ -200,50 +362,68 @@ func Merge(inputs []MergeInput) (*Document, error) {
 		}
 		// The passed findings an input left out are what its summary
 		// counts beyond its findings.
-		diff := d.Summary
-		diff.add(Summarize(d.Findings), -1)
+		// (Added to a new summary: the input's maps stay as they are.)
+		var diff Summary
+		diff.add(d.Summary, 1)
+		diff.add(in.listed, -1)
 		if diff.negative() {
-			return nil, fmt.Errorf("%s: its summary counts fewer findings than it lists; was it edited?", in.Name)
+			return nil, fmt.Errorf("%s: its summary counts fewer findings than it lists; was it edited?", in.name)
 		}
 		omitted.add(diff, 1)
 
 		unusedHere := map[string]bool{}
-		var held []rules.Finding
-		if d.Scan.Shard != nil {
-			held = d.Scan.Shard.UnusedScopes
-		}
-		for _, f := range slices.Concat(d.Findings, held) {
-			if f.Control == rules.OwnershipUnusedScope {
-				if !unusedHere[f.ID] {
-					unusedHere[f.ID] = true
-					unusedIn[f.ID]++
-				}
-				if _, ok := unused[f.ID]; !ok {
-					unused[f.ID] = f
-				}
-				continue
+		for _, f := range in.unused {
+			if !unusedHere[f.ID] {
+				unusedHere[f.ID] = true
+				unusedIn[f.ID]++
 			}
-			if seen[f.ID] {
-				continue
+			if _, ok := unused[f.ID]; !ok {
+				unused[f.ID] = f
+				unusedIDs = append(unusedIDs, f.ID)
 			}
-			seen[f.ID] = true
-			out.Findings = append(out.Findings, f)
 		}
 		out.Errors = append(out.Errors, d.Errors...)
 		out.Scan.Targets = mergeTargets(out.Scan.Targets, d.Scan.Targets)
 		addScanCounts(&out.Scan, d.Scan)
 	}
-	for id, f := range unused {
-		if unusedIn[id] == len(inputs) {
-			out.Findings = append(out.Findings, f)
+
+	// The first finding of each id, in the order of the inputs, is kept
+	// and counted, and sorted into document order.
+	summary, tally := NewSummary(), Tally{}
+	sorted := spill.New(m.dir, m.budget)
+	var key []byte
+	keep := func(f *rules.Finding, raw []byte) error {
+		summary.Count(f)
+		tally.Count(f)
+		key = rules.AppendOrderKey(key[:0], f)
+		return sorted.Add(key, raw)
+	}
+	var last []byte
+	err := m.byID.Each(func(id, raw []byte) error {
+		if last != nil && string(id) == string(last) {
+			return nil
+		}
+		last = append(last[:0], id...)
+		var f rules.Finding
+		if err := json.Unmarshal(raw, &f); err != nil {
+			return fmt.Errorf("read findings back: %w", err)
+		}
+		return keep(&f, raw)
+	})
+	for _, id := range unusedIDs {
+		if err != nil || unusedIn[id] != len(inputs) {
+			continue
+		}
+		f := unused[id]
+		if m.value, err = encodeFinding(m.value[:0], &f); err == nil {
+			err = keep(&f, m.value)
 		}
 	}
-	for i := range out.Findings {
-		if out.Findings[i].ExpectedRoles == nil {
-			out.Findings[i].ExpectedRoles = []controls.Role{}
-		}
+	if err != nil {
+		sorted.Close()
+		return nil, err
 	}
-	sortEvaluated(out.Findings)
+
 	sort.SliceStable(out.Errors, func(i, j int) bool {
 		a, b := out.Errors[i], out.Errors[j]
 		return fmt.Sprint(a.Cloud, a.Target, a.Region, a.Domain, a.Operation) < fmt.Sprint(b.Cloud, b.Target, b.Region, b.Domain, b.Operation)
@@ -255,9 +435,15 @@ func Merge(inputs []MergeInput) (*Document, error) {
 	if out.Scan.Targets == nil {
 		out.Scan.Targets = []TargetStatus{}
 	}
-	out.Summary = summarize(out.Findings, out.Parties)
+	for _, p := range out.Parties {
+		if _, ok := summary.ByParty[p.ID]; !ok {
+			summary.ByParty[p.ID] = StatusCounts{}
+		}
+	}
+	out.Summary = summary
 	out.Summary.add(omitted, 1)
-	return out, nil
+	out.tally = tally
+	return &Merged{Doc: out, stream: &Stream{sorter: sorted}}, nil
 }
 
 // checkMergeable refuses inputs that are not parts of one scan: the same

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -274,5 +275,136 @@ func TestMergeAddsScanCounts(t *testing.T) {
 	}
 	if want := append(shards[0].Scan.Scanners, shards[1].Scan.Scanners...); !reflect.DeepEqual(got.Scan.Scanners, want) {
 		t.Errorf("merged scanner runs = %+v, want %+v", got.Scan.Scanners, want)
+	}
+}
+
+// mergeStreaming merges docs as the merge command does: each written as
+// a file holds it and read back by a Merger whose sorters spill to disk
+// every few findings; it returns the merged document as written in JSON.
+func mergeStreaming(t *testing.T, docs ...*Document) *Document {
+	t.Helper()
+	m := NewMerger(t.TempDir())
+	m.budget = 512
+	defer m.Close()
+	for i, d := range docs {
+		var buf bytes.Buffer
+		if err := WriteJSON(&buf, d); err != nil {
+			t.Fatal(err)
+		}
+		if err := m.Read(fmt.Sprint("input", i), &buf, 0); err != nil {
+			t.Fatalf("Read: %v", err)
+		}
+	}
+	merged, err := m.Merge()
+	if err != nil {
+		t.Fatalf("Merge: %v", err)
+	}
+	var out bytes.Buffer
+	if err := merged.Write(&out, FormatJSON, TableOptions{}); err != nil {
+		t.Fatalf("Write: %v", err)
+	}
+	got, err := ReadJSON(&out)
+	if err != nil {
+		t.Fatalf("ReadJSON: %v", err)
+	}
+	if got.Summary.Total != merged.Doc.Summary.Total || len(got.Findings) != merged.Len() {
+		t.Errorf("written: %d findings, total %d; Merged says %d, %d", len(got.Findings), got.Summary.Total, merged.Len(), merged.Doc.Summary.Total)
+	}
+	return got
+}
+
+// shuffled returns doc with its findings in another order than the one
+// scan writes.
+func shuffled(doc *Document) *Document {
+	d := *doc
+	d.Findings = slices.Clone(doc.Findings)
+	for i := range d.Findings {
+		j := (i*7 + 3) % len(d.Findings)
+		d.Findings[i], d.Findings[j] = d.Findings[j], d.Findings[i]
+	}
+	slices.Reverse(d.Findings)
+	return &d
+}
+
+func TestMergerOfUnsortedShardsEqualsFullScan(t *testing.T) {
+	full, shards := shardSplit()
+	got := mergeStreaming(t, shuffled(shards[1]), shuffled(shards[0]))
+	want := roundTrip(t, full)
+	if !reflect.DeepEqual(got.Findings, want.Findings) {
+		t.Errorf("merged findings:\n%s\nwant:\n%s", ids(got.Findings), ids(want.Findings))
+	}
+	if !reflect.DeepEqual(got.Summary, want.Summary) {
+		t.Errorf("merged summary = %+v, want %+v", got.Summary, want.Summary)
+	}
+	if !reflect.DeepEqual(got.Errors, want.Errors) || !reflect.DeepEqual(got.Scan.Targets, want.Scan.Targets) {
+		t.Errorf("merged errors %+v, targets %+v; want %+v, %+v", got.Errors, got.Scan.Targets, want.Errors, want.Scan.Targets)
+	}
+}
+
+func TestMergerOfThreeShards(t *testing.T) {
+	inv := reporttest.Inventory()
+	all := append(reporttest.Findings(), unusedScope(0))
+	sortEvaluated(all)
+	full := roundTrip(t, Build(inv, reporttest.Declaration(), all, Meta{ScanID: "full"}))
+	// Shard by the finding's place in the list, so that a target's
+	// findings are spread over every shard, as with resources reached in
+	// more than one shard.
+	var shards []*Document
+	for i := range 3 {
+		var fs []rules.Finding
+		for j, f := range reporttest.Findings() {
+			if j%3 == i {
+				fs = append(fs, f)
+			}
+		}
+		d := Build(&inventory.Inventory{SchemaVersion: inv.SchemaVersion, CollectedAt: inv.CollectedAt},
+			reporttest.Declaration(), append(fs, unusedScope(0)), Meta{ScanID: fmt.Sprint("shard-", i)})
+		d.SetShard(i, 3)
+		shards = append(shards, d)
+	}
+	got := mergeStreaming(t, shards[2], shuffled(shards[0]), shards[1])
+	if !reflect.DeepEqual(got.Findings, full.Findings) {
+		t.Errorf("merged findings:\n%s\nwant:\n%s", ids(got.Findings), ids(full.Findings))
+	}
+	if !reflect.DeepEqual(got.Summary, full.Summary) {
+		t.Errorf("merged summary = %+v, want %+v", got.Summary, full.Summary)
+	}
+	if _, err := Merge([]MergeInput{{"a", shards[0]}, {"b", shards[1]}}); err == nil || !strings.Contains(err.Error(), "shard 2/3 missing") {
+		t.Errorf("merge of two of three shards: %v, want shard 2/3 missing", err)
+	}
+}
+
+func TestMergerKeepsTheFirstListingOfAnID(t *testing.T) {
+	fs := reporttest.Findings()
+	listing := func(f rules.Finding, msg string) rules.Finding {
+		f.Message = msg
+		return f
+	}
+	// Shard 0 lists fs[0] twice and fs[1]; shard 1 lists fs[1] and fs[0]
+	// again: the first listing of each, in input order, is kept.
+	a := Build(&inventory.Inventory{}, reporttest.Declaration(),
+		[]rules.Finding{listing(fs[0], "a first"), listing(fs[1], "a"), listing(fs[0], "a second")}, Meta{ScanID: "a"})
+	b := Build(&inventory.Inventory{}, reporttest.Declaration(),
+		[]rules.Finding{listing(fs[1], "b"), listing(fs[0], "b")}, Meta{ScanID: "b"})
+	a.SetShard(0, 2)
+	b.SetShard(1, 2)
+	for _, order := range [][]*Document{{a, b}, {b, a}} {
+		got := mergeStreaming(t, order...)
+		inMemory, err := Merge([]MergeInput{{"x", order[0]}, {"y", order[1]}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := map[string]string{fs[0].ID: "a first", fs[1].ID: "a"}
+		if order[0] == b {
+			want = map[string]string{fs[0].ID: "b", fs[1].ID: "b"}
+		}
+		if len(got.Findings) != 2 || got.Summary.Total != 2 {
+			t.Errorf("merged %d findings, total %d, want 2 and 2:\n%s", len(got.Findings), got.Summary.Total, ids(got.Findings))
+		}
+		for i, f := range got.Findings {
+			if f.Message != want[f.ID] || inMemory.Findings[i].Message != want[f.ID] {
+				t.Errorf("finding %s: streamed %q, in memory %q, want %q", f.ID, f.Message, inMemory.Findings[i].Message, want[f.ID])
+			}
+		}
 	}
 }

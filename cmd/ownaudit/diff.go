@@ -72,15 +72,18 @@ func runDiff(g *globalOptions, o *diffOptions, oldFile, newFile string) error {
 	if err := checkOutput("--output", o.output, true); err != nil {
 		return withCode(exitUsage, err)
 	}
-	oldDoc, err := readFindings(oldFile, "diff", o.maxInputBytes)
-	if err != nil {
+	c := diff.NewComparer("")
+	defer c.Close()
+	if err := readFindings(oldFile, "diff", func(r io.Reader) error { return c.ReadOld(r, o.maxInputBytes) }); err != nil {
 		return withCode(exitUsage, err)
 	}
-	newDoc, err := readFindings(newFile, "diff", o.maxInputBytes)
-	if err != nil {
+	if err := readFindings(newFile, "diff", func(r io.Reader) error { return c.ReadNew(r, o.maxInputBytes) }); err != nil {
 		return withCode(exitUsage, err)
 	}
-	d := diff.Compare(oldDoc, newDoc)
+	d, err := c.Diff()
+	if err != nil {
+		return withCode(exitUsage, fmt.Errorf("diff: %w", err))
+	}
 	g.logger.Debug("compared", "old", oldFile, "new", newFile, "new_findings", d.Counts.New,
 		"resolved", d.Counts.Resolved, "changed", d.Counts.Changed, "unchanged", d.Counts.Unchanged)
 

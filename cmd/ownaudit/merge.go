@@ -81,27 +81,28 @@ func runMerge(g *globalOptions, o *mergeOptions, files []string) error {
 		return withCode(exitUsage, err)
 	}
 
-	inputs := make([]report.MergeInput, 0, len(files))
+	m := report.NewMerger("")
+	defer m.Close()
 	for _, name := range files {
-		doc, err := readFindings(name, "merge", o.maxInputBytes)
-		if err != nil {
+		if err := readFindings(name, "merge", func(r io.Reader) error { return m.Read(name, r, o.maxInputBytes) }); err != nil {
 			return withCode(exitUsage, err)
 		}
-		inputs = append(inputs, report.MergeInput{Name: name, Doc: doc})
 	}
-	doc, err := report.Merge(inputs)
+	merged, err := m.Merge()
 	if err != nil {
 		return withCode(exitUsage, fmt.Errorf("merge: %w", err))
 	}
-	g.logger.Info("merged", "inputs", len(inputs), "findings", len(doc.Findings), "errors", len(doc.Errors), "targets", len(doc.Scan.Targets))
+	defer merged.Close()
+	doc := merged.Doc
+	g.logger.Info("merged", "inputs", len(files), "findings", merged.Len(), "errors", len(doc.Errors), "targets", len(doc.Scan.Targets))
 
 	opts := report.TableOptions{Color: colorOK(g.stdout), Width: terminalWidth(g.stdout)}
 	if toStdout(o.output) {
-		if err := report.Write(g.stdout, format, doc, opts); err != nil {
+		if err := merged.Write(g.stdout, format, opts); err != nil {
 			return withCode(exitOutput, fmt.Errorf("write findings: %w", err))
 		}
 	} else {
-		err := atomicfile.Write(o.output, func(w io.Writer) error { return report.Write(w, format, doc, report.TableOptions{}) })
+		err := atomicfile.Write(o.output, func(w io.Writer) error { return merged.Write(w, format, report.TableOptions{}) })
 		if err != nil {
 			return withCode(exitOutput, fmt.Errorf("write findings: %w", err))
 		}
@@ -126,17 +127,16 @@ func runMerge(g *globalOptions, o *mergeOptions, files []string) error {
 	return nil
 }
 
-// readFindings reads one JSON findings document for a subcommand (merge,
-// diff), whose name the error carries.
-func readFindings(name, command string, max int64) (*report.Document, error) {
+// readFindings opens one JSON findings document for a subcommand (merge,
+// diff) and hands it to read; the error carries the file's name.
+func readFindings(name, command string, read func(io.Reader) error) error {
 	f, err := os.Open(name)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", command, err)
+		return fmt.Errorf("%s: %w", command, err)
 	}
 	defer f.Close()
-	doc, err := report.ReadJSONLimit(f, max)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %s: %w (%s reads the JSON that scan --format json writes)", command, name, err, command)
+	if err := read(f); err != nil {
+		return fmt.Errorf("%s: %s: %w (%s reads the JSON that scan --format json writes)", command, name, err, command)
 	}
-	return doc, nil
+	return nil
 }

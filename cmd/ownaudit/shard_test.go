@@ -224,7 +224,8 @@ func TestMergeCommand(t *testing.T) {
 		})
 	}
 
-	doc, err := readFindings(out, "merge", 0)
+	var doc *report.Document
+	err := readFindings(out, "merge", func(r io.Reader) (err error) { doc, err = report.ReadJSON(r); return err })
 	if err != nil {
 		t.Fatal(err)
 	}

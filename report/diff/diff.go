@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"slices"
 	"strings"
 	"text/tabwriter"
@@ -17,6 +18,7 @@ import (
 
 	"github.com/ownaudit/ownaudit/controls"
 	"github.com/ownaudit/ownaudit/declaration"
+	"github.com/ownaudit/ownaudit/internal/spill"
 	"github.com/ownaudit/ownaudit/report"
 	"github.com/ownaudit/ownaudit/rules"
 )
@@ -165,47 +167,29 @@ type ChangedFinding struct {
 // could not be evaluated.
 func open(s controls.Status) bool { return s == controls.Fail || s == controls.Error }
 
-// passesListed reports whether doc lists every passed finding its
-// summary counts.
-func passesListed(doc *report.Document) bool {
-	n := 0
-	for _, f := range doc.Findings {
-		if f.Status == controls.Pass {
-			n++
-		}
-	}
-	return n >= doc.Summary.ByStatus[controls.Pass]
-}
-
-func scanOf(doc *report.Document) Scan {
+func scanOf(doc *report.Document, passes int) Scan {
 	return Scan{
 		ScanID: doc.Scan.ID, Finished: doc.Scan.Finished,
 		DeclarationPath: doc.Scan.Declaration.Path, DeclarationSHA256: doc.Scan.Declaration.SHA256,
-		PassesListed: passesListed(doc),
+		// The document lists every passed finding its summary counts.
+		PassesListed: passes >= doc.Summary.ByStatus[controls.Pass],
 	}
 }
 
-// side is one document indexed for a diff.
+// side is one document of a diff, without its findings.
 type side struct {
-	doc    *report.Document
-	byID   map[string]rules.Finding
-	listed bool
+	doc *report.Document
+	// passes counts the passed findings it lists.
+	passes int
 }
 
-func newSide(doc *report.Document) side {
-	s := side{doc: doc, byID: make(map[string]rules.Finding, len(doc.Findings)), listed: passesListed(doc)}
-	for _, f := range doc.Findings {
-		s.byID[f.ID] = f
-	}
-	return s
-}
-
-// missing says how a finding the side does not list as open stood there.
-func (s side) missing(id string) string {
-	if f, ok := s.byID[id]; ok && f.Status == controls.Pass {
+// missing says how a finding the side does not list as open stood there:
+// pass when the side lists it passing (passed).
+func (s side) missing(passed bool) string {
+	if passed {
 		return WasPass
 	}
-	if s.listed {
+	if s.passes >= s.doc.Summary.ByStatus[controls.Pass] {
 		return WasAbsent
 	}
 	return WasUnlisted
@@ -223,51 +207,151 @@ func (s side) unread(f rules.Finding) bool {
 	})
 }
 
+// Comparer diffs two findings documents without holding their findings:
+// ReadOld and ReadNew take the findings, by id, into a sorter that spills
+// to disk past its memory budget, and keep the rest of each document;
+// Diff walks the findings of both in id order. Findings need not be
+// sorted in the documents. Only the findings the diff lists are held. A
+// Comparer is used once; Close releases what it holds on disk.
+type Comparer struct {
+	byID     *spill.Sorter
+	old, new side
+	value    []byte
+}
+
+// Values in the sorter start with the side, then, for an open finding,
+// the finding; a finding that is not open is only marked.
+const (
+	oldOpen = 'o'
+	oldShut = 'p'
+	newOpen = 'n'
+	newShut = 'q'
+)
+
+// NewComparer returns a comparer that spills into dir (the system's
+// temporary folder when empty).
+func NewComparer(dir string) *Comparer { return &Comparer{byID: spill.New(dir, 0)} }
+
+// ReadOld reads the old document, strictly as report.ReadStream does;
+// call it before ReadNew.
+func (c *Comparer) ReadOld(r io.Reader, max int64) error {
+	return c.read(&c.old, oldOpen, oldShut, func(fn func(*rules.Finding) error) (*report.Document, error) {
+		return report.ReadStream(r, max, fn)
+	})
+}
+
+// ReadNew reads the new document, strictly as report.ReadStream does.
+func (c *Comparer) ReadNew(r io.Reader, max int64) error {
+	return c.read(&c.new, newOpen, newShut, func(fn func(*rules.Finding) error) (*report.Document, error) {
+		return report.ReadStream(r, max, fn)
+	})
+}
+
+func (c *Comparer) read(s *side, openMark, shutMark byte, findings func(fn func(*rules.Finding) error) (*report.Document, error)) error {
+	doc, err := findings(func(f *rules.Finding) error {
+		if f.Status == controls.Pass {
+			s.passes++
+		}
+		if !open(f.Status) {
+			// Only whether it passed matters.
+			mark := []byte{shutMark, 0}
+			if f.Status == controls.Pass {
+				mark[1] = 1
+			}
+			return c.byID.Add([]byte(f.ID), mark)
+		}
+		b, err := json.Marshal(f)
+		if err != nil {
+			return fmt.Errorf("encode finding %s: %w", f.ID, err)
+		}
+		c.value = append(append(c.value[:0], openMark), b...)
+		return c.byID.Add([]byte(f.ID), c.value)
+	})
+	if err != nil {
+		return err
+	}
+	s.doc = doc
+	return nil
+}
+
+// Close releases what the comparer holds on disk; Diff does it too.
+func (c *Comparer) Close() error { return c.byID.Close() }
+
+// occurrence is one listing of a finding id on one side.
+type occurrence struct {
+	open   bool
+	passed bool
+	f      rules.Finding
+}
+
 // Compare diffs two findings documents of the same estate; see Diff for
 // the categories.
 func Compare(oldDoc, newDoc *report.Document) *Diff {
+	c := &Comparer{byID: spill.New("", math.MaxInt)} // in memory
+	each := func(doc *report.Document) func(fn func(*rules.Finding) error) (*report.Document, error) {
+		return func(fn func(*rules.Finding) error) (*report.Document, error) {
+			for i := range doc.Findings {
+				f := doc.Findings[i]
+				if err := fn(&f); err != nil {
+					return nil, err
+				}
+			}
+			return doc, nil
+		}
+	}
+	// Nothing is written to disk, so nothing can fail.
+	_ = c.read(&c.old, oldOpen, oldShut, each(oldDoc))
+	_ = c.read(&c.new, newOpen, newShut, each(newDoc))
+	d, _ := c.Diff()
+	return d
+}
+
+// Diff compares the documents read; see Diff for the categories.
+func (c *Comparer) Diff() (*Diff, error) {
+	defer c.Close()
 	d := &Diff{
 		SchemaVersion: SchemaVersion,
-		Old:           scanOf(oldDoc),
-		New:           scanOf(newDoc),
-		Declaration:   compareDeclarations(oldDoc, newDoc),
+		Old:           scanOf(c.old.doc, c.old.passes),
+		New:           scanOf(c.new.doc, c.new.passes),
+		Declaration:   compareDeclarations(c.old.doc, c.new.doc),
 		Findings:      Findings{New: []NewFinding{}, Resolved: []ResolvedFinding{}, Changed: []ChangedFinding{}},
 	}
-	o, n := newSide(oldDoc), newSide(newDoc)
-	for _, nf := range newDoc.Findings {
-		if !open(nf.Status) {
-			continue
+	// The listings of one id: the old document's, then the new one's, each
+	// in the order listed.
+	var id []byte
+	var olds, news []occurrence
+	flush := func() {
+		if len(olds)+len(news) > 0 {
+			d.compare(c.old, c.new, olds, news)
 		}
-		of, ok := o.byID[nf.ID]
-		switch {
-		case ok && open(of.Status):
-			if ch := findingChanges(of, nf); len(ch) > 0 {
-				d.Findings.Changed = append(d.Findings.Changed, changed(nf, ch))
-			} else {
-				d.Counts.Unchanged++
+		olds, news = olds[:0], news[:0]
+	}
+	err := c.byID.Each(func(key, val []byte) error {
+		if string(key) != string(id) {
+			flush()
+			id = append(id[:0], key...)
+		}
+		o := occurrence{}
+		switch val[0] {
+		case oldOpen, newOpen:
+			o.open = true
+			if err := json.Unmarshal(val[1:], &o.f); err != nil {
+				return fmt.Errorf("read findings back: %w", err)
 			}
-		case !ok && o.unread(nf):
-			d.Findings.Changed = append(d.Findings.Changed, changed(nf, statusChange(controls.Error, nf.Status)))
 		default:
-			d.Findings.New = append(d.Findings.New, NewFinding{Finding: nf, OldStatus: o.missing(nf.ID)})
+			o.passed = val[1] == 1
 		}
+		if val[0] == oldOpen || val[0] == oldShut {
+			olds = append(olds, o)
+		} else {
+			news = append(news, o)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
-	for _, of := range oldDoc.Findings {
-		if !open(of.Status) {
-			continue
-		}
-		nf, ok := n.byID[of.ID]
-		switch {
-		case ok && open(nf.Status):
-			// Compared above.
-		case !ok && n.unread(of):
-			// Not read in the new scan: its details are the old ones.
-			d.Findings.Changed = append(d.Findings.Changed, changed(of, statusChange(of.Status, controls.Error)))
-			d.Findings.Changed[len(d.Findings.Changed)-1].Status = controls.Error
-		default:
-			d.Findings.Resolved = append(d.Findings.Resolved, ResolvedFinding{Finding: of, NewStatus: n.missing(of.ID)})
-		}
-	}
+	flush()
 	// A status that is the same on both sides (error: not read, and
 	// error listed) is no change.
 	d.Findings.Changed = slices.DeleteFunc(d.Findings.Changed, func(c ChangedFinding) bool {
@@ -277,9 +361,9 @@ func Compare(oldDoc, newDoc *report.Document) *Diff {
 		}
 		return false
 	})
-	slices.SortFunc(d.Findings.New, func(a, b NewFinding) int { return compareFindings(a.Finding, b.Finding) })
-	slices.SortFunc(d.Findings.Resolved, func(a, b ResolvedFinding) int { return compareFindings(a.Finding, b.Finding) })
-	slices.SortFunc(d.Findings.Changed, func(a, b ChangedFinding) int {
+	slices.SortStableFunc(d.Findings.New, func(a, b NewFinding) int { return compareFindings(a.Finding, b.Finding) })
+	slices.SortStableFunc(d.Findings.Resolved, func(a, b ResolvedFinding) int { return compareFindings(a.Finding, b.Finding) })
+	slices.SortStableFunc(d.Findings.Changed, func(a, b ChangedFinding) int {
 		return compareFindings(
 			rules.Finding{ID: a.ID, Control: a.Control, Severity: a.Severity, Resource: a.Resource},
 			rules.Finding{ID: b.ID, Control: b.Control, Severity: b.Severity, Resource: b.Resource})
@@ -287,7 +371,46 @@ func Compare(oldDoc, newDoc *report.Document) *Diff {
 	d.Counts.New = len(d.Findings.New)
 	d.Counts.Resolved = len(d.Findings.Resolved)
 	d.Counts.Changed = len(d.Findings.Changed)
-	return d
+	return d, nil
+}
+
+// compare adds to d the listings of one finding id in the old and the
+// new document. A side that lists an id more than once is judged by its
+// last listing, each listing of the other side against it.
+func (d *Diff) compare(o, n side, olds, news []occurrence) {
+	for _, nf := range news {
+		if !nf.open {
+			continue
+		}
+		switch {
+		case len(olds) > 0 && olds[len(olds)-1].open:
+			if ch := findingChanges(olds[len(olds)-1].f, nf.f); len(ch) > 0 {
+				d.Findings.Changed = append(d.Findings.Changed, changed(nf.f, ch))
+			} else {
+				d.Counts.Unchanged++
+			}
+		case len(olds) == 0 && o.unread(nf.f):
+			d.Findings.Changed = append(d.Findings.Changed, changed(nf.f, statusChange(controls.Error, nf.f.Status)))
+		default:
+			d.Findings.New = append(d.Findings.New, NewFinding{Finding: nf.f, OldStatus: o.missing(len(olds) > 0 && olds[len(olds)-1].passed)})
+		}
+	}
+	for _, of := range olds {
+		if !of.open {
+			continue
+		}
+		switch {
+		case len(news) > 0 && news[len(news)-1].open:
+			// Compared above.
+		case len(news) == 0 && n.unread(of.f):
+			// Not read in the new scan: its details are the old ones.
+			c := changed(of.f, statusChange(of.f.Status, controls.Error))
+			c.Status = controls.Error
+			d.Findings.Changed = append(d.Findings.Changed, c)
+		default:
+			d.Findings.Resolved = append(d.Findings.Resolved, ResolvedFinding{Finding: of.f, NewStatus: n.missing(len(news) > 0 && news[len(news)-1].passed)})
+		}
+	}
 }
 
 // compareFindings orders the most severe first, then by control,

@@ -12,6 +12,7 @@ import (
 
 	"github.com/ownaudit/ownaudit/controls"
 	"github.com/ownaudit/ownaudit/declaration"
+	"github.com/ownaudit/ownaudit/internal/spill"
 	"github.com/ownaudit/ownaudit/inventory"
 	"github.com/ownaudit/ownaudit/report"
 	"github.com/ownaudit/ownaudit/report/internal/reporttest"
@@ -184,8 +185,8 @@ func TestPassesListed(t *testing.T) {
 		{"no passes to leave out", diffDoc(fs[1:], false), true},
 	}
 	for _, tt := range tests {
-		if got := passesListed(tt.doc); got != tt.want {
-			t.Errorf("passesListed(%s) = %v, want %v", tt.name, got, tt.want)
+		if got := Compare(tt.doc, tt.doc).Old.PassesListed; got != tt.want {
+			t.Errorf("PassesListed(%s) = %v, want %v", tt.name, got, tt.want)
 		}
 	}
 }
@@ -403,5 +404,98 @@ func TestWritersNeutraliseControls(t *testing.T) {
 				t.Errorf("output does not show the escape sequence as text:\n%s", out.String())
 			}
 		})
+	}
+}
+
+// compareStreaming diffs the documents as the diff command does: each
+// written as a file holds it and read back by a Comparer whose sorter
+// spills to disk every few findings.
+func compareStreaming(t *testing.T, oldDoc, newDoc *report.Document) *Diff {
+	t.Helper()
+	c := NewComparer("")
+	c.byID = spill.New(t.TempDir(), 256)
+	defer c.Close()
+	for i, doc := range []*report.Document{oldDoc, newDoc} {
+		var buf bytes.Buffer
+		if err := report.WriteJSON(&buf, doc); err != nil {
+			t.Fatal(err)
+		}
+		read := c.ReadOld
+		if i == 1 {
+			read = c.ReadNew
+		}
+		if err := read(&buf, 0); err != nil {
+			t.Fatalf("read: %v", err)
+		}
+	}
+	d, err := c.Diff()
+	if err != nil {
+		t.Fatalf("Diff: %v", err)
+	}
+	return d
+}
+
+func diffJSON(t *testing.T, d *Diff) string {
+	t.Helper()
+	var b bytes.Buffer
+	if err := WriteJSON(&b, d); err != nil {
+		t.Fatal(err)
+	}
+	return b.String()
+}
+
+func TestComparerOfUnsortedDocuments(t *testing.T) {
+	claranet := reporttest.Owner("claranet", controls.MSP, 0)
+	acme := reporttest.Owner("acme", controls.Customer, 2)
+	oldFs := []rules.Finding{
+		filler,
+		diffFinding("firewall.admin_ports_open_to_internet", controls.High, controls.Fail, claranet),
+		diffFinding("firewall.database_ports_open_to_internet", controls.High, controls.Fail, claranet),
+		diffFinding("iam.root_mfa_disabled", controls.Critical, controls.Error, nil),
+		diffFinding("iam.root_access_keys", controls.Critical, controls.Pass, nil),
+	}
+	newFs := []rules.Finding{
+		diffFinding("iam.root_access_keys", controls.Critical, controls.Fail, nil),
+		diffFinding("iam.root_mfa_disabled", controls.Critical, controls.Fail, nil),
+		diffFinding("firewall.admin_ports_open_to_internet", controls.High, controls.Fail, acme),
+		diffFinding("firewall.ssh_open_to_internet", controls.Medium, controls.Fail, claranet),
+		filler,
+	}
+	for _, passes := range []bool{true, false} {
+		oldDoc, newDoc := diffDoc(oldFs, passes), diffDoc(newFs, passes)
+		want := diffJSON(t, Compare(oldDoc, newDoc))
+		slices.Reverse(oldDoc.Findings)
+		if got := diffJSON(t, compareStreaming(t, oldDoc, newDoc)); got != want {
+			t.Errorf("passes %v: streamed diff of unsorted documents:\n%s\nwant:\n%s", passes, got, want)
+		}
+		if !strings.Contains(want, `"new": 2`) || !strings.Contains(want, `"changed": 2`) || !strings.Contains(want, `"resolved": 1`) {
+			t.Errorf("passes %v: diff counts:\n%s\nwant 2 new, 2 changed, 1 resolved", passes, want)
+		}
+	}
+}
+
+func TestComparerOfRepeatedIDs(t *testing.T) {
+	const c = "firewall.admin_ports_open_to_internet"
+	high := diffFinding(c, controls.High, controls.Fail, nil)
+	critical := diffFinding(c, controls.Critical, controls.Fail, nil)
+	// The new document lists the finding twice: each listing is compared
+	// with the old one, the first unchanged, the second changed.
+	oldDoc, newDoc := diffDoc([]rules.Finding{high}, true), diffDoc([]rules.Finding{high, critical}, true)
+	for _, d := range []*Diff{Compare(oldDoc, newDoc), compareStreaming(t, oldDoc, newDoc)} {
+		if d.Counts != (Counts{Changed: 1, Unchanged: 1}) {
+			t.Errorf("counts %+v, want 1 changed, 1 unchanged", d.Counts)
+		}
+		if len(d.Findings.Changed) != 1 || d.Findings.Changed[0].Severity != controls.Critical {
+			t.Errorf("changed %+v, want the critical listing", d.Findings.Changed)
+		}
+	}
+	// The old document lists it open, then passing: judged by its last
+	// listing, the finding is new.
+	oldDoc = diffDoc([]rules.Finding{high, diffFinding(c, controls.High, controls.Pass, nil)}, true)
+	newDoc = diffDoc([]rules.Finding{high}, true)
+	for _, d := range []*Diff{Compare(oldDoc, newDoc), compareStreaming(t, oldDoc, newDoc)} {
+		if d.Counts != (Counts{New: 1}) || d.Findings.New[0].OldStatus != WasPass {
+			t.Errorf("counts %+v, new %+v; want 1 new, was pass", d.Counts, d.Findings.New)
+		}
 	}
 }
