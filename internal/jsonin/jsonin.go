@@ -31,6 +31,23 @@ var ErrTooLarge = errors.New("input too large")
 type Reader struct {
 	dec *json.Decoder
 	lim *limited
+	// value decodes the values Value has checked, one after the other:
+	// a decoder and its buffer for each would cost more than decoding a
+	// finding. It is replaced after an error.
+	value *json.Decoder
+	feed  feed
+}
+
+// feed hands a value decoder the bytes of one value at a time.
+type feed struct{ b []byte }
+
+func (f *feed) Read(p []byte) (int, error) {
+	if len(f.b) == 0 {
+		return 0, io.EOF
+	}
+	n := copy(p, f.b)
+	f.b = f.b[n:]
+	return n, nil
 }
 
 // New reads r, refusing more than max bytes (DefaultMaxBytes when max < 1).
@@ -156,6 +173,17 @@ func (r *Reader) Value(v any) error {
 		}
 		return err
 	}
+	if r.value == nil {
+		r.value = json.NewDecoder(&r.feed)
+		r.value.DisallowUnknownFields()
+	}
+	r.feed.b = raw
+	if err := r.value.Decode(v); err == nil && len(r.feed.b) == 0 {
+		return nil
+	}
+	// The error is worded, and its offset counted, by a decoder of this
+	// value alone.
+	r.value, r.feed.b = nil, nil
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
