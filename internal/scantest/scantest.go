@@ -1,6 +1,7 @@
-// Package scantest is what the cloud scanners' tests share: picking the
-// resources of a type out of an inventory, and judging an inventory with
-// the controls under a declaration in which one party owns everything.
+// Package scantest is what the cloud scanners' tests share: serving a
+// simulated world, picking the resources of a type out of an inventory,
+// and judging an inventory with the controls under a declaration in which
+// one party owns everything.
 package scantest
 
 import (
@@ -9,6 +10,7 @@ import (
 
 	"github.com/ownaudit/ownaudit/controls"
 	"github.com/ownaudit/ownaudit/declaration"
+	"github.com/ownaudit/ownaudit/internal/cloudsim"
 	"github.com/ownaudit/ownaudit/inventory"
 	"github.com/ownaudit/ownaudit/rules"
 )
@@ -55,4 +57,26 @@ func Findings(t testing.TB, inv *inventory.Inventory, prefix string, settings ..
 		}
 	}
 	return out
+}
+
+// Serve starts the simulator with world on 127.0.0.1 for the rest of the
+// test.
+func Serve(t testing.TB, world *cloudsim.World) *cloudsim.Server {
+	t.Helper()
+	srv, err := cloudsim.Start(world)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = srv.Close() })
+	return srv
+}
+
+// ServeYAML is Serve for a world written in YAML.
+func ServeYAML(t testing.TB, world string) *cloudsim.Server {
+	t.Helper()
+	w, err := cloudsim.Parse([]byte(world))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return Serve(t, w)
 }

@@ -19,15 +19,7 @@ const simKey = "AKIASIMULATOR0000001"
 // that point the real SDK clients at it.
 func startSim(t *testing.T, world string) (*cloudsim.Server, settings) {
 	t.Helper()
-	w, err := cloudsim.Parse([]byte(world))
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv, err := cloudsim.Start(w)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = srv.Close() })
+	srv := scantest.ServeYAML(t, world)
 	return srv, simOptions(srv.URL, simKey)
 }
 

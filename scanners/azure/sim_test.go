@@ -10,6 +10,7 @@ import (
 
 	"github.com/ownaudit/ownaudit/internal/cloudsim"
 	"github.com/ownaudit/ownaudit/internal/demo"
+	"github.com/ownaudit/ownaudit/internal/scantest"
 	"github.com/ownaudit/ownaudit/inventory"
 	"github.com/ownaudit/ownaudit/scanners"
 )
@@ -18,11 +19,7 @@ import (
 // it, trusting the certificate it made and nothing else of its own.
 func simulated(t *testing.T, w *cloudsim.World) (*cloudsim.Server, settings) {
 	t.Helper()
-	srv, err := cloudsim.Start(w)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = srv.Close() })
+	srv := scantest.Serve(t, w)
 	o := settings{Options: scanners.Options{Scheduler: scanners.NewScheduler(8), CallTimeout: 20 * time.Second,
 		Endpoints: map[inventory.Cloud]scanners.Endpoint{inventory.Azure: {URL: srv.AzureURL, Identity: demo.AzureToken, CACert: srv.CACert}}}}
 	return srv, o

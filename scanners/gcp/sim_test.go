@@ -22,15 +22,7 @@ var testNow = time.Date(2026, 11, 1, 9, 0, 0, 0, time.UTC)
 // that point the real clients at it with a static token.
 func startSim(t *testing.T, world string) (*cloudsim.Server, settings) {
 	t.Helper()
-	w, err := cloudsim.Parse([]byte(world))
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv, err := cloudsim.Start(w)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = srv.Close() })
+	srv := scantest.ServeYAML(t, world)
 	return srv, settings{
 		Options: scanners.Options{
 			Scheduler:   scanners.NewScheduler(8),
