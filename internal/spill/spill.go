@@ -18,8 +18,14 @@ import (
 	"slices"
 )
 
-// DefaultBudget is the memory a Sorter holds before it writes a run.
-const DefaultBudget = 8 << 20
+// DefaultBudget is the memory a Sorter holds before it writes a run. A
+// scan holds two (findings, and the inventory it saves), so 4 MiB each
+// keeps them to about 8 MiB; a million resources' findings make about 250
+// runs, merged at the end with a small buffer each (runBuffer).
+const DefaultBudget = 4 << 20
+
+// runBuffer is the read buffer of each run while runs are merged.
+const runBuffer = 32 << 10
 
 // Sorter gathers records and hands them back in key order; records with
 // equal keys come back in the order they were added. It is not safe for
@@ -57,14 +63,39 @@ func (s *Sorter) Add(key, val []byte) error {
 	if s.err != nil {
 		return s.err
 	}
+	size := len(key) + len(val)
+	if len(s.recs) > 0 && s.held()+size+recSize > s.budget {
+		if s.err = s.flush(); s.err != nil {
+			return s.err
+		}
+	}
+	s.reserve(size)
 	off := len(s.arena)
 	s.arena = append(append(s.arena, key...), val...)
 	s.recs = append(s.recs, rec{off, len(key), len(val)})
 	s.n++
-	if len(s.arena)+len(s.recs)*24 >= s.budget {
-		s.err = s.flush()
+	return nil
+}
+
+// recSize is what a record costs beside its bytes (rec's three ints).
+const recSize = 24
+
+// held is the memory the records held take.
+func (s *Sorter) held() int { return len(s.arena) + len(s.recs)*recSize }
+
+// reserve makes room for size more bytes in the arena, growing it by
+// doubling but never past the budget (append alone would overshoot it by
+// up to twice), so that the memory a sorter holds is its budget.
+func (s *Sorter) reserve(size int) {
+	need := len(s.arena) + size
+	if need <= cap(s.arena) {
+		return
 	}
-	return s.err
+	c := max(2*cap(s.arena), 64<<10, need)
+	if c > s.budget {
+		c = max(s.budget-len(s.recs)*recSize, need)
+	}
+	s.arena = append(make([]byte, 0, c), s.arena...)
 }
 
 func (s *Sorter) key(r rec) []byte { return s.arena[r.off : r.off+r.klen] }
@@ -130,7 +161,7 @@ func (s *Sorter) Each(fn func(key, val []byte) error) error {
 	}
 	h := make(mergeHeap, 0, len(s.runs))
 	for i, f := range s.runs {
-		c := &cursor{r: bufio.NewReaderSize(f, 64<<10), run: i}
+		c := &cursor{r: bufio.NewReaderSize(f, runBuffer), run: i}
 		ok, err := c.next()
 		if err != nil {
 			return err

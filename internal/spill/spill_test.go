@@ -47,3 +47,36 @@ func TestSorterMergesRunsInKeyOrderStably(t *testing.T) {
 		})
 	}
 }
+
+func TestSorterHoldsNoMoreThanItsBudget(t *testing.T) {
+	const budget = 1 << 20
+	s := New(t.TempDir(), budget)
+	val := make([]byte, 1000)
+	for i := range 5000 { // about 5 MB: several runs
+		if err := s.Add(fmt.Appendf(nil, "%08d", i), val); err != nil {
+			t.Fatal(err)
+		}
+		if c := cap(s.arena); c > budget {
+			t.Fatalf("after %d records the arena holds %d bytes, more than the budget of %d", i+1, c, budget)
+		}
+		if h := s.held(); h > budget {
+			t.Fatalf("after %d records %d bytes are held, more than the budget of %d", i+1, h, budget)
+		}
+	}
+	if len(s.runs) < 4 {
+		t.Errorf("runs = %d, want at least 4 for 5 MB at 1 MB each", len(s.runs))
+	}
+	n := 0
+	if err := s.Each(func(k, v []byte) error {
+		if want := fmt.Sprintf("%08d", n); string(k) != want {
+			return fmt.Errorf("record %d has key %s, want %s", n, k, want)
+		}
+		n++
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if n != 5000 {
+		t.Errorf("Each gave %d records, want 5000", n)
+	}
+}
