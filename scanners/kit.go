@@ -44,9 +44,11 @@ func (s Scope) String() string {
 // scans every few hours. Every goroutine a scanner starts goes through a
 // Group.
 type Group struct {
-	sink    *Sink
-	scope   Scope
-	sem     chan struct{}
+	sink  *Sink
+	scope Scope
+	sem   chan struct{}
+	// shared is the sink's bound on fetch goroutines, for Fetches groups.
+	shared  chan struct{}
 	wg      *sync.WaitGroup
 	onPanic func(error)
 }
@@ -58,6 +60,18 @@ func (s *Sink) Group(scope Scope, limit int) *Group {
 	if limit > 0 {
 		g.sem = make(chan struct{}, limit)
 	}
+	return g
+}
+
+// Fetches returns a group for per-item calls (one per key, per bucket),
+// at most limit at a time in the group and, across the whole scan, at
+// most a few times the scan's call slots (Registry.RunInto sets how many)
+// in every Fetches group together. Its functions make calls and must not
+// start a Fetches group of their own and wait for it: with every shared
+// place held by a function waiting on one, nothing would run.
+func (s *Sink) Fetches(scope Scope, limit int) *Group {
+	g := s.Group(scope, limit)
+	g.shared = s.fetches
 	return g
 }
 
@@ -85,9 +99,15 @@ func (g *Group) Go(fn func()) {
 	if g.sem != nil {
 		g.sem <- struct{}{}
 	}
+	if g.shared != nil {
+		g.shared <- struct{}{}
+	}
 	g.wg.Add(1)
 	go func() {
 		defer func() {
+			if g.shared != nil {
+				<-g.shared
+			}
 			if g.sem != nil {
 				<-g.sem
 			}

@@ -76,6 +76,61 @@ func TestGroupHonoursItsLimit(t *testing.T) {
 	g.Wait()
 }
 
+func TestFetchesShareOneBoundAcrossGroups(t *testing.T) {
+	s := NewSink()
+	s.fetches = make(chan struct{}, 4) // as RunInto sets it
+	release := make(chan struct{})
+	var running, most atomic.Int32
+	var wg sync.WaitGroup
+	// Ten regions, each with a fetch group of its own allowing 8: without
+	// the shared bound 80 goroutines would run (or wait in the SDK) at once.
+	for r := range 10 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			g := s.Fetches(kitScope, 8).Region(fmt.Sprint("region-", r))
+			for range 8 {
+				g.Go(func() {
+					n := running.Add(1)
+					for {
+						m := most.Load()
+						if n <= m || most.CompareAndSwap(m, n) {
+							break
+						}
+					}
+					<-release
+					running.Add(-1)
+				})
+			}
+			g.Wait()
+		}()
+	}
+	time.Sleep(50 * time.Millisecond)
+	if n := running.Load(); n != 4 {
+		t.Errorf("%d fetches running while 80 are asked for under a shared bound of 4, want 4", n)
+	}
+	// A plain group (a part's lists) is not held back by the fetches.
+	plain := make(chan struct{})
+	go func() {
+		g := s.Group(kitScope, 0)
+		for range 10 {
+			g.Go(func() {})
+		}
+		g.Wait()
+		close(plain)
+	}()
+	select {
+	case <-plain:
+	case <-time.After(2 * time.Second):
+		t.Error("a plain group waited for the fetches' bound")
+	}
+	close(release)
+	wg.Wait()
+	if m := most.Load(); m > 4 {
+		t.Errorf("at most %d fetches ran at once, want at most 4", m)
+	}
+}
+
 func TestGroupOnPanicAndHook(t *testing.T) {
 	s := NewSink()
 	var seen []Scope

@@ -144,6 +144,11 @@ type Sink struct {
 	// what it has listed until it is done, and a thousand regions listed
 	// side by side would hold the whole estate. nil: no bound.
 	parts chan struct{}
+	// fetches bounds the goroutines of every Fetches group at once: each
+	// waits for a call slot inside the SDK with a deep stack, and a
+	// thousand of them waiting cost tens of megabytes for nothing, as
+	// only concurrency calls run at once. nil: no bound.
+	fetches chan struct{}
 }
 
 // part waits for a free part slot and returns its release.
@@ -608,6 +613,9 @@ func (g *Registry) RunInto(ctx context.Context, sink *Sink, targets []Target, se
 	// Enough parts to keep every call slot busy (a part has a few lists
 	// to read side by side), few enough that what they hold stays small.
 	sink.parts = make(chan struct{}, max(4, concurrency))
+	// Twice the call slots: enough fetches ready that a slot freed is
+	// taken at once, even while some wait for a token of their API.
+	sink.fetches = make(chan struct{}, max(8, 2*concurrency))
 	sem := make(chan struct{}, concurrency)
 	var wg sync.WaitGroup
 	for _, t := range targets {

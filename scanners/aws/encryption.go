@@ -105,7 +105,7 @@ func (s *encryptionScan) fail(region, operation string, types []string, err erro
 // fetches is a group for the per-item calls of one region ("" for S3's
 // global ones), at most encryptionFetches in flight.
 func (s *encryptionScan) fetches(region string) *scanners.Group {
-	return s.out.Group(s.a.scope(region, inventory.Encryption), encryptionFetches)
+	return s.out.Fetches(s.a.scope(region, inventory.Encryption), encryptionFetches)
 }
 
 func (s *encryptionScan) resource(region, typ, id string) inventory.Resource {
@@ -320,7 +320,18 @@ func (s *encryptionScan) rotation(ctx context.Context, client *kms.Client, regio
 
 // volumes records the region's EBS volumes.
 func (s *encryptionScan) volumes(ctx context.Context, region string) {
-	var vols []ec2types.Volume
+	// The list is read once the region's keys are: a region's volumes
+	// are many, and holding them while the keys are read (three calls a
+	// key) would hold every region's in flight. Each page becomes
+	// resources at once, so that they are held as the little the
+	// controls need rather than as the SDK's answers.
+	if cat := s.catalogs[region]; cat != nil {
+		select {
+		case <-cat.ready:
+		case <-ctx.Done():
+		}
+	}
+	var out []inventory.Resource
 	p := ec2.NewDescribeVolumesPaginator(s.a.ec2(region), &ec2.DescribeVolumesInput{MaxResults: sdk.Int32(volumePageSize)})
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
@@ -329,31 +340,40 @@ func (s *encryptionScan) volumes(ctx context.Context, region string) {
 			s.fail(region, "ec2:DescribeVolumes", []string{inventory.AWSVolume}, err)
 			return
 		}
-		vols = append(vols, page.Volumes...)
-	}
-	out := make([]inventory.Resource, 0, len(vols))
-	for _, v := range vols {
-		r := s.resource(region, inventory.AWSVolume, sdk.ToString(v.VolumeId))
-		r.Tags = tags(v.Tags, func(t ec2types.Tag) (*string, *string) { return t.Key, t.Value })
-		r.Name = r.Tags["Name"]
-		vol := &inventory.Volume{}
-		if v.Encrypted != nil {
-			vol.Encrypted = inventory.Known(*v.Encrypted)
+		out = slices.Grow(out, len(page.Volumes))
+		for _, v := range page.Volumes {
+			out = append(out, s.volume(region, v))
 		}
-		if sdk.ToBool(v.Encrypted) {
-			vol.KeyID = sdk.ToString(v.KmsKeyId)
+	}
+	for i := range out {
+		if vol := out[i].Volume; vol.KeyID != "" {
 			vol.KeyManager = s.keyManager(region, vol.KeyID)
 		}
-		for _, at := range v.Attachments {
-			if id := sdk.ToString(at.InstanceId); id != "" {
-				vol.AttachedTo = append(vol.AttachedTo, id)
-			}
-		}
-		sort.Strings(vol.AttachedTo)
-		r.Volume = vol
-		out = append(out, r)
 	}
 	s.out.Add(out...)
+}
+
+// volume is one EBS volume as a resource, its key named but not yet
+// classified.
+func (s *encryptionScan) volume(region string, v ec2types.Volume) inventory.Resource {
+	r := s.resource(region, inventory.AWSVolume, sdk.ToString(v.VolumeId))
+	r.Tags = tags(v.Tags, func(t ec2types.Tag) (*string, *string) { return t.Key, t.Value })
+	r.Name = r.Tags["Name"]
+	vol := &inventory.Volume{}
+	if v.Encrypted != nil {
+		vol.Encrypted = inventory.Known(*v.Encrypted)
+	}
+	if sdk.ToBool(v.Encrypted) {
+		vol.KeyID = sdk.ToString(v.KmsKeyId)
+	}
+	for _, at := range v.Attachments {
+		if id := sdk.ToString(at.InstanceId); id != "" {
+			vol.AttachedTo = append(vol.AttachedTo, id)
+		}
+	}
+	sort.Strings(vol.AttachedTo)
+	r.Volume = vol
+	return r
 }
 
 // ebsDefault records the region's EBS encryption-by-default switch; the

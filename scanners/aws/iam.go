@@ -399,7 +399,7 @@ func iamPolicies(ctx context.Context, _ *env, a *account, client *iam.Client, ou
 		}
 		policies = append(policies, page.Policies...)
 	}
-	scanners.Each(out.Group(a.scope("", inventory.IAM), iamPolicyFetches), policies, func(pol iamtypes.Policy) {
+	scanners.Each(out.Fetches(a.scope("", inventory.IAM), iamPolicyFetches), policies, func(pol iamtypes.Policy) {
 		out.Add(iamPolicy(ctx, a, client, pol, out))
 	})
 }

@@ -53,31 +53,30 @@ type ssmView struct {
 	states map[string]ssmtypes.InstancePatchState
 }
 
-// scanInstancePatching lists the region's instances and, meanwhile, its
-// managed nodes and their patch states, then joins them.
+// scanInstancePatching reads the region's managed nodes and their patch
+// states, then lists its instances and joins each page with them at once:
+// instances as the SDK answers them are large, and holding a region's
+// list while its patch states are read (fifty instances a call) would
+// hold every region's in flight.
 func scanInstancePatching(ctx context.Context, a *account, region string, out *scanners.Sink) {
-	var (
-		instances []ec2types.Instance
-		ec2Err    error
-	)
-	read := out.Group(a.scope(region, inventory.Patching), 0)
-	read.Go(func() { instances, ec2Err = listInstances(ctx, a.ec2(region)) })
 	view := readSSM(ctx, a, region, out)
-	read.Wait()
-	if ec2Err != nil {
-		out.Fail(scanError(a.ID, region, inventory.Patching, "ec2:DescribeInstances", []string{inventory.AWSInstance}, ec2Err))
+	instances, err := listInstances(ctx, a.ec2(region), func(inst ec2types.Instance) inventory.Resource {
+		return instanceResource(a.ID, region, inst, view)
+	})
+	if err != nil {
+		out.Fail(scanError(a.ID, region, inventory.Patching, "ec2:DescribeInstances", []string{inventory.AWSInstance}, err))
 		return
 	}
-	for _, inst := range instances {
-		out.Add(instanceResource(a.ID, region, inst, view))
-	}
+	out.Add(instances...)
 }
 
 // listInstances reads every page of DescribeInstances, leaving out
 // terminated instances: they linger in the listing for about an hour and
-// can neither be patched nor attacked.
-func listInstances(ctx context.Context, client *ec2.Client) ([]ec2types.Instance, error) {
-	var out []ec2types.Instance
+// can neither be patched nor attacked. Each instance becomes a resource as
+// its page arrives; none is returned when a page cannot be read, as a
+// partial list would pass for a complete one.
+func listInstances(ctx context.Context, client *ec2.Client, resource func(ec2types.Instance) inventory.Resource) ([]inventory.Resource, error) {
+	var out []inventory.Resource
 	p := ec2.NewDescribeInstancesPaginator(client, &ec2.DescribeInstancesInput{MaxResults: sdk.Int32(instancesPageSize)})
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
@@ -89,7 +88,7 @@ func listInstances(ctx context.Context, client *ec2.Client) ([]ec2types.Instance
 				if inst.State != nil && inst.State.Name == ec2types.InstanceStateNameTerminated {
 					continue
 				}
-				out = append(out, inst)
+				out = append(out, resource(inst))
 			}
 		}
 	}

@@ -212,7 +212,7 @@ func (es *encryptionScan) sqlServers(ctx context.Context, servers, databases []t
 		states []inventory.Bool
 	}
 	reads := make([]*read, len(servers))
-	g := es.out.Group(es.s.scope(inventory.Encryption), armFetches)
+	g := es.out.Fetches(es.s.scope(inventory.Encryption), armFetches)
 	for i, srv := range servers {
 		x := &read{res: inventory.Resource{Cloud: inventory.Azure, Target: sub, Region: srv.Location, Type: inventory.AzureSQLServer,
 			ID: srv.ID, Name: srv.Name, Tags: srv.Tags,
@@ -336,7 +336,7 @@ func (es *encryptionScan) vault(ctx context.Context, keys *armkeyvault.KeysClien
 		es.fail(opKeyPolicy, []string{inventory.AzureKeyVaultKey}, err)
 		return
 	}
-	g := es.out.Group(es.s.scope(inventory.Encryption), vaultFetches)
+	g := es.out.Fetches(es.s.scope(inventory.Encryption), vaultFetches)
 	first := true
 	for _, k := range list {
 		if k == nil || k.Name == nil {
