@@ -85,6 +85,10 @@ type worker struct {
 	refs   map[refKey][]string
 	// entries is scratch: the entries the current resource matches.
 	entries []int
+	// finding and expired are scratch too: the finding being handed out
+	// and the expired suppression's, reused for every control (emit takes
+	// a finding only for the call), so that none is made on the heap.
+	finding, expired Finding
 }
 
 type typeInfo struct {
@@ -194,13 +198,14 @@ func (e *worker) evaluate(r *inventory.Resource, emit func(*Finding)) {
 		if res.Status == controls.NotApplicable {
 			continue
 		}
-		f := e.controlFinding(c, r, ref, ti, res)
-		if expired, ok := e.suppress(&f); ok {
-			emit(&f)
-			emit(&expired)
+		e.finding = e.controlFinding(c, r, ref, ti, res)
+		var ok bool
+		if e.expired, ok = e.suppress(&e.finding); ok {
+			emit(&e.finding)
+			emit(&e.expired)
 			continue
 		}
-		emit(&f)
+		emit(&e.finding)
 	}
 	for _, cell := range ti.cells {
 		for _, f := range e.cellFindings(r, ref, cell, ti) {
