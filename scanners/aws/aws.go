@@ -358,7 +358,7 @@ func (e *env) resolve(ctx context.Context, t scanners.Target, out *scanners.Sink
 // the management account's id, which every member's ARN carries
 // (arn:aws:organizations::<management>:account/o-.../<id>).
 func (e *env) listAccounts(ctx context.Context, base sdk.Config) ([]*account, string, error) {
-	client := organizations.NewFromConfig(e.instrument(base, "organization"))
+	client := organizations.NewFromConfig(e.instrument(base, baseCaller))
 	var out []*account
 	management := ""
 	// 20 is the most one page holds: a page of the default 10 would
@@ -393,7 +393,7 @@ func (e *env) listAccounts(ctx context.Context, base sdk.Config) ([]*account, st
 // (not the management account, the feature's service access not enabled,
 // access denied) leaves it unknown rather than making the scan partial.
 func (e *env) rootCredentialsManagement(ctx context.Context, base sdk.Config) inventory.Bool {
-	out, err := iam.NewFromConfig(e.instrument(base, "organization")).ListOrganizationsFeatures(ctx, &iam.ListOrganizationsFeaturesInput{})
+	out, err := iam.NewFromConfig(e.instrument(base, baseCaller)).ListOrganizationsFeatures(ctx, &iam.ListOrganizationsFeaturesInput{})
 	if err != nil {
 		if e.o.Logger != nil {
 			e.o.Logger.Debug("centralized root access features not read", "operation", "iam:ListOrganizationsFeatures", "error", errorMessage("iam:ListOrganizationsFeatures", err))
@@ -403,10 +403,19 @@ func (e *env) rootCredentialsManagement(ctx context.Context, base sdk.Config) in
 	return inventory.Known(slices.Contains(out.EnabledFeatures, iamtypes.FeatureTypeRootCredentialsManagement))
 }
 
+// baseCaller is the pace target of the calls made with the credentials the
+// scan started with (listing the organization, assuming roles): the
+// provider's quotas for them are the calling account's.
+const baseCaller = "organization"
+
 // assume gives a credentials for roleARN, checking at once that the role
 // can be assumed so a refusal is one error entry for the account.
 func (e *env) assume(ctx context.Context, base sdk.Config, a *account, roleARN, externalID string) {
-	stsClient := sts.NewFromConfig(e.instrument(base, a.ID))
+	// STS counts AssumeRole against the account whose credentials call
+	// it, not the one assumed into: every account of an organization is
+	// assumed with the same credentials, so they share one pace, as they
+	// share one quota.
+	stsClient := sts.NewFromConfig(e.instrument(base, baseCaller))
 	provider := stscreds.NewAssumeRoleProvider(stsClient, roleARN, func(o *stscreds.AssumeRoleOptions) {
 		o.RoleSessionName = e.o.sessionName
 		if externalID != "" {
