@@ -85,17 +85,24 @@ func TestThrottledAtHalfThePaceLosesNothing(t *testing.T) {
 			if code != 0 {
 				t.Errorf("throttled scan exit code = %d, want 0: nothing may be lost to throttling", code)
 			}
-			if len(throttled) != len(clean) {
-				t.Errorf("throttled scan has %d findings, the unthrottled one %d", len(throttled), len(clean))
-			}
-			for id, status := range clean {
-				if throttled[id] != status {
-					t.Errorf("finding %s is %q throttled, %q unthrottled", id, throttled[id], status)
-				}
-			}
+			sameFindings(t, throttled, clean, "throttled", "unthrottled")
 			if limit := bound * 13 / 10; wall > limit {
 				t.Errorf("throttled scan took %v, more than 1.3 times the %v its limits imply", wall.Round(time.Millisecond), bound.Round(time.Millisecond))
 			}
 		})
+	}
+}
+
+// sameFindings checks that two scans' findings (status by id) are the
+// same, got's described as how, want's as wantHow.
+func sameFindings(t *testing.T, got, want map[string]string, how, wantHow string) {
+	t.Helper()
+	if len(got) != len(want) {
+		t.Errorf("the scan %s has %d findings, the scan %s %d", how, len(got), wantHow, len(want))
+	}
+	for id, status := range want {
+		if got[id] != status {
+			t.Errorf("finding %s is %q %s, %q %s", id, got[id], how, status, wantHow)
+		}
 	}
 }

@@ -69,14 +69,7 @@ func TestDeclaredRateLimitAvoidsThrottling(t *testing.T) {
 	if declared != 0 {
 		t.Errorf("with the declared limit %d Systems Manager calls were throttled, want none", declared)
 	}
-	if len(paced) != len(clean) {
-		t.Errorf("the paced scan has %d findings, the other %d", len(paced), len(clean))
-	}
-	for id, status := range clean {
-		if paced[id] != status {
-			t.Errorf("finding %s is %q with the declared limit, %q without", id, paced[id], status)
-		}
-	}
+	sameFindings(t, paced, clean, "with the declared limit", "without")
 }
 
 // TestValidateRefusesARateLimitAboveThePace: a declared limit can only
