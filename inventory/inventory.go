@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"runtime"
 	"slices"
 	"strings"
 	"time"
@@ -249,17 +250,17 @@ func decodeStream(r io.Reader, max int64, fn func(inv *Inventory, res *Resource)
 		case "scanners":
 			return in.Value(&inv.Scanners)
 		case "resources":
-			return in.Array(func() error {
-				var res Resource
-				if err := in.Value(&res); err != nil {
-					return fmt.Errorf("resources[%d]: %w", n+len(early), err)
-				}
+			err := jsonin.Elements(in, runtime.GOMAXPROCS(0), func(_ int, res *Resource) error {
 				if !header.version || !header.collected {
-					early = append(early, res)
+					early = append(early, *res)
 					return nil
 				}
-				return hand(&res)
+				return hand(res)
 			})
+			if e, ok := err.(*jsonin.ElementError); ok {
+				return fmt.Errorf("resources[%d]: %w", e.Index, e.Err)
+			}
+			return err
 		}
 		return fmt.Errorf("at byte %d: unknown field %q", in.Offset(), key)
 	})

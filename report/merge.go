@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"runtime"
 	"slices"
 	"sort"
 	"strings"
@@ -109,7 +110,6 @@ func ReadStream(r io.Reader, max int64, fn func(*rules.Finding) error) (*Documen
 func readStream(r io.Reader, max int64, fn func(*rules.Finding) error) (*Document, error) {
 	in := jsonin.New(r, max)
 	var d Document
-	n := 0
 	err := in.Object(func(key string) error {
 		switch key {
 		case "schemaVersion":
@@ -123,14 +123,11 @@ func readStream(r io.Reader, max int64, fn func(*rules.Finding) error) (*Documen
 		case "summary":
 			return in.Value(&d.Summary)
 		case "findings":
-			return in.Array(func() error {
-				var f rules.Finding
-				if err := in.Value(&f); err != nil {
-					return fmt.Errorf("findings[%d]: %w", n, err)
-				}
-				n++
-				return fn(&f)
-			})
+			err := jsonin.Elements(in, runtime.GOMAXPROCS(0), func(_ int, f *rules.Finding) error { return fn(f) })
+			if e, ok := err.(*jsonin.ElementError); ok {
+				return fmt.Errorf("findings[%d]: %w", e.Index, e.Err)
+			}
+			return err
 		}
 		return fmt.Errorf("at byte %d: unknown field %q", in.Offset(), key)
 	})

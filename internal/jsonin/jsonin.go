@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"sync"
 )
 
 // DefaultMaxBytes is the size cap when the caller sets none: a document
@@ -31,11 +32,8 @@ var ErrTooLarge = errors.New("input too large")
 type Reader struct {
 	dec *json.Decoder
 	lim *limited
-	// value decodes the values Value has checked, one after the other:
-	// a decoder and its buffer for each would cost more than decoding a
-	// finding. It is replaced after an error.
-	value *json.Decoder
-	feed  feed
+	// value decodes the values Value reads.
+	value valueDecoder
 }
 
 // feed hands a value decoder the bytes of one value at a time.
@@ -159,13 +157,37 @@ func (r *Reader) Array(fn func() error) error {
 // Value decodes the next value into v, refusing duplicate keys, unknown
 // fields and nesting deeper than MaxDepth.
 func (r *Reader) Value(v any) error {
+	raw, at, err := r.raw()
+	if err != nil {
+		return err
+	}
+	return r.value.decode(raw, at, v)
+}
+
+// raw reads the next value as it is, and the offset it starts at.
+func (r *Reader) raw() (json.RawMessage, int64, error) {
 	at := r.Offset()
 	var raw json.RawMessage
 	if err := r.dec.Decode(&raw); err != nil {
-		return r.fail(err)
+		return nil, 0, r.fail(err)
 	}
 	// Decode starts counting after the separator before the value.
 	at += int64(len(raw) - len(bytes.TrimLeft(raw, " \t\r\n")))
+	return raw, at, nil
+}
+
+// valueDecoder checks and decodes values read whole, one after the other:
+// a decoder and its buffer for each would cost more than decoding a
+// finding. The zero value is ready; it is not safe for concurrent use.
+type valueDecoder struct {
+	dec  *json.Decoder // replaced after an error
+	feed feed
+}
+
+// decode decodes raw, which starts at byte at of the input, into v,
+// refusing duplicate keys, unknown fields and nesting deeper than
+// MaxDepth; errors name the byte of the input they are at.
+func (d *valueDecoder) decode(raw []byte, at int64, v any) error {
 	if err := Check(raw); err != nil {
 		var e *Error
 		if errors.As(err, &e) {
@@ -173,17 +195,17 @@ func (r *Reader) Value(v any) error {
 		}
 		return err
 	}
-	if r.value == nil {
-		r.value = json.NewDecoder(&r.feed)
-		r.value.DisallowUnknownFields()
+	if d.dec == nil {
+		d.dec = json.NewDecoder(&d.feed)
+		d.dec.DisallowUnknownFields()
 	}
-	r.feed.b = raw
-	if err := r.value.Decode(v); err == nil && len(r.feed.b) == 0 {
+	d.feed.b = raw
+	if err := d.dec.Decode(v); err == nil && len(d.feed.b) == 0 {
 		return nil
 	}
 	// The error is worded, and its offset counted, by a decoder of this
 	// value alone.
-	r.value, r.feed.b = nil, nil
+	d.dec, d.feed.b = nil, nil
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
@@ -194,6 +216,120 @@ func (r *Reader) Value(v any) error {
 		return fmt.Errorf("at byte %d: %w", at, err)
 	}
 	return nil
+}
+
+// ElementError is an element of an array that could not be read or
+// decoded (Elements), with its index.
+type ElementError struct {
+	Index int
+	Err   error
+}
+
+func (e *ElementError) Error() string { return fmt.Sprintf("[%d]: %v", e.Index, e.Err) }
+func (e *ElementError) Unwrap() error { return e.Err }
+
+// elementBatch is how many elements a worker of Elements decodes at once.
+const elementBatch = 64
+
+// Elements walks an array as Array does, decoding its elements into T as
+// Value would, on workers goroutines (one when workers < 2), and hands
+// them to fn in order on the caller's goroutine; v is fn's to keep. An
+// element that cannot be read or decoded stops the walk with an
+// *ElementError, once every element before it was handed to fn, so that
+// the error is the one reading them one by one would meet first; an error
+// of fn stops it too and is returned as it is. Decoding is most of the
+// cost of reading a large file, and this spreads it over the cores.
+func Elements[T any](r *Reader, workers int, fn func(i int, v *T) error) error {
+	workers = max(workers, 1)
+	type job struct {
+		first int
+		raws  []json.RawMessage
+		ats   []int64
+		out   []T
+		err   error
+		done  chan struct{}
+	}
+	work := make(chan *job)
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var d valueDecoder
+			for j := range work {
+				j.out = make([]T, len(j.raws))
+				for i, raw := range j.raws {
+					if err := d.decode(raw, j.ats[i], &j.out[i]); err != nil {
+						j.out, j.err = j.out[:i], &ElementError{Index: j.first + i, Err: err}
+						break
+					}
+				}
+				j.raws, j.ats = nil, nil
+				close(j.done)
+			}
+		}()
+	}
+	defer func() {
+		close(work)
+		wg.Wait()
+	}()
+
+	var queue []*job // handed to the workers, in input order
+	deliver := func() error {
+		j := queue[0]
+		queue = queue[1:]
+		<-j.done
+		for i := range j.out {
+			if err := fn(j.first+i, &j.out[i]); err != nil {
+				return err
+			}
+		}
+		return j.err
+	}
+	n := 0
+	cur := &job{}
+	submit := func() error {
+		if len(cur.raws) > 0 {
+			cur.done = make(chan struct{})
+			work <- cur
+			queue = append(queue, cur)
+			cur = &job{first: n}
+		}
+		// A few batches ahead keep the workers busy; more would only
+		// hold memory.
+		for len(queue) > 2*workers {
+			if err := deliver(); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	var stop error
+	err := r.Array(func() error {
+		raw, at, err := r.raw()
+		if err != nil {
+			return &ElementError{Index: n, Err: err}
+		}
+		cur.raws, cur.ats = append(cur.raws, raw), append(cur.ats, at)
+		n++
+		if len(cur.raws) == elementBatch {
+			stop = submit()
+		}
+		return stop
+	})
+	if stop != nil {
+		return stop
+	}
+	// The elements read before the array ended, or failed, come first.
+	if e := submit(); e != nil {
+		return e
+	}
+	for len(queue) > 0 {
+		if e := deliver(); e != nil {
+			return e
+		}
+	}
+	return err
 }
 
 // Skip consumes the next value without decoding it.
