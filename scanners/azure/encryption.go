@@ -38,6 +38,10 @@ const (
 	vaultFetches = 8
 )
 
+// encryptionTypes are the types the encryption scanner reads from the
+// graph.
+var encryptionTypes = []string{inventory.AzureDisk, inventory.AzureStorageAccount, inventory.AzureSQLServer, inventory.AzureKeyVaultKey}
+
 // scanEncryption reads the managed disks, storage accounts, SQL servers
 // with their databases, and key vaults of the target's subscriptions from
 // Resource Graph in one query per batch of subscriptions. What the graph
@@ -50,7 +54,9 @@ func scanEncryption(ctx context.Context, e *env, t scanners.Target, out *scanner
 	if err != nil {
 		return err
 	}
-	rows := e.graph(ctx, subs, graphType("resources", typeDisk, typeStorage, typeSQL, typeDatabase, typeVault))
+	rows := e.graph(ctx, out, scanners.Scope{Cloud: inventory.Azure, Target: t.String(), Domain: inventory.Encryption}, subs,
+		graphType("resources", typeDisk, typeStorage, typeSQL, typeDatabase, typeVault))
+	defer rows.failLate(out, inventory.Encryption, encryptionTypes)
 	scanners.EachTarget(out, inventory.Azure, inventory.Encryption, subs, func(s *subscription) {
 		raws, err := rows.of(s.ID)
 		var byType map[string][]typedRow
@@ -58,8 +64,7 @@ func scanEncryption(ctx context.Context, e *env, t scanners.Target, out *scanner
 			byType, err = splitRows(s, raws)
 		}
 		if err != nil {
-			out.Fail(scanError(s.ID, "", inventory.Encryption, graphRead, []string{inventory.AzureDisk,
-				inventory.AzureStorageAccount, inventory.AzureSQLServer, inventory.AzureKeyVaultKey}, err))
+			out.Fail(scanError(s.ID, "", inventory.Encryption, graphRead, encryptionTypes, err))
 			return
 		}
 		for _, r := range byType[typeDisk] {

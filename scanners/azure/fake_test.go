@@ -57,8 +57,11 @@ type fakeAzure struct {
 	assignments map[string][]*armauthorization.RoleAssignment
 	roles       map[string][]*armauthorization.RoleDefinition
 
-	// failTable is a Resource Graph table whose queries fail.
+	// failTable is a Resource Graph table whose queries fail; failPage,
+	// when above 0, is the Resource Graph request (counted from 1) that
+	// fails, as a page in the middle of a batch can.
 	failTable string
+	failPage  int
 
 	mu      sync.Mutex
 	queries []armresourcegraph.QueryRequest
@@ -231,9 +234,10 @@ func (f *fakeAzure) subscriptions() []string {
 func (f *fakeAzure) graph(_ context.Context, q armresourcegraph.QueryRequest, _ *armresourcegraph.ClientResourcesOptions) (resp azfake.Responder[armresourcegraph.ClientResourcesResponse], errResp azfake.ErrorResponder) {
 	f.mu.Lock()
 	f.queries = append(f.queries, q)
+	nth := len(f.queries)
 	f.mu.Unlock()
 	m := fakeQuery.FindStringSubmatch(*q.Query)
-	if m != nil && m[1] == f.failTable {
+	if m != nil && m[1] == f.failTable || nth == f.failPage {
 		errResp.SetResponseError(http.StatusInternalServerError, "InternalServerError")
 		return
 	}

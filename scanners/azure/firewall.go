@@ -25,7 +25,8 @@ func scanFirewall(ctx context.Context, e *env, t scanners.Target, out *scanners.
 	if err != nil {
 		return err
 	}
-	rows := e.graph(ctx, subs, graphType("resources", typeNSG))
+	rows := e.graph(ctx, out, scanners.Scope{Cloud: inventory.Azure, Target: t.String(), Domain: inventory.Firewall}, subs, graphType("resources", typeNSG))
+	defer rows.failLate(out, inventory.Firewall, []string{inventory.AzureNSG})
 	scanners.EachTarget(out, inventory.Azure, inventory.Firewall, subs, func(s *subscription) {
 		raws, err := rows.of(s.ID)
 		if err != nil {

@@ -101,6 +101,44 @@ func TestFirewallReadsNSGsFromResourceGraphInBatchesAndPages(t *testing.T) {
 	}
 }
 
+// The graph's rows come ordered by id, so by subscription: the ones whose
+// rows were all read before a page failed keep them; the one being read
+// and those after fail.
+func TestGraphPageFailingMidBatchFailsOnlyTheSubscriptionsNotYetRead(t *testing.T) {
+	f := &fakeAzure{pageSize: 1, groups: map[string][]string{"acme": {subA, subB, subC}}, failPage: 4}
+	f.rows = []map[string]any{nsgRow(t, subA, "nsg-a1"), nsgRow(t, subA, "nsg-a2"), nsgRow(t, subB, "nsg-b1"), nsgRow(t, subB, "nsg-b2"), nsgRow(t, subC, "nsg-c")}
+	inv, _ := f.scan(t, inventory.Firewall, scanners.Target{Group: groupManagementGroup + "acme"}, 3)
+	var got []string
+	for _, r := range inv.Resources {
+		got = append(got, r.Name)
+	}
+	if !reflect.DeepEqual(got, []string{"nsg-a1", "nsg-a2"}) {
+		t.Errorf("resources %v, want subscription A's two, read before the fourth page failed", got)
+	}
+	failed := map[string]bool{}
+	for _, e := range inv.Errors {
+		failed[e.Target] = true
+	}
+	if len(inv.Errors) != 2 || !failed[subB] || !failed[subC] {
+		t.Errorf("errors %+v, want one each for B (read in part) and C (not read)", inv.Errors)
+	}
+}
+
+// Rows of a subscription that come after another's (ids that do not sort
+// by subscription) cannot be added to what was handed out: the
+// subscription gets an error entry instead of passing for complete.
+func TestGraphRowsOutOfOrderAreAnError(t *testing.T) {
+	f := &fakeAzure{pageSize: 10, groups: map[string][]string{"acme": {subA, subB}}}
+	f.rows = []map[string]any{nsgRow(t, subA, "nsg-a1"), nsgRow(t, subB, "nsg-b1"), nsgRow(t, subA, "nsg-a2")}
+	inv, _ := f.scan(t, inventory.Firewall, scanners.Target{Group: groupManagementGroup + "acme"}, 2)
+	if len(inv.Errors) != 1 || inv.Errors[0].Target != subA || !strings.Contains(inv.Errors[0].Message, "after those of another") {
+		t.Errorf("errors %+v, want one for subscription A, whose last row came late", inv.Errors)
+	}
+	if len(inv.Resources) != 2 {
+		t.Errorf("%d resources, want the 2 read in order", len(inv.Resources))
+	}
+}
+
 func TestFirewallUnreadableRuleLeavesRulesUnknown(t *testing.T) {
 	f := &fakeAzure{pageSize: 10}
 	f.rows = []map[string]any{nsgRow(t, subA, "nsg-odd",

@@ -30,11 +30,11 @@ func scanPatching(ctx context.Context, e *env, t scanners.Target, out *scanners.
 	if err != nil {
 		return err
 	}
-	var resources, assessments graphRows
-	g := out.Group(scanners.Scope{Cloud: inventory.Azure, Target: t.String(), Domain: inventory.Patching}, 0)
-	g.Go(func() { resources = e.graph(ctx, subs, graphType("resources", typeVM, typeAKS)) })
-	g.Go(func() { assessments = e.graph(ctx, subs, graphType("patchassessmentresources", typeAssessment)) })
-	g.Wait()
+	scope := scanners.Scope{Cloud: inventory.Azure, Target: t.String(), Domain: inventory.Patching}
+	resources := e.graph(ctx, out, scope, subs, graphType("resources", typeVM, typeAKS))
+	assessments := e.graph(ctx, out, scope, subs, graphType("patchassessmentresources", typeAssessment))
+	defer resources.failLate(out, inventory.Patching, []string{inventory.AzureVM, inventory.AzureAKSCluster})
+	defer assessments.failLate(out, inventory.Patching, []string{inventory.AzureVM})
 	scanners.EachTarget(out, inventory.Azure, inventory.Patching, subs, func(s *subscription) {
 		raws, err := resources.of(s.ID)
 		if err == nil {
@@ -51,7 +51,7 @@ func scanPatching(ctx context.Context, e *env, t scanners.Target, out *scanners.
 
 // patchResources records the subscription's VMs, with their assessments
 // when those were read, and AKS clusters.
-func patchResources(s *subscription, byType map[string][]typedRow, assessments graphRows, out *scanners.Sink) {
+func patchResources(s *subscription, byType map[string][]typedRow, assessments *graphRows, out *scanners.Sink) {
 	latest, assessErr := assessmentsByVM(assessments, s)
 	if assessErr != nil {
 		out.Fail(scanError(s.ID, "", inventory.Patching, graphRead, []string{inventory.AzureVM}, assessErr))
@@ -186,7 +186,7 @@ type assessment struct {
 
 // assessmentsByVM maps each VM id (lower case) of the subscription to its
 // latest assessment, or says why they could not be read.
-func assessmentsByVM(rows graphRows, s *subscription) (map[string]*assessment, error) {
+func assessmentsByVM(rows *graphRows, s *subscription) (map[string]*assessment, error) {
 	raws, err := rows.of(s.ID)
 	if err != nil {
 		return nil, err
