@@ -155,9 +155,24 @@ type Resolved interface {
 // calls EachTarget or EachRegion once: each target counts as done with the
 // domain (Sink.Progress) when its part returns.
 func EachTarget[T Resolved](out *Sink, cloud inventory.Cloud, domain inventory.Domain, targets []T, fn func(T)) {
+	eachTarget(out, cloud, domain, targets, fn, true)
+}
+
+// EachFedTarget is EachTarget for targets whose data another goroutine
+// reads and hands over (Azure's Resource Graph rows, streamed by
+// subscription): fn does not take one of the scan's part slots, since
+// what it handles is already read, and a slot taken to wait for the data
+// would keep out parts that are ready while the data piles up.
+func EachFedTarget[T Resolved](out *Sink, cloud inventory.Cloud, domain inventory.Domain, targets []T, fn func(T)) {
+	eachTarget(out, cloud, domain, targets, fn, false)
+}
+
+func eachTarget[T Resolved](out *Sink, cloud inventory.Cloud, domain inventory.Domain, targets []T, fn func(T), bounded bool) {
 	eachReadable(out, cloud, domain, targets, func(g *Group, t T) {
 		g.Go(func() {
-			defer out.part()()
+			if bounded {
+				defer out.part()()
+			}
 			defer out.progress.finished(cloud, t.TargetID(), domain)
 			out.Time(cloud, t.TargetID(), "", domain, func() { fn(t) })
 		})

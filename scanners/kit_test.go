@@ -230,6 +230,41 @@ func TestEachTargetRunsOncePerTarget(t *testing.T) {
 	}
 }
 
+// A fed target's function runs while every part slot is taken: the parts
+// holding them may be waiting for the very data it hands over.
+func TestEachFedTargetTakesNoPartSlot(t *testing.T) {
+	s := NewSink()
+	s.parts = make(chan struct{}, 1)
+	s.parts <- struct{}{} // every slot taken
+	done := make(chan int32)
+	go func() {
+		var n atomic.Int32
+		EachFedTarget(s, inventory.Azure, inventory.Firewall, []account{{id: "s1"}, {id: "s2"}}, func(account) { n.Add(1) })
+		done <- n.Load()
+	}()
+	select {
+	case n := <-done:
+		if n != 2 {
+			t.Errorf("fn ran %d times, want 2", n)
+		}
+	case <-time.After(2 * time.Second):
+		t.Fatal("EachFedTarget waited for a part slot")
+	}
+	// EachTarget does wait for one.
+	bounded := make(chan struct{})
+	go func() {
+		EachTarget(s, inventory.Azure, inventory.Firewall, []account{{id: "s3"}}, func(account) {})
+		close(bounded)
+	}()
+	select {
+	case <-bounded:
+		t.Error("EachTarget ran with every part slot taken")
+	case <-time.After(50 * time.Millisecond):
+	}
+	<-s.parts
+	<-bounded
+}
+
 func TestFailuresGatherOneEntryPerOperation(t *testing.T) {
 	var f Failures
 	g := NewSink().Group(kitScope, 4)

@@ -27,7 +27,7 @@ func scanFirewall(ctx context.Context, e *env, t scanners.Target, out *scanners.
 	}
 	rows := e.graph(ctx, out, scanners.Scope{Cloud: inventory.Azure, Target: t.String(), Domain: inventory.Firewall}, subs, graphType("resources", typeNSG))
 	defer rows.failLate(out, inventory.Firewall, []string{inventory.AzureNSG})
-	scanners.EachTarget(out, inventory.Azure, inventory.Firewall, subs, func(s *subscription) {
+	scanners.EachFedTarget(out, inventory.Azure, inventory.Firewall, subs, func(s *subscription) {
 		raws, err := rows.of(s.ID)
 		if err != nil {
 			out.Fail(scanError(s.ID, "", inventory.Firewall, graphRead, []string{inventory.AzureNSG}, err))

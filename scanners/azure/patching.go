@@ -35,7 +35,7 @@ func scanPatching(ctx context.Context, e *env, t scanners.Target, out *scanners.
 	assessments := e.graph(ctx, out, scope, subs, graphType("patchassessmentresources", typeAssessment))
 	defer resources.failLate(out, inventory.Patching, []string{inventory.AzureVM, inventory.AzureAKSCluster})
 	defer assessments.failLate(out, inventory.Patching, []string{inventory.AzureVM})
-	scanners.EachTarget(out, inventory.Azure, inventory.Patching, subs, func(s *subscription) {
+	scanners.EachFedTarget(out, inventory.Azure, inventory.Patching, subs, func(s *subscription) {
 		raws, err := resources.of(s.ID)
 		if err == nil {
 			var byType map[string][]typedRow
