@@ -38,5 +38,9 @@ func benchmarkStream(b *testing.B, format string) {
 	}
 }
 
-func BenchmarkStreamJSON(b *testing.B)   { benchmarkStream(b, FormatJSON) }
-func BenchmarkStreamNDJSON(b *testing.B) { benchmarkStream(b, FormatNDJSON) }
+func BenchmarkStreamJSON(b *testing.B)     { benchmarkStream(b, FormatJSON) }
+func BenchmarkStreamNDJSON(b *testing.B)   { benchmarkStream(b, FormatNDJSON) }
+func BenchmarkStreamOCSF(b *testing.B)     { benchmarkStream(b, FormatOCSF) }
+func BenchmarkStreamTable(b *testing.B)    { benchmarkStream(b, FormatTable) }
+func BenchmarkStreamMarkdown(b *testing.B) { benchmarkStream(b, FormatMarkdown) }
+func BenchmarkStreamHTML(b *testing.B)     { benchmarkStream(b, FormatHTML) }
