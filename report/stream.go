@@ -16,7 +16,7 @@ import (
 // Stream gathers a scan's findings as they are decided, for estates too
 // large to hold them: each finding is counted (summary and tally) on the
 // way, and only the findings the document will list are kept, encoded,
-// in a sorter that spills to disk past its memory budget (8 MB). Document then
+// in a sorter that spills to disk past its memory budget (4 MiB). Document then
 // builds the document without its findings, and Write writes it with
 // them, sorted as rules.Evaluate sorts them. A Stream is written once.
 type Stream struct {
