@@ -93,7 +93,7 @@ func (g *graphRows) failLate(out *scanners.Sink, domain inventory.Domain, types 
 	defer g.mu.Unlock()
 	for sub := range g.late {
 		out.Fail(scanError(sub, "", domain, graphRead, types,
-			errors.New("Resource Graph returned rows of the subscription after those of another (its ids do not sort by subscription); those rows were not read")))
+			errors.New("some of the subscription's Resource Graph rows came after those of another (its ids do not sort by subscription); those rows were not read")))
 	}
 }
 
