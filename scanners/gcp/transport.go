@@ -230,7 +230,13 @@ func Paces() []scanners.APIPace {
 // a bucket's IAM policy is paced with its project's (forProject).
 func limitFor(service string) scanners.Limit {
 	switch service {
-	case "compute", "osconfig", "iam", "storage":
+	case "iam", "storage":
+		// IAM's default read quota is 6,000 a minute per project, and a
+		// project's service-account keys and buckets' policies are read
+		// one call each: half of it. Storage publishes no read quota for
+		// bucket metadata; it is held to the same.
+		return scanners.Limit{Burst: 50, PerSecond: 50}
+	case "compute", "osconfig":
 		return scanners.Limit{Burst: 20, PerSecond: 10}
 	case "cloudkms", "cloudasset", "cloudresourcemanager", "container":
 		return scanners.Limit{Burst: 5, PerSecond: 4}
