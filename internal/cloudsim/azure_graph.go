@@ -90,20 +90,32 @@ func queryGraph(c *azureCall, _ map[string]string) {
 			c.Reads = append(c.Reads, read)
 		}
 	}
-	var rows []map[string]any
-	for _, id := range req.Subscriptions {
-		s := c.s.world.Azure.Subscription(id)
-		if s == nil || c.s.world.Azure.hidden(id) {
-			continue // the graph leaves out what the caller cannot read
-		}
-		for _, row := range c.s.graphRows(s, table) {
-			t := row["type"].(string)
-			if types[t] && !c.s.graphDenied(s.ID, t) {
-				rows = append(rows, row)
+	key := fmt.Sprintf("%s|%s", req.Query, strings.Join(req.Subscriptions, ","))
+	// A query's later pages read the rows its first page selected and
+	// sorted: building them again for every page would cost a large
+	// estate's simulator more than the scanner it serves.
+	c.s.mu.Lock()
+	rows, cached := c.s.graphResults[key]
+	c.s.mu.Unlock()
+	if !cached || req.Options.SkipToken == "" {
+		rows = nil
+		for _, id := range req.Subscriptions {
+			s := c.s.world.Azure.Subscription(id)
+			if s == nil || c.s.world.Azure.hidden(id) {
+				continue // the graph leaves out what the caller cannot read
+			}
+			for _, row := range c.s.graphRows(s, table) {
+				t := row["type"].(string)
+				if types[t] && !c.s.graphDenied(s.ID, t) {
+					rows = append(rows, row)
+				}
 			}
 		}
+		sortedIDs(rows)
+		c.s.mu.Lock()
+		c.s.graphResults[key] = rows
+		c.s.mu.Unlock()
 	}
-	sortedIDs(rows)
 	top := graphMaxTop
 	if req.Options.Top != nil {
 		top = *req.Options.Top
@@ -112,7 +124,6 @@ func queryGraph(c *azureCall, _ map[string]string) {
 			return
 		}
 	}
-	key := fmt.Sprintf("%s|%s", req.Query, strings.Join(req.Subscriptions, ","))
 	lo := req.Options.Skip
 	if req.Options.SkipToken != "" {
 		off, size, ok := decodeGraphPage(key, req.Options.SkipToken)

@@ -108,7 +108,10 @@ type Server struct {
 	// graphCalls are each principal's recent Resource Graph queries.
 	attempts   map[string]int
 	graphCalls map[string][]time.Time
-	gcp        gcpState
+	// graphResults are the rows of each Resource Graph query (and its
+	// scopes) as its first page selected them, for its later pages.
+	graphResults map[string][]map[string]any
+	gcp          gcpState
 }
 
 type session struct {
@@ -152,12 +155,13 @@ func Start(w *World) (*Server, error) {
 // http.Handler, or call Start instead.
 func New(w *World) *Server {
 	return &Server{
-		world:      w,
-		faults:     newFaultState(w.Faults),
-		sessions:   map[string]session{},
-		reports:    map[string]int{},
-		attempts:   map[string]int{},
-		graphCalls: map[string][]time.Time{},
+		world:        w,
+		faults:       newFaultState(w.Faults),
+		sessions:     map[string]session{},
+		reports:      map[string]int{},
+		attempts:     map[string]int{},
+		graphCalls:   map[string][]time.Time{},
+		graphResults: map[string][]map[string]any{},
 	}
 }
 
