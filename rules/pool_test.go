@@ -57,3 +57,30 @@ func TestWorkersClosedUnfinished(t *testing.T) {
 		t.Fatal("no findings handed out while the resources were added")
 	}
 }
+
+// An evaluator told its resources come once keeps no set of them, and
+// finds what one that keeps it finds.
+func TestUniqueEvaluatorFindsTheSame(t *testing.T) {
+	inv := benchdata.Inventory(3_000)
+	run := func(unique bool) []Finding {
+		e := NewEvaluator(benchdata.Declaration(), inv.CollectedAt)
+		if unique {
+			e.Unique()
+			if e.seen != nil {
+				t.Fatal("Unique left the set of resources seen")
+			}
+		}
+		e.SetWorkers(2)
+		var out []Finding
+		emit := func(f *Finding) { out = append(out, *f) }
+		for i := range inv.Resources {
+			e.Resource(&inv.Resources[i], emit)
+		}
+		e.Finish(inv.Errors, emit)
+		SortFindings(out)
+		return out
+	}
+	if kept, unique := run(false), run(true); !reflect.DeepEqual(kept, unique) {
+		t.Errorf("%d findings from a unique evaluator, %d from one keeping the set", len(unique), len(kept))
+	}
+}

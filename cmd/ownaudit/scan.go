@@ -397,6 +397,11 @@ func loadInventory(ctx context.Context, g *globalOptions, o *scanOptions, decl *
 func runScanners(ctx context.Context, g *globalOptions, o *scanOptions, registry *scanners.Registry, sched *scanners.Scheduler,
 	targets []scanners.Target, selected []scanners.Registration, inv *inventory.Inventory, ev *evaluation) {
 	sink := scanners.NewSink()
+	if ev.eval != nil {
+		// The sink hands on each resource once: the evaluator need not
+		// keep a set of its own of those it has seen.
+		ev.eval.Unique()
+	}
 	sink.Stream(ev.resource)
 	stop := watchProgress(g, o.progress, sink, sched)
 	registry.RunInto(ctx, sink, targets, selected, o.concurrency)
