@@ -41,6 +41,11 @@ func Evaluate(inv *inventory.Inventory, d *declaration.Declaration) []Finding {
 	}
 	e := NewEvaluator(d, inv.CollectedAt)
 	e.SetWorkers(runtime.GOMAXPROCS(0))
+	return e.all(inv)
+}
+
+// all evaluates inv's resources and returns every finding, sorted.
+func (e *Evaluator) all(inv *inventory.Inventory) []Finding {
 	var out []Finding
 	emit := func(f *Finding) { out = append(out, *f) }
 	for i := range inv.Resources {

@@ -71,14 +71,7 @@ func TestUniqueEvaluatorFindsTheSame(t *testing.T) {
 			}
 		}
 		e.SetWorkers(2)
-		var out []Finding
-		emit := func(f *Finding) { out = append(out, *f) }
-		for i := range inv.Resources {
-			e.Resource(&inv.Resources[i], emit)
-		}
-		e.Finish(inv.Errors, emit)
-		SortFindings(out)
-		return out
+		return e.all(inv)
 	}
 	if kept, unique := run(false), run(true); !reflect.DeepEqual(kept, unique) {
 		t.Errorf("%d findings from a unique evaluator, %d from one keeping the set", len(unique), len(kept))
