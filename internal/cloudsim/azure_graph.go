@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -91,8 +92,8 @@ func queryGraph(c *azureCall, _ map[string]string) {
 		}
 	}
 	key := fmt.Sprintf("%s|%s", req.Query, strings.Join(req.Subscriptions, ","))
-	// A query's later pages read the rows its first page selected and
-	// sorted: building them again for every page would cost a large
+	// A query's later pages read the rows its first page selected, sorted
+	// and encoded: building them again for every page would cost a large
 	// estate's simulator more than the scanner it serves.
 	c.s.mu.Lock()
 	rows, cached := c.s.graphResults[key]
@@ -104,14 +105,17 @@ func queryGraph(c *azureCall, _ map[string]string) {
 			if s == nil || c.s.world.Azure.hidden(id) {
 				continue // the graph leaves out what the caller cannot read
 			}
-			for _, row := range c.s.graphRows(s, table) {
-				t := row["type"].(string)
-				if types[t] && !c.s.graphDenied(s.ID, t) {
-					rows = append(rows, row)
+			want := func(t string) bool { return types[t] && !c.s.graphDenied(s.ID, t) }
+			for _, row := range c.s.graphRows(s, table, want) {
+				raw, err := json.Marshal(row)
+				if err != nil {
+					c.Fail(http.StatusInternalServerError, "InternalServerError", err.Error())
+					return
 				}
+				rows = append(rows, graphResult{id: strings.ToLower(fmt.Sprint(row["id"])), raw: raw})
 			}
 		}
-		sortedIDs(rows)
+		slices.SortStableFunc(rows, func(a, b graphResult) int { return strings.Compare(a.id, b.id) })
 		c.s.mu.Lock()
 		c.s.graphResults[key] = rows
 		c.s.mu.Unlock()
@@ -136,11 +140,27 @@ func queryGraph(c *azureCall, _ map[string]string) {
 	lo = min(lo, len(rows))
 	hi := min(lo+top, len(rows))
 	page := map[string]any{"totalRecords": len(rows), "count": hi - lo, "resultTruncated": "false",
-		"data": append([]map[string]any{}, rows[lo:hi]...), "facets": []any{}}
+		"data": graphData(rows[lo:hi]), "facets": []any{}}
 	if hi < len(rows) {
 		page["$skipToken"] = graphToken(key, hi) + "." + strconv.Itoa(top)
 	}
 	c.JSON(page)
+}
+
+// graphResult is one row of a query's answer, encoded, with the id it is
+// sorted by (lower case).
+type graphResult struct {
+	id  string
+	raw json.RawMessage
+}
+
+// graphData is the data array of a page.
+func graphData(rows []graphResult) []json.RawMessage {
+	out := make([]json.RawMessage, len(rows))
+	for i, r := range rows {
+		out[i] = r.raw
+	}
+	return out
 }
 
 // decodeGraphPage reads a skip token: the next offset and the page size
@@ -196,9 +216,16 @@ func (s *Server) graphDenied(sub, typ string) bool {
 
 // graphRows are a subscription's rows in a table, each as Resource
 // Manager renders the resource plus the graph's own columns.
-func (s *Server) graphRows(sub *Subscription, table string) []map[string]any {
+func (s *Server) graphRows(sub *Subscription, table string, want func(typ string) bool) []map[string]any {
 	var out []map[string]any
-	add := func(r AzureResource, typ string, body map[string]any) {
+	// A row is built only when the query wants its type: building every
+	// row of a large subscription for each query would cost more than the
+	// scan it serves.
+	add := func(r AzureResource, typ string, build func() map[string]any) {
+		if !want(strings.ToLower(typ)) {
+			return
+		}
+		body := build()
 		row := map[string]any{"type": strings.ToLower(typ), "name": r.Name, "location": r.Location,
 			"resourceGroup": strings.ToLower(r.ResourceGroup), "subscriptionId": sub.ID, "tenantId": s.world.Azure.Tenant,
 			"tags": tagsOrEmpty(r.Tags)}
@@ -210,42 +237,46 @@ func (s *Server) graphRows(sub *Subscription, table string) []map[string]any {
 	if table == "patchassessmentresources" {
 		for _, vm := range sub.VMs {
 			if a := vm.Assessment; a != nil {
-				add(vm.AzureResource, "microsoft.compute/virtualmachines/patchassessmentresults", assessmentJSON(sub.ID, vm))
+				add(vm.AzureResource, "microsoft.compute/virtualmachines/patchassessmentresults", func() map[string]any { return assessmentJSON(sub.ID, vm) })
 			}
 		}
 		return out
 	}
 	for _, n := range sub.NSGs {
-		add(n.AzureResource, "Microsoft.Network/networkSecurityGroups", nsgJSON(sub.ID, n))
+		add(n.AzureResource, "Microsoft.Network/networkSecurityGroups", func() map[string]any { return nsgJSON(sub.ID, n) })
 	}
 	for _, vm := range sub.VMs {
-		add(vm.AzureResource, "Microsoft.Compute/virtualMachines", vmJSON(sub.ID, vm))
+		add(vm.AzureResource, "Microsoft.Compute/virtualMachines", func() map[string]any { return vmJSON(sub.ID, vm) })
 	}
 	for _, d := range sub.Disks {
-		add(d.AzureResource, "Microsoft.Compute/disks", diskJSON(sub.ID, d))
+		add(d.AzureResource, "Microsoft.Compute/disks", func() map[string]any { return diskJSON(sub.ID, d) })
 	}
 	for _, a := range sub.StorageAccounts {
-		add(a.AzureResource, "Microsoft.Storage/storageAccounts", storageJSON(sub.ID, a))
+		add(a.AzureResource, "Microsoft.Storage/storageAccounts", func() map[string]any { return storageJSON(sub.ID, a) })
 	}
 	for _, srv := range sub.SQLServers {
-		add(srv.AzureResource, "Microsoft.Sql/servers", sqlServerJSON(sub.ID, srv))
+		add(srv.AzureResource, "Microsoft.Sql/servers", func() map[string]any { return sqlServerJSON(sub.ID, srv) })
 		for _, db := range sqlDatabases(srv) {
 			r := srv.AzureResource
 			r.Name = srv.Name + "/" + db.Name
-			add(r, "Microsoft.Sql/servers/databases", map[string]any{
-				"id":         azureID(sub.ID, srv.ResourceGroup, "Microsoft.Sql/servers", srv.Name) + "/databases/" + db.Name,
-				"name":       db.Name,
-				"properties": map[string]any{"status": "Online", "collation": "SQL_Latin1_General_CP1_CI_AS"}})
+			add(r, "Microsoft.Sql/servers/databases", func() map[string]any {
+				return map[string]any{
+					"id":         azureID(sub.ID, srv.ResourceGroup, "Microsoft.Sql/servers", srv.Name) + "/databases/" + db.Name,
+					"name":       db.Name,
+					"properties": map[string]any{"status": "Online", "collation": "SQL_Latin1_General_CP1_CI_AS"}}
+			})
 		}
 	}
 	for _, v := range sub.Vaults {
-		add(v.AzureResource, "Microsoft.KeyVault/vaults", map[string]any{
-			"id": azureID(sub.ID, v.ResourceGroup, "Microsoft.KeyVault/vaults", v.Name),
-			"properties": map[string]any{"vaultUri": s.vaultURI(v.Name), "tenantId": s.world.Azure.Tenant,
-				"enableRbacAuthorization": true, "sku": map[string]string{"family": "A", "name": "standard"}}})
+		add(v.AzureResource, "Microsoft.KeyVault/vaults", func() map[string]any {
+			return map[string]any{
+				"id": azureID(sub.ID, v.ResourceGroup, "Microsoft.KeyVault/vaults", v.Name),
+				"properties": map[string]any{"vaultUri": s.vaultURI(v.Name), "tenantId": s.world.Azure.Tenant,
+					"enableRbacAuthorization": true, "sku": map[string]string{"family": "A", "name": "standard"}}}
+		})
 	}
 	for _, k := range sub.AKSClusters {
-		add(k.AzureResource, "Microsoft.ContainerService/managedClusters", aksJSON(sub.ID, k))
+		add(k.AzureResource, "Microsoft.ContainerService/managedClusters", func() map[string]any { return aksJSON(sub.ID, k) })
 	}
 	return out
 }

@@ -110,7 +110,7 @@ type Server struct {
 	graphCalls map[string][]time.Time
 	// graphResults are the rows of each Resource Graph query (and its
 	// scopes) as its first page selected them, for its later pages.
-	graphResults map[string][]map[string]any
+	graphResults map[string][]graphResult
 	gcp          gcpState
 }
 
@@ -161,7 +161,7 @@ func New(w *World) *Server {
 		reports:      map[string]int{},
 		attempts:     map[string]int{},
 		graphCalls:   map[string][]time.Time{},
-		graphResults: map[string][]map[string]any{},
+		graphResults: map[string][]graphResult{},
 	}
 }
 
