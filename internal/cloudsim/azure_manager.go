@@ -3,7 +3,6 @@ package cloudsim
 import (
 	"fmt"
 	"net/http"
-	"sort"
 	"strings"
 )
 
@@ -309,11 +308,4 @@ func azureID(sub, rg, typ, name string) string {
 // vaultURI is where the simulator serves a vault's data plane.
 func (s *Server) vaultURI(name string) string {
 	return fmt.Sprintf("https://%s.%s:%s/", strings.ToLower(name), vaultDomain, s.azurePort)
-}
-
-// sortedIDs sorts rows by id, as the graph's "order by id asc" does.
-func sortedIDs(rows []map[string]any) {
-	sort.SliceStable(rows, func(i, j int) bool {
-		return strings.ToLower(fmt.Sprint(rows[i]["id"])) < strings.ToLower(fmt.Sprint(rows[j]["id"]))
-	})
 }
