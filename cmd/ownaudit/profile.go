@@ -6,10 +6,11 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/pprof"
-	"strconv"
-	"strings"
+
 	"sync"
 	"time"
+
+	"github.com/ownaudit/ownaudit/internal/procstatus"
 )
 
 // profileEnv names a folder to write profiles of this run into, for
@@ -78,17 +79,8 @@ func startProfiles() (stop func()) {
 // residentKB is the process's resident memory (VmRSS), 0 where /proc
 // does not tell.
 func residentKB() uint64 {
-	b, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		return 0
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
-			n, _ := strconv.ParseUint(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
-			return n
-		}
-	}
-	return 0
+	kb, _ := procstatus.KB("/proc/self/status", "VmRSS")
+	return kb
 }
 
 func writeProfile(path, name string) {

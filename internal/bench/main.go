@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/ownaudit/ownaudit/internal/cloudsim"
+	"github.com/ownaudit/ownaudit/internal/procstatus"
 )
 
 func main() {
@@ -354,19 +355,8 @@ func measure(bin string, args, env []string) (run1, error) {
 
 // vmHWM reads a running process's peak resident set size in kilobytes.
 func vmHWM(pid int) (float64, bool) {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		return 0, false
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
-			var kb float64
-			if _, err := fmt.Sscanf(strings.TrimSpace(v), "%f kB", &kb); err == nil {
-				return kb, true
-			}
-		}
-	}
-	return 0, false
+	kb, ok := procstatus.KB(fmt.Sprintf("/proc/%d/status", pid), "VmHWM")
+	return float64(kb), ok
 }
 
 func defaultConcurrency(bin string) int {
