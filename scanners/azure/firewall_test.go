@@ -215,3 +215,23 @@ func TestNSGSemantics(t *testing.T) {
 		})
 	}
 }
+
+func TestRowSubscription(t *testing.T) {
+	for _, c := range []struct {
+		row  any
+		want string
+		bad  bool
+	}{
+		{map[string]any{"subscriptionId": subA}, subA, false},
+		{map[string]any{"SubscriptionID": subB}, subB, false}, // as encoding/json matches a field
+		{map[string]any{"id": "x"}, "", false},
+		{nil, "", false},
+		{map[string]any{"subscriptionId": 7.0}, "", true},
+		{"a string", "", true},
+	} {
+		got, err := rowSubscription(c.row)
+		if got != c.want || (err != nil) != c.bad {
+			t.Errorf("rowSubscription(%v) = %q, %v; want %q, error %v", c.row, got, err, c.want, c.bad)
+		}
+	}
+}

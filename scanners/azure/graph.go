@@ -189,13 +189,11 @@ func (e *env) graphBatch(ctx context.Context, batch []*subscription, query strin
 			if err != nil {
 				return err
 			}
-			var head struct {
-				SubscriptionID string `json:"subscriptionId"`
-			}
-			if err := json.Unmarshal(raw, &head); err != nil {
+			sub, err := rowSubscription(row)
+			if err != nil {
 				return fmt.Errorf("read a Resource Graph row: %w", err)
 			}
-			key := strings.ToLower(head.SubscriptionID)
+			key := strings.ToLower(sub)
 			if key != current {
 				// The rows of the one before are all here.
 				g.close(current, nil)
@@ -210,6 +208,36 @@ func (e *env) graphBatch(ctx context.Context, batch []*subscription, query strin
 		// scopes go again unchanged.
 		req.Options = &armresourcegraph.QueryRequestOptions{ResultFormat: &format, SkipToken: resp.SkipToken}
 	}
+}
+
+// rowSubscription is the subscription id of a row as the SDK decoded it
+// (from the map, rather than decoding the row's JSON a second time): the
+// subscriptionId member, matched as encoding/json matches a field, exact
+// name first, then without case.
+func rowSubscription(row any) (string, error) {
+	if row == nil {
+		return "", nil
+	}
+	m, ok := row.(map[string]any)
+	if !ok {
+		return "", fmt.Errorf("a row is %T, not an object", row)
+	}
+	v, found := m["subscriptionId"]
+	if !found {
+		for k, x := range m {
+			if strings.EqualFold(k, "subscriptionId") {
+				v = x
+				break
+			}
+		}
+	}
+	switch id := v.(type) {
+	case nil:
+		return "", nil
+	case string:
+		return id, nil
+	}
+	return "", fmt.Errorf("subscriptionId is %T, not a string", v)
 }
 
 // graphType is the query for every resource of the given types; the
